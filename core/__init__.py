@@ -1,0 +1,30 @@
+"""Encoder Arena's scoring core: data loading, rankers, comparison, metrics, attention data.
+
+Everything the app and the `python -m core` CLI show is computed here; this package never imports
+streamlit. Submodules are imported on first use so that `import core.data` stays light.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "ArenaConfig": "core.config",
+    "Comparison": "core.compare",
+    "compare": "core.compare",
+    "Corpus": "core.data",
+    "Queries": "core.data",
+    "Dataset": "core.data",
+    "DataError": "core.data",
+    "load_dataset": "core.data",
+    "ModelError": "core.models",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'core' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -1,0 +1,72 @@
+"""Transformer backbones shared by the poly-encoder and the joint cross-encoder.
+
+Both project-trained architectures start from the same MiniLM backbone as the bi-encoder, so they
+share tokenisation, mean pooling and the safetensors checkpoint format defined here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+ARENA_CONFIG_FILE = "arena_config.json"
+WEIGHTS_FILE = "model.safetensors"
+
+
+def load_backbone(path: str | Path) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
+    """Load a tokenizer and transformer encoder from a local folder or a Hugging Face id.
+
+    Weights are read from safetensors only and no remote code is ever run.
+    """
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    model = AutoModel.from_pretrained(str(path), use_safetensors=True, trust_remote_code=False)
+    return tokenizer, model.eval()
+
+
+def masked_mean(token_states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of token states over unmasked positions.
+
+    Args:
+        token_states: `[batch, tokens, dim]`.
+        mask: `[batch, tokens]`, 1 for real tokens and 0 for padding.
+
+    Returns:
+        `[batch, dim]`, the same pooling as sentence-transformers' `Pooling(mean)`.
+    """
+    weights = mask.unsqueeze(-1).to(token_states.dtype)
+    return (token_states * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+
+
+def save_checkpoint(folder: Path, module: nn.Module, backbone: PreTrainedModel,
+                    tokenizer: PreTrainedTokenizerBase, arena_config: dict[str, Any]) -> None:
+    """Write `module`'s weights (fp16 safetensors), backbone config, tokenizer and arena config."""
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {name: tensor.detach().to(torch.float16).contiguous() for name, tensor in module.state_dict().items()}
+    save_file(state, str(folder / WEIGHTS_FILE))
+    backbone.config.save_pretrained(str(folder))
+    tokenizer.save_pretrained(str(folder))
+    (folder / ARENA_CONFIG_FILE).write_text(json.dumps(arena_config, indent=2) + "\n")
+
+
+def read_arena_config(folder: Path) -> dict[str, Any] | None:
+    """The arena config of a saved checkpoint folder, or None when `folder` is not one."""
+    config_file = folder / ARENA_CONFIG_FILE
+    return json.loads(config_file.read_text()) if config_file.is_file() else None
+
+
+def empty_backbone(folder: Path) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
+    """Tokenizer and a randomly initialised backbone shaped by the config saved in `folder`."""
+    config = AutoConfig.from_pretrained(str(folder))
+    return AutoTokenizer.from_pretrained(str(folder)), AutoModel.from_config(config).eval()
+
+
+def load_weights(folder: Path, module: nn.Module) -> None:
+    """Load fp16 safetensors weights saved by `save_checkpoint` into `module` (float32), strictly."""
+    state = {name: tensor.float() for name, tensor in load_file(str(folder / WEIGHTS_FILE)).items()}
+    module.load_state_dict(state, strict=True)

@@ -1,0 +1,81 @@
+"""IR metrics through ranx, and agreement between rankers when there are no relevance labels.
+
+Metric names are ranx strings ("ndcg@10"). Queries without judgements are left out of the metrics,
+as in BEIR; a judged query that a run misses scores 0.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from ranx import Qrels as RanxQrels
+from ranx import Run as RanxRun
+from ranx import compare as ranx_compare
+from ranx import evaluate as ranx_evaluate
+from scipy.stats import kendalltau
+
+from core.data import Qrels
+from core.rankers.base import Run
+
+METRICS = ("ndcg@10", "mrr@10", "recall@100", "map@100")
+AGREEMENT = ("overlap@10", "kendall_tau@10")
+
+
+def _ranx_qrels(qrels: Qrels) -> RanxQrels:
+    return RanxQrels.from_dict({q: docs for q, docs in qrels.items() if docs})
+
+
+def _ranx_run(run: Run, name: str = "run") -> RanxRun:
+    ranx_run = RanxRun.from_dict({q: docs for q, docs in run.items() if docs})
+    ranx_run.name = name
+    return ranx_run
+
+
+def evaluate(qrels: Qrels, run: Run, metrics: tuple[str, ...] = METRICS) -> tuple[dict[str, float],
+                                                                                  dict[str, dict[str, float]]]:
+    """Mean and per-query metrics of `run` against `qrels`.
+
+    Returns:
+        `({metric: mean}, {metric: {query_id: value}})` over the judged queries.
+    """
+    ranx_run = _ranx_run(run)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numba's uint64 cast notice inside ranx
+        means = ranx_evaluate(_ranx_qrels(qrels), ranx_run, list(metrics), make_comparable=True)
+    if len(metrics) == 1:
+        means = {metrics[0]: means}
+    per_query = {m: {q: float(v) for q, v in ranx_run.scores[m].items()} for m in metrics}
+    return {m: float(v) for m, v in means.items()}, per_query
+
+
+def significance_report(qrels: Qrels, runs: dict[str, Run], metrics: tuple[str, ...] = METRICS,
+                        max_p: float = 0.05) -> dict:
+    """Paired two-sided Student's t-tests between every pair of runs (ranx `compare`).
+
+    Returns:
+        ranx's report as a dict: per run, its metric means and which runs it beats significantly.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = ranx_compare(_ranx_qrels(qrels), [_ranx_run(run, name) for name, run in runs.items()],
+                              list(metrics), stat_test="student", max_p=max_p, make_comparable=True)
+    return report.to_dict()
+
+
+def overlap_at_k(reference: Run, run: Run, k: int = 10) -> float:
+    """Mean share of the reference's top-k that `run` also has in its top-k, over the reference's queries."""
+    shares = [len(set(list(ref)[:k]) & set(list(run.get(q, {}))[:k])) / min(k, len(ref))
+              for q, ref in reference.items() if ref]
+    return float(np.mean(shares)) if shares else float("nan")
+
+
+def kendall_tau(reference_scores: dict[str, float], scores: dict[str, float]) -> float:
+    """Kendall's tau-b between two scorings of the same documents (NaN if undefined)."""
+    shared = [d for d in reference_scores if d in scores]
+    if len(shared) < 2:
+        return float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # constant input: tau is undefined and comes back NaN
+        tau = kendalltau([reference_scores[d] for d in shared], [scores[d] for d in shared]).statistic
+    return float(tau)

@@ -1,0 +1,138 @@
+"""The one interface every ranking architecture implements.
+
+A ranker indexes a corpus once, scores a query against given documents, and ranks either the whole
+corpus or a candidate shortlist. Results use ranx's run shape, `{query_id: {doc_id: score}}`, and
+every call records its own timings so that the comparison can report them side by side.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.data import Corpus, Queries
+
+Run = dict[str, dict[str, float]]
+Progress = Callable[[str, float], None]
+
+
+def no_progress(_message: str, _fraction: float) -> None:
+    """Progress callback that reports nothing."""
+
+
+@dataclass
+class Timings:
+    """Wall-clock costs a ranker recorded: index build and one latency per searched query."""
+
+    index_s: float = 0.0
+    query_ms: list[float] = field(default_factory=list)
+
+
+def top_k(doc_ids: Sequence[str], scores: np.ndarray, k: int) -> dict[str, float]:
+    """The `k` best-scored documents, best first, as `{doc_id: score}` (ties keep input order)."""
+    order = np.argsort(-scores, kind="stable")[:k]
+    return {doc_ids[i]: float(scores[i]) for i in order}
+
+
+class Ranker(ABC):
+    """Base class of the bi-, poly-, cross-encoder and BM25 rankers.
+
+    Subclasses implement `_build_index`, `score` and `_rank_corpus`; the base class handles timing,
+    candidate shortlists and batch search.
+    """
+
+    kind: str = ""
+
+    def __init__(self, name: str, model_name: str, trained: bool = True) -> None:
+        self.name = name
+        self.model_name = model_name
+        self.trained = trained
+        self.timings = Timings()
+        self.corpus: Corpus | None = None
+
+    @property
+    def label(self) -> str:
+        """Display name, marked when the model has not been trained for ranking."""
+        return self.name if self.trained else f"{self.name} (untrained)"
+
+    def index(self, corpus: Corpus, progress: Progress = no_progress) -> None:
+        """Prepare `corpus` for search (embeddings, FAISS or BM25 index) and time it."""
+        start = time.perf_counter()
+        self._build_index(corpus, progress)
+        self.corpus = corpus
+        self.timings.index_s = time.perf_counter() - start
+
+    @abstractmethod
+    def _build_index(self, corpus: Corpus, progress: Progress) -> None:
+        """Build whatever the architecture caches for `corpus`."""
+
+    @abstractmethod
+    def score(self, query: str, doc_ids: Sequence[str]) -> np.ndarray:
+        """Relevance scores of `query` against indexed documents.
+
+        Args:
+            query: Query text.
+            doc_ids: Ids of indexed documents.
+
+        Returns:
+            `[len(doc_ids)]` float scores, higher is more relevant.
+        """
+
+    @abstractmethod
+    def _rank_corpus(self, query: str, k: int) -> dict[str, float]:
+        """The `k` best documents of the whole indexed corpus for `query`."""
+
+    def rank(self, query: str, k: int = 10, candidates: Sequence[str] | None = None) -> dict[str, float]:
+        """Rank the corpus, or only `candidates`, for `query`.
+
+        Returns:
+            `{doc_id: score}` of at most `k` documents, best first.
+        """
+        self._require_index()
+        if candidates is None:
+            return self._rank_corpus(query, k)
+        if not candidates:
+            return {}
+        return top_k(list(candidates), self.score(query, candidates), k)
+
+    def search(self, queries: Queries, k: int = 100, candidates: Run | None = None,
+               exclude_self: bool = False, progress: Progress = no_progress) -> Run:
+        """Rank for every query, one at a time so that each query's latency is recorded.
+
+        Args:
+            queries: The queries.
+            k: Documents kept per query.
+            candidates: Optional shortlist per query id (a first-stage run); only those are scored.
+            exclude_self: Drop a hit whose doc id equals its query id (BEIR/MTEB ArguAna convention).
+            progress: Called with a message and the fraction done.
+
+        Returns:
+            The run `{query_id: {doc_id: score}}`.
+        """
+        self._require_index()
+        self.timings.query_ms = []
+        run: Run = {}
+        for i, (query_id, text) in enumerate(zip(queries.ids, queries.texts)):
+            shortlist = None if candidates is None else list(candidates.get(query_id, {}))
+            start = time.perf_counter()
+            ranked = self.rank(text, k + exclude_self, shortlist)
+            self.timings.query_ms.append((time.perf_counter() - start) * 1000)
+            if exclude_self:
+                ranked.pop(query_id, None)
+            run[query_id] = dict(list(ranked.items())[:k])
+            if i % 10 == 0 or i == len(queries) - 1:
+                progress(f"{self.label}: query {i + 1}/{len(queries)}", (i + 1) / len(queries))
+        return run
+
+    def _require_index(self) -> None:
+        if self.corpus is None:
+            raise RuntimeError(f"{self.name}: call index(corpus) before ranking")
+
+    def _positions(self, doc_ids: Sequence[str]) -> np.ndarray:
+        """Row numbers of `doc_ids` in the indexed corpus."""
+        assert self.corpus is not None
+        return np.fromiter((self.corpus.position(d) for d in doc_ids), dtype=np.int64, count=len(doc_ids))

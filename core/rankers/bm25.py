@@ -1,0 +1,48 @@
+"""BM25 lexical baseline (bm25s: sparse-matrix BM25, English stop words, Snowball stemming).
+
+It sees only shared words, so it fails on paraphrases and is fooled by irrelevant word overlap,
+which is exactly what the neural rankers are compared against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from core.data import Corpus
+from core.rankers.base import Progress, Ranker, top_k
+
+
+class BM25Ranker(Ranker):
+    """Okapi BM25 (k1=1.5, b=0.75, Lucene idf) over the corpus passages."""
+
+    kind = "bm25"
+
+    def __init__(self, name: str = "bm25", k1: float = 1.5, b: float = 0.75) -> None:
+        super().__init__(name, f"bm25s (k1={k1}, b={b})")
+        self.k1, self.b = k1, b
+        self._stemmer = Stemmer.Stemmer("english")
+        self._bm25 = bm25s.BM25(k1=k1, b=b)
+
+    def _tokenize(self, texts: list[str]):
+        return bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer.stemWords, show_progress=False,
+                              return_ids=False)
+
+    def _build_index(self, corpus: Corpus, progress: Progress) -> None:
+        progress(f"{self.label}: indexing", 0.0)
+        self._bm25 = bm25s.BM25(k1=self.k1, b=self.b)
+        self._bm25.index(self._tokenize(corpus.passages()), show_progress=False)
+        progress(f"{self.label}: indexing", 1.0)
+
+    def _all_scores(self, query: str) -> np.ndarray:
+        return self._bm25.get_scores(self._tokenize([query])[0])
+
+    def score(self, query: str, doc_ids: Sequence[str]) -> np.ndarray:
+        return self._all_scores(query)[self._positions(doc_ids)]
+
+    def _rank_corpus(self, query: str, k: int) -> dict[str, float]:
+        assert self.corpus is not None
+        return top_k(self.corpus.ids, self._all_scores(query), k)

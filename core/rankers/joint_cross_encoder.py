@@ -1,0 +1,165 @@
+"""Joint-encoding cross-encoder that starts as the bi-encoder.
+
+Query and document tokens go through one transformer together, but each segment keeps its own
+position ids (both start at 0) and token type, and an additive attention bias gates attention across
+the segments. With the bias at -10⁴ (no cross attention) the token outputs equal the bi-encoder's and
+the score, `scale · cos(mean(query tokens), mean(document tokens)) + shift`, is the bi-encoder's
+cosine. Training opens the gate (the bias is learnable) and lets query and document tokens interact
+at every layer, which is what makes it a cross-encoder, while it starts from everything the
+bi-encoder learned instead of from a random classification head (see the training notes in the
+model card).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from core.attention_types import PairAttention
+from core.backbone import (empty_backbone, load_backbone, load_weights, masked_mean, read_arena_config,
+                           save_checkpoint)
+
+ARCHITECTURE = "joint-cross-encoder"
+CLOSED_GATE = -1e4  # exp(-1e4) is exactly 0 in float32: no attention crosses the segments
+
+
+@dataclass(frozen=True)
+class JointCrossEncoderConfig:
+    """Hyper-parameters saved beside the weights.
+
+    Attributes:
+        max_query_length: Token limit of the query segment.
+        max_document_length: Token limit of the document segment.
+        trained: Whether the weights were trained for ranking (False: the bi-encoder initialisation).
+    """
+
+    max_query_length: int = 128
+    max_document_length: int = 256
+    trained: bool = False
+
+
+@dataclass(frozen=True)
+class PairBatch:
+    """Model inputs for a batch of pairs.
+
+    Attributes:
+        input_ids / position_ids: `[batch, tokens]`, query segment then document segment, padded.
+        segments: `[batch, tokens]`, 0 query, 1 document, -1 padding.
+        boundaries: Length of each pair's query segment.
+    """
+
+    input_ids: torch.Tensor
+    position_ids: torch.Tensor
+    segments: torch.Tensor
+    boundaries: list[int]
+
+
+class JointCrossEncoder(nn.Module):
+    """One relevance score per (query, document) pair from a jointly encoded input."""
+
+    def __init__(self, backbone: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
+                 config: JointCrossEncoderConfig, cross_bias: float = CLOSED_GATE) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.tokenizer = tokenizer
+        self.config = config
+        self.cross_bias = nn.Parameter(torch.tensor(float(cross_bias)))
+        self.scale = nn.Parameter(torch.tensor(1.0))
+        self.shift = nn.Parameter(torch.tensor(0.0))
+
+    @classmethod
+    def from_backbone(cls, path: str | Path) -> JointCrossEncoder:
+        """An untrained joint cross-encoder over a pretrained (bi-encoder) backbone."""
+        tokenizer, backbone = load_backbone(path)
+        return cls(backbone, tokenizer, JointCrossEncoderConfig())
+
+    @classmethod
+    def load(cls, folder: str | Path) -> JointCrossEncoder:
+        """Load a model saved with `save` (safetensors weights + JSON config)."""
+        folder = Path(folder)
+        arena_config = read_arena_config(folder)
+        if arena_config is None or arena_config.get("architecture") != ARCHITECTURE:
+            raise ValueError(f"{folder} is not a saved joint cross-encoder (no {ARCHITECTURE} arena_config.json)")
+        tokenizer, backbone = empty_backbone(folder)
+        model = cls(backbone, tokenizer, JointCrossEncoderConfig(**arena_config["config"]))
+        load_weights(folder, model)
+        return model.eval()
+
+    def save(self, folder: str | Path, training: dict | None = None) -> None:
+        """Save weights as fp16 safetensors with the config (and optional training record)."""
+        save_checkpoint(Path(folder), self, self.backbone, self.tokenizer,
+                        {"architecture": ARCHITECTURE, "config": asdict(self.config), "training": training or {}})
+
+    @property
+    def trained(self) -> bool:
+        return self.config.trained
+
+    def prepare(self, pairs: Sequence[tuple[str, str]]) -> PairBatch:
+        """Tokenise each segment on its own and concatenate them with restarting positions."""
+        queries = self.tokenizer([q for q, _ in pairs], truncation=True, max_length=self.config.max_query_length)
+        documents = self.tokenizer([d for _, d in pairs], truncation=True,
+                                   max_length=self.config.max_document_length)
+        rows = [q + d for q, d in zip(queries["input_ids"], documents["input_ids"])]
+        length = max(map(len, rows))
+        input_ids = torch.full((len(rows), length), self.tokenizer.pad_token_id, dtype=torch.long)
+        position_ids = torch.zeros((len(rows), length), dtype=torch.long)
+        segments = torch.full((len(rows), length), -1, dtype=torch.long)
+        for i, (q, d) in enumerate(zip(queries["input_ids"], documents["input_ids"])):
+            input_ids[i, : len(q) + len(d)] = torch.tensor(q + d)
+            position_ids[i, : len(q)] = torch.arange(len(q))
+            position_ids[i, len(q): len(q) + len(d)] = torch.arange(len(d))
+            segments[i, : len(q)] = 0
+            segments[i, len(q): len(q) + len(d)] = 1
+        return PairBatch(input_ids, position_ids, segments, [len(q) for q in queries["input_ids"]])
+
+    def attention_bias(self, segments: torch.Tensor) -> torch.Tensor:
+        """Additive mask `[batch, 1, tokens, tokens]`: 0 within a segment, the learnable gate across
+        segments, and the dtype minimum towards padding."""
+        same = segments[:, :, None] == segments[:, None, :]
+        bias = torch.where(same, torch.zeros((), dtype=self.cross_bias.dtype), self.cross_bias)
+        padding = (segments == -1)[:, None, :].expand_as(bias)
+        return bias.masked_fill(padding, torch.finfo(bias.dtype).min).unsqueeze(1)
+
+    def encode_pairs(self, batch: PairBatch, output_attentions: bool = False):
+        return self.backbone(input_ids=batch.input_ids, position_ids=batch.position_ids,
+                             token_type_ids=torch.zeros_like(batch.input_ids),
+                             attention_mask=self.attention_bias(batch.segments),
+                             output_attentions=output_attentions)
+
+    def cosine(self, batch: PairBatch) -> torch.Tensor:
+        """Cosine `[batch]` of the mean-pooled query and document segments after joint encoding."""
+        states = self.encode_pairs(batch).last_hidden_state
+        query = masked_mean(states, batch.segments == 0)
+        document = masked_mean(states, batch.segments == 1)
+        return F.cosine_similarity(query, document, dim=-1)
+
+    def forward(self, batch: PairBatch) -> torch.Tensor:
+        """Scores `[batch]` for prepared pairs: `scale · cosine + shift`."""
+        return self.scale * self.cosine(batch) + self.shift
+
+    @torch.inference_mode()
+    def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
+        """One score per (query, document) pair, `[len(pairs)]`."""
+        scores = [self(self.prepare(pairs[i:i + batch_size])) for i in range(0, len(pairs), batch_size)]
+        return torch.cat(scores).numpy() if scores else np.empty(0, dtype=np.float32)
+
+    @torch.inference_mode()
+    def attention(self, query: str, document: str) -> PairAttention:
+        """Per-layer, per-head attention over the concatenated pair (eager attention)."""
+        batch = self.prepare([(query, document)])
+        previous = self.backbone.config._attn_implementation
+        self.backbone.set_attn_implementation("eager")
+        try:
+            attentions = self.encode_pairs(batch, output_attentions=True).attentions
+        finally:
+            self.backbone.set_attn_implementation(previous)
+        weights = torch.stack([layer[0] for layer in attentions]).numpy()
+        tokens = self.tokenizer.convert_ids_to_tokens(batch.input_ids[0].tolist())
+        return PairAttention(tokens=tokens, boundary=batch.boundaries[0], weights=weights)

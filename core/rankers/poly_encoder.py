@@ -1,0 +1,186 @@
+"""Poly-encoder (Humeau et al., "Poly-encoders: Architectures and Pre-training Strategies for Fast and
+Accurate Multi-sentence Scoring", ICLR 2020), with its ranker.
+
+The query ("context") is encoded to token outputs; m learned codes attend over them to give m query
+vectors. Each document ("candidate") is one cached vector, which attends over the m query vectors;
+the score is the dot product of the attended query vector and the document vector.
+
+Cost per query: one query encoding, then O(N·m·d) for N cached documents.
+
+Initialisation: the backbone is the bi-encoder's and the codes are all zero, so code attention is
+uniform over the query's real tokens and every query vector is the masked mean, the bi-encoder's own
+pooling. With `normalize=True` the score is then exactly the bi-encoder's cosine: an untrained
+poly-encoder ranks like the bi-encoder, and training moves it away from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from core.backbone import (empty_backbone, load_backbone, load_weights, masked_mean, read_arena_config,
+                           save_checkpoint)
+from core.data import Corpus
+from core.embeddings import corpus_embeddings
+from core.rankers.base import Progress, Ranker, top_k
+
+ARCHITECTURE = "poly-encoder"
+
+
+@dataclass(frozen=True)
+class PolyEncoderConfig:
+    """Hyper-parameters saved beside the weights.
+
+    Attributes:
+        n_codes: m, the number of learned codes (query vectors).
+        code_attention: "basic" dot product or "sqrt" (scaled by sqrt(dim)), as in ParlAI.
+        normalize: L2-normalise the final query and document vectors, so that scores are cosines.
+        max_length: Token limit for queries and documents.
+        trained: Whether the weights were trained for ranking (False: the bi-encoder initialisation).
+    """
+
+    n_codes: int = 16
+    code_attention: Literal["basic", "sqrt"] = "basic"
+    normalize: bool = True
+    max_length: int = 256
+    trained: bool = False
+
+
+class PolyEncoder(nn.Module):
+    """The poly-encoder maths over a shared transformer backbone."""
+
+    def __init__(self, backbone: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
+                 config: PolyEncoderConfig) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.tokenizer = tokenizer
+        self.config = config
+        dim = backbone.config.hidden_size
+        # Zero codes give uniform attention, i.e. the bi-encoder's mean pooling (see module docstring).
+        self.codes = nn.Parameter(torch.zeros(config.n_codes, dim))
+
+    @classmethod
+    def from_backbone(cls, path: str | Path, n_codes: int = 16) -> PolyEncoder:
+        """An untrained poly-encoder over a pretrained (bi-encoder) backbone."""
+        tokenizer, backbone = load_backbone(path)
+        return cls(backbone, tokenizer, PolyEncoderConfig(n_codes=n_codes))
+
+    @classmethod
+    def load(cls, folder: str | Path) -> PolyEncoder:
+        """Load a poly-encoder saved with `save` (safetensors weights + JSON config)."""
+        folder = Path(folder)
+        arena_config = read_arena_config(folder)
+        if arena_config is None or arena_config.get("architecture") != ARCHITECTURE:
+            raise ValueError(f"{folder} is not a saved poly-encoder (no {ARCHITECTURE} arena_config.json)")
+        tokenizer, backbone = empty_backbone(folder)
+        model = cls(backbone, tokenizer, PolyEncoderConfig(**arena_config["config"]))
+        load_weights(folder, model)
+        return model.eval()
+
+    def save(self, folder: str | Path, training: dict | None = None) -> None:
+        """Save weights as fp16 safetensors with the config (and optional training record)."""
+        save_checkpoint(Path(folder), self, self.backbone, self.tokenizer,
+                        {"architecture": ARCHITECTURE, "config": asdict(self.config), "training": training or {}})
+
+    def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
+        return self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.config.max_length,
+                              return_tensors="pt")
+
+    def token_states(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Backbone outputs `[batch, tokens, dim]` and the padding mask `[batch, tokens]`."""
+        batch = self.tokenize(texts)
+        states = self.backbone(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
+        return states, batch["attention_mask"]
+
+    def encode_candidates(self, texts: Sequence[str]) -> torch.Tensor:
+        """Document vectors `[batch, dim]` (mean-pooled, normalised if configured)."""
+        states, mask = self.token_states(texts)
+        vectors = masked_mean(states, mask)
+        return F.normalize(vectors, dim=-1) if self.config.normalize else vectors
+
+    def attend_codes(self, states: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Codes attend over query tokens.
+
+        Args:
+            states: Query token outputs `[batch, tokens, dim]`.
+            mask: `[batch, tokens]` padding mask.
+
+        Returns:
+            Query vectors `[batch, m, dim]` and attention weights `[batch, m, tokens]`.
+        """
+        logits = torch.einsum("md,btd->bmt", self.codes, states)
+        if self.config.code_attention == "sqrt":
+            logits = logits / states.shape[-1] ** 0.5
+        logits = logits.masked_fill(mask[:, None, :] == 0, torch.finfo(logits.dtype).min)
+        weights = logits.softmax(-1)
+        return weights @ states, weights
+
+    def encode_context(self, texts: Sequence[str]) -> torch.Tensor:
+        """The m query vectors `[batch, m, dim]`."""
+        states, mask = self.token_states(texts)
+        return self.attend_codes(states, mask)[0]
+
+    def score(self, context: torch.Tensor, candidates: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Candidates attend over the query vectors; score = dot product.
+
+        Args:
+            context: Query vectors `[batch, m, dim]`.
+            candidates: Document vectors `[batch, n, dim]`, or `[n, dim]` shared by the batch.
+
+        Returns:
+            Scores `[batch, n]` and document→code attention `[batch, n, m]`.
+        """
+        if candidates.dim() == 2:
+            candidates = candidates.unsqueeze(0).expand(context.shape[0], -1, -1)
+        weights = (candidates @ context.transpose(1, 2)).softmax(-1)  # [batch, n, m]
+        attended = weights @ context  # [batch, n, dim]
+        if self.config.normalize:
+            attended = F.normalize(attended, dim=-1)
+        return (attended * candidates).sum(-1), weights
+
+
+class PolyEncoderRanker(Ranker):
+    """Ranks cached document vectors with a `PolyEncoder`."""
+
+    kind = "poly"
+
+    def __init__(self, model: PolyEncoder, model_name: str, name: str = "poly", batch_size: int = 64) -> None:
+        super().__init__(name, model_name, trained=model.config.trained)
+        self.model = model
+        self.batch_size = batch_size
+        self.doc_vectors = torch.empty(0)
+
+    def _build_index(self, corpus: Corpus, progress: Progress) -> None:
+        def compute() -> np.ndarray:
+            passages = corpus.passages()
+            chunks = []
+            with torch.inference_mode():
+                for start in range(0, len(passages), self.batch_size):
+                    chunks.append(self.model.encode_candidates(passages[start:start + self.batch_size]).numpy())
+                    progress(f"{self.label}: encoding documents", min(1.0, (start + self.batch_size) / len(passages)))
+            return np.concatenate(chunks)
+
+        vectors = corpus_embeddings.get_or_compute(("poly", self.model_name, self.model.config),
+                                                   corpus.content_hash, compute)
+        self.doc_vectors = torch.from_numpy(vectors.copy())
+
+    @torch.inference_mode()
+    def _scores(self, query: str, rows: torch.Tensor | None) -> np.ndarray:
+        context = self.model.encode_context([query])
+        candidates = self.doc_vectors if rows is None else self.doc_vectors[rows]
+        return self.model.score(context, candidates)[0][0].numpy()
+
+    def score(self, query: str, doc_ids: Sequence[str]) -> np.ndarray:
+        return self._scores(query, torch.from_numpy(self._positions(doc_ids)))
+
+    def _rank_corpus(self, query: str, k: int) -> dict[str, float]:
+        assert self.corpus is not None
+        return top_k(self.corpus.ids, self._scores(query, None), k)

@@ -1,0 +1,69 @@
+"""Recipe for the embedded cross-encoder: the joint-encoding module, initialised as the bi-encoder,
+trained listwise on mined lists against the hybrid teacher, anchored to its starting cosine.
+
+Why not sentence-transformers' `CrossEncoderTrainer`: the embedded model is the project's own
+`JointCrossEncoder` (a fresh classification head over MiniLM fell 10–22 nDCG points below the
+bi-encoder in trials; see ../shared/REFERENCE.md), which that trainer cannot drive.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.models import backbone_path, load_bi_encoder
+from core.rankers.joint_cross_encoder import JointCrossEncoder
+from core.training.lists import TrainingList
+from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, train
+
+logger = logging.getLogger(__name__)
+INITIAL_GATE = -6.0  # a little cross attention from the start, so the gate gets gradients
+
+
+def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], config: TrainConfig,
+                out: Path, rng) -> tuple[JointCrossEncoder, dict]:
+    """Train a `JointCrossEncoder` from the packaged MiniLM and save it (fp16 safetensors) to `out`."""
+    model = JointCrossEncoder.from_backbone(backbone_path())
+    model.config = replace(model.config, max_query_length=config.max_query_length,
+                           max_document_length=config.max_document_length, trained=True)
+    with torch.no_grad():
+        model.cross_bias.fill_(INITIAL_GATE)
+    head = [model.cross_bias, model.scale, model.shift]
+    groups = [{"params": list(model.backbone.parameters()), "lr": config.backbone_lr},
+              {"params": head, "lr": config.head_lr, "weight_decay": 0.0}]
+
+    def batch_loss(batch: Sequence[TrainingList]) -> tuple[torch.Tensor, dict[str, float]]:
+        pairs = [(item.query, passage) for item in batch for passage in item.passages]
+        cosine = model.cosine(model.prepare(pairs))
+        scores = (model.scale * cosine + model.shift) / config.temperature
+        kl = sum(listwise_kl(scores[part], torch.tensor(item.teacher)) for item, part in zip(batch, list_slices(batch)))
+        anchor = torch.tensor([c for item in batch for c in item.bi_cosine])
+        tie = torch.mean((cosine - anchor) ** 2)
+        loss = kl / len(batch) + config.tie_weight * tie
+        return loss, {"kl": kl.item() / len(batch), "tie": tie.item(), "gate": model.cross_bias.item()}
+
+    def dev_score() -> float:
+        return dev_ndcg(lambda item: model.predict([(item.query, p) for p in item.passages]), dev_lists)
+
+    def checkpoint() -> None:
+        model.save(out)
+
+    history = train(model, groups, lists, batch_loss, dev_score, config, rng, checkpoint)
+    model.save(out, training={"config": asdict(config), "history": history})
+    return model, history
+
+
+def bi_dev_score(dev_lists: Sequence[TrainingList]) -> float:
+    """The starting bi-encoder's nDCG@10 on the dev lists, for comparison."""
+    bi = load_bi_encoder()
+
+    def score(item: TrainingList) -> np.ndarray:
+        vectors = bi.encode([item.query, *item.passages], normalize_embeddings=True, show_progress_bar=False)
+        return vectors[1:] @ vectors[0]
+
+    return dev_ndcg(score, dev_lists)

@@ -1,0 +1,111 @@
+"""The training loop both recipes share: seeded, AdamW with warm-up and linear decay, gradient
+clipping, periodic dev evaluation, and a JSON-ready history of losses and dev scores."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from transformers import get_linear_schedule_with_warmup
+
+from core.evaluate import evaluate
+from core.training.lists import TrainingList
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyper-parameters of one training run (recorded in the model card).
+
+    Attributes:
+        lists: Training lists (one query with its candidates) drawn from the sources.
+        batch_lists: Lists per optimisation step.
+        backbone_lr / head_lr: Learning rates of the transformer and of the small new parameters.
+        temperature: Divides student scores (cosines) before the listwise softmax.
+        tie_weight: Weight of the squared difference between the student's and the starting
+            bi-encoder's cosine, which keeps small off-domain data from erasing what the backbone knew.
+        lexical_weight: Share of BM25 in the teacher (see `core.training.teacher`).
+    """
+
+    seed: int = 13
+    lists: int = 1600
+    batch_lists: int = 4
+    epochs: int = 1
+    backbone_lr: float = 2e-5
+    head_lr: float = 2e-2
+    warmup: float = 0.1
+    temperature: float = 0.05
+    tie_weight: float = 1.0
+    lexical_weight: float = 0.3
+    max_query_length: int = 48
+    max_document_length: int = 160
+    eval_every: int = 50
+    dev_lists: int = 60
+
+
+def seed_everything(seed: int) -> random.Random:
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    return random.Random(seed)
+
+
+def list_slices(batch: Sequence[TrainingList]) -> list[slice]:
+    """Where each list's passages sit when a batch's passages are concatenated."""
+    ends = np.cumsum([len(item.passages) for item in batch])
+    return [slice(int(end) - len(item.passages), int(end)) for item, end in zip(batch, ends)]
+
+
+def listwise_kl(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    """KL(teacher ‖ student) between the softmax distributions over one list's candidates."""
+    return torch.sum(teacher.softmax(-1) * (teacher.log_softmax(-1) - student.log_softmax(-1)))
+
+
+def dev_ndcg(score_list: Callable[[TrainingList], np.ndarray], lists: Sequence[TrainingList]) -> float:
+    """Mean nDCG@10 of ranking each dev list by `score_list`."""
+    qrels = {str(i): {str(j): int(g) for j, g in enumerate(item.gold) if g > 0} for i, item in enumerate(lists)}
+    run = {str(i): {str(j): float(s) for j, s in enumerate(score_list(item))} for i, item in enumerate(lists)}
+    return evaluate(qrels, run, ("ndcg@10",))[0]["ndcg@10"]
+
+
+def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[TrainingList],
+          batch_loss: Callable[[Sequence[TrainingList]], tuple[torch.Tensor, dict[str, float]]],
+          dev_score: Callable[[], float], config: TrainConfig, rng: random.Random,
+          checkpoint: Callable[[], None] = lambda: None) -> dict:
+    """Optimise `batch_loss` over `lists`, evaluating and checkpointing every `eval_every` steps.
+
+    Returns:
+        `{"steps", "seconds", "loss": [(step, loss)], "dev_ndcg@10": [(step, value)], "parts": {...}}`.
+    """
+    order = [i for _ in range(config.epochs) for i in rng.sample(range(len(lists)), len(lists))]
+    batches = [order[i:i + config.batch_lists] for i in range(0, len(order), config.batch_lists)]
+    optimizer = torch.optim.AdamW(parameter_groups, weight_decay=0.01)
+    schedule = get_linear_schedule_with_warmup(optimizer, int(config.warmup * len(batches)), len(batches))
+    history: dict = {"loss": [], "dev_ndcg@10": [(0, dev_score())], "parts": []}
+    logger.info("step 0: dev nDCG@10 %.4f", history["dev_ndcg@10"][0][1])
+    start = time.perf_counter()
+    for step, batch in enumerate(batches, start=1):
+        model.train()
+        loss, parts = batch_loss([lists[i] for i in batch])
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        history["loss"].append((step, loss.item()))
+        history["parts"].append((step, parts))
+        if step % config.eval_every == 0 or step == len(batches):
+            model.eval()
+            history["dev_ndcg@10"].append((step, dev_score()))
+            checkpoint()
+            recent = np.mean([value for _, value in history["loss"][-config.eval_every:]])
+            logger.info("step %d/%d: loss %.4f, dev nDCG@10 %.4f, %.0f s", step, len(batches), recent,
+                        history["dev_ndcg@10"][-1][1], time.perf_counter() - start)
+    model.eval()
+    history.update(steps=len(batches), seconds=time.perf_counter() - start)
+    return history

@@ -1,0 +1,27 @@
+"""Print one markdown table from several `python -m core compare` metrics.json files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+IN_DOMAIN = {"wikiqa-test", "arguana"}  # their corpora (or question pools) were trained on
+COLUMNS = ("ndcg@10", "mrr@10", "recall@100")
+
+
+def main(paths: list[str]) -> None:
+    print("| set | queries | ranker | " + " | ".join(COLUMNS) + " | p50 ms |")
+    print("|---|---|---|" + "---|" * (len(COLUMNS) + 1))
+    for path in paths:
+        name = Path(path).parent.name
+        metrics = json.loads(Path(path).read_text())
+        label = f"{name} (in-domain)" if name in IN_DOMAIN else name
+        for ranker in metrics["rankers"].values():
+            cells = " | ".join(f"{100 * ranker['metrics'].get(c, float('nan')):.2f}" for c in COLUMNS)
+            print(f"| {label} | {metrics['dataset']['judged_queries']} | {ranker['label']} | {cells} | "
+                  f"{ranker['latency_ms']['p50']:.1f} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Reproduce the embedded cross-encoder and poly-encoder and their measured table (CPU, ~2 cores).
+# Writes the weights into core/weights/ and the evaluation into out/eval/; see core/weights/*/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export HF_HUB_OFFLINE=1
+
+python -m core train cross --out core/weights/cross-encoder --lists "${CROSS_LISTS:-1200}" --tie-weight 5 --backbone-lr 1.5e-5
+python -m core train poly --out core/weights/poly-encoder --lists "${POLY_LISTS:-1200}" --tie-weight 5 --backbone-lr 1.5e-5
+bash scripts/evaluate_embedded.sh

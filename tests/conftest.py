@@ -1,0 +1,28 @@
+"""Shared fixtures: the real embedded models (loaded once per test run) and the sample data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the embedded defaults must never need the network
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_BEIR = ROOT / "sample_data" / "beir"
+SAMPLE_CSV = ROOT / "sample_data" / "csv"
+
+
+@pytest.fixture(scope="session")
+def sample_dataset():
+    from core.data import load_dataset
+
+    return load_dataset(SAMPLE_BEIR)
+
+
+@pytest.fixture(scope="session")
+def bi_model():
+    from core.models import load_bi_encoder
+
+    return load_bi_encoder("embedded")

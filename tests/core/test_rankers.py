@@ -1,0 +1,149 @@
+"""Rankers on the real embedded MiniLM: interface invariants and the untrained initialisations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sentence_transformers import CrossEncoder
+
+from core.attention import bi_token_similarity, poly_attention
+from core.data import Corpus
+from core.models import ModelError, backbone_path, load_cross_encoder, load_poly_encoder
+from core.rankers import (BiEncoderRanker, BM25Ranker, CrossEncoderRanker, JointCrossEncoder, PolyEncoder,
+                          PolyEncoderRanker)
+
+TINY = Corpus(ids=("sky", "pasta", "bank", "river"),
+              texts=("The sky looks blue because air scatters short wavelengths of sunlight.",
+                     "Boil the pasta in salted water until it is al dente.",
+                     "The bank raised its interest rate on savings accounts.",
+                     "Floods erode the muddy banks of a river."),
+              titles=("", "", "", ""))
+
+
+def _rankers(bi_model):
+    return {
+        "bi": BiEncoderRanker(bi_model, "embedded"),
+        "poly": PolyEncoderRanker(load_poly_encoder("embedded"), "embedded"),
+        "cross": CrossEncoderRanker(load_cross_encoder("embedded"), "embedded"),
+        "bm25": BM25Ranker(),
+    }
+
+
+@pytest.fixture(scope="module")
+def tiny_rankers(bi_model):
+    rankers = _rankers(bi_model)
+    for ranker in rankers.values():
+        ranker.index(TINY)
+    return rankers
+
+
+@pytest.mark.parametrize("kind", ["bi", "poly", "cross", "bm25"])
+def test_rank_sorts_the_scores_that_score_returns(tiny_rankers, kind):
+    ranker = tiny_rankers[kind]
+    query = "why is the sky blue"
+    scores = ranker.score(query, TINY.ids)
+    ranked = ranker.rank(query, k=4, candidates=TINY.ids)
+    assert list(ranked) == [TINY.ids[i] for i in np.argsort(-scores, kind="stable")]
+    assert np.allclose(list(ranked.values()), np.sort(scores)[::-1], atol=1e-6)
+    assert next(iter(ranker.rank(query, k=1))) == "sky"
+
+
+@pytest.mark.parametrize("kind", ["bi", "poly", "cross", "bm25"])
+def test_rank_of_the_whole_corpus_matches_the_shortlist_of_everything(tiny_rankers, kind):
+    ranker = tiny_rankers[kind]
+    query = "erosion of river banks"
+    assert list(ranker.rank(query, k=4)) == list(ranker.rank(query, k=4, candidates=TINY.ids))
+
+
+def test_search_records_one_latency_per_query_and_can_exclude_self(tiny_rankers):
+    from core.data import Queries
+
+    queries = Queries(ids=("sky", "q2"), texts=("why is the sky blue", "cooking pasta"))
+    ranker = tiny_rankers["bi"]
+    run = ranker.search(queries, k=2, exclude_self=True)
+    assert "sky" not in run["sky"] and len(run["sky"]) == 2
+    assert len(ranker.timings.query_ms) == 2 and all(ms > 0 for ms in ranker.timings.query_ms)
+
+
+def test_untrained_poly_encoder_ranks_exactly_like_the_bi_encoder(sample_dataset, bi_model):
+    bi = BiEncoderRanker(bi_model, "embedded")
+    poly = PolyEncoderRanker(PolyEncoder.from_backbone(backbone_path(), n_codes=16), "untrained-poly")
+    assert not poly.trained and poly.label == "poly (untrained)"
+    for ranker in (bi, poly):
+        ranker.index(sample_dataset.corpus)
+    bi_run = bi.search(sample_dataset.queries, k=20)
+    poly_run = poly.search(sample_dataset.queries, k=20)
+    for query_id in sample_dataset.queries.ids:
+        assert list(poly_run[query_id]) == list(bi_run[query_id])
+        assert np.allclose(list(poly_run[query_id].values()), list(bi_run[query_id].values()), atol=1e-5)
+
+
+def test_untrained_joint_cross_encoder_scores_the_bi_encoder_cosine(bi_model):
+    model = JointCrossEncoder.from_backbone(backbone_path())
+    query = "what makes the sky blue"
+    scores = model.predict([(query, text) for text in TINY.texts])
+    vectors = bi_model.encode([query, *TINY.texts], normalize_embeddings=True)
+    assert not model.trained
+    assert np.allclose(scores, vectors[1:] @ vectors[0], atol=1e-5)
+
+
+def test_poly_encoder_survives_save_and_load(tmp_path):
+    model = PolyEncoder.from_backbone(backbone_path(), n_codes=4)
+    model.save(tmp_path / "poly", training={"note": "test"})
+    loaded = load_poly_encoder(str(tmp_path / "poly"))
+    assert loaded.config == model.config and loaded.codes.shape == (4, 384)
+    with __import__("torch").inference_mode():
+        original = model.score(model.encode_context(["sky colour"]), model.encode_candidates(TINY.texts))[0]
+        restored = loaded.score(loaded.encode_context(["sky colour"]), loaded.encode_candidates(TINY.texts))[0]
+    assert np.allclose(original.numpy(), restored.numpy(), atol=2e-2)  # weights are stored in fp16
+
+
+def test_a_sentence_transformers_cross_encoder_loads_from_a_local_path(tmp_path):
+    CrossEncoder(str(backbone_path()), num_labels=1, device="cpu").save(str(tmp_path / "ce"))
+    scorer = load_cross_encoder(str(tmp_path / "ce"))
+    ranker = CrossEncoderRanker(scorer, str(tmp_path / "ce"))
+    ranker.index(TINY)
+    scores = ranker.score("sky colour", TINY.ids)
+    assert scores.shape == (4,) and np.isfinite(scores).all()
+    attention = scorer.attention("sky colour", TINY.texts[0])
+    layers, heads, length, _ = attention.weights.shape
+    assert (layers, heads) == (6, 12) and length == len(attention.tokens)
+    assert attention.tokens[attention.boundary - 1] == "[SEP]"
+    assert np.allclose(attention.weights.sum(-1), 1.0, atol=1e-4)
+
+
+def test_missing_model_path_is_a_clear_error():
+    with pytest.raises(ModelError, match="does not exist"):
+        load_cross_encoder("./no/such/model")
+
+
+def test_attention_data_shapes(bi_model):
+    poly = load_poly_encoder("embedded")
+    attention = poly_attention(poly, "why is the sky blue", TINY.texts[0])
+    assert attention.code_weights.shape == (poly.config.n_codes, len(attention.query_tokens))
+    assert np.allclose(attention.code_weights.sum(-1), 1.0, atol=1e-5)
+    assert attention.document_weights.shape == (poly.config.n_codes,)
+    similarity = bi_token_similarity(bi_model, "blue sky", TINY.texts[0])
+    assert similarity.matrix.shape == (len(similarity.query_tokens), len(similarity.document_tokens))
+    assert similarity.query_tokens[0] == "[CLS]" and np.abs(similarity.matrix).max() <= 1.0 + 1e-5
+    pair = load_cross_encoder("embedded").attention("blue sky", TINY.texts[0])
+    assert pair.query_to_document.shape[2:] == (pair.boundary, len(pair.tokens) - pair.boundary)
+
+
+@pytest.mark.parametrize("index_type", ["hnsw", "ivf"])
+def test_approximate_indexes_find_what_exact_search_finds(sample_dataset, bi_model, index_type):
+    exact = BiEncoderRanker(bi_model, "embedded", "flat")
+    approximate = BiEncoderRanker(bi_model, "embedded", index_type)
+    for ranker in (exact, approximate):
+        ranker.index(sample_dataset.corpus)
+    found = [len(set(exact.rank(text, 10)) & set(approximate.rank(text, 10))) / 10
+             for text in sample_dataset.queries.texts]
+    assert np.mean(found) >= 0.9
+
+
+def test_a_bi_encoder_loads_from_a_local_path_through_the_same_code(bi_model):
+    from core.models import load_bi_encoder
+
+    local = load_bi_encoder(str(backbone_path()))
+    assert local is not bi_model  # a separate load, not the cached default
+    assert np.allclose(local.encode(["blue sky"]), bi_model.encode(["blue sky"]), atol=1e-6)
