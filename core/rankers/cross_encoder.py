@@ -49,7 +49,7 @@ class SentenceTransformersCrossEncoder:
     def attention(self, query: str, document: str) -> PairAttention:
         """Per-layer, per-head attention over `[CLS] query [SEP] document [SEP]` (eager attention)."""
         transformer = self.model.model
-        encoded = self.model.tokenizer(query, document, truncation=True, max_length=self.model.max_length,
+        encoded = self.model.tokenizer(query, document, truncation=True, max_length=self.model.max_seq_length,
                                        return_tensors="pt")
         previous = transformer.config._attn_implementation
         transformer.set_attn_implementation("eager")

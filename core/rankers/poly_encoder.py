@@ -26,8 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from core.backbone import (empty_backbone, load_backbone, load_weights, masked_mean, read_arena_config,
-                           save_checkpoint)
+from core.backbone import empty_backbone, load_backbone, load_weights, masked_mean, read_arena_config, save_checkpoint
 from core.data import Corpus
 from core.embeddings import corpus_embeddings
 from core.rankers.base import Progress, Ranker, top_k

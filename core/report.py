@@ -1,0 +1,183 @@
+"""A self-contained HTML report of one comparison, for presentations and offline sharing.
+
+The document embeds plotly.js once (inline, with the first figure) and needs no network: no external
+scripts, styles or fonts. Every piece of user text (dataset name, model names, labels, notes, query
+text, figure headings) goes through `html.escape`; the figures' own data is JSON-encoded by plotly,
+which escapes `<` and `/` inside strings.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import plotly.graph_objects as go
+
+from core.data import Dataset
+from core.evaluate import METRICS
+from core.figures import (
+    AGREEMENT_METRICS,
+    latency_figure,
+    metric_name,
+    metrics_figure,
+    plain,
+    rank_shift_figure,
+    score_distribution_figure,
+    score_frame,
+    tradeoff_figure,
+)
+from core.tradeoffs import tradeoff_points
+
+if TYPE_CHECKING:
+    from core.compare import Comparison
+
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto;
+       max-width: 1200px; padding: 0 1rem; color: #222; line-height: 1.45; }
+h1 { font-size: 2rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.4rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: 0.3rem; }
+table { border-collapse: collapse; margin: 1rem 0; font-size: 0.95rem; }
+th, td { border: 1px solid #ccc; padding: 0.35rem 0.6rem; text-align: left; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f3f3f3; }
+pre { background: #f7f7f7; padding: 0.8rem; overflow-x: auto; font-size: 0.85rem; }
+.muted { color: #666; }
+"""
+
+
+def _e(value: object) -> str:
+    """`value` as escaped HTML text."""
+    return html.escape(str(value))
+
+
+def _number(value: float | None, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def _metrics_table(comparison: Comparison) -> str:
+    """One row per ranker: label, model, quality or agreement, latency and throughput."""
+    columns = METRICS if comparison.has_qrels else AGREEMENT_METRICS
+    head = ["ranker", "model", "trained", *(metric_name(c) for c in columns), "p50 ms", "p95 ms", "queries/s",
+            "index s"]
+    rows = []
+    for name, result in comparison.results.items():
+        values = result.metrics if comparison.has_qrels else result.agreement
+        quality = [("reference" if not comparison.has_qrels and name == comparison.reference
+                    else _number(values.get(c))) for c in columns]
+        latency = result.latency_ms
+        numbers = [*quality, _number(latency["p50"], 2), _number(latency["p95"], 2),
+                   _number(result.queries_per_s, 1), _number(result.index_s, 2)]
+        cells = [f"<td>{_e(result.label)}</td>", f"<td>{_e(result.model)}</td>",
+                 f"<td>{'yes' if result.trained else 'no'}</td>"]
+        cells += [f'<td class="number">{_e(n)}</td>' for n in numbers]
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    header = "".join(f"<th>{_e(h)}</th>" for h in head)
+    caption = ("Relevance metrics (ranx)" if comparison.has_qrels else
+               f"No relevance labels: agreement with {_e(comparison.reference or 'the reference')}")
+    return (f"<table><caption>{caption}</caption><thead><tr>{header}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _dataset_summary(comparison: Comparison) -> str:
+    data = comparison.dataset
+    parts = [f"<strong>{_e(data.get('name', ''))}</strong>"]
+    parts += [f"{_e(data[key])} {label}" for key, label in
+              (("documents", "documents"), ("queries", "queries"), ("judged_queries", "judged queries"))
+              if key in data]
+    return f"<p>Dataset: {', '.join(parts)}</p>"
+
+
+def _list(items: list[str]) -> str:
+    if not items:
+        return '<p class="muted">none</p>'
+    return "<ul>" + "".join(f"<li>{_e(item)}</li>" for item in items) + "</ul>"
+
+
+def html_report(comparison: Comparison, figures: dict[str, go.Figure], title: str = "Encoder Arena report") -> str:
+    """One self-contained HTML document: metrics table, pipelines and notes, config, then the figures.
+
+    Args:
+        comparison: The comparison to report.
+        figures: Heading → figure, in display order (e.g. `standard_figures`).
+        title: Document title.
+
+    Returns:
+        The HTML text. plotly.js is inlined once, with the first figure; nothing is fetched from a URL.
+        The config is in `<pre id="arena-config">` and the whole `metrics.json` shape in
+        `<pre id="arena-metrics">`, both as (HTML-escaped) JSON.
+    """
+    pipelines = [f"{result.label}: {result.pipeline}" for result in comparison.results.values()]
+    notes = [*comparison.notes, *comparison.dataset.get("notes", [])]
+    config = json.dumps(comparison.config.to_dict(), indent=2, ensure_ascii=False)
+    everything = json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False, default=str)
+    sections = []
+    for i, (heading, figure) in enumerate(figures.items()):
+        div = figure.to_html(full_html=False, include_plotlyjs=i == 0, config=PLOTLY_CONFIG,
+                             default_width="100%")
+        sections.append(f"<section><h2>{_e(heading)}</h2>{div}</section>")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_e(title)}</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<h1>{_e(title)}</h1>
+{_dataset_summary(comparison)}
+<h2>Results</h2>
+{_metrics_table(comparison)}
+<h2>Pipelines</h2>
+{_list(pipelines)}
+<h2>Notes</h2>
+{_list(notes)}
+<h2>Configuration</h2>
+<pre id="arena-config">{_e(config)}</pre>
+<details><summary>All results (metrics.json)</summary>
+<pre id="arena-metrics">{_e(everything)}</pre>
+</details>
+{''.join(sections)}
+</body>
+</html>
+"""
+
+
+def standard_figures(comparison: Comparison, dataset: Dataset) -> dict[str, go.Figure]:
+    """The figures that need no model calls, by heading: metrics (or agreement), quality vs latency,
+    latency, min–max score distributions, and the rank shift of the first query.
+
+    Args:
+        comparison: The comparison.
+        dataset: The dataset it ran on (for qrels and the first query's text).
+
+    Returns:
+        Heading → figure, in display order.
+    """
+    figures = {
+        "Retrieval quality" if comparison.has_qrels else "Agreement": metrics_figure(comparison),
+        "Quality vs latency": tradeoff_figure(tradeoff_points(comparison)),
+        "Latency per query": latency_figure(comparison),
+        "Score distributions": score_distribution_figure(score_frame(comparison, "minmax", dataset.qrels)),
+    }
+    if len(dataset.queries) and comparison.results:
+        query_id, text = dataset.queries.ids[0], dataset.queries.texts[0]
+        runs = {result.label: result.run.get(query_id, {}) for result in comparison.results.values()}
+        figure = rank_shift_figure(runs, 10, (dataset.qrels or {}).get(query_id))
+        short = text if len(text) <= 80 else text[:79] + "…"
+        figure.update_layout(title_text=f"How the top-10 moves for query {plain(query_id)}: “{plain(short)}”")
+        figures["Rank shift (first query)"] = figure
+    return figures
+
+
+def write_report(comparison: Comparison, dataset: Dataset, path: str | Path) -> None:
+    """Write `html_report` of `standard_figures` to `path` (UTF-8)."""
+    report = html_report(comparison, standard_figures(comparison, dataset),
+                         title=f"Encoder Arena report: {dataset.name}" if dataset.name else "Encoder Arena report")
+    Path(path).write_text(report, encoding="utf-8")

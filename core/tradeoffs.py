@@ -1,0 +1,271 @@
+"""Quality-versus-cost measurements: trade-off points, the Pareto frontier, re-ranking depth sweeps,
+scoring cost against the number of candidates, and the poly-encoder's cost against its number of codes.
+
+Everything here times real calls with `time.perf_counter` and returns a tidy `pd.DataFrame`; the plots
+live in `core.figures`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from core.data import Dataset
+from core.evaluate import evaluate, overlap_at_k
+from core.rankers.base import Progress, Ranker, Run, no_progress, top_k
+from core.rankers.poly_encoder import PolyEncoder, PolyEncoderConfig
+
+if TYPE_CHECKING:
+    from core.compare import Comparison
+
+logger = logging.getLogger(__name__)
+
+TRADEOFF_COLUMNS = ["ranker", "label", "kind", "latency_ms", "quality", "trained", "reference", "metric"]
+DEPTHS = (10, 20, 50, 100, 200, 500, 1000)
+SIZES = (10, 100, 1000, 10_000, 100_000)
+CODES = (1, 4, 16, 64, 360)
+REPEAT_S = 1.0  # a cost measurement repeats a call (up to 3 times) only while the calls total less
+FIRST_SHARE = 0.2  # share of a depth sweep's progress bar given to the first stage
+
+
+def tradeoff_points(comparison: Comparison) -> pd.DataFrame:
+    """One row per ranker: p50 latency and quality, for `core.figures.tradeoff_figure`.
+
+    Quality is nDCG@10 with qrels; without them it is overlap@10 with the agreement reference, which gets
+    1.0 and `reference=True`.
+
+    Returns:
+        Columns ranker, label, kind, latency_ms (p50), quality, trained, reference, metric.
+    """
+    metric = "ndcg@10" if comparison.has_qrels else "overlap@10"
+    rows = []
+    for name, result in comparison.results.items():
+        is_reference = not comparison.has_qrels and name == comparison.reference
+        if comparison.has_qrels:
+            quality = result.metrics.get(metric, float("nan"))
+        else:
+            quality = 1.0 if is_reference else result.agreement.get(metric, float("nan"))
+        rows.append((name, result.label, result.kind, result.latency_ms["p50"], float(quality), result.trained,
+                     is_reference, metric))
+    return pd.DataFrame(rows, columns=TRADEOFF_COLUMNS)
+
+
+def pareto_frontier(points: pd.DataFrame, quality: str = "quality") -> pd.DataFrame:
+    """The rows no other row beats on both latency (lower) and quality (higher), sorted by latency.
+
+    A row is kept when its quality is strictly above that of every faster-or-equal row; of two identical
+    points the first is kept. Rows with a NaN latency or quality are left out.
+
+    Args:
+        points: Frame with a `latency_ms` column and the `quality` column.
+        quality: Name of the quality column.
+
+    Returns:
+        The frontier rows (original index kept), fastest first.
+
+    Example:
+        >>> points = pd.DataFrame({"latency_ms": [1.0, 2.0, 3.0], "quality": [0.3, 0.2, 0.5]})
+        >>> pareto_frontier(points)["latency_ms"].tolist()
+        [1.0, 3.0]
+    """
+    valid = points.dropna(subset=["latency_ms", quality])
+    ordered = valid.sort_values(["latency_ms", quality], ascending=[True, False], kind="stable")
+    keep, best = [], -np.inf
+    for index, value in zip(ordered.index, ordered[quality]):
+        if value > best:
+            keep.append(index)
+            best = value
+    return ordered.loc[keep]
+
+
+def _percentile_50(values: Sequence[float]) -> float:
+    return float(np.median(values)) if len(values) else float("nan")
+
+
+def rerank_depth_sweep(dataset: Dataset, first_stage: Ranker, cross: Ranker, depths: Sequence[int] = DEPTHS,
+                       progress: Progress = no_progress) -> pd.DataFrame:
+    """Quality and latency of re-ranking the first stage's top-`depth` with the cross-encoder.
+
+    The first stage searches once at the deepest depth; the cross-encoder scores each query's deepest
+    shortlist once; every shallower depth re-ranks a prefix of that shortlist by the same scores.
+
+    Args:
+        dataset: Corpus, queries and optional qrels; both rankers are already indexed on its corpus.
+        first_stage: The ranker producing the shortlist (bi, poly or BM25).
+        cross: The re-ranker.
+        depths: Shortlist sizes to try; those above the corpus size are dropped (if all are, the corpus
+            size is used).
+        progress: Called with a message and the fraction done.
+
+    Returns:
+        One row per depth: depth, quality (nDCG@10 with qrels; otherwise overlap@10 with the deepest
+        re-ranking), latency_ms (first stage p50 + measured cross ms per pair × depth), metric,
+        first_stage_ms, cross_ms_per_pair.
+
+    Raises:
+        ValueError: If `depths` is empty or holds a depth below 1.
+    """
+    if not depths or min(depths) < 1:
+        raise ValueError(f"depths must be positive integers, not {list(depths)}")
+    size = len(dataset.corpus)
+    kept = sorted({d for d in depths if d <= size}) or [size]
+    if len(kept) < len(set(depths)):
+        logger.info("depths above the corpus size (%d) dropped: %s", size, sorted(set(depths) - set(kept)))
+    deepest = kept[-1]
+    shortlists = first_stage.search(dataset.queries, deepest,
+                                    progress=lambda message, fraction: progress(message, FIRST_SHARE * fraction))
+    first_ms = _percentile_50(first_stage.timings.query_ms)
+    scored: dict[str, tuple[list[str], np.ndarray]] = {}
+    cross_seconds, pairs = 0.0, 0
+    for i, (query_id, text) in enumerate(zip(dataset.queries.ids, dataset.queries.texts)):
+        doc_ids = list(shortlists.get(query_id, {}))
+        if doc_ids:
+            start = time.perf_counter()
+            scores = np.asarray(cross.score(text, doc_ids), dtype=float)
+            cross_seconds += time.perf_counter() - start
+            pairs += len(doc_ids)
+            scored[query_id] = (doc_ids, scores)
+        progress(f"{cross.label}: query {i + 1}/{len(dataset.queries)}",
+                 FIRST_SHARE + (1 - FIRST_SHARE) * (i + 1) / len(dataset.queries))
+    ms_per_pair = cross_seconds * 1000 / pairs if pairs else float("nan")
+    reranked: dict[int, Run] = {depth: {q: top_k(ids[:depth], scores[:depth], depth)
+                                        for q, (ids, scores) in scored.items()} for depth in kept}
+    metric = "ndcg@10" if dataset.qrels else "overlap@10"
+    rows = []
+    for depth in kept:
+        if dataset.qrels:
+            quality = evaluate(dataset.qrels, reranked[depth], (metric,))[0][metric]
+        else:
+            quality = overlap_at_k(reranked[deepest], reranked[depth], 10)
+        rows.append((depth, quality, first_ms + ms_per_pair * depth, metric, first_ms, ms_per_pair))
+    return pd.DataFrame(rows, columns=["depth", "quality", "latency_ms", "metric", "first_stage_ms",
+                                       "cross_ms_per_pair"])
+
+
+def _time_call(ranker: Ranker, query: str, doc_ids: list[str]) -> float:
+    """Milliseconds of one `score` call: the fastest of up to 3 calls (fewer once they total REPEAT_S).
+
+    The minimum, as `timeit` advises: on a shared machine other work only ever adds time.
+    """
+    times: list[float] = []
+    while len(times) < 3 and sum(times) < REPEAT_S * 1000:
+        start = time.perf_counter()
+        ranker.score(query, doc_ids)
+        times.append((time.perf_counter() - start) * 1000)
+    return min(times)
+
+
+def _extrapolate(measured: list[tuple[int, float]], n: int) -> float:
+    """ms at `n` candidates on the line through the two largest measured (candidates, ms) points.
+
+    The slope is the marginal cost per candidate (clipped at 0 against timing noise); the intercept keeps
+    the fixed cost of a call, such as encoding the query, from being multiplied by `n`.
+    """
+    (n_last, ms_last) = measured[-1]
+    if len(measured) < 2:
+        return ms_last / n_last * n
+    (n_prev, ms_prev) = measured[-2]
+    slope = max(0.0, (ms_last - ms_prev) / (n_last - n_prev))
+    return ms_last + slope * (n - n_last)
+
+
+def cost_vs_candidates(rankers: dict[str, Ranker], query: str, sizes: Sequence[int] = SIZES,
+                       budget_s: float = 5.0) -> pd.DataFrame:
+    """Time `score(query, doc_ids)` for growing numbers of candidates, extrapolating what is too slow.
+
+    Candidates are drawn from each ranker's indexed corpus (with repetition when there are more than
+    the corpus holds). Each call includes whatever the ranker does per query: encoding the query
+    (bi, poly), tokenising it (BM25) or one forward pass per pair (cross). Per ranker, a warm-up call
+    and a timed 1-candidate call come first (the latter measures the fixed cost and is not reported);
+    sizes are then measured in increasing order (the smallest always) until one call takes longer
+    than `budget_s`, or the next size is predicted to; the rest are extrapolated linearly from the
+    largest measured size, along the slope between the two largest measured points.
+
+    Args:
+        rankers: Indexed rankers by name.
+        query: Query text.
+        sizes: Candidate counts.
+        budget_s: Most seconds one measured call may take.
+
+    Returns:
+        Columns ranker, label, kind, candidates, ms (fastest of up to 3 calls), extrapolated.
+
+    Raises:
+        ValueError: If a ranker has not been indexed, or `sizes` is empty or holds a size below 1.
+    """
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f"sizes must be positive integers, not {list(sizes)}")
+    budget_ms = budget_s * 1000
+    rows = []
+    for name, ranker in rankers.items():
+        if ranker.corpus is None or not len(ranker.corpus):
+            raise ValueError(f"ranker {name!r} has no indexed corpus: call index(corpus) first")
+        ids = ranker.corpus.ids
+        rng = np.random.default_rng(0)
+        ranker.score(query, list(ids[:1]))  # warm-up: lazy initialisation is not scoring cost
+        measured = [(1, _time_call(ranker, query, list(ids[:1])))]
+        stopped = False
+        for i, n in enumerate(sorted(set(sizes))):
+            if i > 0 and (stopped or _extrapolate(measured, n) > budget_ms):
+                stopped = True
+                rows.append((name, ranker.label, ranker.kind, n, _extrapolate(measured, n), True))
+                continue
+            doc_ids = [ids[j] for j in rng.choice(len(ids), size=n, replace=n > len(ids))]
+            ms = _time_call(ranker, query, doc_ids)
+            measured = [*measured[:-1], (n, ms)] if measured[-1][0] == n else [*measured, (n, ms)]
+            stopped = ms > budget_ms
+            rows.append((name, ranker.label, ranker.kind, n, ms, False))
+    return pd.DataFrame(rows, columns=["ranker", "label", "kind", "candidates", "ms", "extrapolated"])
+
+
+def poly_codes_cost(model_dim: int = 384, codes: Sequence[int] = CODES, candidates: int = 1000,
+                    repeats: int = 20) -> pd.DataFrame:
+    """Time of the poly-encoder's scoring step for each number of codes m, without a backbone.
+
+    Times `PolyEncoder.score` itself (each candidate attends over the m query vectors, then a dot
+    product) on random tensors: context `[1, m, model_dim]`, candidates `[candidates, model_dim]`.
+    Query encoding is excluded: it costs the same whatever m is, bar the small code attention.
+
+    Args:
+        model_dim: Hidden size d (384 for MiniLM).
+        codes: Values of m.
+        candidates: Documents scored per call.
+        repeats: Timed calls per m (after one warm-up); the median is reported.
+
+    Returns:
+        Columns codes, candidates, ms (median), ms_min.
+
+    Raises:
+        ValueError: If a size is below 1.
+    """
+    if model_dim < 1 or candidates < 1 or repeats < 1 or not codes or min(codes) < 1:
+        raise ValueError("model_dim, candidates, repeats and every m must be at least 1")
+    generator = torch.Generator().manual_seed(0)
+    documents = F.normalize(torch.randn(candidates, model_dim, generator=generator), dim=-1)
+    heads = {m: (_score_head(model_dim, m), torch.randn(1, m, model_dim, generator=generator)) for m in codes}
+    rows = []
+    with torch.inference_mode():
+        for head, context in heads.values():  # warm-up, so that the first m timed pays no allocation
+            head.score(context, documents)
+        for m, (head, context) in heads.items():  # context: [batch=1, m, dim]
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                head.score(context, documents)
+                times.append((time.perf_counter() - start) * 1000)
+            rows.append((m, candidates, float(np.median(times)), float(np.min(times))))
+    return pd.DataFrame(rows, columns=["codes", "candidates", "ms", "ms_min"])
+
+
+def _score_head(model_dim: int, m: int) -> PolyEncoder:
+    """A `PolyEncoder` whose backbone is a stand-in giving only its hidden size: enough to call `score`."""
+    stand_in = SimpleNamespace(config=SimpleNamespace(hidden_size=model_dim))
+    return PolyEncoder(stand_in, None, PolyEncoderConfig(n_codes=m)).eval()
