@@ -23,6 +23,7 @@ from core.evaluate import AGREEMENT, METRICS
 from core.devsets import DEV_SETS, export_beir, load_dev_set
 from core.index import INDEX_TYPES
 from core.models import EMBEDDED, ModelError
+from core.report import write_report
 from core.runs import write_trec_run
 from core.training.loop import TrainConfig
 
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--exclude-self", action="store_true",
                      help="drop a hit whose doc id equals the query id (BEIR/MTEB convention, e.g. ArguAna)")
     run.add_argument("--max-queries", type=int, help="use only the first N queries (judged ones first)")
+    run.add_argument("--report", action="store_true", help="also write OUT/report.html (self-contained figures)")
     export = commands.add_parser("devset", help="export a development set from ../shared/data as a BEIR folder")
     export.add_argument("name", choices=sorted(DEV_SETS))
     export.add_argument("--out", type=Path, required=True, help="folder to write the BEIR files into")
@@ -83,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     trainer.add_argument("--tie-weight", type=float, default=TrainConfig.tie_weight)
     trainer.add_argument("--backbone-lr", type=float, default=TrainConfig.backbone_lr)
     trainer.add_argument("--seed", type=int, default=TrainConfig.seed)
+    trainer.add_argument("--sources", default=",".join(TrainConfig.sources),
+                         help="comma-separated training data: wikiqa,arguana")
     trainer.add_argument("--poly-codes", type=int, default=16, help="m, the poly-encoder's number of codes")
     trainer.add_argument("--teacher", default=EMBEDDED, metavar="SPEC", help="cross-encoder the poly-encoder distils")
     return parser
@@ -93,7 +97,8 @@ def run_train(args: argparse.Namespace) -> int:
 
     logging.getLogger("core").setLevel(logging.INFO)
     config = TrainConfig(lists=args.lists, epochs=args.epochs, lexical_weight=args.lexical_weight,
-                         tie_weight=args.tie_weight, backbone_lr=args.backbone_lr, seed=args.seed)
+                         tie_weight=args.tie_weight, backbone_lr=args.backbone_lr, seed=args.seed,
+                         sources=tuple(part.strip() for part in args.sources.split(",") if part.strip()))
     record = run_training(args.kind, args.out, config, args.quick, args.poly_codes, args.teacher)
     dev = record["history"]["dev_ndcg@10"]
     print(f"{args.kind}: loss {record['first_loss']:.4f} -> {record['last_loss']:.4f}; WikiQA dev nDCG@10 "
@@ -109,7 +114,8 @@ def _first_queries(dataset: Dataset, limit: int) -> Dataset:
     order.sort()
     queries = type(dataset.queries)(tuple(dataset.queries.ids[i] for i in order),
                                     tuple(dataset.queries.texts[i] for i in order), dataset.queries.source)
-    return Dataset(dataset.corpus, queries, dataset.qrels, dataset.name,
+    qrels = {q: qrels[q] for q in queries.ids if q in qrels} or None
+    return Dataset(dataset.corpus, queries, qrels, dataset.name,
                    dataset.notes + (f"limited to {len(order)} of {len(dataset.queries)} queries",))
 
 
@@ -153,6 +159,8 @@ def run_compare(args: argparse.Namespace) -> int:
     (args.out / "metrics.json").write_text(json.dumps(comparison.to_dict(), indent=2) + "\n")
     for name, result in comparison.results.items():
         write_trec_run(result.run, args.out / f"run_{name}.trec", name)
+    if args.report:
+        write_report(comparison, dataset, args.out / "report.html")
     print(format_table(comparison))
     print(f"wrote {args.out / 'metrics.json'} and run files in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return 0

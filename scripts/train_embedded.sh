@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1
 
-python -m core train cross --out core/weights/cross-encoder --lists "${CROSS_LISTS:-1200}" --tie-weight 5 --backbone-lr 1.5e-5
-python -m core train poly --out core/weights/poly-encoder --lists "${POLY_LISTS:-1200}" --tie-weight 5 --backbone-lr 1.5e-5
+python -m core train cross --out core/weights/cross-encoder --sources arguana --lists 1200 --tie-weight 5 --backbone-lr 1.5e-5
+python -m core train poly --out core/weights/poly-encoder --sources arguana --lists 800 --tie-weight 5 --backbone-lr 1.5e-5 --teacher core/weights/cross-encoder
 bash scripts/evaluate_embedded.sh

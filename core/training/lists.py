@@ -43,19 +43,20 @@ class TrainingList:
 def wikiqa_lists(root: Path, limit: int, rng: random.Random, negatives: int = 7) -> list[TrainingList]:
     """Questions with a correct sentence, each with up to `negatives` same-page sentences."""
     path = root / "wikiqa" / "SiemensHalske_DataAlchemist" / "data" / "WikiQA-train.tsv"
-    questions: dict[str, tuple[str, list[str], list[str]]] = {}
+    # This file's QuestionID is unique per row, so sentences are grouped by the question text.
+    questions: dict[str, tuple[list[str], list[str]]] = {}
     skipped = 0
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
             if len(row) != 5 or row[4] not in ("0", "1"):
                 skipped += row[0] != "QuestionID"
                 continue
-            _, sentence_positive, sentence_negative = questions.setdefault(row[0], (row[1], [], []))
-            (sentence_positive if row[4] == "1" else sentence_negative).append(row[3])
+            positives, others = questions.setdefault(row[1], ([], []))
+            (positives if row[4] == "1" else others).append(row[3])
     logger.info("WikiQA train: skipped %d malformed rows", skipped)
-    lists = [TrainingList(question, positives[:1] + rng.sample(negatives_, min(negatives, len(negatives_))),
-                          [1.0] + [0.0] * min(negatives, len(negatives_)), "wikiqa")
-             for question, positives, negatives_ in questions.values() if positives and negatives_]
+    lists = [TrainingList(question, positives[:1] + rng.sample(others, min(negatives, len(others))),
+                          [1.0] + [0.0] * min(negatives, len(others)), "wikiqa")
+             for question, (positives, others) in questions.items() if positives and others]
     rng.shuffle(lists)
     return lists[:limit]
 

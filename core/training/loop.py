@@ -31,6 +31,7 @@ class TrainConfig:
         tie_weight: Weight of the squared difference between the student's and the starting
             bi-encoder's cosine, which keeps small off-domain data from erasing what the backbone knew.
         lexical_weight: Share of BM25 in the teacher (see `core.training.teacher`).
+        sources: Training data: "wikiqa" (WikiQA train) and/or "arguana" (ArguAna synthetic pairs).
     """
 
     seed: int = 13
@@ -47,6 +48,7 @@ class TrainConfig:
     max_document_length: int = 160
     eval_every: int = 50
     dev_lists: int = 60
+    sources: tuple[str, ...] = ("wikiqa", "arguana")
 
 
 def seed_everything(seed: int) -> random.Random:

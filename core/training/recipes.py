@@ -21,19 +21,25 @@ from core.training.poly import add_cross_teacher, train_poly
 from core.training.teacher import add_teacher_scores, mine_lists
 
 logger = logging.getLogger(__name__)
+SOURCES = ("wikiqa", "arguana")
 
 QUICK = {"lists": 24, "epochs": 3, "batch_lists": 4, "eval_every": 1000, "dev_lists": 8,
          "max_query_length": 32, "max_document_length": 64}
 """--quick: a few hundred pairs, under a minute on 2 CPU cores; proves the loop runs and the loss falls."""
 
 
-def build_lists(root: Path, count: int, rng: random.Random, lexical_weight: float) -> list[TrainingList]:
-    """Half WikiQA lists (natural negatives), half ArguAna synthetic pairs with mined negatives,
-    all scored by the hybrid teacher."""
+def build_lists(root: Path, count: int, rng: random.Random, lexical_weight: float,
+                sources: tuple[str, ...] = SOURCES) -> list[TrainingList]:
+    """WikiQA lists (natural negatives) and ArguAna synthetic pairs with mined negatives, shared
+    equally among `sources`, all scored by the hybrid teacher."""
+    unknown = set(sources) - set(SOURCES)
+    if unknown or not sources:
+        raise ValueError(f"unknown training sources {sorted(unknown)}; choose from {', '.join(SOURCES)}")
     bi = load_bi_encoder()
-    lists = wikiqa_lists(root, count // 2, rng)
-    pairs, corpus = arguana_pairs(root, count - len(lists), rng)
-    lists += mine_lists(pairs, corpus, bi, rng, "arguana", pool_size=min(2000, 8 * len(pairs)))
+    lists = wikiqa_lists(root, count // len(sources), rng) if "wikiqa" in sources else []
+    pairs, corpus = arguana_pairs(root, count - len(lists), rng) if "arguana" in sources else ([], [])
+    if pairs:
+        lists += mine_lists(pairs, corpus, bi, rng, "arguana", pool_size=min(2000, 8 * len(pairs)))
     rng.shuffle(lists)
     add_teacher_scores(lists, bi, lexical_weight)
     return lists
@@ -51,7 +57,7 @@ def run_training(kind: str, out: Path, config: TrainConfig, quick: bool = False,
     rng = seed_everything(config.seed)
     root = shared_data_root()
     start = time.perf_counter()
-    lists = build_lists(root, config.lists, rng, config.lexical_weight)
+    lists = build_lists(root, config.lists, rng, config.lexical_weight, config.sources)
     dev_lists = wikiqa_dev_lists(root, config.dev_lists)
     logger.info("%d training lists (%d pairs), %d dev lists; built in %.0f s", len(lists),
                 sum(len(item.passages) for item in lists), len(dev_lists), time.perf_counter() - start)

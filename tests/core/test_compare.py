@@ -12,6 +12,8 @@ from core.compare import compare
 from core.config import ArenaConfig
 from core.data import Dataset, Queries
 from core.evaluate import evaluate, kendall_tau, overlap_at_k
+from core.models import backbone_path
+from core.rankers import CrossEncoderRanker, JointCrossEncoder
 from tests.conftest import SAMPLE_BEIR
 
 FAST = ArenaConfig(k=20, rerank_depth=10)
@@ -34,28 +36,38 @@ def test_every_ranker_reports_metrics_and_timings(comparison, sample_dataset):
 
 def test_cross_encoder_reranks_the_first_stage_shortlist(comparison):
     cross, bi = comparison.results["cross"], comparison.results["bi"]
-    assert cross.pipeline == "bi top-10 → cross (untrained)"
+    assert cross.pipeline == "bi top-10 → cross"
     for query_id, docs in cross.run.items():
         assert set(docs) == set(list(bi.run[query_id])[:10])
     # its latency includes the first stage it depends on
     assert all(c >= b for c, b in zip(cross.query_ms, bi.query_ms))
 
 
-def test_untrained_models_are_labelled(comparison):
+def test_trained_and_untrained_models_are_labelled(comparison):
     assert comparison.results["bi"].trained and comparison.results["bm25"].trained
-    assert not comparison.results["poly"].trained and comparison.results["poly"].label == "poly (untrained)"
-    assert comparison.to_dict()["rankers"]["cross"]["trained"] is False
+    assert comparison.results["cross"].trained and comparison.results["cross"].label == "cross"
+    assert comparison.to_dict()["rankers"]["cross"]["trained"] is True
+    poly = comparison.results["poly"]
+    assert poly.label == ("poly" if poly.trained else "poly (untrained)")
+
+
+def _untrained_cross() -> CrossEncoderRanker:
+    return CrossEncoderRanker(JointCrossEncoder.from_backbone(backbone_path()), "untrained")
 
 
 def test_without_qrels_agreement_replaces_accuracy(sample_dataset):
     unlabelled = Dataset(sample_dataset.corpus, sample_dataset.queries, None, "unlabelled")
-    result = compare(unlabelled, ArenaConfig(rankers=("bi", "bm25", "cross"), k=10, rerank_depth=10))
+    config = ArenaConfig(rankers=("bi", "bm25", "cross"), k=10, rerank_depth=10)
+    result = compare(unlabelled, config, rankers={"cross": _untrained_cross()})
     assert result.reference == "cross" and not result.has_qrels
     assert all(not r.metrics for r in result.results.values())
     # the untrained cross-encoder re-ranks bi's top-10 with bi's own cosine: full agreement
     assert result.results["bi"].agreement["overlap@10"] == pytest.approx(1.0)
     assert result.results["bi"].agreement["kendall_tau@10"] == pytest.approx(1.0, abs=1e-6)
     assert 0.0 <= result.results["bm25"].agreement["overlap@10"] < 1.0
+    trained = compare(unlabelled, config)  # the embedded, trained cross-encoder re-orders bi's top-10
+    assert trained.results["bi"].agreement["overlap@10"] == pytest.approx(1.0)
+    assert -1.0 <= trained.results["bi"].agreement["kendall_tau@10"] < 1.0
 
 
 def test_metrics_match_hand_arithmetic():
@@ -90,7 +102,7 @@ def test_exclude_self_drops_the_query_document(sample_dataset):
 def test_cli_writes_metrics_json_and_run_files(tmp_path, capsys):
     out = tmp_path / "out"
     code = main(["compare", str(SAMPLE_BEIR), "--out", str(out), "--rankers", "bi,bm25,cross",
-                 "--k", "10", "--rerank-depth", "5"])
+                 "--k", "10", "--rerank-depth", "5", "--report"])
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["rankers"]) == {"bi", "bm25", "cross"}
@@ -100,8 +112,10 @@ def test_cli_writes_metrics_json_and_run_files(tmp_path, capsys):
     assert metrics["dataset"]["documents"] >= 300
     line = (out / "run_cross.trec").read_text().splitlines()[0].split()
     assert line[1] == "Q0" and line[3] == "1" and line[5] == "cross"
+    report = (out / "report.html").read_text()
+    assert "<html" in report.lower() and "bi top-5 → cross" in report
     printed = capsys.readouterr()
-    assert "ndcg@10" in printed.out and "cross (untrained)" in printed.out and "bi top-5" in printed.out
+    assert "ndcg@10" in printed.out and "bi top-5 → cross" in printed.out
 
 
 def test_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):
