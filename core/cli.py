@@ -18,9 +18,9 @@ from transformers.utils import logging as transformers_logging
 
 from core.compare import Comparison, build_ranker, compare, estimate_cross_seconds
 from core.config import FIRST_STAGES, RANKER_KINDS, ArenaConfig
-from core.data import DataError, Dataset, load_dataset
-from core.evaluate import AGREEMENT, METRICS
+from core.data import DataError, first_queries, load_dataset
 from core.devsets import DEV_SETS, export_beir, load_dev_set
+from core.evaluate import AGREEMENT, METRICS
 from core.index import INDEX_TYPES
 from core.models import EMBEDDED, ModelError
 from core.report import write_report
@@ -107,18 +107,6 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _first_queries(dataset: Dataset, limit: int) -> Dataset:
-    """The dataset restricted to `limit` queries, preferring judged ones."""
-    qrels = dataset.qrels or {}
-    order = sorted(range(len(dataset.queries)), key=lambda i: not qrels.get(dataset.queries.ids[i]))[:limit]
-    order.sort()
-    queries = type(dataset.queries)(tuple(dataset.queries.ids[i] for i in order),
-                                    tuple(dataset.queries.texts[i] for i in order), dataset.queries.source)
-    qrels = {q: qrels[q] for q in queries.ids if q in qrels} or None
-    return Dataset(dataset.corpus, queries, qrels, dataset.name,
-                   dataset.notes + (f"limited to {len(order)} of {len(dataset.queries)} queries",))
-
-
 def format_table(comparison: Comparison) -> str:
     """A plain-text table: one row per ranker with metrics (or agreement) and latency."""
     columns = METRICS if comparison.has_qrels else AGREEMENT
@@ -149,7 +137,7 @@ def run_compare(args: argparse.Namespace) -> int:
     progress(f"loading {args.data}", 0.0)
     dataset = load_dataset(args.data, qrels_path=args.qrels, split=args.split)
     if args.max_queries:
-        dataset = _first_queries(dataset, args.max_queries)
+        dataset = first_queries(dataset, args.max_queries)
     if "cross" in config.rankers:
         pairs, seconds = estimate_cross_seconds(build_ranker("cross", config), dataset, config)
         progress(f"cross-encoder: {pairs:,} pairs to score, about {seconds:,.0f} s", 0.0)

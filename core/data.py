@@ -391,6 +391,23 @@ def load_dataset(
     return _read_zip(_read_file(path, limits), str(path), limits, split, qrels=qrels)
 
 
+def first_queries(dataset: Dataset, limit: int) -> Dataset:
+    """The dataset with only its first `limit` queries, judged ones first (for quicker sweeps).
+
+    The qrels keep only those queries too: ranx scores a judged query missing from a run as 0.
+    """
+    if limit >= len(dataset.queries):
+        return dataset
+    judged = dataset.qrels or {}
+    order = sorted(range(len(dataset.queries)), key=lambda i: not judged.get(dataset.queries.ids[i]))[:limit]
+    order.sort()
+    queries = type(dataset.queries)(tuple(dataset.queries.ids[i] for i in order),
+                                    tuple(dataset.queries.texts[i] for i in order), dataset.queries.source)
+    qrels = None if dataset.qrels is None else {q: judged[q] for q in queries.ids if q in judged} or None
+    note = f"limited to {len(order)} of {len(dataset.queries)} queries"
+    return Dataset(dataset.corpus, queries, qrels, dataset.name, dataset.notes + (note,))
+
+
 def make_dataset(corpus: Corpus, queries: Queries, qrels: Qrels | None = None, name: str = "") -> Dataset:
     """Combine the parts, keeping only judgements whose query and doc ids are known.
 

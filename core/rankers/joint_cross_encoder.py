@@ -23,8 +23,7 @@ from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from core.attention_types import PairAttention
-from core.backbone import (empty_backbone, load_backbone, load_weights, masked_mean, read_arena_config,
-                           save_checkpoint)
+from core.backbone import empty_backbone, load_backbone, load_weights, masked_mean, read_arena_config, save_checkpoint
 
 ARCHITECTURE = "joint-cross-encoder"
 CLOSED_GATE = -1e4  # exp(-1e4) is exactly 0 in float32: no attention crosses the segments

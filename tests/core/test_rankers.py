@@ -9,8 +9,14 @@ from sentence_transformers import CrossEncoder
 from core.attention import bi_token_similarity, poly_attention
 from core.data import Corpus
 from core.models import ModelError, backbone_path, load_cross_encoder, load_poly_encoder
-from core.rankers import (BiEncoderRanker, BM25Ranker, CrossEncoderRanker, JointCrossEncoder, PolyEncoder,
-                          PolyEncoderRanker)
+from core.rankers import (
+    BiEncoderRanker,
+    BM25Ranker,
+    CrossEncoderRanker,
+    JointCrossEncoder,
+    PolyEncoder,
+    PolyEncoderRanker,
+)
 
 TINY = Corpus(ids=("sky", "pasta", "bank", "river"),
               texts=("The sky looks blue because air scatters short wavelengths of sunlight.",

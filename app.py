@@ -1,0 +1,49 @@
+"""Encoder Arena: bi-, poly- and cross-encoders (and BM25) side by side on your own corpus.
+
+Router and frame only: page config, navigation, and a sidebar saying what is loaded. Every page is a
+file under `app_pages/`; the work happens in `core/`. Run with `streamlit run app.py`.
+
+The folder is not called `pages/`: with a `pages/` folder beside the entry point, Streamlit 1.67 serves
+a first visit to a page URL (say /rankings) in the old folder-based mode, running that page file alone
+without this router, until some visit has run `st.navigation` here.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import _shared as shared
+
+st.set_page_config(page_title="Encoder Arena", page_icon=":material/leaderboard:", layout="wide")
+
+PAGES = {
+    "Set up": [
+        st.Page("app_pages/start.py", title="Start", icon=":material/play_circle:", default=True),
+        st.Page("app_pages/data.py", title="Data", icon=":material/folder_open:", url_path="data"),
+        st.Page("app_pages/settings.py", title="Settings", icon=":material/tune:", url_path="settings"),
+    ],
+    "Compare": [
+        st.Page("app_pages/rankings.py", title="Rankings", icon=":material/format_list_numbered:", url_path="rankings"),
+        st.Page("app_pages/scores.py", title="Scores", icon=":material/bar_chart:", url_path="scores"),
+        st.Page("app_pages/attention.py", title="Attention", icon=":material/visibility:", url_path="attention"),
+        st.Page("app_pages/tradeoffs.py", title="Trade-offs", icon=":material/balance:", url_path="tradeoffs"),
+        st.Page("app_pages/export.py", title="Export", icon=":material/download:", url_path="export"),
+    ],
+}
+navigation = st.navigation(PAGES)
+
+with st.sidebar:
+    data, stored = shared.dataset(), shared.current()
+    if data is None:
+        st.caption("No data loaded yet.")
+    else:
+        judged = "no relevance labels" if data.qrels is None else f"{len(data.qrels):,} judged queries"
+        st.caption(f"**Data:** {len(data.corpus):,} documents · {len(data.queries):,} queries · {judged}")
+    if stored is not None:
+        chosen = stored.comparison.config
+        labels = ", ".join(result.label for result in stored.comparison.results.values())
+        st.caption(f"**Compared:** {labels} · k = {chosen.k} · re-rank depth = {chosen.rerank_depth}")
+    elif data is not None:
+        st.caption("No comparison on this data yet.")
+
+navigation.run()

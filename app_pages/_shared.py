@@ -1,0 +1,238 @@
+"""What every page shares: session-state keys, cached model loaders, and running a comparison.
+
+The only module with `st.cache_resource`: models are loaded once per process and shared read-only by
+all sessions. Rankers are not shared: each comparison builds fresh ones over the cached models (a
+ranker keeps its own index and timings), and keeps them in its own session's state. Everything a
+browser session loads or computes lives in `st.session_state` under "shared.<name>" keys.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from core import attention, session
+from core.attention_types import PairAttention
+from core.compare import Comparison, compare
+from core.config import ArenaConfig
+from core.data import DataError, Dataset
+from core.models import ModelError, load_bi_encoder, load_cross_encoder, load_poly_encoder
+from core.rankers import BiEncoderRanker, BM25Ranker, CrossEncoderRanker, PolyEncoderRanker, Ranker
+
+PAGE_ERRORS = (DataError, ModelError, ValueError)
+"""What a page turns into an `st.error` message (core raises these for bad input)."""
+
+DATASET = "shared.dataset"
+DATASET_KEY = "shared.dataset_key"
+CONFIG = "shared.config"
+COMPARISONS = "shared.comparisons"  # {(dataset key, config): Stored}, most recent last
+CURRENT = "shared.current"  # key of the comparison the pages show
+FLASH = "shared.flash"  # a success message to show after the rerun that follows a state change
+KEEP_COMPARISONS = 3
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~$])")
+
+
+def plain(text: object) -> str:
+    """`text` with markdown's special characters escaped, so that st.markdown, st.error and the like show
+    user text (file names, model ids, error messages quoting them) literally."""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+@dataclass
+class Stored:
+    """A finished comparison with the indexed rankers that produced it (for sweeps and timings).
+
+    Attributes:
+        derived: Tables and measurements computed from it, by name (so a page redraw reuses them).
+    """
+
+    comparison: Comparison
+    rankers: dict[str, Ranker]
+    seconds: float
+    derived: dict[str, Any] = field(default_factory=dict)
+
+    def memo(self, name: Any, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per comparison and `name`."""
+        if name not in self.derived:
+            self.derived[name] = compute()
+        return self.derived[name]
+
+
+@st.cache_resource(show_spinner="Loading the bi-encoder…", max_entries=4)
+def bi_encoder(spec: str):
+    return load_bi_encoder(spec)
+
+
+@st.cache_resource(show_spinner="Loading the poly-encoder…", max_entries=4)
+def poly_encoder(spec: str, n_codes: int):
+    return load_poly_encoder(spec, n_codes)
+
+
+@st.cache_resource(show_spinner="Loading the cross-encoder…", max_entries=4)
+def cross_encoder(spec: str):
+    return load_cross_encoder(spec)
+
+
+def make_ranker(kind: str, chosen: ArenaConfig) -> Ranker:
+    """A fresh ranker of `kind` over the cached model `chosen` names (as `core.compare.build_ranker`)."""
+    if kind == "bi":
+        return BiEncoderRanker(bi_encoder(chosen.bi_model), chosen.bi_model, chosen.index_type)
+    if kind == "poly":
+        return PolyEncoderRanker(poly_encoder(chosen.poly_model, chosen.poly_codes), chosen.poly_model)
+    if kind == "cross":
+        return CrossEncoderRanker(cross_encoder(chosen.cross_model), chosen.cross_model)
+    if kind == "bm25":
+        return BM25Ranker()
+    raise ValueError(f"unknown ranker kind {kind!r}")
+
+
+def build_rankers(chosen: ArenaConfig) -> dict[str, Ranker]:
+    """Fresh rankers for every kind the comparison needs (its rankers plus the cross-encoder's first stage)."""
+    kinds = set(chosen.rankers) | ({chosen.first_stage} if chosen.needs_first_stage else set())
+    return {kind: make_ranker(kind, chosen) for kind in ("bm25", "bi", "poly", "cross") if kind in kinds}
+
+
+@st.cache_data(max_entries=64, show_spinner="Computing the cross-encoder's attention…")
+def cross_attention(spec: str, query: str, document: str) -> PairAttention:
+    return attention.cross_attention(cross_encoder(spec), query, document)
+
+
+@st.cache_data(max_entries=64, show_spinner="Computing the poly-encoder's attention…")
+def poly_attention(spec: str, n_codes: int, query: str, document: str) -> attention.PolyAttention:
+    return attention.poly_attention(poly_encoder(spec, n_codes), query, document)
+
+
+@st.cache_data(max_entries=64, show_spinner="Computing the bi-encoder's token similarities…")
+def bi_similarity(spec: str, query: str, document: str) -> attention.TokenSimilarity:
+    return attention.bi_token_similarity(bi_encoder(spec), query, document)
+
+
+# --- session state ---------------------------------------------------------------------------------
+
+
+def dataset() -> Dataset | None:
+    return st.session_state.get(DATASET)
+
+
+def set_dataset(data: Dataset) -> None:
+    st.session_state[DATASET] = data
+    st.session_state[DATASET_KEY] = session.dataset_key(data)
+
+
+def config() -> ArenaConfig:
+    """The configuration last chosen in this session (the demo's until Settings changes it)."""
+    return st.session_state.get(CONFIG, session.DEMO_CONFIG)
+
+
+def rerun_with(message: str) -> None:
+    """Rerun the app (so the sidebar shows the new state) and then show `message` once."""
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+def show_flash() -> bool:
+    """Show the message a `rerun_with` left, if any; returns whether there was one."""
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(message)
+    return bool(message)
+
+
+def load_into_session(loader: Callable[[], Dataset]) -> None:
+    """Run `loader` and keep its dataset; on bad input show why and keep the previous dataset."""
+    try:
+        with st.spinner("Reading the data…"):
+            data = loader()
+    except PAGE_ERRORS as error:
+        kept = " The previously loaded dataset is kept." if dataset() is not None else ""
+        st.error(f"Could not load the data: {plain(error)}.{kept}")
+        return
+    set_dataset(data)
+    rerun_with(f"Loaded {plain(data.name or 'the data')}: {len(data.corpus):,} documents, {len(data.queries):,} queries.")
+
+
+def current() -> Stored | None:
+    """The comparison to show, if it was run on the dataset now loaded."""
+    key = st.session_state.get(CURRENT)
+    if key is None or key[0] != st.session_state.get(DATASET_KEY):
+        return None
+    return st.session_state.get(COMPARISONS, {}).get(key)
+
+
+def require_comparison() -> tuple[Dataset, Stored]:
+    """The dataset and its comparison, or a pointer to where to get them (and stop the page)."""
+    data, stored = dataset(), current()
+    if data is None or stored is None:
+        st.info("Nothing to show yet: run a comparison first (the Start page runs a quick demo in one click).")
+        st.page_link("app_pages/start.py", label="Start: load the sample data and run the demo", icon=":material/play_circle:")
+        st.page_link("app_pages/settings.py", label="Settings: choose rankers and run", icon=":material/tune:")
+        st.stop()
+    return data, stored
+
+
+def no_qrels_note(comparison: Comparison) -> None:
+    if not comparison.has_qrels:
+        st.info(f"This dataset has no relevance labels, so accuracy cannot be measured: the views show "
+                f"agreement with the most expensive ranker ({comparison.reference}) instead.")
+
+
+# --- running ---------------------------------------------------------------------------------------
+
+
+class StepProgress:
+    """A core progress callback as one `st.progress` bar per step (the text before ":" names the step).
+
+    Args:
+        steps: For `compare`, the number of rankers: its fraction is overall, each ranker taking an
+            equal share. None when each step reports its own 0..1 fraction.
+    """
+
+    def __init__(self, steps: int | None = None) -> None:
+        self.steps = steps
+        self.area = st.container()
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, message: str, fraction: float) -> None:
+        step = message.split(":")[0]
+        if step not in self.bars:
+            for name, bar in self.bars.items():
+                bar.progress(1.0, text=f"{name}: done")
+            self.bars[step] = self.area.progress(0.0, text=message)
+        share = fraction
+        if self.steps is not None and list(self.bars).index(step) < self.steps:
+            share = fraction * self.steps - list(self.bars).index(step)
+        self.bars[step].progress(min(1.0, max(0.0, share)), text=message)
+
+
+def run_comparison(data: Dataset, chosen: ArenaConfig) -> tuple[Stored, bool]:
+    """The comparison of `chosen` on `data`, and whether it came from this session's cache (else computed).
+
+    Raises:
+        ModelError / ValueError: From core, for a model that cannot be loaded or a bad configuration.
+    """
+    key = (session.dataset_key(data), chosen)
+    stored_runs = st.session_state.setdefault(COMPARISONS, {})
+    st.session_state[CONFIG] = chosen
+    if key in stored_runs:
+        stored_runs[key] = stored_runs.pop(key)  # most recently used last
+        st.session_state[CURRENT] = key
+        return stored_runs[key], True
+    rankers = build_rankers(chosen)
+    start = time.perf_counter()
+    comparison = compare(data, chosen, StepProgress(len(rankers)), rankers)
+    stored_runs[key] = Stored(comparison, rankers, time.perf_counter() - start)
+    while len(stored_runs) > KEEP_COMPARISONS:
+        stored_runs.pop(next(iter(stored_runs)))
+    st.session_state[CURRENT] = key
+    return stored_runs[key], False
+
+
+def done_message(stored: Stored, reused: bool) -> str:
+    comparison = stored.comparison
+    how = "shown from this session's cache, nothing recomputed" if reused else f"{stored.seconds:.0f} s"
+    return f"Done: {len(comparison.results)} rankers on {comparison.dataset['queries']:,} queries ({how})."

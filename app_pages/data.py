@@ -1,0 +1,83 @@
+"""Data: upload a corpus, queries and optional qrels (or a BEIR zip, or the sample data), then preview."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import _shared as shared
+from core import session
+from core.data import DataLimits
+
+ITEM_TYPES = ["csv", "tsv", "jsonl", "txt", "gz"]
+QRELS_TYPES = ["csv", "tsv", "txt", "qrels", "qrel", "trec", "gz"]
+MAX_MB = DataLimits().max_file_bytes // 2**20
+
+
+def upload(file) -> session.Upload | None:
+    return None if file is None else (file.getvalue(), file.name)
+
+
+st.title("Data")
+st.markdown("Bring a **corpus** (the documents to search), **queries**, and optionally **qrels** (relevance "
+            "judgements). Without qrels the app compares rankers by how much they agree, not by accuracy.")
+st.caption(f"Limits: {session.limits_text()}")
+
+files_tab, zip_tab, sample_tab = st.tabs(["Separate files", "BEIR zip", "Sample data"])
+with files_tab, st.form("data.files_form"):
+    corpus = st.file_uploader("Corpus: CSV/TSV (id, text, optional title), BEIR JSONL, or TXT (one per line)",
+                              type=ITEM_TYPES, key="data.corpus", max_upload_size=MAX_MB)
+    queries = st.file_uploader("Queries: CSV/TSV (id, text), BEIR JSONL, or TXT (one per line)",
+                               type=ITEM_TYPES, key="data.queries", max_upload_size=MAX_MB)
+    qrels = st.file_uploader("Qrels (optional): BEIR TSV/CSV with a header, or TREC (qid 0 docid grade)",
+                             type=QRELS_TYPES, key="data.qrels", max_upload_size=MAX_MB)
+    st.caption("Gzipped files (.jsonl.gz, .csv.gz, …) are read too.")
+    if st.form_submit_button("Load these files", type="primary"):
+        shared.load_into_session(lambda: session.dataset_from_files(upload(corpus), upload(queries),
+                                                                    upload(qrels)))
+with zip_tab, st.form("data.zip_form"):
+    archive = st.file_uploader("A BEIR dataset as .zip: corpus.jsonl, queries.jsonl, optional qrels/test.tsv",
+                               type=["zip"], key="data.zip", max_upload_size=MAX_MB)
+    if st.form_submit_button("Load the zip", type="primary"):
+        if archive is None:
+            st.error("Choose a .zip file first.")
+        else:
+            shared.load_into_session(lambda: session.dataset_from_zip(upload(archive)))
+with sample_tab:
+    st.markdown("A few hundred short documents on ten everyday topics (astronomy, medicine, cooking, finance, …) "
+                "with a few dozen queries and graded relevance labels: quick to run on a CPU.")
+    if st.button("Use the sample data", key="data.sample"):
+        shared.load_into_session(session.load_sample)
+
+shared.show_flash()
+data = shared.dataset()
+if data is None:
+    st.info("No data loaded yet.")
+    st.stop()
+
+st.subheader(f"Loaded: {shared.plain(data.name or 'dataset')}")
+judged = data.qrels or {}
+cells = st.columns(4)
+cells[0].metric("Documents", f"{len(data.corpus):,}")
+cells[1].metric("Queries", f"{len(data.queries):,}")
+cells[2].metric("Judged queries", f"{len(judged):,}")
+cells[3].metric("Judgements", f"{sum(map(len, judged.values())):,}")
+if data.qrels is None:
+    st.info("No relevance labels: the comparison will report agreement between rankers instead of accuracy.")
+for note in data.notes:
+    st.caption(f"Note: {shared.plain(note)}")
+
+corpus_tab, queries_tab, qrels_tab = st.tabs(["Corpus", "Queries", "Qrels"])
+corpus_tab.dataframe(session.corpus_preview(data), hide_index=True)
+queries_tab.dataframe(session.queries_preview(data), hide_index=True)
+if data.qrels is None:
+    qrels_tab.caption("No qrels loaded.")
+else:
+    qrels_tab.dataframe(session.qrels_preview(data), hide_index=True)
+st.caption("Tables show the first 200 rows.")
+
+st.subheader("Read one document")
+doc_id = st.selectbox("Document", data.corpus.ids[:200], key="data.doc")
+title, text = session.document(data, doc_id)
+if title:
+    st.text(title)
+st.text(text)

@@ -1,0 +1,79 @@
+"""Start: what the three architectures do, and a one-click demo on the sample data."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import _shared as shared
+from core import session
+
+NODE = ('graph [nodesep=0.25, ranksep=0.3]; node [shape=box, style="rounded,filled", fillcolor="#E8F1FA", '
+        'color="#4C6A92", fontname="Helvetica", fontsize=16];')
+NAMES = {"bi": "the bi-encoder", "poly": "the poly-encoder", "cross": "the cross-encoder", "bm25": "BM25"}
+CACHED = 'fillcolor="#FFE9B3", color="#B07D00"'
+DIAGRAMS = {
+    "Bi-encoder": (f"""digraph {{ rankdir=TB; {NODE} edge [color="#4C6A92"];
+        q [label="query"]; d [label="document"];
+        eq [label="encoder"]; ed [label="encoder\\n(once, offline)"];
+        vq [label="query vector"]; vd [label="document vector\\ncached in a FAISS index", {CACHED}];
+        s [label="cosine similarity", fillcolor="#D9F2E6"];
+        q -> eq -> vq -> s; d -> ed -> vd -> s; }}""",
+        ("Query and document never meet: each becomes one vector on its own. Document vectors are "
+        "computed once and **cached**; a query costs one encoding plus a vector search, "
+        "**O(L² + N·d)** for N documents of dimension d (L = query tokens).")),
+    "Poly-encoder": (f"""digraph {{ rankdir=TB; {NODE} edge [color="#4C6A92"];
+        q [label="query"]; d [label="document"];
+        eq [label="encoder"]; ed [label="encoder\\n(once, offline)"];
+        codes [label="m learned codes\\nattend over the\\nquery's tokens"]; vq [label="m query vectors"];
+        vd [label="document vector\\ncached", {CACHED}];
+        a [label="document attends\\nover the m vectors\\n→ dot product", fillcolor="#D9F2E6"];
+        q -> eq -> codes -> vq -> a; d -> ed -> vd -> a; }}""",
+        ("A middle way: the query becomes **m** vectors instead of one, and each document (still one "
+        "**cached** vector) picks its own mix of them. A query costs one encoding plus **O(N·m·d)**.")),
+    "Cross-encoder": (f"""digraph {{ rankdir=TB; {NODE} edge [color="#4C6A92"];
+        q [label="query"]; d [label="document"];
+        j [label="[CLS] query [SEP] document [SEP]"];
+        t [label="one transformer reads both:\\nevery query token attends to\\nevery document token"];
+        s [label="relevance score", fillcolor="#D9F2E6"];
+        q -> j; d -> j; j -> t -> s; }}""",
+        ("Query and document are read **together**, so nothing can be cached: every pair is a full "
+        "forward pass, **O(N·(L + D)²)** per query. It is therefore used to **re-rank** a cheap first "
+        "stage's top few (the re-rank depth), not the whole corpus.")),
+}
+
+st.title("Encoder Arena")
+st.markdown("Three ways a neural network can decide which documents answer a query, plus **BM25** (word "
+            "overlap, no neural network) as the classic baseline. Load a corpus and queries, run all of "
+            "them side by side, and see where they agree, where they differ, and what each one costs.")
+
+for column, (name, (dot, text)) in zip(st.columns(3, gap="large"), DIAGRAMS.items()):
+    with column:
+        st.subheader(name)
+        st.graphviz_chart(dot, width="stretch")
+        st.markdown(text)
+st.caption("Yellow boxes are computed once per corpus and cached; green is what each query pays for.")
+
+st.divider()
+st.subheader("Try it in one click")
+demo = session.DEMO_CONFIG
+st.markdown(f"Loads the sample data (short documents on ten everyday topics, with relevance labels) and "
+            f"compares {', '.join(NAMES[kind] for kind in demo.rankers)} with the embedded models, keeping the top **k = {demo.k}** and letting "
+            f"the cross-encoder re-rank the bi-encoder's top **{demo.rerank_depth}**. These shallow settings "
+            f"make the first result arrive in a minute or two on a CPU; the **Settings** page offers deeper runs.")
+if st.button("Load the sample data and run the demo", type="primary", key="start.demo"):
+    try:
+        data = session.load_sample()
+        shared.set_dataset(data)
+        outcome = shared.run_comparison(data, session.DEMO_CONFIG)
+    except shared.PAGE_ERRORS as error:
+        st.error(f"The demo could not run: {shared.plain(error)}")
+    else:
+        shared.rerun_with(shared.done_message(*outcome))
+shared.show_flash()
+
+if shared.current() is not None:
+    st.markdown("**Results are ready.** Look at them next:")
+    for page, label in (("app_pages/rankings.py", "Rankings: the rankers' top documents side by side"),
+                        ("app_pages/scores.py", "Scores: how each ranker's scores are distributed"),
+                        ("app_pages/tradeoffs.py", "Trade-offs: quality against cost")):
+        st.page_link(page, label=label, icon=":material/arrow_forward:")

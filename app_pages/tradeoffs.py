@@ -1,0 +1,101 @@
+"""Trade-offs: quality against latency, re-ranking depth, poly-encoder m, and cost against corpus size."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import _shared as shared
+from core import session
+from core.compare import estimate_cross_seconds
+from core.config import ArenaConfig
+from core.data import first_queries
+from core.evaluate import significance_report
+from core.figures import cost_curve_figure, depth_sweep_figure, tradeoff_figure
+from core.tradeoffs import (
+    CODES,
+    DEPTHS,
+    SIZES,
+    cost_vs_candidates,
+    poly_codes_cost,
+    rerank_depth_sweep,
+    tradeoff_points,
+)
+
+CONFIRM_ABOVE_S = 60
+NUMBER = st.column_config.NumberColumn(format="%.3f")
+
+st.title("Trade-offs")
+data, stored = shared.require_comparison()
+comparison, rankers = stored.comparison, stored.rankers
+shared.no_qrels_note(comparison)
+
+st.plotly_chart(tradeoff_figure(tradeoff_points(comparison)))
+st.caption("Each point is one ranker (median latency per query, log scale). The dashed line is the Pareto "
+           "frontier: rankers that no other ranker beats on both speed and quality. A re-ranker's latency "
+           "includes its first stage.")
+table = session.results_table(comparison)
+st.dataframe(table, hide_index=True, placeholder="–", column_config={name: NUMBER for name in table.columns[5:]})
+
+st.subheader("Are the differences significant?")
+if comparison.has_qrels and len(comparison.results) > 1:
+    report = stored.memo("significance", lambda: significance_report(
+        data.qrels, {r.label: r.run for r in comparison.results.values()}))
+    st.dataframe(session.significance_table(report), hide_index=True,
+                 column_config={"mean A": NUMBER, "mean B": NUMBER, "p-value": NUMBER})
+    st.caption(f"Paired two-sided Student's t-test over the {comparison.dataset['judged_queries']} judged queries "
+               "(ranx compare), significant at p < 0.05, not corrected for the many comparisons.")
+else:
+    st.caption("Significance tests need relevance labels and at least two rankers.")
+
+st.subheader("Re-ranking depth: how many candidates should the cross-encoder see?")
+first = comparison.config.first_stage
+if "cross" not in rankers or first not in rankers or comparison.config.cross_full_corpus:
+    st.info("Run a comparison that includes the cross-encoder re-ranking a first stage to sweep its depth.")
+else:
+    left, right = st.columns(2)
+    depths = left.multiselect("Depths", DEPTHS, default=[10, 20, 50], key="tradeoffs.depths")
+    queries = right.slider("Queries used", 1, len(data.queries), min(10, len(data.queries)), key="tradeoffs.queries")
+    subset = first_queries(data, queries)
+    deepest = ArenaConfig(rerank_depth=max(depths or [1]))
+    pairs, seconds = stored.memo(("estimate", deepest.rerank_depth, queries),
+                                 lambda: estimate_cross_seconds(rankers["cross"], subset, deepest))
+    st.caption(f"{pairs:,} cross-encoder pairs: about {seconds:,.0f} s.")
+    confirmed = seconds <= CONFIRM_ABOVE_S or st.checkbox("Yes, run this long sweep", key="tradeoffs.confirm")
+    if st.button("Run the depth sweep", disabled=not (depths and confirmed), key="tradeoffs.sweep_run"):
+        try:
+            stored.derived["sweep"] = rerank_depth_sweep(subset, rankers[first], rankers["cross"], depths,
+                                                         shared.StepProgress())
+        except shared.PAGE_ERRORS as error:
+            st.error(f"The sweep could not run: {shared.plain(error)}")
+    if "sweep" in stored.derived:
+        st.plotly_chart(depth_sweep_figure(stored.derived["sweep"]))
+        st.caption("Depths above the corpus size are dropped. Latency = first stage + measured cost per pair × depth.")
+
+st.subheader("Poly-encoder: what do more codes (m) cost?")
+codes = st.multiselect("m", CODES, default=list(CODES), key="tradeoffs.codes")
+if st.button("Time the poly-encoder's scoring step", disabled=not codes, key="tradeoffs.codes_run"):
+    with st.spinner("Timing…"):
+        stored.derived["codes"] = poly_codes_cost(codes=codes)
+if "codes" in stored.derived:
+    timings = stored.derived["codes"].assign(m=lambda frame: frame["codes"].map("m = {}".format))
+    st.bar_chart(timings, x="m", y="ms", horizontal=True, sort=False, height=60 * len(timings) + 80,
+                 x_label="", y_label="ms to score 1,000 documents (median)")  # horizontal: labels follow the columns
+    st.caption("Scoring only (each document attends over m query vectors), on random vectors; query encoding "
+               "costs the same for any m. Quality at each m needs a poly-encoder trained with that m.")
+
+st.subheader("Cost against the number of candidates")
+left, right = st.columns(2)
+sizes = left.multiselect("Candidates", SIZES, default=list(SIZES), key="tradeoffs.sizes")
+budget = right.slider("Longest measured call (s); longer ones are extrapolated", 0.5, 10.0, 2.0,
+                      key="tradeoffs.budget")
+if st.button("Measure", disabled=not sizes, key="tradeoffs.cost_run"):
+    try:
+        with st.spinner("Scoring one query against growing candidate lists…"):
+            stored.derived["cost"] = cost_vs_candidates({k: rankers[k] for k in comparison.results},
+                                                        data.queries.texts[0], sizes, budget)
+    except shared.PAGE_ERRORS as error:
+        st.error(f"The measurement could not run: {shared.plain(error)}")
+if "cost" in stored.derived:
+    st.plotly_chart(cost_curve_figure(stored.derived["cost"]))
+    st.caption("One query scored against N candidates by each ranker (log–log). Cached-vector rankers grow "
+               "slowly; the cross-encoder pays a full forward pass per candidate.")

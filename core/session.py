@@ -1,0 +1,260 @@
+"""App-facing glue for the Streamlit pages: loading uploads, cache keys, and the tables the pages show.
+
+Everything here is plain data in, plain data out (a `Dataset`, a `Comparison`, `pd.DataFrame`s), so
+the pages stay layout only and the tables can be tested without a browser. This module never imports
+streamlit, and never keeps state: the app stores what it needs in each browser session's state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import replace
+from itertools import combinations
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from core.config import ArenaConfig
+from core.data import (
+    DataError,
+    DataLimits,
+    Dataset,
+    load_dataset,
+    make_dataset,
+    read_beir_zip,
+    read_corpus,
+    read_qrels,
+    read_queries,
+)
+from core.evaluate import overlap_at_k
+
+if TYPE_CHECKING:
+    from core.attention_types import PairAttention
+    from core.compare import Comparison, RankerResult
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data" / "beir"
+DEMO_CONFIG = ArenaConfig(k=20, rerank_depth=20)
+"""The Start page's quick demo: every ranker with the embedded models, shallow enough for a CPU."""
+SNIPPET_CHARS = 160
+LIMITS = DataLimits()
+Upload = tuple[bytes, str]
+"""An uploaded file as (content, file name)."""
+
+
+# --- data ------------------------------------------------------------------------------------------
+
+
+def load_sample(path: Path = SAMPLE_DIR) -> Dataset:
+    """The sample dataset shipped with the project (BEIR folder with qrels), named "sample"."""
+    return replace(load_dataset(path), name="sample")
+
+
+def dataset_from_files(corpus: Upload | None, queries: Upload | None, qrels: Upload | None = None,
+                       limits: DataLimits = LIMITS) -> Dataset:
+    """A dataset from separately uploaded corpus, queries and optional qrels files.
+
+    Raises:
+        DataError: If the corpus or queries are missing, or any file cannot be read.
+    """
+    if corpus is None or queries is None:
+        raise DataError("upload", "choose both a corpus file and a queries file (qrels are optional)")
+    documents = read_corpus(corpus[0], corpus[1], limits)
+    questions = read_queries(queries[0], queries[1], limits)
+    judgements = None if qrels is None else read_qrels(qrels[0], qrels[1], limits)
+    return make_dataset(documents, questions, judgements, name=Path(corpus[1]).stem)
+
+
+def dataset_from_zip(upload: Upload, limits: DataLimits = LIMITS) -> Dataset:
+    """A dataset from an uploaded BEIR zip (corpus, queries, optional qrels/test.tsv)."""
+    dataset = read_beir_zip(upload[0], upload[1], limits)
+    return dataset if dataset.name else make_dataset(dataset.corpus, dataset.queries, dataset.qrels,
+                                                      Path(upload[1]).stem)
+
+
+def dataset_key(dataset: Dataset) -> str:
+    """A content hash of corpus, queries and qrels: equal data, equal key, whatever the file names."""
+    qrels = json.dumps(dataset.qrels or {}, sort_keys=True)
+    parts = (dataset.corpus.content_hash, dataset.queries.content_hash, hashlib.sha256(qrels.encode()).hexdigest())
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def limits_text(limits: DataLimits = LIMITS) -> str:
+    """The upload limits in words, for the Data page."""
+    return (f"Each file up to {limits.max_file_bytes / 2**20:,.0f} MB; zip and gzip files up to "
+            f"{limits.max_uncompressed_bytes / 2**30:,.0f} GB once unpacked; at most "
+            f"{limits.max_documents:,} documents and {limits.max_queries:,} queries.")
+
+
+def _snippet(text: str, chars: int = SNIPPET_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
+
+
+def corpus_preview(dataset: Dataset, rows: int = 200) -> pd.DataFrame:
+    """The first `rows` documents: id, title and a snippet of the text."""
+    corpus = dataset.corpus
+    return pd.DataFrame({"doc id": corpus.ids[:rows], "title": corpus.titles[:rows],
+                         "text": [_snippet(t) for t in corpus.texts[:rows]]})
+
+
+def queries_preview(dataset: Dataset, rows: int = 200) -> pd.DataFrame:
+    """The first `rows` queries with the number of judged documents each has (blank without qrels)."""
+    queries, qrels = dataset.queries, dataset.qrels
+    frame = pd.DataFrame({"query id": queries.ids[:rows], "text": queries.texts[:rows]})
+    if qrels is not None:
+        frame["judged docs"] = [len(qrels.get(q, {})) for q in queries.ids[:rows]]
+    return frame
+
+
+def qrels_preview(dataset: Dataset, rows: int = 200) -> pd.DataFrame:
+    """The first `rows` judgements as query id, doc id, grade."""
+    triples = [(q, d, g) for q, docs in (dataset.qrels or {}).items() for d, g in docs.items()][:rows]
+    return pd.DataFrame(triples, columns=["query id", "doc id", "grade"])
+
+
+def document(dataset: Dataset, doc_id: str) -> tuple[str, str]:
+    """(title, text) of one document."""
+    position = dataset.corpus.position(doc_id)
+    return dataset.corpus.titles[position], dataset.corpus.texts[position]
+
+
+def query_label(dataset: Dataset, query_id: str, chars: int = 80) -> str:
+    """"id · text" for a query picker."""
+    return f"{query_id} · {_snippet(dataset.queries.text(query_id), chars)}"
+
+
+# --- rankings --------------------------------------------------------------------------------------
+
+
+def ranking_table(dataset: Dataset, result: RankerResult, query_id: str, k: int = 10) -> pd.DataFrame:
+    """One ranker's top-`k` for a query: rank, doc id, snippet, score and grade (None when unjudged)."""
+    docs = list(result.run.get(query_id, {}).items())[:k]
+    grades = (dataset.qrels or {}).get(query_id)
+    rows = []
+    for rank, (doc_id, score) in enumerate(docs, start=1):
+        title, text = document(dataset, doc_id)
+        grade = grades.get(doc_id) if grades else None  # None: not judged
+        rows.append((rank, doc_id, _snippet(f"{title}: {text}" if title else text), score, grade))
+    frame = pd.DataFrame(rows, columns=["rank", "doc id", "snippet", "score", "grade"])
+    return frame.astype({"grade": "Int64"}) if len(frame) else frame
+
+
+def candidate_documents(comparison: Comparison, query_id: str, k: int = 10) -> list[str]:
+    """Doc ids in any ranker's top-`k` for the query, the most expensive ranker's first."""
+    results = reversed(list(comparison.results.values()))  # compare orders them cheapest first
+    return list(dict.fromkeys(d for r in results for d in list(r.run.get(query_id, {}))[:k]))
+
+
+def query_metrics_table(comparison: Comparison, query_id: str) -> pd.DataFrame:
+    """Per-ranker metrics of one query; without qrels, overlap@10 with the agreement reference."""
+    rows = {}
+    for result in comparison.results.values():
+        if comparison.has_qrels:
+            rows[result.label] = {m: values.get(query_id, math.nan) for m, values in result.per_query.items()}
+        elif comparison.reference is not None:
+            reference = comparison.results[comparison.reference].run
+            rows[result.label] = {f"overlap@10 with {comparison.reference}": overlap_at_k(
+                {query_id: reference.get(query_id, {})}, {query_id: result.run.get(query_id, {})}, 10)}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def per_query_table(comparison: Comparison, metric: str = "ndcg@10") -> pd.DataFrame:
+    """`metric` per query (rows) and ranker label (columns); empty without qrels."""
+    columns = {r.label: r.per_query.get(metric, {}) for r in comparison.results.values() if r.per_query}
+    return pd.DataFrame(columns)
+
+
+def disagreement_table(comparison: Comparison, dataset: Dataset, k: int = 10) -> pd.DataFrame:
+    """Queries sorted by the lowest overlap@k between any two rankers, most disagreement first."""
+    results = list(comparison.results.values())
+    rows = []
+    for query_id in dataset.queries.ids:
+        pairs = [(overlap_at_k({query_id: a.run.get(query_id, {})}, {query_id: b.run.get(query_id, {})}, k),
+                  f"{a.label} vs {b.label}") for a, b in combinations(results, 2)]
+        pairs = [(value, names) for value, names in pairs if not math.isnan(value)]
+        if pairs:
+            value, names = min(pairs)
+            rows.append((query_id, dataset.queries.text(query_id), value, names))
+    frame = pd.DataFrame(rows, columns=["query id", "query", f"lowest overlap@{k}", "between"])
+    return frame.sort_values(f"lowest overlap@{k}", kind="stable").reset_index(drop=True)
+
+
+def rank_changes(comparison: Comparison, dataset: Dataset, query_id: str, k: int = 10) -> pd.DataFrame:
+    """Documents in any ranker's top-`k` for the query, by the largest rank change between rankers.
+
+    A document outside a ranker's run counts as rank `len(run) + 1` there, shown as None.
+    """
+    runs = {r.label: list(r.run.get(query_id, {})) for r in comparison.results.values()}
+    shown = list(dict.fromkeys(d for docs in runs.values() for d in docs[:k]))
+    rows = []
+    for doc_id in shown:
+        ranks = {label: (docs.index(doc_id) + 1 if doc_id in docs else None) for label, docs in runs.items()}
+        filled = [rank if rank is not None else len(runs[label]) + 1 for label, rank in ranks.items()]
+        rows.append({"doc id": doc_id, "title": document(dataset, doc_id)[0], **ranks,
+                     "largest change": max(filled) - min(filled)})
+    frame = pd.DataFrame(rows, columns=["doc id", "title", *runs, "largest change"])
+    frame = frame.astype({label: "Int64" for label in runs})
+    return frame.sort_values("largest change", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def score_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """count, mean, std, min and max of a `core.figures.score_frame` per ranker, and per relevance when known."""
+    frame = frame.assign(relevance=frame["relevant"].map({True: "relevant", False: "not relevant"}))
+    by = ["label", "relevance"] if frame["relevant"].notna().any() else ["label"]
+    summary = frame.groupby(by, dropna=False, sort=False)["score"].describe()[["count", "mean", "std", "min", "max"]]
+    return summary.reset_index().rename(columns={"label": "ranker"}).astype({"count": int})
+
+
+# --- results and tests -----------------------------------------------------------------------------
+
+
+def results_table(comparison: Comparison) -> pd.DataFrame:
+    """One row per ranker: label, pipeline, metrics, agreement with the reference, latency and index time."""
+    rows = []
+    for result in comparison.results.values():
+        latency = result.latency_ms
+        agreement = {f"{name} with {comparison.reference}": value for name, value in result.agreement.items()}
+        rows.append({"ranker": result.label, "kind": result.kind, "model": result.model, "trained": result.trained,
+                     "pipeline": result.pipeline, **result.metrics, **agreement,
+                     "p50 ms": latency["p50"], "p95 ms": latency["p95"], "queries/s": result.queries_per_s,
+                     "index s": result.index_s})
+    return pd.DataFrame(rows)
+
+
+def significance_table(report: dict, max_p: float = 0.05) -> pd.DataFrame:
+    """Pairwise rows of a ranx comparison report: means, p-value, significance and wins/ties/losses."""
+    rows = []
+    for a, b in combinations(report["model_names"], 2):
+        for metric in report["metrics"]:
+            p = report[a]["comparisons"][b][metric]
+            wtl = report[a]["win_tie_loss"][b][metric]
+            mean_a, mean_b = report[a]["scores"][metric], report[b]["scores"][metric]
+            better = a if mean_a > mean_b else b
+            verdict = "no (equal on every query)" if math.isnan(p) else f"yes: {better} better" if p < max_p else "no"
+            rows.append({"metric": metric, "A": a, "B": b, "mean A": mean_a, "mean B": mean_b, "p-value": p,
+                         "significant": verdict,
+                         "A wins / ties / losses": f"{wtl['W']} / {wtl['T']} / {wtl['L']}"})
+    return pd.DataFrame(rows)
+
+
+# --- attention -------------------------------------------------------------------------------------
+
+
+def cross_attention_block(attention: PairAttention, layer: int, head: int | None,
+                          max_document_tokens: int | None = None) -> tuple[np.ndarray, list[str], list[str]]:
+    """The query-token × document-token block of one layer, for one head or the mean over heads.
+
+    Returns:
+        (`[query tokens, document tokens]` weights, query tokens, document tokens).
+    """
+    block = attention.query_to_document[layer]  # [heads, query tokens, document tokens]
+    matrix = block.mean(axis=0) if head is None else block[head]
+    query_tokens = attention.tokens[: attention.boundary]
+    document_tokens = attention.tokens[attention.boundary:]
+    if max_document_tokens is not None:
+        matrix, document_tokens = matrix[:, :max_document_tokens], document_tokens[:max_document_tokens]
+    return matrix, query_tokens, document_tokens

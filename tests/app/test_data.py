@@ -1,0 +1,112 @@
+"""Data page: uploads in every format core reads, the sample data, previews, and readable errors."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+
+from tests.app.helpers import no_exception, open_page
+from tests.conftest import SAMPLE_BEIR
+
+CORPUS = b"id,title,text\nd1,Paris,Paris is the capital of France.\nd2,,Bread goes stale as starch recrystallises.\n"
+QUERIES = b"capital of France\nwhy does bread go stale\n"
+QRELS = b"q1 0 d1 1\nq2 0 d2 2\n"
+
+
+def upload(at, corpus=None, queries=None, qrels=None):
+    for key, file in (("data.corpus", corpus), ("data.queries", queries), ("data.qrels", qrels)):
+        if file is not None:
+            at.file_uploader(key=key).set_value((file[0], file[1], "application/octet-stream"))
+    return at.get("form_submit_button")[0].click().run()
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_data_page_states_the_limits_and_starts_empty():
+    at = open_page("data")
+    no_exception(at)
+    assert "Each file up to 200 MB" in at.caption[0].value
+    assert at.info[0].value == "No data loaded yet."
+
+
+def test_sample_data_loads_with_previews():
+    at = open_page("data")
+    at.button(key="data.sample").click().run()
+    no_exception(at)
+    assert metrics(at)["Documents"] == f"{len(at.session_state['shared.dataset'].corpus):,}"
+    assert int(metrics(at)["Judged queries"]) > 0
+    corpus, queries, qrels = (frame.value for frame in at.dataframe)
+    assert list(corpus.columns) == ["doc id", "title", "text"] and len(corpus) == 200
+    assert "judged docs" in queries.columns and list(qrels.columns) == ["query id", "doc id", "grade"]
+
+
+def test_separate_csv_txt_and_trec_files_load():
+    at = upload(open_page("data"), ("corpus.csv", CORPUS), ("queries.txt", QUERIES), ("test.qrels", QRELS))
+    no_exception(at)
+    data = at.session_state["shared.dataset"]
+    assert data.corpus.ids == ("d1", "d2") and data.queries.ids == ("q1", "q2")
+    assert data.qrels == {"q1": {"d1": 1}, "q2": {"d2": 2}}
+    assert metrics(at) == {"Documents": "2", "Queries": "2", "Judged queries": "2", "Judgements": "2"}
+    assert at.success[0].value == "Loaded corpus: 2 documents, 2 queries."
+
+
+def test_gzipped_jsonl_without_qrels_says_agreement_replaces_accuracy():
+    corpus = gzip.compress(b'{"_id": "d1", "title": "", "text": "Paris is in France."}\n')
+    at = upload(open_page("data"), ("corpus.jsonl.gz", corpus), ("queries.csv", b"id,text\nq1,capital\n"))
+    no_exception(at)
+    assert at.session_state["shared.dataset"].qrels is None
+    assert any("No relevance labels" in i.value for i in at.info)
+
+
+def test_a_bad_file_shows_the_file_line_and_problem_and_keeps_the_previous_data():
+    at = open_page("data")
+    at.button(key="data.sample").click().run()
+    before = at.session_state["shared.dataset"]
+    bad = b"id,title,text\nd1,Paris,Paris is in France.\nd1,Again,Duplicate id.\n"
+    at = upload(at, ("corpus.csv", bad), ("queries.txt", QUERIES))
+    no_exception(at)
+    message = at.error[0].value
+    assert message.startswith("Could not load the data: corpus.csv") and "line 3" in message
+    assert message.endswith("The previously loaded dataset is kept.")
+    assert at.session_state["shared.dataset"] is before
+
+
+def test_missing_queries_and_a_broken_zip_are_messages():
+    at = upload(open_page("data"), ("corpus.csv", CORPUS))
+    no_exception(at)
+    assert "choose both a corpus file and a queries file" in at.error[0].value
+    at.file_uploader(key="data.zip").set_value(("beir.zip", b"not a zip at all", "application/zip"))
+    at.get("form_submit_button")[1].click().run()
+    no_exception(at)
+    assert at.error[0].value.startswith("Could not load the data: beir.zip")
+    assert "shared.dataset" not in at.session_state
+
+
+def test_a_beir_zip_loads():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in ("corpus.jsonl", "queries.jsonl", "qrels/test.tsv"):
+            archive.write(SAMPLE_BEIR / name, f"beir/{name}")
+    at = open_page("data")
+    at.file_uploader(key="data.zip").set_value(("beir.zip", buffer.getvalue(), "application/zip"))
+    at.get("form_submit_button")[1].click().run()
+    no_exception(at)
+    assert at.session_state["shared.dataset"].qrels
+
+
+def test_user_text_is_shown_as_text(tmp_path):
+    corpus = b'id,text\nd1,<script>window.__xss=1</script> and <img src=x onerror="window.__xss=1">\n'
+    at = upload(open_page("data"), ("corpus.csv", corpus), ("queries.txt", b"<b>bold?</b>\n"))
+    no_exception(at)
+    assert at.text[-1].value == '<script>window.__xss=1</script> and <img src=x onerror="window.__xss=1">'
+    assert not at.markdown or all("<script>" not in m.value for m in at.markdown)
+
+
+def test_each_session_keeps_its_own_data():
+    first = open_page("data")
+    first.button(key="data.sample").click().run()
+    second = open_page("data")
+    assert "shared.dataset" in first.session_state and "shared.dataset" not in second.session_state

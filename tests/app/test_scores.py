@@ -1,0 +1,34 @@
+"""Scores page: distributions per ranker, split by relevance, on raw or normalised scales."""
+
+from __future__ import annotations
+
+from tests.app.helpers import labels, no_exception, open_page
+
+
+def test_scores_need_a_comparison():
+    at = open_page("scores")
+    no_exception(at)
+    assert at.info[0].value.startswith("Nothing to show yet")
+
+
+def test_raw_scores_are_summarised_per_ranker_and_relevance(shared_state):
+    at = open_page("scores", shared_state)
+    no_exception(at)
+    assert "different scales" in at.markdown[0].value
+    summary = at.dataframe[0].value
+    assert list(summary.columns[:2]) == ["ranker", "relevance"]
+    assert set(summary["relevance"]) == {"relevant", "not relevant"}
+    assert set(summary["ranker"]) == set(labels(shared_state))
+    assert len(summary) == 6  # three rankers × (relevant, not relevant)
+
+
+def test_normalised_views(shared_state):
+    at = open_page("scores", shared_state)
+    at.segmented_control(key="scores.normalisation").set_value("minmax")
+    at.segmented_control(key="scores.style").set_value("ecdf").run()
+    no_exception(at)
+    summary = at.dataframe[0].value
+    assert summary["min"].min() >= 0.0 and summary["max"].max() <= 1.0
+    at.segmented_control(key="scores.normalisation").set_value("zscore")
+    at.segmented_control(key="scores.style").set_value("violin").run()
+    no_exception(at)

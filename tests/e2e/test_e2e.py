@@ -1,0 +1,195 @@
+"""The app end to end in a real Chromium: demo run, every page, and user text that must stay text.
+
+Starts `streamlit run app.py` headless on a free port, waits for /_stcore/health, and drives the
+Debian chromium (/usr/bin/chromium) with Playwright. Pages are reached through the sidebar links (by
+their url_path), so the browser session, and with it the loaded data, is kept between pages. A
+screenshot of each page goes to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+PAGE_MS = 180_000  # a page that loads a model on two shared CPU cores
+DEMO_MS = int(os.environ.get("ARENA_E2E_DEMO_TIMEOUT_S", "1200")) * 1000
+PAGES = [("data", "Data"), ("settings", "Settings"), ("rankings", "Rankings"), ("scores", "Scores"),
+         ("attention", "Attention"), ("tradeoffs", "Trade-offs"), ("export", "Export")]
+
+
+def _require_browser() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is missing (install it with `apt-get install -y chromium`)"
+    if os.environ.get("ARENA_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason}, and ARENA_REQUIRE_BROWSER=1 requires the browser tests to run")
+    pytest.skip(f"{reason}; set ARENA_REQUIRE_BROWSER=1 to make this a failure")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The app's URL, served by a headless `streamlit run` for this module."""
+    _require_browser()
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = (ARTIFACTS / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not become healthy; see {ARTIFACTS / 'server.log'}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(PAGE_MS)
+    yield tab
+    context.close()
+
+
+def settle(page, heading: str, timeout: int = PAGE_MS) -> None:
+    """Wait for the page titled `heading` to finish its script run, then check it raised nothing."""
+    exception = page.locator("[data-testid='stException']")
+    exception.or_(page.get_by_role("heading", name=heading, exact=True)).first.wait_for(timeout=timeout)
+    page.wait_for_selector(IDLE, timeout=timeout)
+    page.wait_for_function("!document.querySelector(\"[data-testid='stSkeleton']\")", timeout=timeout)
+    assert exception.count() == 0, exception.first.inner_text()
+
+
+def visit(page, url_path: str, heading: str) -> None:
+    """Open a page through its sidebar link (same browser session) and wait until it has rendered."""
+    page.locator(f"[data-testid='stSidebarNav'] a[href$='/{url_path}']").click()
+    page.wait_for_url(f"**/{url_path}")
+    settle(page, heading)
+
+
+def shoot(page, name: str) -> None:
+    """Screenshot the whole page: the app scrolls inside its main area, so grow the viewport to fit it."""
+    height = page.evaluate("document.querySelector(\"[data-testid='stMain']\").scrollHeight")
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 8000)})
+    page.wait_for_timeout(1000)  # charts redraw at the new size
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.set_viewport_size(size)
+
+
+def test_demo_run_and_every_page(page, server):
+    """Start's demo button loads the sample data and compares; every page then renders without an exception."""
+    page.goto(server)  # Start is the default page, served at the root
+    settle(page, "Encoder Arena")
+    assert page.locator("[data-testid='stGraphVizChart'] svg").count() == 3
+    shoot(page, "01_start")
+    page.get_by_role("button", name="Load the sample data and run the demo").click()
+    page.get_by_text("Done: 4 rankers").wait_for(timeout=DEMO_MS)
+    settle(page, "Encoder Arena")
+    shoot(page, "02_start_after_demo")
+    expectations = {"data": "Read one document", "settings": "already ran", "rankings": "Each line is one document",
+                    "scores": "different scales", "attention": "not an explanation",
+                    "tradeoffs": "Pareto frontier", "export": "TREC run files"}
+    for number, (url_path, heading) in enumerate(PAGES, start=3):
+        visit(page, url_path, heading)
+        assert page.get_by_text(expectations[url_path]).first.is_visible()
+        if url_path == "settings":
+            page.get_by_role("button", name="Run the comparison").click()
+            page.get_by_text("Done: 4 rankers").wait_for()
+            settle(page, heading)
+        if url_path in ("rankings", "scores", "attention", "tradeoffs"):
+            page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
+        if url_path == "tradeoffs":  # the measurements run on demand: run the three, small
+            charts = "document.querySelectorAll(\"[data-testid='{}']\").length >= {}"
+            for button, chart, count in (("Run the depth sweep", "stPlotlyChart", 2),
+                                         ("Time the poly-encoder's scoring step", "stVegaLiteChart", 1),
+                                         ("Measure", "stPlotlyChart", 3)):
+                page.get_by_role("button", name=button).click()
+                page.wait_for_function(charts.format(chart, count))
+                settle(page, heading)
+        shoot(page, f"{number:02d}_{url_path}")
+        if url_path == "attention":
+            for tab in ("Poly-encoder", "Bi-encoder"):
+                page.get_by_role("tab", name=tab).click()
+                page.wait_for_timeout(500)
+                shoot(page, f"{number:02d}_{url_path}_{tab.split('-')[0].lower()}")
+
+
+def test_uploaded_markup_is_shown_as_text(page, server):
+    """A corpus (and its file name) holding script and img tags is displayed literally and runs nothing."""
+    script, image = "<script>window.__xss=1</script>", '<img src=x onerror="window.__xss=1">'
+    name = "<img src=x onerror=window.__xss=2>"
+    corpus = io.StringIO()
+    csv.writer(corpus).writerows([("id", "title", "text"), ("d1", image, f"{script} and more"),
+                                  ("d2", "Bread", "Bread goes stale.")])
+    page.goto(f"{server}/data")
+    settle(page, "Data")
+    inputs = page.locator("[data-testid='stFileUploader'] input[type=file]")
+    inputs.nth(0).set_input_files({"name": f"{name}.csv", "mimeType": "text/csv", "buffer": corpus.getvalue().encode()})
+    inputs.nth(1).set_input_files({"name": "queries.txt", "mimeType": "text/plain",
+                                   "buffer": f"{script} stale bread\n{image}\n".encode()})
+    page.get_by_role("button", name="Load these files").click()
+    settle(page, f"Loaded: {name}")
+    assert page.get_by_text(f"Loaded {name}: 2 documents, 2 queries.").is_visible()
+    assert page.get_by_text(f"{script} and more", exact=True).is_visible()
+    assert page.get_by_text(image, exact=True).is_visible()
+    shoot(page, "10_data_markup_as_text")
+    visit(page, "settings", "Settings")
+    page.get_by_role("button", name="Run the comparison").click()
+    page.get_by_text("Done: 4 rankers").wait_for()
+    visit(page, "rankings", "Rankings")
+    assert page.get_by_role("combobox", name="Query").input_value() == f"q1 · {script} stale bread"
+    shoot(page, "11_rankings_markup_as_text")
+    assert page.evaluate("typeof window.__xss") == "undefined"
