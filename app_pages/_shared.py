@@ -18,11 +18,11 @@ import streamlit as st
 
 from core import attention, session
 from core.attention_types import PairAttention
-from core.compare import Comparison, compare
+from core.compare import Comparison, build_ranker, compare
 from core.config import ArenaConfig
 from core.data import DataError, Dataset
 from core.models import ModelError, load_bi_encoder, load_cross_encoder, load_poly_encoder
-from core.rankers import BiEncoderRanker, BM25Ranker, CrossEncoderRanker, PolyEncoderRanker, Ranker
+from core.rankers import Ranker
 
 PAGE_ERRORS = (DataError, ModelError, ValueError)
 """What a page turns into an `st.error` message (core raises these for bad input)."""
@@ -78,17 +78,19 @@ def cross_encoder(spec: str):
     return load_cross_encoder(spec)
 
 
+_MODEL_LOADERS = {
+    "bi": lambda chosen: bi_encoder(chosen.bi_model),
+    "poly": lambda chosen: poly_encoder(chosen.poly_model, chosen.poly_codes),
+    "cross": lambda chosen: cross_encoder(chosen.cross_model),
+}
+
+
 def make_ranker(kind: str, chosen: ArenaConfig) -> Ranker:
-    """A fresh ranker of `kind` over the cached model `chosen` names (as `core.compare.build_ranker`)."""
-    if kind == "bi":
-        return BiEncoderRanker(bi_encoder(chosen.bi_model), chosen.bi_model, chosen.index_type)
-    if kind == "poly":
-        return PolyEncoderRanker(poly_encoder(chosen.poly_model, chosen.poly_codes), chosen.poly_model)
-    if kind == "cross":
-        return CrossEncoderRanker(cross_encoder(chosen.cross_model), chosen.cross_model)
-    if kind == "bm25":
-        return BM25Ranker()
-    raise ValueError(f"unknown ranker kind {kind!r}")
+    """A fresh ranker of `kind` (`core.compare.build_ranker`) over the model loaded once per process;
+    loading through the wrappers above first shows a spinner while a model loads."""
+    if kind in _MODEL_LOADERS:
+        _MODEL_LOADERS[kind](chosen)
+    return build_ranker(kind, chosen)
 
 
 def build_rankers(chosen: ArenaConfig) -> dict[str, Ranker]:

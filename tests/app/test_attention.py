@@ -9,12 +9,6 @@ from core.session import dataset_key
 from tests.app.helpers import no_exception, open_page
 
 
-def test_attention_needs_a_comparison():
-    at = open_page("attention")
-    no_exception(at)
-    assert at.info[0].value.startswith("Nothing to show yet")
-
-
 def test_all_three_views_with_layer_and_head_selectors(shared_state):
     at = open_page("attention", shared_state)
     no_exception(at)

@@ -5,12 +5,6 @@ from __future__ import annotations
 from tests.app.helpers import labels, no_exception, open_page
 
 
-def test_export_needs_a_comparison():
-    at = open_page("export")
-    no_exception(at)
-    assert at.info[0].value.startswith("Nothing to show yet")
-
-
 def test_downloads_and_the_html_report(shared_state):
     at = open_page("export", shared_state)
     no_exception(at)

@@ -9,12 +9,6 @@ from tests.app.helpers import labels, no_exception, open_page
 TOP_K_COLUMNS = ["rank", "doc id", "snippet", "score", "grade"]
 
 
-def test_rankings_need_a_comparison():
-    at = open_page("rankings")
-    no_exception(at)
-    assert at.info[0].value.startswith("Nothing to show yet")
-
-
 def test_top_k_side_by_side_with_metrics_and_disagreements(shared_state):
     at = open_page("rankings", shared_state)
     no_exception(at)

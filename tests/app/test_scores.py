@@ -5,12 +5,6 @@ from __future__ import annotations
 from tests.app.helpers import labels, no_exception, open_page
 
 
-def test_scores_need_a_comparison():
-    at = open_page("scores")
-    no_exception(at)
-    assert at.info[0].value.startswith("Nothing to show yet")
-
-
 def test_raw_scores_are_summarised_per_ranker_and_relevance(shared_state):
     at = open_page("scores", shared_state)
     no_exception(at)

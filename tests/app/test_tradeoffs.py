@@ -5,12 +5,6 @@ from __future__ import annotations
 from tests.app.helpers import labels, no_exception, open_page
 
 
-def test_tradeoffs_need_a_comparison():
-    at = open_page("tradeoffs")
-    no_exception(at)
-    assert at.info[0].value.startswith("Nothing to show yet")
-
-
 def test_metric_table_and_paired_significance_tests(shared_state):
     at = open_page("tradeoffs", shared_state)
     no_exception(at)
