@@ -9,6 +9,7 @@ sets=${SETS:-"cranfield nfcorpus-test climate-fever wikiqa-test"}
 for name in $sets; do
   [ -d "out/devsets/$name" ] || python -m core devset "$name" --out "out/devsets/$name"
   extra=""; [ "$name" = arguana ] && extra="--exclude-self"
-  python -m core compare "out/devsets/$name" --out "out/eval/$name" --max-queries "${MAX_QUERIES:-50}" $extra
+  python -m core compare "out/devsets/$name" --out "out/eval/$name" --rankers "${RANKERS:-bi,cross,bm25}" \
+    --max-queries "${MAX_QUERIES:-50}" $extra
 done
 python scripts/metrics_table.py out/eval/*/metrics.json
