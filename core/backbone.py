@@ -60,10 +60,18 @@ def read_arena_config(folder: Path) -> dict[str, Any] | None:
     return json.loads(config_file.read_text()) if config_file.is_file() else None
 
 
-def empty_backbone(folder: Path) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
-    """Tokenizer and a randomly initialised backbone shaped by the config saved in `folder`."""
-    config = AutoConfig.from_pretrained(str(folder))
-    return AutoTokenizer.from_pretrained(str(folder)), AutoModel.from_config(config).eval()
+def open_checkpoint(folder: Path, architecture: str) -> tuple[PreTrainedTokenizerBase, PreTrainedModel, dict[str, Any]]:
+    """Tokenizer, an empty backbone shaped by the saved config, and the saved module config of a
+    checkpoint written by `save_checkpoint`; fill the module with `load_weights`.
+
+    Raises:
+        ValueError: If `folder` holds no checkpoint of `architecture`.
+    """
+    arena_config = read_arena_config(folder)
+    if arena_config is None or arena_config.get("architecture") != architecture:
+        raise ValueError(f"{folder} is not a saved {architecture} (no matching {ARENA_CONFIG_FILE})")
+    backbone = AutoModel.from_config(AutoConfig.from_pretrained(str(folder))).eval()
+    return AutoTokenizer.from_pretrained(str(folder)), backbone, arena_config["config"]
 
 
 def load_weights(folder: Path, module: nn.Module) -> None:

@@ -23,7 +23,7 @@ from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from core.attention_types import PairAttention
-from core.backbone import empty_backbone, load_backbone, load_weights, masked_mean, read_arena_config, save_checkpoint
+from core.backbone import load_backbone, load_weights, masked_mean, open_checkpoint, save_checkpoint
 
 ARCHITECTURE = "joint-cross-encoder"
 CLOSED_GATE = -1e4  # exp(-1e4) is exactly 0 in float32: no attention crosses the segments
@@ -83,11 +83,8 @@ class JointCrossEncoder(nn.Module):
     def load(cls, folder: str | Path) -> JointCrossEncoder:
         """Load a model saved with `save` (safetensors weights + JSON config)."""
         folder = Path(folder)
-        arena_config = read_arena_config(folder)
-        if arena_config is None or arena_config.get("architecture") != ARCHITECTURE:
-            raise ValueError(f"{folder} is not a saved joint cross-encoder (no {ARCHITECTURE} arena_config.json)")
-        tokenizer, backbone = empty_backbone(folder)
-        model = cls(backbone, tokenizer, JointCrossEncoderConfig(**arena_config["config"]))
+        tokenizer, backbone, config = open_checkpoint(folder, ARCHITECTURE)
+        model = cls(backbone, tokenizer, JointCrossEncoderConfig(**config))
         load_weights(folder, model)
         return model.eval()
 

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from core.backbone import empty_backbone, load_backbone, load_weights, masked_mean, read_arena_config, save_checkpoint
+from core.backbone import load_backbone, load_weights, masked_mean, open_checkpoint, save_checkpoint
 from core.data import Corpus
 from core.embeddings import corpus_embeddings
 from core.rankers.base import Progress, Ranker, top_k
@@ -76,11 +76,8 @@ class PolyEncoder(nn.Module):
     def load(cls, folder: str | Path) -> PolyEncoder:
         """Load a poly-encoder saved with `save` (safetensors weights + JSON config)."""
         folder = Path(folder)
-        arena_config = read_arena_config(folder)
-        if arena_config is None or arena_config.get("architecture") != ARCHITECTURE:
-            raise ValueError(f"{folder} is not a saved poly-encoder (no {ARCHITECTURE} arena_config.json)")
-        tokenizer, backbone = empty_backbone(folder)
-        model = cls(backbone, tokenizer, PolyEncoderConfig(**arena_config["config"]))
+        tokenizer, backbone, config = open_checkpoint(folder, ARCHITECTURE)
+        model = cls(backbone, tokenizer, PolyEncoderConfig(**config))
         load_weights(folder, model)
         return model.eval()
 
