@@ -1,7 +1,8 @@
 """Encoder Arena: bi-, poly- and cross-encoders (and BM25) side by side on your own corpus.
 
 Router and frame only: page config, navigation, and a sidebar saying what is loaded. Every page is a
-file under `app_pages/`; the work happens in `core/`. Run with `streamlit run app.py`.
+file under `app_pages/`; the work happens in `core/`. Run with `streamlit run app.py`; serving it to
+others, add `-- --server` (model paths typed by users are then restricted; see SECURITY.md).
 
 The folder is not called `pages/`: with a `pages/` folder beside the entry point, Streamlit 1.67 serves
 a first visit to a page URL (say /rankings) in the old folder-based mode, running that page file alone
@@ -31,6 +32,9 @@ PAGES = {
     ],
 }
 navigation = st.navigation(PAGES)
+if shared.SETUP_ERROR:
+    st.error(f"The server is misconfigured: {shared.plain(shared.SETUP_ERROR)}. See SECURITY.md.")
+    st.stop()
 
 with st.sidebar:
     data, stored = shared.dataset(), shared.current()

@@ -8,7 +8,10 @@ browser session loads or computes lives in `st.session_state` under "shared.<nam
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,11 +21,13 @@ import streamlit as st
 
 from core import attention, session
 from core.attention_types import PairAttention
-from core.compare import Comparison, build_ranker, compare
-from core.config import ArenaConfig
+from core.compare import Comparison, RankerResult, build_ranker, compare, partial_comparison
+from core.config import ArenaConfig, Guards, guards_from_env
 from core.data import DataError, Dataset
-from core.models import ModelError, load_bi_encoder, load_cross_encoder, load_poly_encoder
+from core.models import ModelError, check_spec, load_bi_encoder, load_cross_encoder, load_poly_encoder
 from core.rankers import Ranker
+
+logger = logging.getLogger(__name__)
 
 PAGE_ERRORS = (DataError, ModelError, ValueError)
 """What a page turns into an `st.error` message (core raises these for bad input)."""
@@ -33,14 +38,36 @@ CONFIG = "shared.config"
 COMPARISONS = "shared.comparisons"  # {(dataset key, config): Stored}, most recent last
 CURRENT = "shared.current"  # key of the comparison the pages show
 FLASH = "shared.flash"  # a success message to show after the rerun that follows a state change
+STOPPED = "shared.stopped"  # what a run that did not finish kept, shown as a warning after the rerun
 KEEP_COMPARISONS = 3
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~$])")
+
+
+def _read_guards() -> tuple[Guards, str | None]:
+    """The guards from the environment and `--server` (`streamlit run app.py -- --server`), and a setup error."""
+    try:
+        return guards_from_env(os.environ, sys.argv[1:]), None
+    except ValueError as error:
+        return Guards(), str(error)
+
+
+GUARDS, SETUP_ERROR = _read_guards()
+"""Caps, the confirmation threshold and the model policy of this server process (see SECURITY.md)."""
 
 
 def plain(text: object) -> str:
     """`text` with markdown's special characters escaped, so that st.markdown, st.error and the like show
     user text (file names, model ids, error messages quoting them) literally."""
     return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def describe(error: Exception) -> str:
+    """`error` as a message for the page: core's own errors as they are, anything else by its type only
+    (logged with its traceback for the maintainers), so a page never shows a traceback."""
+    if isinstance(error, PAGE_ERRORS):
+        return plain(error)
+    logger.error("unexpected error on a page", exc_info=error)
+    return f"unexpected {type(error).__name__} (logged for the maintainers)"
 
 
 @dataclass
@@ -64,8 +91,8 @@ class Stored:
 
 
 @st.cache_resource(show_spinner="Loading the bi-encoder…", max_entries=4)
-def bi_encoder(spec: str):
-    return load_bi_encoder(spec)
+def bi_encoder(spec: str, backend: str):
+    return load_bi_encoder(spec, backend)
 
 
 @st.cache_resource(show_spinner="Loading the poly-encoder…", max_entries=4)
@@ -79,24 +106,35 @@ def cross_encoder(spec: str):
 
 
 _MODEL_LOADERS = {
-    "bi": lambda chosen: bi_encoder(chosen.bi_model),
+    "bi": lambda chosen: bi_encoder(chosen.bi_model, chosen.bi_backend),
     "poly": lambda chosen: poly_encoder(chosen.poly_model, chosen.poly_codes),
     "cross": lambda chosen: cross_encoder(chosen.cross_model),
 }
 
 
+def check_models(chosen: ArenaConfig) -> None:
+    """Refuse model specs this server does not allow (in server mode: see `core.models.check_spec`).
+
+    Raises:
+        ModelError: Naming the spec and what is allowed instead.
+    """
+    for spec in chosen.model_specs().values():
+        check_spec(spec, GUARDS.models)
+
+
 def make_ranker(kind: str, chosen: ArenaConfig) -> Ranker:
     """A fresh ranker of `kind` (`core.compare.build_ranker`) over the model loaded once per process;
-    loading through the wrappers above first shows a spinner while a model loads."""
+    loading through the wrappers above first shows a spinner while a model loads. Models the server
+    does not allow are refused before anything is read."""
     if kind in _MODEL_LOADERS:
+        check_spec(chosen.model_specs()[kind], GUARDS.models)
         _MODEL_LOADERS[kind](chosen)
     return build_ranker(kind, chosen)
 
 
 def build_rankers(chosen: ArenaConfig) -> dict[str, Ranker]:
     """Fresh rankers for every kind the comparison needs (its rankers plus the cross-encoder's first stage)."""
-    kinds = set(chosen.rankers) | ({chosen.first_stage} if chosen.needs_first_stage else set())
-    return {kind: make_ranker(kind, chosen) for kind in ("bm25", "bi", "poly", "cross") if kind in kinds}
+    return {kind: make_ranker(kind, chosen) for kind in chosen.kinds_to_run}
 
 
 @st.cache_data(max_entries=64, show_spinner="Computing the cross-encoder's attention…")
@@ -111,7 +149,7 @@ def poly_attention(spec: str, n_codes: int, query: str, document: str) -> attent
 
 @st.cache_data(max_entries=64, show_spinner="Computing the bi-encoder's token similarities…")
 def bi_similarity(spec: str, query: str, document: str) -> attention.TokenSimilarity:
-    return attention.bi_token_similarity(bi_encoder(spec), query, document)
+    return attention.bi_token_similarity(bi_encoder(spec, "torch"), query, document)
 
 
 # --- session state ---------------------------------------------------------------------------------
@@ -138,11 +176,14 @@ def rerun_with(message: str) -> None:
 
 
 def show_flash() -> bool:
-    """Show the message a `rerun_with` left, if any; returns whether there was one."""
+    """Show what a stopped run kept and the message a `rerun_with` left, if any; returns whether there was either."""
+    stopped = st.session_state.pop(STOPPED, None)
+    if stopped:
+        st.warning(stopped)
     message = st.session_state.pop(FLASH, None)
     if message:
         st.success(message)
-    return bool(message)
+    return bool(message or stopped)
 
 
 def load_into_session(loader: Callable[[], Dataset]) -> None:
@@ -150,9 +191,9 @@ def load_into_session(loader: Callable[[], Dataset]) -> None:
     try:
         with st.spinner("Reading the data…"):
             data = loader()
-    except PAGE_ERRORS as error:
+    except Exception as error:  # noqa: BLE001 - describe() logs anything unexpected
         kept = " The previously loaded dataset is kept." if dataset() is not None else ""
-        st.error(f"Could not load the data: {plain(error)}.{kept}")
+        st.error(f"Could not load the data: {describe(error)}.{kept}")
         return
     set_dataset(data)
     rerun_with(f"Loaded {plain(data.name or 'the data')}: {len(data.corpus):,} documents, {len(data.queries):,} queries.")
@@ -225,13 +266,40 @@ def run_comparison(data: Dataset, chosen: ArenaConfig) -> tuple[Stored, bool]:
         st.session_state[CURRENT] = key
         return stored_runs[key], True
     rankers = build_rankers(chosen)
+    finished: dict[str, RankerResult] = {}
     start = time.perf_counter()
-    comparison = compare(data, chosen, StepProgress(len(rankers)), rankers)
-    stored_runs[key] = Stored(comparison, rankers, time.perf_counter() - start)
+    try:
+        comparison = compare(data, chosen, StepProgress(len(rankers)), rankers,
+                             on_ranked=lambda result: finished.update({result.name: result}))
+    except BaseException:  # a Stop click (Streamlit interrupts the script), leaving the page, or an error
+        _keep_stopped(data, chosen, finished, rankers, time.perf_counter() - start)
+        raise
+    return _store(key[0], comparison, rankers, time.perf_counter() - start), False
+
+
+def _store(data_key: str, comparison: Comparison, rankers: dict[str, Ranker], seconds: float) -> Stored:
+    """Keep `comparison` as this session's current one (the oldest beyond `KEEP_COMPARISONS` are dropped)."""
+    key = (data_key, comparison.config)
+    stored_runs = st.session_state.setdefault(COMPARISONS, {})
+    stored_runs[key] = Stored(comparison, rankers, seconds)
     while len(stored_runs) > KEEP_COMPARISONS:
         stored_runs.pop(next(iter(stored_runs)))
     st.session_state[CURRENT] = key
-    return stored_runs[key], False
+    return stored_runs[key]
+
+
+def _keep_stopped(data: Dataset, chosen: ArenaConfig, finished: dict[str, RankerResult],
+                  rankers: dict[str, Ranker], seconds: float) -> None:
+    """Keep the rankers of an unfinished run that did finish, and say so after the rerun."""
+    partial = partial_comparison(data, chosen, finished, rankers)
+    if partial is None:
+        st.session_state[STOPPED] = "The run stopped before any ranker finished; earlier results are unchanged."
+        return
+    finished_rankers = {kind: rankers[kind] for kind in partial.config.kinds_to_run}  # not the interrupted one
+    _store(session.dataset_key(data), partial, finished_rankers, seconds)
+    labels = ", ".join(result.label for result in partial.results.values())
+    st.session_state[STOPPED] = (f"The run stopped before it finished: kept {labels} (every page shows them); "
+                                 "earlier results are unchanged.")
 
 
 def done_message(stored: Stored, reused: bool) -> str:

@@ -6,11 +6,11 @@ import streamlit as st
 
 from app_pages import _shared as shared
 from core import session
-from core.data import DataLimits
 
 ITEM_TYPES = ["csv", "tsv", "jsonl", "txt", "gz"]
 QRELS_TYPES = ["csv", "tsv", "txt", "qrels", "qrel", "trec", "gz"]
-MAX_MB = DataLimits().max_file_bytes // 2**20
+LIMITS = shared.GUARDS.limits
+MAX_MB = max(1, LIMITS.max_file_bytes // 2**20)  # the widget's cap; core checks the exact byte count
 
 
 def upload(file) -> session.Upload | None:
@@ -20,7 +20,7 @@ def upload(file) -> session.Upload | None:
 st.title("Data")
 st.markdown("Bring a **corpus** (the documents to search), **queries**, and optionally **qrels** (relevance "
             "judgements). Without qrels the app compares rankers by how much they agree, not by accuracy.")
-st.caption(f"Limits: {session.limits_text()}")
+st.caption(f"Limits: {session.limits_text(LIMITS)}")
 
 files_tab, zip_tab, sample_tab = st.tabs(["Separate files", "BEIR zip", "Sample data"])
 with files_tab, st.form("data.files_form"):
@@ -33,7 +33,7 @@ with files_tab, st.form("data.files_form"):
     st.caption("Gzipped files (.jsonl.gz, .csv.gz, …) are read too.")
     if st.form_submit_button("Load these files", type="primary"):
         shared.load_into_session(lambda: session.dataset_from_files(upload(corpus), upload(queries),
-                                                                    upload(qrels)))
+                                                                    upload(qrels), LIMITS))
 with zip_tab, st.form("data.zip_form"):
     archive = st.file_uploader("A BEIR dataset as .zip: corpus.jsonl, queries.jsonl, optional qrels/test.tsv",
                                type=["zip"], key="data.zip", max_upload_size=MAX_MB)
@@ -41,7 +41,7 @@ with zip_tab, st.form("data.zip_form"):
         if archive is None:
             st.error("Choose a .zip file first.")
         else:
-            shared.load_into_session(lambda: session.dataset_from_zip(upload(archive)))
+            shared.load_into_session(lambda: session.dataset_from_zip(upload(archive), LIMITS))
 with sample_tab:
     st.markdown("A few hundred short documents on ten everyday topics (astronomy, medicine, cooking, finance, …) "
                 "with a few dozen queries and graded relevance labels: quick to run on a CPU.")

@@ -7,12 +7,12 @@ import streamlit as st
 from app_pages import _shared as shared
 from core import session
 from core.compare import estimate_cross_seconds
-from core.config import FIRST_STAGES, RANKER_KINDS, ArenaConfig
-from core.index import INDEX_TYPES
+from core.config import BACKENDS, FIRST_STAGES, RANKER_KINDS, ArenaConfig
+from core.index import INDEX_LABELS, INDEX_TYPES
 
 NAMES = {"bi": "bi-encoder", "poly": "poly-encoder", "cross": "cross-encoder", "bm25": "BM25"}
-INDEXES = {"flat": "flat (exact search)", "hnsw": "HNSW (graph, approximate)", "ivf": "IVF (clustered, approximate)"}
-CONFIRM_ABOVE_S = 60
+BACKEND_LABELS = {"torch": "PyTorch", "onnx": "ONNX Runtime (fp32, same scores, faster)",
+                  "onnx-int8": "ONNX Runtime int8 (fastest, slightly lower quality)"}
 MODEL_HELP = ('"embedded" is the offline default shipped with the app. Or give a local folder, or a Hugging '
               "Face id such as cross-encoder/ms-marco-MiniLM-L6-v2 (downloaded on first use, needs the network).")
 
@@ -27,7 +27,8 @@ for name, value in {"rankers": list(previous.rankers), "k": previous.k, "depth":
                     "first_stage": previous.first_stage, "full": previous.cross_full_corpus,
                     "bi_model": previous.bi_model, "poly_model": previous.poly_model,
                     "cross_model": previous.cross_model, "codes": previous.poly_codes,
-                    "index": previous.index_type, "exclude_self": previous.exclude_self}.items():
+                    "index": previous.index_type, "exclude_self": previous.exclude_self,
+                    "bi_backend": previous.bi_backend}.items():
     st.session_state.setdefault(f"settings.{name}", value)  # widgets start from this session's last choice
 
 left, right = st.columns(2, gap="large")
@@ -45,7 +46,9 @@ with right:
     cross_model = st.text_input("Cross-encoder model", key="settings.cross_model", help=MODEL_HELP)
     codes = st.number_input("Poly-encoder m (codes; an already trained poly-encoder keeps its own)", 1, 360,
                             key="settings.codes")
-    index_type = st.selectbox("Bi-encoder FAISS index", INDEX_TYPES, format_func=INDEXES.get, key="settings.index")
+    index_type = st.selectbox("Bi-encoder FAISS index", INDEX_TYPES, format_func=INDEX_LABELS.get, key="settings.index")
+    bi_backend = st.selectbox("Bi-encoder runs on", BACKENDS, format_func=BACKEND_LABELS.get,
+                              key="settings.bi_backend")
     exclude_self = st.checkbox("Exclude self: drop a hit whose doc id equals the query id (ArguAna-style data)",
                                key="settings.exclude_self")
 
@@ -53,7 +56,8 @@ try:
     chosen = ArenaConfig(rankers=tuple(rankers), k=int(k), rerank_depth=int(depth), first_stage=first_stage,
                          cross_full_corpus=full, bi_model=bi_model.strip(), poly_model=poly_model.strip(),
                          cross_model=cross_model.strip(), poly_codes=int(codes), index_type=index_type,
-                         exclude_self=exclude_self)
+                         exclude_self=exclude_self, bi_backend=bi_backend)
+    shared.check_models(chosen)
 except ValueError as error:
     st.error(f"These settings cannot run: {shared.plain(error)}")
     st.stop()
@@ -76,15 +80,17 @@ elif "cross" in chosen.rankers:
         st.stop()
     st.info(f"The cross-encoder will score {pairs:,} (query, document) pairs: about {seconds:,.0f} s on this "
             "machine. Encoding the corpus for the bi- and poly-encoder is done once per model and cached.")
-    if seconds > CONFIRM_ABOVE_S:
+    if seconds > shared.GUARDS.confirm_above_s:
         confirmed = st.checkbox(f"Yes, run it: I expect about {seconds / 60:,.1f} minutes of work",
                                 key="settings.confirm")
 
 if st.button("Run the comparison", type="primary", disabled=not confirmed, key="settings.run"):
+    st.button("Stop the run", key="settings.stop", icon=":material/stop_circle:",
+              help="Stops the run now; the rankers that have already finished are kept and shown.")
     try:
         outcome = shared.run_comparison(data, chosen)
-    except shared.PAGE_ERRORS as error:
-        st.error(f"The comparison could not run: {shared.plain(error)}")
+    except Exception as error:  # noqa: BLE001 - describe() logs anything unexpected
+        st.error(f"The comparison could not run: {shared.describe(error)}")
     else:
         shared.rerun_with(shared.done_message(*outcome))
 if shared.show_flash():

@@ -65,8 +65,8 @@ if st.button("Load the sample data and run the demo", type="primary", key="start
         data = session.load_sample()
         shared.set_dataset(data)
         outcome = shared.run_comparison(data, session.DEMO_CONFIG)
-    except shared.PAGE_ERRORS as error:
-        st.error(f"The demo could not run: {shared.plain(error)}")
+    except Exception as error:  # noqa: BLE001 - describe() logs anything unexpected
+        st.error(f"The demo could not run: {shared.describe(error)}")
     else:
         shared.rerun_with(shared.done_message(*outcome))
 shared.show_flash()

@@ -15,6 +15,7 @@ from core.tradeoffs import (
     CODES,
     DEPTHS,
     SIZES,
+    benchmark_tables,
     cost_vs_candidates,
     poly_codes_cost,
     rerank_depth_sweep,
@@ -99,3 +100,13 @@ if "cost" in stored.derived:
     st.plotly_chart(cost_curve_figure(stored.derived["cost"]))
     st.caption("One query scored against N candidates by each ranker (log–log). Cached-vector rankers grow "
                "slowly; the cross-encoder pays a full forward pass per candidate.")
+
+measured = benchmark_tables("scoring_cost")
+if measured is not None:
+    tables, machine = measured
+    with st.expander("Measured by the project's benchmarks, beside the Poly-encoder paper"):
+        for title, table in tables.items():
+            st.markdown(f"**{title}**\n\n{table}")
+        st.caption(f"benchmarks/scoring_cost.py on {machine}. The paper's figures are CPU milliseconds to score "
+                   "candidates for one context, context encoding included (Humeau et al., ICLR 2020). Ratios are "
+                   "measured side by side in one run; absolute times drift with the load of a shared machine.")

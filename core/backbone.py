@@ -18,6 +18,8 @@ from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel, 
 
 ARENA_CONFIG_FILE = "arena_config.json"
 WEIGHTS_FILE = "model.safetensors"
+BACKBONE_PREFIX = "backbone."
+PACKAGED_BACKBONE = "packaged all-MiniLM-L6-v2"
 
 
 def backbone_path() -> Path:
@@ -50,13 +52,22 @@ def masked_mean(token_states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 def save_checkpoint(folder: Path, module: nn.Module, backbone: PreTrainedModel,
-                    tokenizer: PreTrainedTokenizerBase, arena_config: dict[str, Any]) -> None:
-    """Write `module`'s weights (fp16 safetensors), backbone config, tokenizer and arena config."""
+                    tokenizer: PreTrainedTokenizerBase, arena_config: dict[str, Any],
+                    include_backbone: bool = True) -> None:
+    """Write `module`'s weights (fp16 safetensors) and arena config.
+
+    With `include_backbone` the backbone's weights, config and tokenizer are written too. Without it
+    (a module trained over a frozen packaged backbone) only the module's own parameters are written,
+    a few kilobytes, and loading takes the backbone from the packaged MiniLM.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    state = {name: tensor.detach().to(torch.float16).contiguous() for name, tensor in module.state_dict().items()}
+    state = {name: tensor.detach().to(torch.float16).contiguous() for name, tensor in module.state_dict().items()
+             if include_backbone or not name.startswith(BACKBONE_PREFIX)}
     save_file(state, str(folder / WEIGHTS_FILE))
-    backbone.config.save_pretrained(str(folder))
-    tokenizer.save_pretrained(str(folder))
+    if include_backbone:
+        backbone.config.save_pretrained(str(folder))
+        tokenizer.save_pretrained(str(folder))
+    arena_config = {**arena_config, "backbone": "included" if include_backbone else PACKAGED_BACKBONE}
     (folder / ARENA_CONFIG_FILE).write_text(json.dumps(arena_config, indent=2) + "\n")
 
 
@@ -67,8 +78,11 @@ def read_arena_config(folder: Path) -> dict[str, Any] | None:
 
 
 def open_checkpoint(folder: Path, architecture: str) -> tuple[PreTrainedTokenizerBase, PreTrainedModel, dict[str, Any]]:
-    """Tokenizer, an empty backbone shaped by the saved config, and the saved module config of a
-    checkpoint written by `save_checkpoint`; fill the module with `load_weights`.
+    """Tokenizer, backbone and saved module config of a checkpoint written by `save_checkpoint`;
+    fill the module with `load_weights`.
+
+    The backbone is empty (shaped by the saved config) when the checkpoint includes its weights, and
+    the packaged MiniLM when the checkpoint was trained over it frozen.
 
     Raises:
         ValueError: If `folder` holds no checkpoint of `architecture`.
@@ -76,11 +90,25 @@ def open_checkpoint(folder: Path, architecture: str) -> tuple[PreTrainedTokenize
     arena_config = read_arena_config(folder)
     if arena_config is None or arena_config.get("architecture") != architecture:
         raise ValueError(f"{folder} is not a saved {architecture} (no matching {ARENA_CONFIG_FILE})")
+    if arena_config.get("backbone") == PACKAGED_BACKBONE:
+        tokenizer, backbone = load_backbone(backbone_path())
+        return tokenizer, backbone, arena_config["config"]
     backbone = AutoModel.from_config(AutoConfig.from_pretrained(str(folder))).eval()
     return AutoTokenizer.from_pretrained(str(folder)), backbone, arena_config["config"]
 
 
 def load_weights(folder: Path, module: nn.Module) -> None:
-    """Load fp16 safetensors weights saved by `save_checkpoint` into `module` (float32), strictly."""
+    """Load fp16 safetensors weights saved by `save_checkpoint` into `module` (float32).
+
+    Every saved tensor must match; only backbone weights may be absent (a packaged-backbone checkpoint).
+
+    Raises:
+        ValueError: If a saved tensor is unknown to `module` or one of its own parameters is missing.
+    """
     state = {name: tensor.float() for name, tensor in load_file(str(folder / WEIGHTS_FILE)).items()}
-    module.load_state_dict(state, strict=True)
+    packaged_backbone = not any(name.startswith(BACKBONE_PREFIX) for name in state)
+    result = module.load_state_dict(state, strict=False)
+    missing = [name for name in result.missing_keys if not (packaged_backbone and name.startswith(BACKBONE_PREFIX))]
+    if result.unexpected_keys or missing:
+        raise ValueError(f"{folder / WEIGHTS_FILE} does not fit the model: unexpected tensors "
+                         f"{result.unexpected_keys[:5]}, missing {missing[:5]}")

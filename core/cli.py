@@ -17,7 +17,7 @@ from pathlib import Path
 from transformers.utils import logging as transformers_logging
 
 from core.compare import Comparison, build_ranker, compare, estimate_cross_seconds
-from core.config import FIRST_STAGES, RANKER_KINDS, ArenaConfig
+from core.config import BACKENDS, FIRST_STAGES, RANKER_KINDS, ArenaConfig
 from core.data import DataError, first_queries, load_dataset
 from core.devsets import DEV_SETS, export_beir, load_dev_set
 from core.evaluate import AGREEMENT, METRICS
@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
         run.add_argument(f"--{kind}-model", default=EMBEDDED, metavar="SPEC",
                          help="'embedded' (default), a local path or a Hugging Face id")
     run.add_argument("--poly-codes", type=int, default=16, help="m for an untrained poly-encoder")
+    run.add_argument("--bi-backend", choices=BACKENDS, default="torch",
+                     help="what runs the bi-encoder: torch, or ONNX Runtime fp32/int8 (faster on a CPU)")
     run.add_argument("--index", choices=INDEX_TYPES, default="flat", help="bi-encoder FAISS index")
     run.add_argument("--qrels", type=Path, help="qrels file kept outside DATA (TREC or BEIR TSV)")
     run.add_argument("--split", default="test", help="qrels split inside DATA (default test)")
@@ -84,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="share of BM25 in the teacher")
     trainer.add_argument("--tie-weight", type=float, default=TrainConfig.tie_weight)
     trainer.add_argument("--backbone-lr", type=float, default=TrainConfig.backbone_lr)
+    trainer.add_argument("--head-lr", type=float, default=TrainConfig.head_lr,
+                         help="learning rate of the codes (poly) or the gate, scale and shift (cross)")
+    trainer.add_argument("--batch-lists", type=int, default=TrainConfig.batch_lists, help="lists per step")
+    trainer.add_argument("--lists-cache", type=Path, metavar="DIR",
+                         help="keep the built, teacher-scored training lists here and reuse them")
+    trainer.add_argument("--freeze-backbone", action="store_true",
+                         help="poly only: train the codes alone over the packaged backbone")
     trainer.add_argument("--seed", type=int, default=TrainConfig.seed)
     trainer.add_argument("--sources", default=",".join(TrainConfig.sources),
                          help="comma-separated training data: wikiqa,arguana")
@@ -97,9 +106,11 @@ def run_train(args: argparse.Namespace) -> int:
 
     logging.getLogger("core").setLevel(logging.INFO)
     config = TrainConfig(lists=args.lists, epochs=args.epochs, lexical_weight=args.lexical_weight,
-                         tie_weight=args.tie_weight, backbone_lr=args.backbone_lr, seed=args.seed,
+                         tie_weight=args.tie_weight, backbone_lr=args.backbone_lr, head_lr=args.head_lr,
+                         batch_lists=args.batch_lists, freeze_backbone=args.freeze_backbone, seed=args.seed,
                          sources=tuple(part.strip() for part in args.sources.split(",") if part.strip()))
-    record = run_training(args.kind, args.out, config, args.quick, args.poly_codes, args.teacher)
+    record = run_training(args.kind, args.out, config, args.quick, args.poly_codes, args.teacher,
+                          args.lists_cache)
     dev = record["history"]["dev_ndcg@10"]
     print(f"{args.kind}: loss {record['first_loss']:.4f} -> {record['last_loss']:.4f}; WikiQA dev nDCG@10 "
           f"{dev[0][1]:.4f} -> {dev[-1][1]:.4f} (bi-encoder {record['bi_encoder_dev_ndcg@10']:.4f}); "
@@ -132,7 +143,7 @@ def run_compare(args: argparse.Namespace) -> int:
     config = ArenaConfig(rankers=args.rankers, k=args.k, rerank_depth=args.rerank_depth, first_stage=args.first_stage,
                          cross_full_corpus=args.cross_full_corpus, bi_model=args.bi_model,
                          poly_model=args.poly_model, cross_model=args.cross_model, poly_codes=args.poly_codes,
-                         index_type=args.index, exclude_self=args.exclude_self)
+                         index_type=args.index, exclude_self=args.exclude_self, bi_backend=args.bi_backend)
     progress = StderrProgress()
     progress(f"loading {args.data}", 0.0)
     dataset = load_dataset(args.data, qrels_path=args.qrels, split=args.split)

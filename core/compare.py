@@ -9,7 +9,8 @@ present (the cross-encoder when it runs) is reported instead, and named as agree
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -97,7 +98,8 @@ class Comparison:
 def build_ranker(kind: str, config: ArenaConfig) -> Ranker:
     """A ranker of `kind` with the configured model (models are loaded once per process)."""
     if kind == "bi":
-        return BiEncoderRanker(load_bi_encoder(config.bi_model), config.bi_model, config.index_type)
+        return BiEncoderRanker(load_bi_encoder(config.bi_model, config.bi_backend), config.bi_model, config.index_type,
+                               backend=config.bi_backend)
     if kind == "poly":
         return PolyEncoderRanker(load_poly_encoder(config.poly_model, config.poly_codes), config.poly_model)
     if kind == "cross":
@@ -120,7 +122,8 @@ def _stage(fraction_done: float, share: float, progress: Progress) -> Progress:
 
 
 def compare(dataset: Dataset, config: ArenaConfig = DEFAULT_CONFIG, progress: Progress = no_progress,
-            rankers: dict[str, Ranker] | None = None) -> Comparison:
+            rankers: dict[str, Ranker] | None = None,
+            on_ranked: Callable[[RankerResult], None] = lambda result: None) -> Comparison:
     """Index, search and evaluate every configured ranker on `dataset`.
 
     Args:
@@ -128,21 +131,18 @@ def compare(dataset: Dataset, config: ArenaConfig = DEFAULT_CONFIG, progress: Pr
         config: What to run.
         progress: Called with a message and the overall fraction done.
         rankers: Prebuilt rankers by kind (the app passes its cached ones); built from `config` otherwise.
+        on_ranked: Called with each ranker's evaluated result as it finishes, so that a caller whose run is
+            stopped can keep the finished ones (see `partial_comparison`).
 
     Returns:
         A `Comparison`.
     """
-    kinds = [k for k in ("bm25", "bi", "poly") if k in config.rankers or
-             (config.needs_first_stage and k == config.first_stage)]
-    kinds += ["cross"] if "cross" in config.rankers else []
+    kinds = config.kinds_to_run
     rankers = {kind: (rankers or {}).get(kind) or build_ranker(kind, config) for kind in kinds}
     share = 1.0 / (2 * len(kinds))
     done = 0.0
     runs: dict[str, Run] = {}
     results: dict[str, RankerResult] = {}
-    notes: list[str] = []
-    if config.exclude_self:
-        notes.append("hits whose doc id equals the query id were dropped (BEIR/MTEB convention)")
     for kind in kinds:
         ranker = rankers[kind]
         ranker.index(dataset.corpus, _stage(done, share, progress))
@@ -167,11 +167,32 @@ def compare(dataset: Dataset, config: ArenaConfig = DEFAULT_CONFIG, progress: Pr
         results[kind] = RankerResult(kind, ranker.kind, ranker.label, ranker.trained, ranker.model_name,
                                      {q: dict(list(d.items())[:config.k]) for q, d in run.items()},
                                      ranker.timings.index_s, query_ms, pipeline)
-    results = {kind: results[kind] for kind in kinds if kind in config.rankers}
-    if dataset.qrels:
-        progress("evaluating with ranx", 1.0)
-        for result in results.values():
-            result.metrics, result.per_query = evaluate(dataset.qrels, result.run, METRICS)
+        if dataset.qrels:
+            results[kind].metrics, results[kind].per_query = evaluate(dataset.qrels, results[kind].run, METRICS)
+        on_ranked(results[kind])
+    return _finish(dataset, config, results, rankers)
+
+
+def partial_comparison(dataset: Dataset, config: ArenaConfig, finished: Mapping[str, RankerResult],
+                       rankers: Mapping[str, Ranker]) -> Comparison | None:
+    """What a stopped run keeps: a comparison of the rankers in `finished`, or None if none of the chosen finished.
+
+    Its config names only those rankers, so it is exactly the comparison that config would produce.
+    """
+    kept = tuple(kind for kind in config.rankers if kind in finished)
+    if not kept:
+        return None
+    comparison = _finish(dataset, replace(config, rankers=kept), dict(finished), dict(rankers))
+    missing = [kind for kind in config.rankers if kind not in finished]
+    comparison.notes.append(f"the run was stopped before {', '.join(missing)} finished; kept {', '.join(kept)}")
+    return comparison
+
+
+def _finish(dataset: Dataset, config: ArenaConfig, results: dict[str, RankerResult],
+            rankers: dict[str, Ranker]) -> Comparison:
+    """The comparison of `config`'s rankers among `results`, with agreement against the most expensive."""
+    results = {kind: results[kind] for kind in config.kinds_to_run if kind in config.rankers}
+    notes = ["hits whose doc id equals the query id were dropped (BEIR/MTEB convention)"] if config.exclude_self else []
     reference = next((kind for kind in COST_ORDER if kind in results), None)
     if reference is not None:
         _add_agreement(results, rankers, dataset, reference)

@@ -62,6 +62,9 @@ _ZIP_ERRORS = (
     OSError,
 )
 _GZIP_CHUNK = 1 << 20
+SHOWN_CHARS = 40
+"""How much of an id, header or value from the input a message quotes."""
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 # The csv module refuses fields over 128 KiB by default; passages can be megabytes long.
 csv.field_size_limit(2**31 - 1)
@@ -82,7 +85,8 @@ class DataError(ValueError):
         self.line = line
 
     def __str__(self) -> str:
-        where = self.source if self.line is None else f"{self.source}, line {self.line}"
+        source = self.source if len(self.source) <= 80 else f"{self.source[:45]}…{self.source[-30:]}"
+        where = source if self.line is None else f"{source}, line {self.line}"
         return f"{where}: {self.problem}"
 
 
@@ -470,7 +474,7 @@ def _zip_members(archive: zipfile.ZipFile, source: str, limits: DataLimits) -> d
     infos = archive.infolist()
     unsafe = next((info.filename for info in infos if _is_unsafe(info.filename)), None)
     if unsafe is not None:
-        raise DataError(source, f"unsafe path {unsafe!r} in zip; nothing was read")
+        raise DataError(source, f"unsafe path {_shown(unsafe)} in zip; nothing was read")
     total = sum(info.file_size for info in infos)
     if total > limits.max_uncompressed_bytes:
         raise DataError(
@@ -503,7 +507,7 @@ def _read_zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: st
     try:
         return archive.read(info)
     except _ZIP_ERRORS as err:
-        raise DataError(source, f"corrupt zip entry ({err})") from err
+        raise DataError(source, "corrupt zip entry: the archive is damaged or incomplete") from err
 
 
 def _folder_members(root: Path, limits: DataLimits) -> dict[str, _Member]:
@@ -544,17 +548,15 @@ def _assemble(
 
 
 def _dataset_root(members: Mapping[str, _Member], container: str) -> str:
-    """Return the folder holding the corpus: "" for the top level, else one folder name."""
-    roots = {
-        key.rpartition("/")[0] for key in members if key.count("/") <= 1 and key.rpartition("/")[2] in _CORPUS_FILES
-    }
-    if "" in roots:
-        return ""
-    if len(roots) == 1:
-        return roots.pop()
+    """Return the folder holding the corpus: "" for the top level, else the shallowest such folder."""
+    roots = {key.rpartition("/")[0] for key in members if key.rpartition("/")[2] in _CORPUS_FILES}
     if not roots:
         raise DataError(container, f"no corpus file found (expected one of {', '.join(_CORPUS_FILES)})")
-    raise DataError(container, f"several datasets found ({', '.join(sorted(roots))}); give one at a time")
+    depth = min(root.count("/") + bool(root) for root in roots)
+    shallowest = sorted(root for root in roots if root.count("/") + bool(root) == depth)
+    if len(shallowest) > 1:
+        raise DataError(container, f"several datasets found ({_listed(shallowest)}); give one at a time")
+    return shallowest[0]
 
 
 def _find(members: Mapping[str, _Member], root: str, names: Iterable[str]) -> _Member | None:
@@ -693,12 +695,16 @@ def _gunzip(data: bytes, source: str, cap: int) -> bytes:
 
 
 def _decode(data: bytes, source: str) -> str:
+    """UTF-8 text (a byte order mark dropped), or UTF-16 when it starts with a UTF-16 byte order mark."""
+    encoding = "utf-16" if data.startswith(_UTF16_BOMS) else "utf-8"
     data = data.removeprefix(b"\xef\xbb\xbf")  # UTF-8 byte order mark
     try:
-        return data.decode("utf-8")
+        return data.decode(encoding)
     except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise DataError(source, "not UTF-8 text (try saving as UTF-8)", line) from err
+        newline = "\n".encode(encoding).removeprefix(b"\xff\xfe").removeprefix(b"\xfe\xff")
+        line = data.count(newline, 0, err.start) + 1
+        byte = data[err.start:err.start + 1].hex().upper()
+        raise DataError(source, f"not {encoding.upper()} text (byte 0x{byte}; try saving as UTF-8)", line) from err
 
 
 def _item_rows(
@@ -724,9 +730,9 @@ def _collect(
         if not item_id:
             raise DataError(source, "empty id", line)
         if not text and not title:
-            raise DataError(source, f"empty text for id {item_id!r}", line)
+            raise DataError(source, f"empty text for id {_shown(item_id)}", line)
         if item_id in first_line:
-            raise DataError(source, f"duplicate id {item_id!r} (first on line {first_line[item_id]})", line)
+            raise DataError(source, f"duplicate id {_shown(item_id)} (first on line {first_line[item_id]})", line)
         if len(ids) == limit:
             raise DataError(source, f"more than {limit:,} {noun} (the limit)", line)
         first_line[item_id] = line
@@ -755,7 +761,8 @@ def _collect_qrels(rows: Iterable[tuple[int, str, str, str]], source: str, trec:
         if judged.get(doc_id, grade) != grade:
             raise DataError(
                 source,
-                f"conflicting grades for query {query_id!r}, doc {doc_id!r}: {judged[doc_id]} earlier, {grade} here",
+                f"conflicting grades for query {_shown(query_id)}, doc {_shown(doc_id)}: {judged[doc_id]} earlier, "
+                f"{grade} here",
                 line,
             )
         judged[doc_id] = grade
@@ -770,7 +777,7 @@ def _parse_grade(raw: str, source: str, line: int) -> int:
     except ValueError:
         value = float("nan")
     if not value.is_integer():
-        raise DataError(source, f"relevance grade {raw.strip()!r} is not an integer", line)
+        raise DataError(source, f"relevance grade {_shown(raw.strip())} is not an integer", line)
     return int(value)
 
 
@@ -818,7 +825,7 @@ def _resolve_columns(
         elif field not in _OPTIONAL_FIELDS:
             problem = (
                 f"no {field} column (expected one of {', '.join(aliases)}); "
-                f"found columns: {', '.join(repr(cell) for cell in header) or 'none'}"
+                f"found columns: {_listed(header)}"
             )
             raise DataError(source, problem + _delimiter_hint(header, delimiter), line)
     return columns
@@ -859,7 +866,7 @@ def _json_fields(record: dict, fields: Mapping[str, tuple[str, ...]], source: st
         if key is not None:
             row[field] = _json_string(record[key], field, source, number)
         elif field not in _OPTIONAL_FIELDS:
-            found = ", ".join(repr(key) for key in record) or "none"
+            found = _listed(record)
             raise DataError(
                 source,
                 f"no {field} key (expected one of {', '.join(aliases)}); found keys: {found}",
@@ -911,6 +918,19 @@ def _trec_rows(text: str, source: str) -> Iterator[tuple[int, str, str, str]]:
 
 
 # --- small helpers -------------------------------------------------------------------------
+
+
+def _shown(value: str, chars: int = SHOWN_CHARS) -> str:
+    """`value` quoted for a message, shortened to `chars` characters (ids and headers can be megabytes)."""
+    return repr(value if len(value) <= chars else value[: chars - 1] + "…")
+
+
+def _listed(values: Iterable[str], most: int = 8) -> str:
+    """Up to `most` values quoted with `_shown`, then how many more; "none" when empty."""
+    values = list(values)
+    shown = ", ".join(_shown(value) for value in values[:most])
+    more = f", … ({len(values):,} in all)" if len(values) > most else ""
+    return shown + more if values else "none"
 
 
 def _freeze_columns(instance: object, *names: str) -> None:

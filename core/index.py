@@ -1,4 +1,9 @@
-"""FAISS inner-product indexes over normalised embeddings: exact, HNSW or IVF."""
+"""FAISS inner-product indexes over normalised embeddings: exact, HNSW, IVF, or IVF over 8-bit codes.
+
+Memory per 384-d vector: "flat", "hnsw" and "ivf" keep float32 vectors (1,536 bytes, so 1.5 GB for a
+million documents, plus HNSW's graph); "ivf-sq8" keeps one byte per dimension (384 bytes, about 0.4 GB
+for a million). benchmarks/index_scaling.py measures latency, memory and recall@10 against exact search.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,31 @@ from typing import Literal
 import faiss
 import numpy as np
 
-IndexType = Literal["flat", "hnsw", "ivf"]
-INDEX_TYPES: tuple[IndexType, ...] = ("flat", "hnsw", "ivf")
+IndexType = Literal["flat", "hnsw", "ivf", "ivf-sq8"]
+INDEX_TYPES: tuple[IndexType, ...] = ("flat", "hnsw", "ivf", "ivf-sq8")
+INDEX_LABELS: dict[IndexType, str] = {
+    "flat": "flat (exact search)",
+    "hnsw": "HNSW (graph, approximate)",
+    "ivf": "IVF (clustered, approximate)",
+    "ivf-sq8": "IVF over 8-bit codes (clustered, approximate, 4× smaller)",
+}
+NPROBE = 16
+TRAINING_POINTS_PER_LIST = 64  # k-means sample per inverted list (FAISS warns below 39)
+
+
+def ivf_lists(count: int) -> int:
+    """Inverted lists for `count` vectors: 4·√count, with at least 39 vectors per list to train on."""
+    return max(1, min(int(4 * np.sqrt(count)), count // 39))
+
+
+def _trained_ivf(vectors: np.ndarray, index: faiss.IndexIVF) -> faiss.IndexIVF:
+    """Train `index` on a seeded sample of `vectors` (all of them when few) and set its nprobe."""
+    sample_size = TRAINING_POINTS_PER_LIST * index.nlist
+    if len(vectors) > sample_size:
+        vectors = vectors[np.sort(np.random.default_rng(0).choice(len(vectors), sample_size, replace=False))]
+    index.train(vectors)
+    index.nprobe = min(NPROBE, index.nlist)
+    return index
 
 
 def build_index(vectors: np.ndarray, index_type: IndexType = "flat") -> faiss.Index:
@@ -16,12 +44,14 @@ def build_index(vectors: np.ndarray, index_type: IndexType = "flat") -> faiss.In
 
     Args:
         vectors: Normalised embeddings, so inner product equals cosine.
-        index_type: "flat" (exact), "hnsw" (graph, no training, M=32, efSearch=128) or
-            "ivf" (inverted lists, trained on the vectors, nprobe=16).
+        index_type: "flat" (exact), "hnsw" (graph, no training, M=32, efSearch=128), "ivf" (inverted
+            lists, k-means trained on a sample of the vectors, nprobe=16) or "ivf-sq8" (the same lists
+            over vectors scalar-quantised to 8 bits per dimension).
 
     Returns:
         A populated FAISS index.
     """
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     dim = vectors.shape[1]
     if index_type == "flat":
         index = faiss.IndexFlatIP(dim)
@@ -30,14 +60,21 @@ def build_index(vectors: np.ndarray, index_type: IndexType = "flat") -> faiss.In
         index.hnsw.efConstruction = 80
         index.hnsw.efSearch = 128
     elif index_type == "ivf":
-        lists = max(1, min(int(4 * np.sqrt(len(vectors))), len(vectors) // 39))
-        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
-        index.train(vectors)
-        index.nprobe = min(16, lists)
+        index = _trained_ivf(vectors, faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, ivf_lists(len(vectors)),
+                                                         faiss.METRIC_INNER_PRODUCT))
+    elif index_type == "ivf-sq8":
+        index = _trained_ivf(vectors, faiss.IndexIVFScalarQuantizer(
+            faiss.IndexFlatIP(dim), dim, ivf_lists(len(vectors)), faiss.ScalarQuantizer.QT_8bit,
+            faiss.METRIC_INNER_PRODUCT))
     else:
         raise ValueError(f"unknown index type {index_type!r}; choose one of {', '.join(INDEX_TYPES)}")
     index.add(vectors)
     return index
+
+
+def index_bytes(index: faiss.Index) -> int:
+    """The index's size serialised, which is what it holds in memory (vectors or codes, lists, graph)."""
+    return int(faiss.serialize_index(index).nbytes)
 
 
 def search_index(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

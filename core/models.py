@@ -7,15 +7,19 @@ Weights are read from safetensors only, and remote code is never trusted.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
+from huggingface_hub import snapshot_download
 from sentence_transformers import CrossEncoder, SentenceTransformer
 
 from core.backbone import backbone_path, read_arena_config
+from core.config import BACKENDS, Backend, ModelPolicy
+from core.onnx_encoder import OnnxSentenceEncoder
 from core.rankers.cross_encoder import PairScorer, SentenceTransformersCrossEncoder
 from core.rankers.joint_cross_encoder import ARCHITECTURE as JOINT_ARCHITECTURE
 from core.rankers.joint_cross_encoder import JointCrossEncoder
@@ -26,6 +30,8 @@ EMBEDDED = "embedded"
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 EMBEDDED_CROSS_DIR = WEIGHTS_DIR / "cross-encoder"
 EMBEDDED_POLY_DIR = WEIGHTS_DIR / "poly-encoder"
+PICKLED_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.pkl", "*.pickle", "*.ckpt")
+"""Weight files in pickle formats: never downloaded, and a local folder of only these is refused."""
 
 T = TypeVar("T")
 _load_lock = threading.Lock()
@@ -36,16 +42,60 @@ class ModelError(ValueError):
 
 
 def resolve(spec: str) -> str:
-    """A local path (checked to exist) or a Hugging Face id for `spec`; "embedded" → packaged MiniLM."""
+    """A local folder for `spec`: "embedded" → packaged MiniLM, a path (checked), or a Hugging Face id downloaded.
+
+    A Hugging Face id is downloaded without any pickle-format weight file, and a local folder holding one
+    without a safetensors file beside it is refused, so no model file is ever unpickled.
+
+    Raises:
+        ModelError: For a missing path or a folder whose weights are pickles only.
+        OSError: If a download fails (the loaders turn it into a `ModelError`).
+    """
     spec = spec.strip()
     if spec == EMBEDDED:
         return str(backbone_path())
     path = Path(spec).expanduser()
     if path.exists():
+        _refuse_pickled_weights(path)
         return str(path.resolve())
     if spec.startswith((".", "/", "~")) or spec.count("/") > 1 or not spec:
         raise ModelError(f"model path {spec!r} does not exist")
-    return spec
+    return snapshot_download(spec, ignore_patterns=list(PICKLED_WEIGHTS))
+
+
+def _refuse_pickled_weights(path: Path) -> None:
+    """Refuse a model folder (or subfolder) holding pickled weights without safetensors beside them."""
+    folders = [path, *(child for child in path.glob("*") if child.is_dir())] if path.is_dir() else []
+    for folder in folders:
+        pickled = [file.name for pattern in PICKLED_WEIGHTS for file in folder.glob(pattern)]
+        if pickled and not any(folder.glob("*.safetensors")):
+            raise ModelError(f"{str(folder)!r} holds weights as pickles only ({', '.join(sorted(pickled)[:3])}); "
+                             "only safetensors are loaded")
+
+
+def check_spec(spec: str, policy: ModelPolicy) -> None:
+    """Refuse a spec that `policy` does not allow (it allows every spec unless restricted).
+
+    A restricted policy allows "embedded", a Hugging Face id matching `policy.hub_ids` in full, and an
+    existing path inside one of `policy.model_dirs` (after following links and "..").
+
+    Raises:
+        ModelError: Saying what is allowed instead.
+    """
+    spec = spec.strip()
+    if not policy.restricted or spec == EMBEDDED:
+        return
+    path = Path(spec).expanduser()
+    if path.exists():
+        resolved = path.resolve()
+        if any(resolved.is_relative_to(folder.resolve()) for folder in policy.model_dirs):
+            return
+    elif policy.hub_ids and re.fullmatch(policy.hub_ids, spec) and ".." not in spec:
+        return
+    folders = ", ".join(str(folder) for folder in policy.model_dirs) or "none are set"
+    raise ModelError(f"model {spec[:80]!r} is not allowed on this server: use \"embedded\", a Hugging Face id "
+                     f"matching {policy.hub_ids or 'nothing'}, or a path inside the allowed model folders "
+                     f"({folders}; ARENA_MODEL_DIRS sets them)")
 
 
 def _load(description: str, loader: Callable[[], T]) -> T:
@@ -58,10 +108,20 @@ def _load(description: str, loader: Callable[[], T]) -> T:
 
 
 @lru_cache(maxsize=4)
-def load_bi_encoder(spec: str = EMBEDDED) -> SentenceTransformer:
-    """A sentence-transformers bi-encoder."""
-    return _load(f"bi-encoder {spec!r}", lambda: SentenceTransformer(
-        resolve(spec), device="cpu", trust_remote_code=False, model_kwargs={"use_safetensors": True}))
+def load_bi_encoder(spec: str = EMBEDDED, backend: Backend = "torch") -> SentenceTransformer | OnnxSentenceEncoder:
+    """A sentence-transformers bi-encoder, run by PyTorch or, for "onnx" / "onnx-int8", by ONNX Runtime.
+
+    The ONNX backends encode faster on a CPU (see `core.onnx_encoder` and benchmarks/README.md) and
+    offer `encode` only; the token-level views need the "torch" model.
+    """
+    if backend not in BACKENDS:
+        raise ModelError(f"unknown bi-encoder backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if backend == "torch":
+        return _load(f"bi-encoder {spec!r}", lambda: SentenceTransformer(
+            resolve(spec), device="cpu", trust_remote_code=False, model_kwargs={"use_safetensors": True}))
+    model = load_bi_encoder(spec)
+    return _load(f"bi-encoder {spec!r} on {backend}",
+                 lambda: OnnxSentenceEncoder(model, quantize=backend == "onnx-int8"))
 
 
 @lru_cache(maxsize=4)

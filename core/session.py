@@ -71,8 +71,7 @@ def dataset_from_files(corpus: Upload | None, queries: Upload | None, qrels: Upl
 def dataset_from_zip(upload: Upload, limits: DataLimits = LIMITS) -> Dataset:
     """A dataset from an uploaded BEIR zip (corpus, queries, optional qrels/test.tsv)."""
     dataset = read_beir_zip(upload[0], upload[1], limits)
-    return dataset if dataset.name else make_dataset(dataset.corpus, dataset.queries, dataset.qrels,
-                                                      Path(upload[1]).stem)
+    return dataset if dataset.name else replace(dataset, name=Path(upload[1]).stem or "upload")
 
 
 def dataset_key(dataset: Dataset) -> str:

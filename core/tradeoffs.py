@@ -7,9 +7,12 @@ live in `core.figures`.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
@@ -34,6 +37,7 @@ SIZES = (10, 100, 1000, 10_000, 100_000)
 CODES = (1, 4, 16, 64, 360)
 REPEAT_S = 1.0  # a cost measurement repeats a call (up to 3 times) only while the calls total less
 FIRST_SHARE = 0.2  # share of a depth sweep's progress bar given to the first stage
+BENCHMARK_RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 
 
 def tradeoff_points(comparison: Comparison) -> pd.DataFrame:
@@ -150,15 +154,15 @@ def rerank_depth_sweep(dataset: Dataset, first_stage: Ranker, cross: Ranker, dep
                                        "cross_ms_per_pair"])
 
 
-def _time_call(ranker: Ranker, query: str, doc_ids: list[str]) -> float:
-    """Milliseconds of one `score` call: the fastest of up to 3 calls (fewer once they total REPEAT_S).
+def fastest_ms(call: Callable[[], object], repeats: int = 3, budget_s: float = REPEAT_S) -> float:
+    """Milliseconds of `call`: the fastest of up to `repeats` calls (fewer once they total `budget_s`).
 
     The minimum, as `timeit` advises: on a shared machine other work only ever adds time.
     """
     times: list[float] = []
-    while len(times) < 3 and sum(times) < REPEAT_S * 1000:
+    while len(times) < repeats and sum(times) < budget_s * 1000:
         start = time.perf_counter()
-        ranker.score(query, doc_ids)
+        call()
         times.append((time.perf_counter() - start) * 1000)
     return min(times)
 
@@ -211,7 +215,7 @@ def cost_vs_candidates(rankers: dict[str, Ranker], query: str, sizes: Sequence[i
         ids = ranker.corpus.ids
         rng = np.random.default_rng(0)
         ranker.score(query, list(ids[:1]))  # warm-up: lazy initialisation is not scoring cost
-        measured = [(1, _time_call(ranker, query, list(ids[:1])))]
+        measured = [(1, fastest_ms(partial(ranker.score, query, list(ids[:1]))))]
         stopped = False
         for i, n in enumerate(sorted(set(sizes))):
             if i > 0 and (stopped or _extrapolate(measured, n) > budget_ms):
@@ -219,7 +223,7 @@ def cost_vs_candidates(rankers: dict[str, Ranker], query: str, sizes: Sequence[i
                 rows.append((name, ranker.label, ranker.kind, n, _extrapolate(measured, n), True))
                 continue
             doc_ids = [ids[j] for j in rng.choice(len(ids), size=n, replace=n > len(ids))]
-            ms = _time_call(ranker, query, doc_ids)
+            ms = fastest_ms(partial(ranker.score, query, doc_ids))
             measured = [*measured[:-1], (n, ms)] if measured[-1][0] == n else [*measured, (n, ms)]
             stopped = ms > budget_ms
             rows.append((name, ranker.label, ranker.kind, n, ms, False))
@@ -269,3 +273,15 @@ def _score_head(model_dim: int, m: int) -> PolyEncoder:
     """A `PolyEncoder` whose backbone is a stand-in giving only its hidden size: enough to call `score`."""
     stand_in = SimpleNamespace(config=SimpleNamespace(hidden_size=model_dim))
     return PolyEncoder(stand_in, None, PolyEncoderConfig(n_codes=m)).eval()
+
+
+def benchmark_tables(name: str, folder: Path = BENCHMARK_RESULTS) -> tuple[dict[str, str], str] | None:
+    """The markdown tables of a benchmark's result file (benchmarks/results/<name>.json) and the machine
+    it ran on, in words; None when that benchmark has not been run.
+    """
+    path = folder / f"{name}.json"
+    if not path.is_file():
+        return None
+    result = json.loads(path.read_text())
+    machine = result["machine"]
+    return result["tables"], f"{machine['summary']} (`{machine['command']}`, {machine['started']})"

@@ -38,7 +38,11 @@ class BM25Ranker(Ranker):
         progress(f"{self.label}: indexing", 1.0)
 
     def _all_scores(self, query: str) -> np.ndarray:
-        return self._bm25.get_scores(self._tokenize([query])[0])
+        assert self.corpus is not None
+        tokens = self._tokenize([query])[0]
+        if not tokens:  # only stop words or one-letter words: nothing to match (bm25s would fail)
+            return np.zeros(len(self.corpus.ids), dtype=np.float32)
+        return self._bm25.get_scores(tokens)
 
     def score(self, query: str, doc_ids: Sequence[str]) -> np.ndarray:
         return self._all_scores(query)[self._positions(doc_ids)]

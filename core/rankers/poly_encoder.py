@@ -81,10 +81,14 @@ class PolyEncoder(nn.Module):
         load_weights(folder, model)
         return model.eval()
 
-    def save(self, folder: str | Path, training: dict | None = None) -> None:
-        """Save weights as fp16 safetensors with the config (and optional training record)."""
+    def save(self, folder: str | Path, training: dict | None = None, include_backbone: bool = True) -> None:
+        """Save weights as fp16 safetensors with the config (and optional training record).
+
+        `include_backbone=False` writes only the codes, for a model trained over the frozen packaged backbone.
+        """
         save_checkpoint(Path(folder), self, self.backbone, self.tokenizer,
-                        {"architecture": ARCHITECTURE, "config": asdict(self.config), "training": training or {}})
+                        {"architecture": ARCHITECTURE, "config": asdict(self.config), "training": training or {}},
+                        include_backbone)
 
     def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
         return self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.config.max_length,

@@ -32,6 +32,8 @@ class TrainConfig:
             bi-encoder's cosine, which keeps small off-domain data from erasing what the backbone knew.
         lexical_weight: Share of BM25 in the teacher (see `core.training.teacher`).
         sources: Training data: "wikiqa" (WikiQA train) and/or "arguana" (ArguAna synthetic pairs).
+        freeze_backbone: Poly-encoder only: train the codes alone over the packaged backbone, whose
+            document vectors then stay the bi-encoder's.
     """
 
     seed: int = 13
@@ -49,6 +51,7 @@ class TrainConfig:
     eval_every: int = 50
     dev_lists: int = 60
     sources: tuple[str, ...] = ("wikiqa", "arguana")
+    freeze_backbone: bool = False
 
 
 def seed_everything(seed: int) -> random.Random:

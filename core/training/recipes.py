@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -45,29 +47,64 @@ def build_lists(root: Path, count: int, rng: random.Random, lexical_weight: floa
     return lists
 
 
+def cached_lists(cache: Path | None, key: dict, rng: random.Random,
+                 build: Callable[[], list[TrainingList]]) -> list[TrainingList]:
+    """The teacher-scored lists that `build` makes, read from `cache` when it holds them for `key`.
+
+    Building lists (mining, teacher scores) costs far more than training on them, so trying several
+    hyper-parameters reuses one build. The random state after building is cached too, so a cached run
+    trains exactly as an uncached one would.
+    """
+    name = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    path = cache / f"lists-{name}.json" if cache else None
+    if path and path.is_file():
+        stored = json.loads(path.read_text())
+        rng.setstate((stored["rng"][0], tuple(stored["rng"][1]), stored["rng"][2]))
+        logger.info("training lists read from %s", path)
+        return [TrainingList(**item) for item in stored["lists"]]
+    lists = build()
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"key": key, "rng": rng.getstate(), "lists": [asdict(item) for item in lists]}))
+    return lists
+
+
 def run_training(kind: str, out: Path, config: TrainConfig, quick: bool = False, n_codes: int = 16,
-                 teacher: str = "embedded") -> dict:
+                 teacher: str = "embedded", lists_cache: Path | None = None) -> dict:
     """Train the `kind` ("cross" or "poly") model into `out` and write `out/training.json`.
+
+    `lists_cache`: a folder that keeps the built, teacher-scored lists for reuse (see `cached_lists`).
 
     Returns:
         The training record: config, data, machine, wall time, history and first/last loss.
     """
+    if kind == "cross" and config.freeze_backbone:
+        raise ValueError("--freeze-backbone applies to the poly-encoder only")
     if quick:
         config = replace(config, **QUICK)
     rng = seed_everything(config.seed)
     root = shared_data_root()
     start = time.perf_counter()
-    lists = build_lists(root, config.lists, rng, config.lexical_weight, config.sources)
+
+    def build() -> list[TrainingList]:
+        lists = build_lists(root, config.lists, rng, config.lexical_weight, config.sources)
+        if kind == "poly":
+            cross = load_cross_encoder(teacher)
+            if not cross.trained:
+                logger.warning("distilling from an UNTRAINED cross-encoder (%s)", teacher)
+            add_cross_teacher(lists, cross, config.temperature)
+        return lists
+
+    key = {"kind": kind, "teacher": teacher if kind == "poly" else "hybrid", "seed": config.seed,
+           "lists": config.lists, "sources": list(config.sources), "lexical_weight": config.lexical_weight,
+           "temperature": config.temperature, "quick": quick}
+    lists = cached_lists(lists_cache, key, rng, build)
     dev_lists = wikiqa_dev_lists(root, config.dev_lists)
-    logger.info("%d training lists (%d pairs), %d dev lists; built in %.0f s", len(lists),
+    logger.info("%d training lists (%d pairs), %d dev lists; ready in %.0f s", len(lists),
                 sum(len(item.passages) for item in lists), len(dev_lists), time.perf_counter() - start)
     if kind == "cross":
         _, history = train_cross(lists, dev_lists, config, out, rng)
     else:
-        cross = load_cross_encoder(teacher)
-        if not cross.trained:
-            logger.warning("distilling from an UNTRAINED cross-encoder (%s)", teacher)
-        add_cross_teacher(lists, cross, config.temperature)
         _, history = train_poly(lists, dev_lists, config, out, rng, n_codes)
     losses = [loss for _, loss in history["loss"]]
     window = max(1, len(losses) // 4)

@@ -60,14 +60,17 @@ def mine_lists(pairs: Sequence[tuple[str, str]], corpus: Sequence[str], bi: Sent
     queries = encode(bi, [q for q, _ in pairs])
     lexical = LexicalScorer(pool)
     lists = []
+    row = {passage: i for i, passage in enumerate(pool)}
     for (query, positive), query_vector in zip(pairs, queries):
-        dense_order = np.argsort(-(vectors @ query_vector))
+        cosine = vectors @ query_vector
         lexical_order = np.argsort(-lexical.all_scores(query))
         negatives: list[str] = []
-        for order in (dense_order, lexical_order):
+        for order in (np.argsort(-cosine), lexical_order):
             picked = [pool[i] for i in order[: 4 * per_ranker] if pool[i] != positive and pool[i] not in negatives]
             negatives += picked[:per_ranker]
-        lists.append(TrainingList(query, [positive, *negatives], [1.0] + [0.0] * len(negatives), source))
+        passages = [positive, *negatives]
+        lists.append(TrainingList(query, passages, [1.0] + [0.0] * len(negatives), source,
+                                  bi_cosine=[float(cosine[row[p]]) for p in passages]))
     return lists
 
 
@@ -77,18 +80,25 @@ def _z(values: np.ndarray) -> np.ndarray:
 
 def add_teacher_scores(lists: Sequence[TrainingList], bi: SentenceTransformer, lexical_weight: float,
                        gold_weight: float = 2.0) -> None:
-    """Fill `teacher` (and keep the bi-encoder cosine per passage in `bi_cosine`) for every list."""
+    """Fill `teacher` for every list, and `bi_cosine` (the bi-encoder cosine per passage) where
+    mining has not already filled it."""
+    add_bi_cosines([item for item in lists if not item.bi_cosine], bi)
     by_source: dict[str, list[TrainingList]] = {}
     for item in lists:
         by_source.setdefault(item.source, []).append(item)
     for items in by_source.values():
-        pool = list(dict.fromkeys(p for item in items for p in item.passages))
-        lexical = LexicalScorer(pool)
-        vectors = dict(zip(pool, encode(bi, pool)))
-        queries = encode(bi, [item.query for item in items])
-        for item, query_vector in zip(items, queries):
-            cosine = np.array([vectors[p] @ query_vector for p in item.passages])
+        lexical = LexicalScorer(list(dict.fromkeys(p for item in items for p in item.passages)))
+        for item in items:
             bm25 = lexical.scores(item.query, item.passages)
-            fused = (1 - lexical_weight) * _z(cosine) + lexical_weight * _z(bm25)
+            fused = (1 - lexical_weight) * _z(np.asarray(item.bi_cosine)) + lexical_weight * _z(bm25)
             item.teacher = (gold_weight * np.asarray(item.gold) + fused).tolist()
-            item.bi_cosine = cosine.tolist()
+
+
+def add_bi_cosines(lists: Sequence[TrainingList], bi: SentenceTransformer) -> None:
+    """Fill each list's `bi_cosine` with the bi-encoder's cosine between its query and passages."""
+    if not lists:
+        return
+    pool = list(dict.fromkeys(p for item in lists for p in item.passages))
+    vectors = dict(zip(pool, encode(bi, pool)))
+    for item, query_vector in zip(lists, encode(bi, [item.query for item in lists])):
+        item.bi_cosine = [float(vectors[p] @ query_vector) for p in item.passages]

@@ -6,6 +6,7 @@ import gzip
 import io
 import zipfile
 
+from core.config import guards_from_env
 from tests.app.helpers import no_exception, open_page
 from tests.conftest import SAMPLE_BEIR
 
@@ -110,3 +111,31 @@ def test_each_session_keeps_its_own_data():
     first.button(key="data.sample").click().run()
     second = open_page("data")
     assert "shared.dataset" in first.session_state and "shared.dataset" not in second.session_state
+
+
+def test_configured_limits_are_stated_and_enforced(monkeypatch):
+    monkeypatch.setattr("app_pages._shared.GUARDS", guards_from_env({"ARENA_MAX_DOCUMENTS": "1"}))
+    at = open_page("data")
+    assert "at most 1 documents" in at.caption[0].value
+    at = upload(at, ("corpus.csv", CORPUS), ("queries.txt", QUERIES))
+    no_exception(at)
+    assert at.error[0].value == r"Could not load the data: corpus.csv, line 3: more than 1 documents (the limit)."
+
+
+def test_an_unexpected_failure_is_a_message_and_keeps_the_data(monkeypatch):
+    at = open_page("data")
+    at.button(key="data.sample").click().run()
+    before = at.session_state["shared.dataset"]
+    monkeypatch.setattr("core.session.dataset_from_files", lambda *args: {}["boom"])
+    at = upload(at, ("corpus.csv", CORPUS), ("queries.txt", QUERIES))
+    no_exception(at)
+    assert at.error[0].value == ("Could not load the data: unexpected KeyError (logged for "
+                                 "the maintainers). The previously loaded dataset is kept.")
+    assert at.session_state["shared.dataset"] is before
+
+
+def test_a_misconfigured_server_says_which_setting(monkeypatch):
+    monkeypatch.setattr("app_pages._shared.SETUP_ERROR", "ARENA_MAX_QUERIES must be a positive number, not '-1'")
+    at = open_page("data")
+    no_exception(at)
+    assert at.error[0].value.startswith("The server is misconfigured: ARENA\\_MAX\\_QUERIES must be a positive")

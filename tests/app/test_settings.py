@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import time
 
-from tests.app.helpers import SMALL, no_exception, open_page
+from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+from core.config import Guards, ModelPolicy
+from tests.app.helpers import RUN_TIMEOUT, SMALL, no_exception, open_page
 
 
 def test_settings_need_data_first():
@@ -58,3 +61,42 @@ def test_bad_settings_and_bad_models_are_messages(shared_state):
     no_exception(at)
     assert at.error[0].value == ("Model problem: cannot load cross-encoder './no/such/model': "
                                  "model path './no/such/model' does not exist")
+
+
+def test_server_mode_refuses_model_paths_outside_the_allowed_folders(shared_state, monkeypatch):
+    monkeypatch.setattr("app_pages._shared.GUARDS", Guards(models=ModelPolicy(restricted=True)))
+    at = open_page("settings", shared_state)
+    at.text_input(key="settings.bi_model").set_value("/etc").run()
+    no_exception(at)
+    message = at.error[0].value
+    assert message.startswith("These settings cannot run: model '/etc' is not allowed on this server")
+    assert not at.button  # nothing can run
+    at.text_input(key="settings.bi_model").set_value("embedded").run()
+    assert not at.error and at.button(key="settings.run")
+
+
+def test_the_confirmation_threshold_is_configurable(shared_state, monkeypatch):
+    monkeypatch.setattr("core.compare.estimate_cross_seconds", lambda ranker, data, config: (600, 20.0))
+    monkeypatch.setattr("app_pages._shared.GUARDS", Guards(confirm_above_s=10))
+    at = open_page("settings", shared_state)
+    at.number_input(key="settings.depth").set_value(7).run()
+    no_exception(at)
+    assert at.button(key="settings.run").disabled and at.checkbox(key="settings.confirm")
+
+
+def test_a_stopped_run_keeps_the_finished_rankers_and_the_earlier_comparison(shared_state, monkeypatch):
+    def stopped(*args, **kwargs):
+        raise StopException  # what Streamlit raises inside the run when Stop is pressed
+
+    monkeypatch.setattr("core.compare.estimate_cross_seconds", lambda ranker, data, config: (100, 1.0))
+    monkeypatch.setattr("core.rankers.cross_encoder.CrossEncoderRanker.search", stopped)
+    at = open_page("settings", shared_state)
+    earlier = dict(at.session_state["shared.comparisons"])
+    at.number_input(key="settings.depth").set_value(8).run()
+    at.button(key="settings.run").click().run(timeout=RUN_TIMEOUT)
+    no_exception(at)
+    at.run()
+    assert at.warning[0].value.startswith("The run stopped before it finished: kept bm25, bi")
+    kept = at.session_state["shared.comparisons"][at.session_state["shared.current"]]
+    assert kept.comparison.config.rankers == ("bi", "bm25") and list(kept.comparison.results) == ["bm25", "bi"]
+    assert all(key in at.session_state["shared.comparisons"] for key in earlier)

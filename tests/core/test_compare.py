@@ -7,12 +7,12 @@ import math
 
 import pytest
 
+from core.backbone import backbone_path
 from core.cli import main
 from core.compare import compare
 from core.config import ArenaConfig
 from core.data import Dataset, Queries
 from core.evaluate import evaluate, kendall_tau, overlap_at_k
-from core.models import backbone_path
 from core.rankers import CrossEncoderRanker, JointCrossEncoder
 from tests.conftest import SAMPLE_BEIR
 

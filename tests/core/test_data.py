@@ -344,7 +344,14 @@ def test_unclosed_quote_is_reported_where_the_record_starts():
 def test_undecodable_bytes_report_the_line_of_the_first_bad_byte():
     data = b"id,text\nd1,fine\nd2,caf\xe9\n"
     error = raises_data_error(read_corpus, data, "latin1.csv")
-    assert str(error) == "latin1.csv, line 3: not UTF-8 text (try saving as UTF-8)"
+    assert str(error) == "latin1.csv, line 3: not UTF-8 text (byte 0xE9; try saving as UTF-8)"
+
+
+def test_utf16_with_a_byte_order_mark_loads():
+    text = "id,text\r\nd1,café\r\n"
+    for encoding in ("utf-16", "utf-16-be"):
+        data = text.encode(encoding) if encoding == "utf-16" else b"\xfe\xff" + text.encode(encoding)
+        assert read_corpus(data, "excel.csv").texts == ("café",)
 
 
 def test_undecodable_bytes_inside_gzip():
@@ -436,6 +443,57 @@ def test_count_limits_name_the_first_line_over():
     assert error.problem == "more than 1 queries (the limit)"
 
 
+# The issue's list of hostile files: each loads as stated, or fails with a message naming file, line and problem.
+TEN_MB = "x" * 10_000_000
+HOSTILE_LOADS = [
+    ("ids with spaces and unicode", read_corpus, "c.tsv", "id\ttext\nmy doc 1\tä\n文書-2\tß\n".encode(),
+     lambda c: c.ids == ("my doc 1", "文書-2")),
+    ("a 10 MB JSONL line", read_corpus, "c.jsonl", f'{{"_id": "d1", "text": "{TEN_MB}"}}\n'.encode(),
+     lambda c: len(c.texts[0]) == 10_000_000),
+    ("a 10 MB text line", read_queries, "q.txt", TEN_MB.encode() + b"\n", lambda q: len(q.texts[0]) == 10_000_000),
+    ("CRLF TREC qrels", read_qrels, "r.trec", b"q1 0 d1 1\r\nq1 0 d2 0\r\n", lambda r: r == {"q1": {"d1": 1, "d2": 0}}),
+]
+HOSTILE_ERRORS = [
+    ("random bytes", read_corpus, "c.jsonl", b"\x8f\x00\xfe\x13random", 1, "not UTF-8 text"),
+    ("truncated JSONL", read_corpus, "c.jsonl", CORPUS_JSONL.encode()[:110], 2, "invalid JSON"),
+    ("semicolons in a CSV", read_corpus, "c.csv", b"id;text\nd1;hello\n", 1, "separated"),
+    ("commas in a TSV", read_queries, "q.tsv", b"id,text\nq1,hello\n", 1, "separated"),
+    ("latin-1", read_queries, "q.csv", "id,text\nq1,café\n".encode("latin-1"), 2, "not UTF-8 text"),
+    ("duplicate ids", read_queries, "q.jsonl", QUERIES_JSONL.encode() * 2, 3, "duplicate id 'q1'"),
+    ("header only", read_corpus, "c.tsv", b"_id\ttitle\ttext\r\n", None, "no rows"),
+    ("negative grade", read_qrels, "r.csv", b"query_id,doc_id,relevance\nq1,d1,-2\n", 2, "negative"),
+    ("non-numeric grade", read_qrels, "r.tsv", b"query-id\tcorpus-id\tscore\nq1\td1\thigh\n", 2, "'high'"),
+    ("a 10 MB id repeated", read_corpus, "c.tsv", f"id\ttext\n{TEN_MB}\ta\n{TEN_MB}\tb\n".encode(), 3,
+     "duplicate id 'xxxx"),
+]
+
+
+@pytest.mark.parametrize(("case", "reader", "name", "data", "check"), HOSTILE_LOADS, ids=[c[0] for c in HOSTILE_LOADS])
+def test_hostile_files_that_load(case, reader, name, data, check):
+    assert check(reader(data, name))
+
+
+@pytest.mark.parametrize(("case", "reader", "name", "data", "line", "problem"), HOSTILE_ERRORS,
+                         ids=[c[0] for c in HOSTILE_ERRORS])
+def test_hostile_files_name_the_file_line_and_problem_briefly(case, reader, name, data, line, problem):
+    error = raises_data_error(reader, data, name)
+    assert (error.source, error.line) == (name, line)
+    assert problem in error.problem and len(str(error)) < 300
+
+
+def test_a_huge_header_is_summarised_in_the_message():
+    header = ",".join(f"column{i}" for i in range(10_000))
+    error = raises_data_error(read_corpus, f"{header}\n".encode(), "wide.csv")
+    assert "(10,000 in all)" in error.problem and len(str(error)) < 600
+
+
+def test_qrels_naming_unknown_ids_are_counted_and_ignored():
+    corpus, queries = read_corpus(CORPUS_JSONL.encode(), "c.jsonl"), read_queries(QUERIES_JSONL.encode(), "q.jsonl")
+    dataset = make_dataset(corpus, queries, read_qrels(b"q1 0 d1 1\nq1 0 nope 1\nq9 0 d1 1\n", "r.txt"))
+    assert dataset.qrels == {"q1": {"d1": 1}}
+    assert "qrels: 1 judgement names a query id not in the queries; ignored" in dataset.notes
+
+
 # --- BEIR zips -------------------------------------------------------------------------------
 
 BEIR_FILES = {
@@ -468,6 +526,14 @@ def test_beir_zip_nested_folder_gz_members_and_macos_junk():
     assert dataset.qrels == {"q1": {"d1": 1}, "q2": {"d3": 2}}
 
 
+def test_beir_zip_finds_the_shallowest_dataset_at_any_depth():
+    files = {f"downloads/beir/scifact/{name}": content for name, content in BEIR_FILES.items()}
+    files["downloads/beir/scifact/old/corpus.jsonl"] = "not read"
+    dataset = read_beir_zip(zip_bytes(files), "deep.zip")
+    assert (dataset.name, len(dataset.corpus)) == ("scifact", 3)
+    assert dataset.qrels == {"q1": {"d1": 1}, "q2": {"d3": 2}}
+
+
 def test_beir_zip_split_and_missing_qrels():
     files = {**BEIR_FILES, "qrels/dev.tsv": "query-id\tcorpus-id\tscore\nq2\td2\t1\n"}
     assert read_beir_zip(zip_bytes(files), "t.zip", split="dev").qrels == {"q2": {"d2": 1}}
@@ -493,6 +559,22 @@ def test_zip_with_unsafe_path_is_rejected(member):
     error = raises_data_error(read_beir_zip, zip_bytes({**BEIR_FILES, member: "x"}), "evil.zip")
     assert error.source == "evil.zip"
     assert "unsafe path" in error.problem
+
+
+def test_an_unsafe_zip_writes_no_file(tmp_path, monkeypatch):
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    raises_data_error(read_beir_zip, zip_bytes({**BEIR_FILES, "../escaped.txt": "x"}), "evil.zip")
+    read_beir_zip(zip_bytes(BEIR_FILES), "fine.zip")
+    assert [path.name for path in tmp_path.rglob("*")] == ["work"]
+
+
+def test_a_zip_whose_header_understates_a_member_is_rejected():
+    data = bytearray(zip_bytes({**BEIR_FILES, "corpus.jsonl": CORPUS_JSONL + " " * 5_000_000}))
+    central = data.rindex(b"PK\x01\x02", 0, data.rindex(b"corpus.jsonl"))  # central directory entry of corpus.jsonl
+    data[central + 24 : central + 28] = (100).to_bytes(4, "little")  # its uncompressed size: 100 bytes
+    error = raises_data_error(read_beir_zip, bytes(data), "liar.zip")
+    assert error.source == "liar.zip/corpus.jsonl" and "corrupt zip entry" in error.problem
 
 
 def test_zip_over_uncompressed_limit_is_rejected_before_reading():

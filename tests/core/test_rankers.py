@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from sentence_transformers import CrossEncoder
 
 from core.attention import bi_token_similarity, poly_attention
+from core.backbone import backbone_path
 from core.data import Corpus
-from core.models import ModelError, backbone_path, load_cross_encoder, load_poly_encoder
+from core.models import ModelError, load_cross_encoder, load_poly_encoder
 from core.rankers import (
     BiEncoderRanker,
     BM25Ranker,
@@ -93,12 +95,17 @@ def test_untrained_joint_cross_encoder_scores_the_bi_encoder_cosine(bi_model):
     assert np.allclose(scores, vectors[1:] @ vectors[0], atol=1e-5)
 
 
-def test_poly_encoder_survives_save_and_load(tmp_path):
+@pytest.mark.parametrize("include_backbone", [True, False], ids=["full", "codes-only"])
+def test_poly_encoder_survives_save_and_load(tmp_path, include_backbone):
     model = PolyEncoder.from_backbone(backbone_path(), n_codes=4)
-    model.save(tmp_path / "poly", training={"note": "test"})
+    with torch.no_grad():
+        model.codes.normal_(0.0, 0.5)
+    model.save(tmp_path / "poly", training={"note": "test"}, include_backbone=include_backbone)
+    saved_mb = sum(f.stat().st_size for f in (tmp_path / "poly").iterdir()) / 1e6
+    assert saved_mb > 40 if include_backbone else saved_mb < 0.1  # codes-only: the packaged backbone is reused
     loaded = load_poly_encoder(str(tmp_path / "poly"))
     assert loaded.config == model.config and loaded.codes.shape == (4, 384)
-    with __import__("torch").inference_mode():
+    with torch.inference_mode():
         original = model.score(model.encode_context(["sky colour"]), model.encode_candidates(TINY.texts))[0]
         restored = loaded.score(loaded.encode_context(["sky colour"]), loaded.encode_candidates(TINY.texts))[0]
     assert np.allclose(original.numpy(), restored.numpy(), atol=2e-2)  # weights are stored in fp16

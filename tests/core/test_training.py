@@ -24,9 +24,18 @@ def test_quick_cross_encoder_training_lowers_the_loss_and_saves_a_trained_model(
     assert (tmp_path / "cross" / "training.json").is_file()
 
 
-def test_quick_poly_encoder_distillation_lowers_the_loss_and_saves_a_trained_model(tmp_path):
-    record = run_training("poly", tmp_path / "poly", TrainConfig(), quick=True, n_codes=4)
+@pytest.mark.parametrize("freeze_backbone", [False, True], ids=["fine-tuned-backbone", "frozen-backbone"])
+def test_quick_poly_encoder_distillation_lowers_the_loss_and_saves_a_trained_model(tmp_path, freeze_backbone):
+    record = run_training("poly", tmp_path / "poly", TrainConfig(freeze_backbone=freeze_backbone), quick=True,
+                          n_codes=4)
     assert record["last_loss"] < record["first_loss"]
     model = load_poly_encoder(str(tmp_path / "poly"))
     assert model.config.trained and model.config.n_codes == 4
     assert model.codes.std().item() > 0  # the codes were broken out of their all-equal start
+    saved_mb = (tmp_path / "poly" / "model.safetensors").stat().st_size / 1e6
+    assert saved_mb < 0.1 if freeze_backbone else saved_mb > 40  # frozen: only the codes are saved
+
+
+def test_only_the_poly_encoder_trains_over_a_frozen_backbone(tmp_path):
+    with pytest.raises(ValueError, match="poly-encoder only"):
+        run_training("cross", tmp_path / "cross", TrainConfig(freeze_backbone=True), quick=True)

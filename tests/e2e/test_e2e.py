@@ -193,3 +193,61 @@ def test_uploaded_markup_is_shown_as_text(page, server):
     assert page.get_by_role("combobox", name="Query").input_value() == f"q1 · {script} stale bread"
     shoot(page, "11_rankings_markup_as_text")
     assert page.evaluate("typeof window.__xss") == "undefined"
+
+
+def upload_files(page, corpus: tuple[str, bytes], queries: tuple[str, bytes]) -> None:
+    """Choose a corpus and a queries file on the Data page and press Load."""
+    inputs = page.locator("[data-testid='stFileUploader'] input[type=file]")
+    for index, (name, content) in enumerate((corpus, queries)):
+        inputs.nth(index).set_input_files({"name": name, "mimeType": "text/plain", "buffer": content})
+    page.get_by_role("button", name="Load these files").click()
+
+
+def test_a_bad_upload_is_a_message_and_the_loaded_data_stays(page, server):
+    page.goto(f"{server}/data")
+    settle(page, "Data")
+    upload_files(page, ("good.csv", b"id,text\nd1,Paris is in France.\n"), ("queries.txt", b"capital of France\n"))
+    settle(page, "Loaded: good")
+    upload_files(page, ("broken.csv", b"id,text\nd1,caf\xe9 au lait\nd1,again\n"), ("queries.txt", b"x\n"))
+    settle(page, "Loaded: good")
+    alert = page.locator("[data-testid='stAlert']").filter(has_text="Could not load the data")
+    assert alert.inner_text().strip() == ("Could not load the data: broken.csv, line 2: not UTF-8 text (byte 0xE9; "
+                                          "try saving as UTF-8). The previously loaded dataset is kept.")
+    shoot(page, "12_data_bad_upload")
+
+
+SESSIONS = ("alpha", "bravo", "charlie", "delta", "echo")
+
+
+def test_five_sessions_compare_at_once_and_each_sees_only_its_own_data(browser, server):
+    """Five browser contexts (separate sessions) upload different corpora and run comparisons concurrently."""
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in SESSIONS]
+    try:
+        pages = [context.new_page() for context in contexts]
+        for tab, word in zip(pages, SESSIONS):
+            tab.set_default_timeout(PAGE_MS)
+            tab.goto(f"{server}/data")
+            settle(tab, "Data")
+            corpus = "".join(f"{word}-d{i},{word} passage {i} about {topic}\n"
+                             for i, topic in enumerate(("rivers", "bread", "taxes"), 1))
+            upload_files(tab, (f"{word}.csv", f"id,text\n{corpus}".encode()),
+                         (f"{word}-queries.txt", f"{word} question about bread\n{word} rivers\n".encode()))
+        for tab, word in zip(pages, SESSIONS):
+            settle(tab, f"Loaded: {word}")
+            visit(tab, "settings", "Settings")
+        for tab in pages:  # start all five runs before waiting for any
+            tab.get_by_role("button", name="Run the comparison").click()
+        for tab in pages:
+            tab.get_by_text("Done: 4 rankers").wait_for()
+            settle(tab, "Settings")
+        for tab, word in zip(pages, SESSIONS):
+            visit(tab, "rankings", "Rankings")
+            tab.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
+            shown = tab.locator("[data-testid='stMain']").inner_text() + tab.locator("[data-testid='stSidebar']").inner_text()
+            assert tab.get_by_role("combobox", name="Query").input_value() == f"q1 · {word} question about bread"
+            assert f"{word}-d" in shown
+            assert [other for other in SESSIONS if other != word and other in shown] == []
+        shoot(pages[-1], "13_rankings_concurrent_session")
+    finally:
+        for context in contexts:
+            context.close()

@@ -1,0 +1,1 @@
+"""Benchmark scripts: speed, memory and scaling of each architecture (see benchmarks/README.md)."""

@@ -1,0 +1,21 @@
+"""The Trade-offs page's reader of benchmark result files."""
+
+from __future__ import annotations
+
+import json
+
+from core.tradeoffs import benchmark_tables
+
+
+def test_benchmark_tables_reads_the_tables_and_names_the_machine(tmp_path):
+    result = {"benchmark": "scoring_cost", "tables": {"Scoring cost": "| ranker | ms |\n|---|---|\n| bi | 1.0 |"},
+              "machine": {"summary": "AMD EPYC, 2 cores", "command": "python -m benchmarks.scoring_cost",
+                          "started": "2026-01-01T00:00:00+00:00"}}
+    (tmp_path / "scoring_cost.json").write_text(json.dumps(result))
+    tables, machine = benchmark_tables("scoring_cost", tmp_path)
+    assert tables == result["tables"]
+    assert machine.startswith("AMD EPYC, 2 cores") and "python -m benchmarks.scoring_cost" in machine
+
+
+def test_benchmark_tables_is_none_before_the_benchmark_has_run(tmp_path):
+    assert benchmark_tables("scoring_cost", tmp_path) is None

@@ -1,0 +1,317 @@
+"""Fuzz the upload path and property-test the comparison.
+
+`fuzz_cases` makes a seeded, deterministic stream of malformed uploads (random bytes, truncations, byte flips,
+wrong delimiters and encodings, BOMs, CRLF, huge lines, duplicate and unicode ids, bad grades, damaged,
+unsafe and bomb zips) and `run_fuzz` feeds each through the functions the Data page calls
+(`core.session.dataset_from_files` and `dataset_from_zip`). Anything but a dataset or a `DataError` is a
+crash; a `DataError` message that does not name an uploaded file, is long, or shows Python internals is
+unreadable. Both counts must be zero. Print the figures with `python -m tests.core.test_fuzz [CASES]`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import random
+import re
+import sys
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.compare import compare
+from core.config import ArenaConfig
+from core.data import Corpus, DataError, DataLimits, Dataset, Queries
+from core.session import Upload, dataset_from_files, dataset_from_zip
+
+SEED = 20240607
+CASES = 600
+LIMITS = DataLimits(max_file_bytes=16 * 2**20, max_uncompressed_bytes=24 * 2**20, max_documents=5_000,
+                    max_queries=5_000)
+"""Caps small enough that bombs are cheap to build, large enough for a 10 MB line."""
+MAX_MESSAGE = 400
+NOISE = re.compile(r"Traceback|object at 0x|<class |<function |\w+Error\(|\n")
+
+CORPUS = {
+    "corpus.csv": b'id,title,text\nd1,Paris,"Paris is the capital of France."\nd2,,Bread goes stale.\n',
+    "corpus.tsv": b"_id\ttext\nd1\tParis is the capital of France.\nd2\tBread goes stale.\n",
+    "corpus.jsonl": b'{"_id": "d1", "title": "Paris", "text": "Paris is in France."}\n{"_id": "d2", "text": "Bread."}\n',
+    "corpus.txt": b"Paris is the capital of France.\nBread goes stale.\n",
+}
+QUERIES = {
+    "queries.csv": b"query_id,text\nq1,capital of France\nq2,stale bread\n",
+    "queries.jsonl": b'{"_id": "q1", "text": "capital of France"}\n{"_id": "q2", "text": "stale bread"}\n',
+    "queries.txt": b"capital of France\nstale bread\n",
+}
+QRELS = {
+    "qrels.tsv": b"query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t2\n",
+    "qrels.csv": b"query_id,doc_id,relevance\nq1,d1,1\nq2,d2,2\n",
+    "test.qrels": b"q1 0 d1 1\nq2 0 d2 2\n",
+}
+NASTY = ["\x00", "\ufeff", "\r", '"', ",", ";", "\t", "{", "}", "[", "\\u", "é", "文", "\U0001F600", "-1", "high",
+         "../", "<script>", " " * 3, "\n\n", "1.5", "1e309", "9" * 400]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One fuzz input: separate files, or a zip."""
+
+    kind: str
+    corpus: Upload | None = None
+    queries: Upload | None = None
+    qrels: Upload | None = None
+    archive: Upload | None = None
+
+    def names(self) -> list[str]:
+        return [upload[1] for upload in (self.corpus, self.queries, self.qrels, self.archive) if upload]
+
+    def load(self) -> Dataset:
+        """Through the exact functions the Data page calls."""
+        if self.archive is not None:
+            return dataset_from_zip(self.archive, LIMITS)
+        return dataset_from_files(self.corpus, self.queries, self.qrels, LIMITS)
+
+
+# --- mutations of a file's bytes --------------------------------------------------------------------
+
+
+def _flip(rng: random.Random, data: bytes) -> bytes:
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 8)):
+        out[rng.randrange(len(out))] = rng.randrange(256)
+    return bytes(out)
+
+
+def _insert(rng: random.Random, data: bytes) -> bytes:
+    at = rng.randrange(len(data) + 1)
+    return data[:at] + rng.choice(NASTY).encode() + data[at:]
+
+
+def _lines(rng: random.Random, data: bytes) -> bytes:
+    lines = data.split(b"\n")
+    action = rng.choice(["drop", "repeat", "swap", "header only"])
+    if action == "drop":
+        lines.pop(rng.randrange(len(lines)))
+    elif action == "repeat":  # duplicate ids
+        lines.insert(rng.randrange(len(lines)), rng.choice(lines))
+    elif action == "swap":
+        rng.shuffle(lines)
+    else:
+        lines = lines[:1]
+    return b"\n".join(lines)
+
+
+MUTATIONS: dict[str, Callable[[random.Random, bytes], bytes]] = {
+    "random bytes": lambda rng, data: rng.randbytes(rng.randint(0, 400)),
+    "truncated": lambda rng, data: data[: rng.randrange(len(data))],
+    "flipped bytes": _flip,
+    "nasty text": _insert,
+    "lines": _lines,
+    "BOM + CRLF": lambda rng, data: b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n"),
+    "latin-1": lambda rng, data: data.decode().replace("e", "é").encode("latin-1", "replace"),
+    "UTF-16": lambda rng, data: data.decode().encode(rng.choice(["utf-16", "utf-16-le"])),
+    "wrong delimiter": lambda rng, data: data.replace(b",", b";").replace(b"\t", b","),
+    "empty": lambda rng, data: rng.choice([b"", b"\n\n", b" \r\n", b"\xef\xbb\xbf"]),
+    "unicode ids": lambda rng, data: data.replace(b"d1", "d 1 文".encode()).replace(b"q1", "q\u00a01".encode()),
+    "bad grades": lambda rng, data: re.sub(rb"(\s|,)([12])\n", rng.choice([rb"\1-3\n", rb"\1x\n", rb"\g<1>2.5\n"]),
+                                           data),
+    "gzipped": lambda rng, data: gzip.compress(data),
+    "truncated gzip": lambda rng, data: gzip.compress(data)[: rng.randint(1, 20)],
+}
+
+
+def _mutate(rng: random.Random, name: str, data: bytes) -> tuple[str, bytes]:
+    """A mutated copy of one file; sometimes the name changes too (gzip suffix, wrong extension)."""
+    mutation = rng.choice(list(MUTATIONS))
+    data = MUTATIONS[mutation](rng, data)
+    if mutation in ("gzipped", "truncated gzip"):
+        name += ".gz"
+    elif rng.random() < 0.05:
+        name = rng.choice(["corpus.xlsx", "noextension", "corpus.JSONL", ".csv", "a" * 300 + ".csv"])
+    return name, data
+
+
+def _zip(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _zip_case(rng: random.Random) -> Case:
+    folder = rng.choice(["", "beir/", "a/b/c/"])
+    files = {f"{folder}corpus.jsonl": CORPUS["corpus.jsonl"], f"{folder}queries.jsonl": QUERIES["queries.jsonl"],
+             f"{folder}qrels/test.tsv": QRELS["qrels.tsv"]}
+    damage = rng.choice(["member", "unsafe", "bomb", "bytes", "cut", "two datasets", "missing"])
+    if damage == "member":
+        member = rng.choice(list(files))
+        files[member] = _mutate(rng, member, files[member])[1]
+    elif damage == "unsafe":
+        files[rng.choice(["../evil.txt", "/etc/evil", "C:/evil", "x/../../evil"])] = b"x"
+    elif damage == "bomb":
+        files[f"{folder}padding.bin"] = b"\0" * (LIMITS.max_uncompressed_bytes + 1)
+    elif damage == "two datasets":
+        files.update({f"other/{name.rpartition('/')[2]}": content for name, content in files.items()})
+    elif damage == "missing":
+        files.pop(rng.choice(list(files)))
+    data = _zip(files)
+    if damage == "bytes":
+        data = _flip(rng, data)
+    elif damage == "cut":
+        data = data[: rng.randrange(len(data))]
+    return Case(f"zip: {damage}", archive=(data, "upload.zip"))
+
+
+def _files_case(rng: random.Random) -> Case:
+    uploads = [rng.choice(list(CORPUS.items())), rng.choice(list(QUERIES.items()))]
+    uploads.append(rng.choice(list(QRELS.items())) if rng.random() < 0.6 else None)
+    target = rng.choice([index for index, upload in enumerate(uploads) if upload])
+    uploads[target] = _mutate(rng, *uploads[target])
+    return Case(f"files: {('corpus', 'queries', 'qrels')[target]}",
+                *(None if upload is None else (upload[1], upload[0]) for upload in uploads))
+
+
+def _huge_line_case(rng: random.Random) -> Case:
+    text = "x" * 10_000_000
+    corpus = rng.choice([("corpus.txt", f"{text}\nshort\n"), ("corpus.jsonl", f'{{"_id": "{text}", "text": 1}}\n'),
+                         ("corpus.csv", f"id,text\nd1,{text}\nd1,again\n")])
+    return Case("files: a 10 MB line", (corpus[1].encode(), corpus[0]), (QUERIES["queries.txt"], "queries.txt"))
+
+
+def fuzz_cases(count: int = CASES, seed: int = SEED) -> Iterator[Case]:
+    """`count` malformed uploads, the same ones for the same seed."""
+    rng = random.Random(seed)
+    for index in range(count):
+        if index % 100 == 99:
+            yield _huge_line_case(rng)
+        elif rng.random() < 0.25:
+            yield _zip_case(rng)
+        else:
+            yield _files_case(rng)
+
+
+# --- running and judging ------------------------------------------------------------------------------
+
+
+def unreadable(error: DataError, case: Case) -> bool:
+    """Whether the message fails to name an uploaded file, is long, or shows Python internals."""
+    message = str(error)
+    names_a_file = any(error.source == name or error.source.startswith(f"{name}/") for name in case.names())
+    return not names_a_file or not error.problem or len(message) > MAX_MESSAGE or bool(NOISE.search(message))
+
+
+@dataclass
+class FuzzReport:
+    """What a fuzz run found; `crashes` and `unreadable` hold one line per bad case."""
+
+    tried: int = 0
+    loaded: int = 0
+    messages: int = 0
+    crashes: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    kinds: Counter = field(default_factory=Counter)
+
+    def figures(self) -> str:
+        return (f"inputs tried: {self.tried}, loaded: {self.loaded}, rejected with a message: {self.messages}, "
+                f"crashes: {len(self.crashes)}, unreadable messages: {len(self.unreadable)}")
+
+
+def run_fuzz(count: int = CASES, seed: int = SEED) -> FuzzReport:
+    report = FuzzReport()
+    for case in fuzz_cases(count, seed):
+        report.tried += 1
+        report.kinds[case.kind.split(":")[0]] += 1
+        try:
+            dataset = case.load()
+        except DataError as error:
+            report.messages += 1
+            if unreadable(error, case):
+                report.unreadable.append(f"{case.kind}: {str(error)[:200]}")
+        except Exception as error:  # noqa: BLE001 - counting crashes is the point
+            report.crashes.append(f"{case.kind}: {type(error).__name__}: {str(error)[:200]}")
+        else:
+            report.loaded += 1
+            assert len(dataset.corpus) and len(dataset.queries)
+    return report
+
+
+def test_fuzzed_uploads_never_crash_and_every_message_is_readable():
+    report = run_fuzz()
+    print(report.figures())
+    assert report.tried >= 500 and report.messages > report.tried // 2 and report.loaded > 0
+    assert report.crashes == []
+    assert report.unreadable == []
+
+
+def test_the_fuzz_is_deterministic():
+    first, second = list(fuzz_cases(40)), list(fuzz_cases(40))
+    assert first == second and len({case.kind for case in first}) > 5
+
+
+# --- properties of the comparison --------------------------------------------------------------------
+
+WORDS = ["paris", "france", "bread", "stale", "river", "capital", "moon", "tide", "tax", "loan", "café", "東京"]
+TEXTS = st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(" ".join)
+
+
+@st.composite
+def small_datasets(draw) -> tuple[Dataset, ArenaConfig]:
+    documents = draw(st.lists(TEXTS, min_size=1, max_size=8))
+    questions = draw(st.lists(TEXTS, min_size=1, max_size=3))
+    doc_ids = tuple(f"d{i}" for i in range(len(documents)))
+    query_ids = tuple(draw(st.sampled_from([f"q{i}", f"d{i}"])) for i in range(len(questions)))
+    judged = draw(st.booleans())
+    qrels = {q: {draw(st.sampled_from(doc_ids)): draw(st.integers(0, 2))} for q in query_ids} if judged else None
+    if qrels is not None and not any(grade for docs in qrels.values() for grade in docs.values()):
+        qrels = None
+    rankers = draw(st.sampled_from([("bm25",), ("bi",), ("bm25", "bi"), ("bi", "cross"), ("bm25", "cross")]))
+    config = ArenaConfig(rankers=rankers, k=draw(st.integers(1, 10)), rerank_depth=draw(st.integers(1, 10)),
+                         first_stage=draw(st.sampled_from(["bm25", "bi"])), exclude_self=draw(st.booleans()))
+    corpus = Corpus(doc_ids, tuple(documents), ("",) * len(documents))
+    return Dataset(corpus, Queries(query_ids, tuple(questions)), qrels, "fuzz"), config
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=small_datasets())
+def test_compare_returns_well_formed_runs_on_any_small_dataset(case, bi_model):
+    dataset, config = case
+    comparison = compare(dataset, config)
+    assert list(comparison.results) == [kind for kind in config.kinds_to_run if kind in config.rankers]
+    assert comparison.reference == next(kind for kind in ("cross", "bi", "bm25") if kind in config.rankers)
+    for result in comparison.results.values():
+        assert set(result.run) <= set(dataset.queries.ids)
+        for query_id, docs in result.run.items():
+            scores = list(docs.values())
+            assert len(docs) <= config.k and set(docs) <= set(dataset.corpus.ids)
+            assert scores == sorted(scores, reverse=True)
+            assert not (config.exclude_self and query_id in docs)
+        assert all(0.0 <= value <= 1.0 for value in result.metrics.values())
+        assert bool(result.metrics) == bool(dataset.qrels)
+        if result.name == "cross":  # it re-ranks the first stage's shortlist only
+            assert all(len(docs) <= config.rerank_depth for docs in result.run.values())
+
+
+def test_a_query_without_indexable_words_is_ranked_without_crashing():
+    corpus = Corpus(("d1", "d2"), ("paris is in france", "bread goes stale"), ("", ""))
+    dataset = Dataset(corpus, Queries(("q1",), ("the a é",)), None, "stop words")
+    run = compare(dataset, ArenaConfig(rankers=("bm25",), k=2)).results["bm25"].run["q1"]
+    assert set(run) <= {"d1", "d2"} and all(score == 0 for score in run.values())
+
+
+def main(argv: list[str]) -> int:
+    """Print the fuzz figures (`python -m tests.core.test_fuzz [CASES]`); exit 1 on any crash or bad message."""
+    report = run_fuzz(int(argv[0]) if argv else CASES)
+    print(report.figures())
+    print("by kind:", dict(report.kinds))
+    for line in (report.crashes + report.unreadable)[:20]:
+        print("  ", line)
+    return 1 if report.crashes or report.unreadable else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
