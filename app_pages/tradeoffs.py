@@ -22,7 +22,6 @@ from core.tradeoffs import (
     tradeoff_points,
 )
 
-CONFIRM_ABOVE_S = 60
 NUMBER = st.column_config.NumberColumn(format="%.3f")
 
 st.title("Trade-offs")
@@ -61,7 +60,7 @@ else:
     pairs, seconds = stored.memo(("estimate", deepest.rerank_depth, queries),
                                  lambda: estimate_cross_seconds(rankers["cross"], subset, deepest))
     st.caption(f"{pairs:,} cross-encoder pairs: about {seconds:,.0f} s.")
-    confirmed = seconds <= CONFIRM_ABOVE_S or st.checkbox("Yes, run this long sweep", key="tradeoffs.confirm")
+    confirmed = seconds <= shared.GUARDS.confirm_above_s or st.checkbox("Yes, run this long sweep", key="tradeoffs.confirm")
     if st.button("Run the depth sweep", disabled=not (depths and confirmed), key="tradeoffs.sweep_run"):
         try:
             stored.derived["sweep"] = rerank_depth_sweep(subset, rankers[first], rankers["cross"], depths,

@@ -9,7 +9,8 @@ import json
 
 from benchmarks._machine import RESULTS_DIR
 
-ORDER = ("scoring_cost", "scoring_cost_default_threads", "encoding_throughput", "index_scaling", "app_path_demo", "app_path_cli")
+ORDER = ("scoring_cost", "scoring_cost_one_thread", "encoding_throughput", "index_scaling", "app_path_demo",
+         "app_path_cli")
 
 
 def summary() -> str:
@@ -23,7 +24,7 @@ def summary() -> str:
     for path in files:
         result = json.loads(path.read_text())
         machine = result["machine"]
-        parts += ["", f"## {result['benchmark']}", "",
+        parts += ["", f"## {path.stem}", "",
                   f"`{machine['command']}` — {machine['started']}, commit {machine['git_commit']}.  ",
                   f"Machine: {machine['summary']}."]
         for title, table in result["tables"].items():

@@ -31,9 +31,9 @@ class BiEncoderRanker(Ranker):
 
     def __init__(self, model: SentenceTransformer | OnnxSentenceEncoder, model_name: str, index_type: IndexType = "flat",
                  name: str = "bi", batch_size: int = 64, backend: Backend = "torch") -> None:
+        # The backend is part of the model name, so each backend's embeddings are cached apart.
         super().__init__(name, model_name if backend == "torch" else f"{model_name} ({backend})")
         self.model = model
-        self.backend = backend
         self.index_type = index_type
         self.batch_size = batch_size
         self.embeddings = np.empty((0, 0), dtype=np.float32)
@@ -54,7 +54,7 @@ class BiEncoderRanker(Ranker):
                 progress(f"{self.label}: encoding documents", min(1.0, (start + 512) / len(passages)))
             return np.concatenate(chunks)
 
-        return corpus_embeddings.get_or_compute(("bi", self.model_name, self.backend), corpus.content_hash, compute)
+        return corpus_embeddings.get_or_compute(("bi", self.model_name), corpus.content_hash, compute)
 
     def _build_index(self, corpus: Corpus, progress: Progress) -> None:
         self.embeddings = self.encode_corpus(corpus, progress)
