@@ -191,7 +191,10 @@ def cost_vs_candidates(rankers: dict[str, Ranker], query: str, sizes: Sequence[i
     and a timed 1-candidate call come first (the latter measures the fixed cost and is not reported);
     sizes are then measured in increasing order (the smallest always) until one call takes longer
     than `budget_s`, or the next size is predicted to; the rest are extrapolated linearly from the
-    largest measured size, along the slope between the two largest measured points.
+    largest measured size, along the slope between the two largest measured points. Rankers that
+    score from an index (bi, poly, BM25: `Ranker.scores_from_an_index`) are always measured at every
+    size: their cost hardly grows, and a slope between two small, noisy timings would extrapolate
+    a one-off stall into a wildly wrong line.
 
     Args:
         rankers: Indexed rankers by name.
@@ -218,14 +221,14 @@ def cost_vs_candidates(rankers: dict[str, Ranker], query: str, sizes: Sequence[i
         measured = [(1, fastest_ms(partial(ranker.score, query, list(ids[:1]))))]
         stopped = False
         for i, n in enumerate(sorted(set(sizes))):
-            if i > 0 and (stopped or _extrapolate(measured, n) > budget_ms):
+            if i > 0 and not ranker.scores_from_an_index and (stopped or _extrapolate(measured, n) > budget_ms):
                 stopped = True
                 rows.append((name, ranker.label, ranker.kind, n, _extrapolate(measured, n), True))
                 continue
             doc_ids = [ids[j] for j in rng.choice(len(ids), size=n, replace=n > len(ids))]
             ms = fastest_ms(partial(ranker.score, query, doc_ids))
             measured = [*measured[:-1], (n, ms)] if measured[-1][0] == n else [*measured, (n, ms)]
-            stopped = ms > budget_ms
+            stopped = ms > budget_ms and not ranker.scores_from_an_index
             rows.append((name, ranker.label, ranker.kind, n, ms, False))
     return pd.DataFrame(rows, columns=["ranker", "label", "kind", "candidates", "ms", "extrapolated"])
 

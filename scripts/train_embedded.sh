@@ -6,8 +6,13 @@ cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1
 
 python -m core train cross --out core/weights/cross-encoder --sources arguana --lists 1200 --tie-weight 5 --backbone-lr 1.5e-5
-# The poly-encoder recipe is not shipped yet: its first run (the line below, 100 steps) gained on WikiQA
-# dev (in-domain) but lost 4.9 (Cranfield) and 3.8 (NFCorpus) nDCG@10 points out of domain, so the embedded poly-encoder stays untrained.
-# python -m core train poly --out core/weights/poly-encoder --sources wikiqa,arguana --lists 400 --tie-weight 5 \
-#     --backbone-lr 1.5e-5 --teacher core/weights/cross-encoder
+# No poly-encoder ships yet: every recipe tried lost nDCG@10 out of domain against the bi-encoder it starts
+# from (first 50 judged queries; Δ for WikiQA test / NFCorpus test / Cranfield / Climate-FEVER):
+# - fine-tuned backbone, wikiqa+arguana, 400 lists, tie 5:   Cranfield -4.9, NFCorpus -3.8 (session 1)
+# - frozen backbone (codes only), arguana, 1,600 lists, tie 1: -0.1 / -0.0 / -0.7 / -1.9
+# - frozen backbone, wikiqa+arguana, 1,600 lists, tie 1:      +0.0 (in-domain) / -2.1 / -3.5 / -5.7
+# - the same with tie 20:                                      +0.5 (in-domain) / -0.7 / -2.7 / -3.9
+# The best of them, for the record (the lists cache makes further tries take minutes, not an hour):
+# python -m core train poly --out core/weights/poly-encoder --freeze-backbone --sources arguana --lists 1600 \
+#     --batch-lists 32 --epochs 4 --tie-weight 1 --teacher core/weights/cross-encoder --lists-cache out/lists-cache
 bash scripts/evaluate_embedded.sh

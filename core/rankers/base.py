@@ -46,6 +46,9 @@ class Ranker(ABC):
     """
 
     kind: str = ""
+    scores_from_an_index: bool = False
+    """True when scoring one more candidate is only a vector product or a posting lookup over what
+    `index` prepared (bi, poly, BM25): such costs are always measured, never extrapolated."""
 
     def __init__(self, name: str, model_name: str, trained: bool = True) -> None:
         self.name = name

@@ -28,6 +28,7 @@ class BiEncoderRanker(Ranker):
     """
 
     kind = "bi"
+    scores_from_an_index = True
 
     def __init__(self, model: SentenceTransformer | OnnxSentenceEncoder, model_name: str, index_type: IndexType = "flat",
                  name: str = "bi", batch_size: int = 64, backend: Backend = "torch") -> None:

@@ -20,6 +20,7 @@ class BM25Ranker(Ranker):
     """Okapi BM25 (k1=1.5, b=0.75, Lucene idf) over the corpus passages."""
 
     kind = "bm25"
+    scores_from_an_index = True
 
     def __init__(self, name: str = "bm25", k1: float = 1.5, b: float = 0.75) -> None:
         super().__init__(name, f"bm25s (k1={k1}, b={b})")

@@ -151,6 +151,7 @@ class PolyEncoderRanker(Ranker):
     """Ranks cached document vectors with a `PolyEncoder`."""
 
     kind = "poly"
+    scores_from_an_index = True
 
     def __init__(self, model: PolyEncoder, model_name: str, name: str = "poly", batch_size: int = 64) -> None:
         super().__init__(name, model_name, trained=model.config.trained)

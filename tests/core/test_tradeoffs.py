@@ -182,6 +182,15 @@ def test_cost_vs_candidates_stops_after_a_call_over_budget():
     assert set(frame["label"]) == {"sluggish", "fast"} and set(frame["kind"]) == {"fake"}
 
 
+def test_cost_vs_candidates_always_measures_rankers_that_score_from_an_index():
+    stalling = PositionRanker(1.0, "stalling", seconds_per_call=0.03)  # over budget at every size
+    stalling.scores_from_an_index = True
+    _indexed(stalling)
+    frame = cost_vs_candidates({"stalling": stalling}, "q", sizes=(10, 20, 40), budget_s=0.02)
+    assert not frame["extrapolated"].any() and frame["ms"].min() >= 30.0
+    assert {len(call) for call in stalling.calls} == {1, 10, 20, 40}
+
+
 def test_cost_vs_candidates_needs_indexed_rankers():
     with pytest.raises(ValueError, match="index"):
         cost_vs_candidates({"raw": PositionRanker(1.0)}, "q", sizes=(10,))
