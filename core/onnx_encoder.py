@@ -18,7 +18,7 @@ import numpy as np
 import onnxruntime as ort
 import torch
 from sentence_transformers import SentenceTransformer
-from sentence_transformers.models import Normalize, Pooling
+from sentence_transformers.sentence_transformer.modules import Normalize, Pooling
 from torch import nn
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sentence_transformers import SentenceTransformer
-from sentence_transformers.models import Pooling, Transformer
+from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
 from core.backbone import backbone_path
 from core.config import BACKENDS, ArenaConfig
