@@ -219,16 +219,16 @@ def cost_vs_candidates(rankers: dict[str, Ranker], query: str, sizes: Sequence[i
         rng = np.random.default_rng(0)
         ranker.score(query, list(ids[:1]))  # warm-up: lazy initialisation is not scoring cost
         measured = [(1, fastest_ms(partial(ranker.score, query, list(ids[:1]))))]
-        stopped = False
+        stopped, may_extrapolate = False, not ranker.scores_from_an_index
         for i, n in enumerate(sorted(set(sizes))):
-            if i > 0 and not ranker.scores_from_an_index and (stopped or _extrapolate(measured, n) > budget_ms):
+            if i > 0 and may_extrapolate and (stopped or _extrapolate(measured, n) > budget_ms):
                 stopped = True
                 rows.append((name, ranker.label, ranker.kind, n, _extrapolate(measured, n), True))
                 continue
             doc_ids = [ids[j] for j in rng.choice(len(ids), size=n, replace=n > len(ids))]
             ms = fastest_ms(partial(ranker.score, query, doc_ids))
             measured = [*measured[:-1], (n, ms)] if measured[-1][0] == n else [*measured, (n, ms)]
-            stopped = ms > budget_ms and not ranker.scores_from_an_index
+            stopped = ms > budget_ms
             rows.append((name, ranker.label, ranker.kind, n, ms, False))
     return pd.DataFrame(rows, columns=["ranker", "label", "kind", "candidates", "ms", "extrapolated"])
 

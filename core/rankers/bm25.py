@@ -38,7 +38,8 @@ class BM25Ranker(Ranker):
         self._bm25.index(self._tokenize(corpus.passages()), show_progress=False)
         progress(f"{self.label}: indexing", 1.0)
 
-    def _all_scores(self, query: str) -> np.ndarray:
+    def all_scores(self, query: str) -> np.ndarray:
+        """BM25 score of every indexed document for `query`, in corpus order."""
         assert self.corpus is not None
         tokens = self._tokenize([query])[0]
         if not tokens:  # only stop words or one-letter words: nothing to match (bm25s would fail)
@@ -46,8 +47,8 @@ class BM25Ranker(Ranker):
         return self._bm25.get_scores(tokens)
 
     def score(self, query: str, doc_ids: Sequence[str]) -> np.ndarray:
-        return self._all_scores(query)[self._positions(doc_ids)]
+        return self.all_scores(query)[self._positions(doc_ids)]
 
     def _rank_corpus(self, query: str, k: int) -> dict[str, float]:
         assert self.corpus is not None
-        return top_k(self.corpus.ids, self._all_scores(query), k)
+        return top_k(self.corpus.ids, self.all_scores(query), k)

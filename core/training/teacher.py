@@ -12,29 +12,24 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-import bm25s
 import numpy as np
-import Stemmer
 from sentence_transformers import SentenceTransformer
 
+from core.data import Corpus
+from core.rankers.bm25 import BM25Ranker
 from core.training.lists import TrainingList
 
 
 class LexicalScorer:
-    """BM25 over a pool of passages, scoring a query against any pooled passage."""
+    """BM25 (the app's own `BM25Ranker`) over a pool of passages, scoring a query against any pooled passage."""
 
     def __init__(self, pool: Sequence[str]) -> None:
-        self._stemmer = Stemmer.Stemmer("english")
         self._row = {passage: i for i, passage in enumerate(pool)}
-        self._bm25 = bm25s.BM25()
-        self._bm25.index(self._tokenize(list(pool)), show_progress=False)
-
-    def _tokenize(self, texts: list[str]) -> list[list[str]]:
-        return bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer.stemWords, show_progress=False,
-                              return_ids=False)
+        self._bm25 = BM25Ranker()
+        self._bm25.index(Corpus(tuple(str(i) for i in range(len(pool))), tuple(pool), ("",) * len(pool)))
 
     def all_scores(self, query: str) -> np.ndarray:
-        return self._bm25.get_scores(self._tokenize([query])[0])
+        return self._bm25.all_scores(query)
 
     def scores(self, query: str, passages: Sequence[str]) -> np.ndarray:
         return self.all_scores(query)[[self._row[p] for p in passages]]
