@@ -136,10 +136,11 @@ def _mutate(rng: random.Random, name: str, data: bytes) -> tuple[str, bytes]:
 
 
 def _zip(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A zip of `files`, stamped with a fixed date so the same files give the same bytes at any clock time."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", method) as archive:
         for name, content in files.items():
-            archive.writestr(name, content)
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2024, 6, 7, 0, 0, 0)), content, compress_type=method)
     return buffer.getvalue()
 
 
