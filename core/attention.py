@@ -70,7 +70,7 @@ def bi_token_similarity(model: SentenceTransformer, query: str, document: str) -
 @torch.inference_mode()
 def poly_attention(model: PolyEncoder, query: str, document: str) -> PolyAttention:
     """Code→query-token and document→code attention of a poly-encoder."""
-    states, mask = model.token_states([query])
+    states, mask = model.token_states([query], query=True)
     context, code_weights = model.attend_codes(states, mask)
     scores, document_weights = model.score(context, model.encode_candidates([document]))
     return PolyAttention(_tokens(model.tokenizer, query, model.config.max_length), code_weights[0].numpy(),

@@ -7,6 +7,7 @@ share tokenisation, mean pooling and the safetensors checkpoint format defined h
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,18 +52,27 @@ def masked_mean(token_states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (token_states * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
 
 
+def is_backbone_tensor(name: str) -> bool:
+    return name.startswith(BACKBONE_PREFIX)
+
+
+def is_bitfit_parameter(name: str) -> bool:
+    """Whether `name` is a bias or LayerNorm weight: what BitFit trains (Ben Zaken et al., 2022)."""
+    return name.endswith(".bias") or ".LayerNorm." in name
+
+
 def save_checkpoint(folder: Path, module: nn.Module, backbone: PreTrainedModel,
                     tokenizer: PreTrainedTokenizerBase, arena_config: dict[str, Any],
-                    include_backbone: bool = True) -> None:
+                    include_backbone: bool = True, packaged: Callable[[str], bool] = is_backbone_tensor) -> None:
     """Write `module`'s weights (fp16 safetensors) and arena config.
 
     With `include_backbone` the backbone's weights, config and tokenizer are written too. Without it
-    (a module trained over a frozen packaged backbone) only the module's own parameters are written,
-    a few kilobytes, and loading takes the backbone from the packaged MiniLM.
+    (a module trained over a frozen packaged backbone) only the tensors for which `packaged(name)` is
+    false are written, a few kilobytes, and loading takes the rest from the packaged MiniLM.
     """
     folder.mkdir(parents=True, exist_ok=True)
     state = {name: tensor.detach().to(torch.float16).contiguous() for name, tensor in module.state_dict().items()
-             if include_backbone or not name.startswith(BACKBONE_PREFIX)}
+             if include_backbone or not packaged(name)}
     save_file(state, str(folder / WEIGHTS_FILE))
     if include_backbone:
         backbone.config.save_pretrained(str(folder))
@@ -97,10 +107,11 @@ def open_checkpoint(folder: Path, architecture: str) -> tuple[PreTrainedTokenize
     return AutoTokenizer.from_pretrained(str(folder)), backbone, arena_config["config"]
 
 
-def load_weights(folder: Path, module: nn.Module) -> None:
+def load_weights(folder: Path, module: nn.Module, packaged: Callable[[str], bool] = is_backbone_tensor) -> None:
     """Load fp16 safetensors weights saved by `save_checkpoint` into `module` (float32).
 
-    Every saved tensor must match; only backbone weights may be absent (a packaged-backbone checkpoint).
+    Every saved tensor must match; only tensors for which `packaged(name)` holds may be absent, and only
+    from a packaged-backbone checkpoint.
 
     Raises:
         ValueError: If a saved tensor is unknown to `module` or one of its own parameters is missing.
@@ -108,7 +119,7 @@ def load_weights(folder: Path, module: nn.Module) -> None:
     state = {name: tensor.float() for name, tensor in load_file(str(folder / WEIGHTS_FILE)).items()}
     packaged_backbone = not any(name.startswith(BACKBONE_PREFIX) for name in state)
     result = module.load_state_dict(state, strict=False)
-    missing = [name for name in result.missing_keys if not (packaged_backbone and name.startswith(BACKBONE_PREFIX))]
+    missing = [name for name in result.missing_keys if not (packaged_backbone and packaged(name))]
     if result.unexpected_keys or missing:
         raise ValueError(f"{folder / WEIGHTS_FILE} does not fit the model: unexpected tensors "
                          f"{result.unexpected_keys[:5]}, missing {missing[:5]}")

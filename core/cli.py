@@ -25,7 +25,7 @@ from core.index import INDEX_TYPES
 from core.models import EMBEDDED, ModelError
 from core.report import write_report
 from core.runs import write_trec_run
-from core.training.loop import TrainConfig
+from core.training.loop import DEFAULT_MIX, TrainConfig
 
 
 class StderrProgress:
@@ -82,8 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     trainer.add_argument("--quick", action="store_true", help="a few hundred pairs: proves the loop, in a minute")
     trainer.add_argument("--lists", type=int, default=TrainConfig.lists, help="training lists (query + candidates)")
     trainer.add_argument("--epochs", type=int, default=TrainConfig.epochs)
-    trainer.add_argument("--lexical-weight", type=float, default=TrainConfig.lexical_weight,
-                         help="share of BM25 in the teacher")
+    trainer.add_argument("--teacher-mix", default="", metavar="MIX",
+                         help="teacher as signal=weight pairs over gold,bi,bm25,cross,dense "
+                              f"(default: cross {DEFAULT_MIX['cross']}; poly {DEFAULT_MIX['poly']})")
     trainer.add_argument("--tie-weight", type=float, default=TrainConfig.tie_weight)
     trainer.add_argument("--backbone-lr", type=float, default=TrainConfig.backbone_lr)
     trainer.add_argument("--head-lr", type=float, default=TrainConfig.head_lr,
@@ -93,11 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
                          help="keep the built, teacher-scored training lists here and reuse them")
     trainer.add_argument("--freeze-backbone", action="store_true",
                          help="poly only: train the codes alone over the packaged backbone")
+    trainer.add_argument("--query-bitfit", action="store_true",
+                         help="poly with --freeze-backbone: also train the query side's biases and LayerNorm weights")
+    trainer.add_argument("--pool-negatives", type=int, default=TrainConfig.pool_negatives,
+                         help="poly with --freeze-backbone: random training passages per step, kept at their bi cosine")
     trainer.add_argument("--seed", type=int, default=TrainConfig.seed)
     trainer.add_argument("--sources", default=",".join(TrainConfig.sources),
                          help="comma-separated training data: wikiqa,arguana")
     trainer.add_argument("--poly-codes", type=int, default=16, help="m, the poly-encoder's number of codes")
-    trainer.add_argument("--teacher", default=EMBEDDED, metavar="SPEC", help="cross-encoder the poly-encoder distils")
+    trainer.add_argument("--teacher", default=EMBEDDED, metavar="SPEC", help="cross-encoder of the mix's cross signal")
+    trainer.add_argument("--teacher-dense", metavar="SPEC",
+                         help="bi-encoder of the mix's dense signal (training only), e.g. all-mpnet-base-v2")
     return parser
 
 
@@ -105,12 +112,13 @@ def run_train(args: argparse.Namespace) -> int:
     from core.training.recipes import run_training  # training code loads only when asked for
 
     logging.getLogger("core").setLevel(logging.INFO)
-    config = TrainConfig(lists=args.lists, epochs=args.epochs, lexical_weight=args.lexical_weight,
+    config = TrainConfig(lists=args.lists, epochs=args.epochs, teacher_mix=args.teacher_mix,
                          tie_weight=args.tie_weight, backbone_lr=args.backbone_lr, head_lr=args.head_lr,
-                         batch_lists=args.batch_lists, freeze_backbone=args.freeze_backbone, seed=args.seed,
+                         batch_lists=args.batch_lists, freeze_backbone=args.freeze_backbone,
+                         query_bitfit=args.query_bitfit, pool_negatives=args.pool_negatives, seed=args.seed,
                          sources=tuple(part.strip() for part in args.sources.split(",") if part.strip()))
     record = run_training(args.kind, args.out, config, args.quick, args.poly_codes, args.teacher,
-                          args.lists_cache)
+                          args.lists_cache, args.teacher_dense)
     dev = record["history"]["dev_ndcg@10"]
     print(f"{args.kind}: loss {record['first_loss']:.4f} -> {record['last_loss']:.4f}; WikiQA dev nDCG@10 "
           f"{dev[0][1]:.4f} -> {dev[-1][1]:.4f} (bi-encoder {record['bi_encoder_dev_ndcg@10']:.4f}); "

@@ -15,6 +15,7 @@ poly-encoder ranks like the bi-encoder, and training moves it away from there.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,12 +27,21 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from core.backbone import load_backbone, load_weights, masked_mean, open_checkpoint, save_checkpoint
+from core.backbone import (
+    BACKBONE_PREFIX,
+    is_bitfit_parameter,
+    load_backbone,
+    load_weights,
+    masked_mean,
+    open_checkpoint,
+    save_checkpoint,
+)
 from core.data import Corpus
 from core.embeddings import corpus_embeddings
 from core.rankers.base import Progress, Ranker, top_k
 
 ARCHITECTURE = "poly-encoder"
+QUERY_BACKBONE_PREFIX = "query_backbone."
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,10 @@ class PolyEncoderConfig:
         normalize: L2-normalise the final query and document vectors, so that scores are cosines.
         max_length: Token limit for queries and documents.
         trained: Whether the weights were trained for ranking (False: the bi-encoder initialisation).
+        query_encoder: "shared": queries and documents go through one backbone. "bitfit": queries go
+            through their own copy of it, of which only the biases and LayerNorm weights differ (BitFit,
+            Ben Zaken et al., 2022), so the documents keep the bi-encoder's vectors while the query
+            side learns; ParlAI's poly-encoder also encodes the two sides separately.
     """
 
     n_codes: int = 16
@@ -51,6 +65,7 @@ class PolyEncoderConfig:
     normalize: bool = True
     max_length: int = 256
     trained: bool = False
+    query_encoder: Literal["shared", "bitfit"] = "shared"
 
 
 class PolyEncoder(nn.Module):
@@ -60,6 +75,7 @@ class PolyEncoder(nn.Module):
                  config: PolyEncoderConfig) -> None:
         super().__init__()
         self.backbone = backbone
+        self.query_backbone = copy.deepcopy(backbone) if config.query_encoder == "bitfit" else None
         self.tokenizer = tokenizer
         self.config = config
         dim = backbone.config.hidden_size
@@ -67,10 +83,10 @@ class PolyEncoder(nn.Module):
         self.codes = nn.Parameter(torch.zeros(config.n_codes, dim))
 
     @classmethod
-    def from_backbone(cls, path: str | Path, n_codes: int = 16) -> PolyEncoder:
+    def from_backbone(cls, path: str | Path, n_codes: int = 16, query_encoder: str = "shared") -> PolyEncoder:
         """An untrained poly-encoder over a pretrained (bi-encoder) backbone."""
         tokenizer, backbone = load_backbone(path)
-        return cls(backbone, tokenizer, PolyEncoderConfig(n_codes=n_codes))
+        return cls(backbone, tokenizer, PolyEncoderConfig(n_codes=n_codes, query_encoder=query_encoder))
 
     @classmethod
     def load(cls, folder: str | Path) -> PolyEncoder:
@@ -78,26 +94,36 @@ class PolyEncoder(nn.Module):
         folder = Path(folder)
         tokenizer, backbone, config = open_checkpoint(folder, ARCHITECTURE)
         model = cls(backbone, tokenizer, PolyEncoderConfig(**config))
-        load_weights(folder, model)
+        load_weights(folder, model, model.packaged_tensor)
         return model.eval()
 
     def save(self, folder: str | Path, training: dict | None = None, include_backbone: bool = True) -> None:
         """Save weights as fp16 safetensors with the config (and optional training record).
 
-        `include_backbone=False` writes only the codes, for a model trained over the frozen packaged backbone.
+        `include_backbone=False` writes only what differs from the frozen packaged backbone: the codes,
+        and the query side's biases and LayerNorm weights with `query_encoder="bitfit"`.
         """
         save_checkpoint(Path(folder), self, self.backbone, self.tokenizer,
                         {"architecture": ARCHITECTURE, "config": asdict(self.config), "training": training or {}},
-                        include_backbone)
+                        include_backbone, self.packaged_tensor)
+
+    @staticmethod
+    def packaged_tensor(name: str) -> bool:
+        """Whether tensor `name` is the packaged backbone's own when trained over it frozen."""
+        if name.startswith(QUERY_BACKBONE_PREFIX):
+            return not is_bitfit_parameter(name)
+        return name.startswith(BACKBONE_PREFIX)
 
     def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
         return self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.config.max_length,
                               return_tensors="pt")
 
-    def token_states(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Backbone outputs `[batch, tokens, dim]` and the padding mask `[batch, tokens]`."""
+    def token_states(self, texts: Sequence[str], query: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """Backbone outputs `[batch, tokens, dim]` and the padding mask `[batch, tokens]`; `query` picks
+        the query side's backbone where it has its own."""
+        backbone = self.query_backbone if query and self.query_backbone is not None else self.backbone
         batch = self.tokenize(texts)
-        states = self.backbone(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
+        states = backbone(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
         return states, batch["attention_mask"]
 
     def encode_candidates(self, texts: Sequence[str]) -> torch.Tensor:
@@ -125,7 +151,7 @@ class PolyEncoder(nn.Module):
 
     def encode_context(self, texts: Sequence[str]) -> torch.Tensor:
         """The m query vectors `[batch, m, dim]`."""
-        states, mask = self.token_states(texts)
+        states, mask = self.token_states(texts, query=True)
         return self.attend_codes(states, mask)[0]
 
     def score(self, context: torch.Tensor, candidates: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

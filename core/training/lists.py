@@ -30,6 +30,8 @@ class TrainingList:
         gold: Relevance label per passage (0 for a negative, mined or natural).
         teacher: Teacher score per passage (higher is better); empty until a teacher scores it.
         bi_cosine: The starting bi-encoder's cosine per passage (the students' anchor).
+        signals: Raw scores per passage from each teacher signal ("bm25", "cross", ...), which a
+            `TeacherMix` weighs into `teacher`.
     """
 
     query: str
@@ -38,6 +40,7 @@ class TrainingList:
     source: str
     teacher: list[float] = field(default_factory=list)
     bi_cosine: list[float] = field(default_factory=list)
+    signals: dict[str, list[float]] = field(default_factory=dict)
 
 
 def wikiqa_lists(root: Path, limit: int, rng: random.Random, negatives: int = 7) -> list[TrainingList]:

@@ -30,10 +30,16 @@ class TrainConfig:
         temperature: Divides student scores (cosines) before the listwise softmax.
         tie_weight: Weight of the squared difference between the student's and the starting
             bi-encoder's cosine, which keeps small off-domain data from erasing what the backbone knew.
-        lexical_weight: Share of BM25 in the teacher (see `core.training.teacher`).
+        teacher_mix: The teacher as weighted signals (see `core.training.teacher.TeacherMix`);
+            empty for the recipe's default (`DEFAULT_MIX`).
         sources: Training data: "wikiqa" (WikiQA train) and/or "arguana" (ArguAna synthetic pairs).
         freeze_backbone: Poly-encoder only: train the codes alone over the packaged backbone, whose
             document vectors then stay the bi-encoder's.
+        query_bitfit: Poly-encoder with `freeze_backbone` only: also train the biases and LayerNorm
+            weights of a query-side copy of the backbone, at `backbone_lr`.
+        pool_negatives: Poly-encoder with `freeze_backbone` only: random training passages added to
+            every step's candidates, as negatives and tied to their bi-encoder cosine, so that the codes
+            learn to keep a whole corpus in order and not only each short list.
     """
 
     seed: int = 13
@@ -45,13 +51,19 @@ class TrainConfig:
     warmup: float = 0.1
     temperature: float = 0.05
     tie_weight: float = 1.0
-    lexical_weight: float = 0.3
+    teacher_mix: str = ""
     max_query_length: int = 48
     max_document_length: int = 160
     eval_every: int = 50
     dev_lists: int = 60
     sources: tuple[str, ...] = ("wikiqa", "arguana")
     freeze_backbone: bool = False
+    query_bitfit: bool = False
+    pool_negatives: int = 0
+
+
+DEFAULT_MIX = {"cross": "gold=2,bi=0.7,bm25=0.3", "poly": "cross=1"}
+"""Each recipe's teacher unless `TrainConfig.teacher_mix` names another (see `core.training.teacher.TeacherMix`)."""
 
 
 def seed_everything(seed: int) -> random.Random:

@@ -15,8 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.backbone import backbone_path
-from core.rankers.cross_encoder import PairScorer
+from core.backbone import backbone_path, is_bitfit_parameter
 from core.rankers.poly_encoder import PolyEncoder
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, train
@@ -25,50 +24,61 @@ logger = logging.getLogger(__name__)
 CODE_INIT_STD = 0.02  # zero codes would get identical gradients forever; a little noise breaks the tie
 
 
-def add_cross_teacher(lists: Sequence[TrainingList], cross: PairScorer, temperature: float) -> None:
-    """Replace each list's teacher scores by the cross-encoder's, divided by `temperature`."""
-    for done, item in enumerate(lists, start=1):
-        scores = cross.predict([(item.query, passage) for passage in item.passages])
-        item.teacher = (np.asarray(scores) / temperature).tolist()
-        if done % 200 == 0:
-            logger.info("cross-encoder teacher: scored %d/%d lists", done, len(lists))
+# The packaged backbone's outputs, by text, shared by every run in the process (the backbone is frozen).
+_PACKAGED_STATES: dict[str, torch.Tensor] = {}
+_PACKAGED_VECTORS: dict[str, torch.Tensor] = {}
 
 
 class PolyInputs:
     """Query token states and document vectors for the student.
 
-    With a trainable backbone they are computed live (with gradients). With a frozen backbone they
-    are computed once, up front, and looked up: the documents' vectors are then exactly the
-    bi-encoder's (same backbone, same pooling), so only the codes learn and each step is a few
-    small matrix products.
+    A side whose backbone trains is encoded live (with gradients). A frozen side is the packaged
+    backbone's, encoded once per process and looked up: frozen documents' vectors are exactly the
+    bi-encoder's (same backbone, same pooling), and with frozen queries too only the codes learn and
+    each step is a few small matrix products.
     """
 
-    def __init__(self, model: PolyEncoder, frozen: bool) -> None:
+    def __init__(self, model: PolyEncoder, frozen_queries: bool, frozen_documents: bool) -> None:
         self.model = model
-        self.frozen = frozen
-        self._states: dict[str, torch.Tensor] = {}
-        self._vectors: dict[str, torch.Tensor] = {}
+        self.frozen_queries = frozen_queries
+        self.frozen_documents = frozen_documents
+        self._states = _PACKAGED_STATES
+        self._vectors = _PACKAGED_VECTORS
+        self._pool = torch.empty(0)
 
     def precompute(self, lists: Sequence[TrainingList], batch_size: int = 64) -> None:
-        """Encode every query and passage of `lists` once (frozen backbone only)."""
-        if not self.frozen:
-            return
+        """Encode every query (its token states, and its bi-encoder vector) and passage of `lists` once,
+        for the frozen sides."""
         queries = [q for q in dict.fromkeys(item.query for item in lists) if q not in self._states]
         passages = [p for p in dict.fromkeys(p for item in lists for p in item.passages) if p not in self._vectors]
+        if self.frozen_documents:
+            passages += [q for q in dict.fromkeys(item.query for item in lists) if q not in self._vectors]
         with torch.no_grad():
-            for start in range(0, len(queries), batch_size):
+            for start in range(0, len(queries) if self.frozen_queries else 0, batch_size):
                 chunk = queries[start:start + batch_size]
                 states, mask = self.model.token_states(chunk)
                 self._states.update((q, s[m.bool()]) for q, s, m in zip(chunk, states, mask))
-            for start in range(0, len(passages), batch_size):
+            for start in range(0, len(passages) if self.frozen_documents else 0, batch_size):
                 chunk = passages[start:start + batch_size]
                 self._vectors.update(zip(chunk, self.model.encode_candidates(chunk)))
                 if start // batch_size % 20 == 0:
                     logger.info("encoded %d/%d passages for the frozen backbone", start + len(chunk), len(passages))
 
+    def draw_negatives_from(self, lists: Sequence[TrainingList]) -> None:
+        """Make the passages of `lists` (precomputed) the pool that `random_passages` draws from."""
+        self._pool = torch.stack([self._vectors[p] for p in dict.fromkeys(p for item in lists for p in item.passages)])
+
+    def bi_query(self, queries: Sequence[str]) -> torch.Tensor:
+        """The bi-encoder's query vectors `[batch, dim]` (frozen documents only)."""
+        return torch.stack([self._vectors[q] for q in queries])
+
+    def random_passages(self, count: int) -> torch.Tensor:
+        """`count` vectors drawn from every training passage `[count, dim]` (frozen documents only)."""
+        return self._pool[torch.randint(len(self._pool), (count,))]
+
     def context(self, queries: Sequence[str]) -> torch.Tensor:
         """The m query vectors `[batch, m, dim]`."""
-        if not self.frozen:
+        if not self.frozen_queries:
             return self.model.encode_context(queries)
         states = nn.utils.rnn.pad_sequence([self._states[q] for q in queries], batch_first=True)
         lengths = torch.tensor([len(self._states[q]) for q in queries])
@@ -77,7 +87,7 @@ class PolyInputs:
 
     def candidates(self, passages: Sequence[str]) -> torch.Tensor:
         """Document vectors `[passages, dim]`."""
-        if not self.frozen:
+        if not self.frozen_documents:
             return self.model.encode_candidates(passages)
         return torch.stack([self._vectors[p] for p in passages])
 
@@ -86,10 +96,12 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
                out: Path, rng, n_codes: int = 16) -> tuple[PolyEncoder, dict]:
     """Train a `PolyEncoder` with `n_codes` codes and save it (fp16 safetensors) to `out`.
 
-    With `config.freeze_backbone` only the codes learn and only they are saved (the packaged
-    MiniLM is the backbone); otherwise the backbone is fine-tuned too and saved with them.
+    With `config.freeze_backbone` the packaged MiniLM stays as it is and only the codes learn (plus, with
+    `config.query_bitfit`, the biases and LayerNorm weights of the query side's own copy); only what
+    learned is saved. Otherwise the shared backbone is fine-tuned too and saved with the codes.
     """
-    model = PolyEncoder.from_backbone(backbone_path(), n_codes)
+    bitfit = config.freeze_backbone and config.query_bitfit
+    model = PolyEncoder.from_backbone(backbone_path(), n_codes, "bitfit" if bitfit else "shared")
     if config.freeze_backbone:
         model.config = replace(model.config, trained=True)
         model.backbone.requires_grad_(False)
@@ -100,13 +112,26 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
     groups = [{"params": [model.codes], "lr": config.head_lr, "weight_decay": 0.0}]
     if not config.freeze_backbone:
         groups.append({"params": list(model.backbone.parameters()), "lr": config.backbone_lr})
-    inputs = PolyInputs(model, config.freeze_backbone)
+    if bitfit:
+        trained = [p for name, p in model.query_backbone.named_parameters() if is_bitfit_parameter(name)]
+        model.query_backbone.requires_grad_(False)
+        for parameter in trained:
+            parameter.requires_grad_(True)
+        groups.append({"params": trained, "lr": config.backbone_lr, "weight_decay": 0.0})
+    inputs = PolyInputs(model, frozen_queries=config.freeze_backbone and not bitfit,
+                        frozen_documents=config.freeze_backbone)
     inputs.precompute([*lists, *dev_lists])
+    pool_negatives = config.pool_negatives if config.freeze_backbone else 0
+    if pool_negatives:
+        inputs.draw_negatives_from(lists)
 
     def batch_loss(batch: Sequence[TrainingList]) -> tuple[torch.Tensor, dict[str, float]]:
-        context = inputs.context([item.query for item in batch])  # [batch, m, dim]
+        queries = [item.query for item in batch]
+        context = inputs.context(queries)  # [batch, m, dim]
         candidates = inputs.candidates([passage for item in batch for passage in item.passages])  # [passages, dim]
-        scores = model.score(context, candidates)[0] / config.temperature  # [batch, passages]
+        if pool_negatives:
+            candidates = torch.cat([candidates, inputs.random_passages(pool_negatives)])
+        scores = model.score(context, candidates)[0] / config.temperature  # [batch, passages (+ pool)]
         slices = list_slices(batch)
         kl = sum(listwise_kl(scores[row, part], torch.tensor(item.teacher))
                  for row, (item, part) in enumerate(zip(batch, slices)))
@@ -115,6 +140,9 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
         own = torch.cat([scores[row, part] for row, part in enumerate(slices)]) * config.temperature
         anchor = torch.tensor([c for item in batch for c in item.bi_cosine])
         tie = torch.mean((own - anchor) ** 2)
+        if pool_negatives:  # random passages keep their bi-encoder cosine too, so the corpus as a whole stays in order
+            pool = candidates[-pool_negatives:]
+            tie = tie + torch.mean((scores[:, -pool_negatives:] * config.temperature - inputs.bi_query(queries) @ pool.T) ** 2)
         loss = kl / len(batch) + contrastive + config.tie_weight * tie
         return loss, {"kl": kl.item() / len(batch), "in_batch_ce": contrastive.item(), "tie": tie.item()}
 

@@ -18,22 +18,24 @@ from core.devsets import shared_data_root
 from core.models import load_bi_encoder, load_cross_encoder
 from core.training.cross import bi_dev_score, train_cross
 from core.training.lists import TrainingList, arguana_pairs, wikiqa_dev_lists, wikiqa_lists
-from core.training.loop import TrainConfig, seed_everything
-from core.training.poly import add_cross_teacher, train_poly
-from core.training.teacher import add_teacher_scores, mine_lists
+from core.training.loop import DEFAULT_MIX, TrainConfig, seed_everything
+from core.training.poly import train_poly
+from core.training.teacher import TeacherMix, add_bi_cosines, apply_mix, compute_signal, mine_lists
 
 logger = logging.getLogger(__name__)
 SOURCES = ("wikiqa", "arguana")
+
+DENSE_TEACHER_MAX_LENGTH = 128
+"""Tokens the dense teacher reads (all-mpnet-base-v2 was trained at 128; longer inputs cost CPU time for little)."""
 
 QUICK = {"lists": 24, "epochs": 3, "batch_lists": 4, "eval_every": 1000, "dev_lists": 8,
          "max_query_length": 32, "max_document_length": 64}
 """--quick: a few hundred pairs, under a minute on 2 CPU cores; proves the loop runs and the loss falls."""
 
 
-def build_lists(root: Path, count: int, rng: random.Random, lexical_weight: float,
-                sources: tuple[str, ...] = SOURCES) -> list[TrainingList]:
+def build_lists(root: Path, count: int, rng: random.Random, sources: tuple[str, ...] = SOURCES) -> list[TrainingList]:
     """WikiQA lists (natural negatives) and ArguAna synthetic pairs with mined negatives, shared
-    equally among `sources`, all scored by the hybrid teacher."""
+    equally among `sources`."""
     unknown = set(sources) - set(SOURCES)
     if unknown or not sources:
         raise ValueError(f"unknown training sources {sorted(unknown)}; choose from {', '.join(SOURCES)}")
@@ -43,62 +45,84 @@ def build_lists(root: Path, count: int, rng: random.Random, lexical_weight: floa
     if pairs:
         lists += mine_lists(pairs, corpus, bi, rng, "arguana", pool_size=min(2000, 8 * len(pairs)))
     rng.shuffle(lists)
-    add_teacher_scores(lists, bi, lexical_weight)
+    add_bi_cosines([item for item in lists if not item.bi_cosine], bi)
     return lists
+
+
+def cached_json(cache: Path | None, prefix: str, key: dict, compute: Callable[[], object]) -> object:
+    """`compute()`, stored as JSON in `cache` under a name made from `prefix` and `key`, and read back
+    from there when it is already stored."""
+    name = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    path = cache / f"{prefix}-{name}.json" if cache else None
+    if path and path.is_file():
+        logger.info("%s read from %s", prefix, path)
+        return json.loads(path.read_text())["value"]
+    value = compute()
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"key": key, "value": value}))
+    return value
 
 
 def cached_lists(cache: Path | None, key: dict, rng: random.Random,
                  build: Callable[[], list[TrainingList]]) -> list[TrainingList]:
-    """The teacher-scored lists that `build` makes, read from `cache` when it holds them for `key`.
+    """The lists that `build` makes, read from `cache` when it holds them for `key`.
 
-    Building lists (mining, teacher scores) costs far more than training on them, so trying several
-    hyper-parameters reuses one build. The random state after building is cached too, so a cached run
-    trains exactly as an uncached one would.
+    Mining lists costs far more than training on them, so trying several hyper-parameters reuses one
+    build. The random state after building is cached too, so a cached run trains exactly as an
+    uncached one would.
     """
-    name = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
-    path = cache / f"lists-{name}.json" if cache else None
-    if path and path.is_file():
-        stored = json.loads(path.read_text())
-        rng.setstate((stored["rng"][0], tuple(stored["rng"][1]), stored["rng"][2]))
-        logger.info("training lists read from %s", path)
-        return [TrainingList(**item) for item in stored["lists"]]
-    lists = build()
-    if path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"key": key, "rng": rng.getstate(), "lists": [asdict(item) for item in lists]}))
-    return lists
+    def compute() -> dict:
+        return {"rng": rng.getstate(), "lists": [asdict(item) for item in build()]}
+
+    stored = cached_json(cache, "lists", key, compute)
+    rng.setstate((stored["rng"][0], tuple(stored["rng"][1]), stored["rng"][2]))
+    return [TrainingList(**item) for item in stored["lists"]]
 
 
 def run_training(kind: str, out: Path, config: TrainConfig, quick: bool = False, n_codes: int = 16,
-                 teacher: str = "embedded", lists_cache: Path | None = None) -> dict:
+                 teacher: str = "embedded", lists_cache: Path | None = None, teacher_dense: str | None = None) -> dict:
     """Train the `kind` ("cross" or "poly") model into `out` and write `out/training.json`.
 
-    `lists_cache`: a folder that keeps the built, teacher-scored lists for reuse (see `cached_lists`).
+    `teacher` is the cross-encoder and `teacher_dense` the bi-encoder that the mix's "cross" and "dense"
+    signals come from. `lists_cache`: a folder that keeps the built lists with their teacher signals for
+    reuse (see `cached_lists`); the mix's weights are applied after, so trying other weights costs nothing.
 
     Returns:
         The training record: config, data, machine, wall time, history and first/last loss.
     """
     if kind == "cross" and config.freeze_backbone:
         raise ValueError("--freeze-backbone applies to the poly-encoder only")
+    if config.query_bitfit and not (kind == "poly" and config.freeze_backbone):
+        raise ValueError("--query-bitfit applies to the poly-encoder with --freeze-backbone only")
     if quick:
         config = replace(config, **QUICK)
+    mix = TeacherMix.parse(config.teacher_mix or DEFAULT_MIX[kind])
+    config = replace(config, teacher_mix=str(mix))
     rng = seed_everything(config.seed)
     root = shared_data_root()
     start = time.perf_counter()
+    specs = {"cross": teacher, "dense": teacher_dense}
 
-    def build() -> list[TrainingList]:
-        lists = build_lists(root, config.lists, rng, config.lexical_weight, config.sources)
-        if kind == "poly":
-            cross = load_cross_encoder(teacher)
-            if not cross.trained:
+    key = {"seed": config.seed, "lists": config.lists, "sources": list(config.sources), "quick": quick}
+    lists = cached_lists(lists_cache, key, rng, lambda: build_lists(root, config.lists, rng, config.sources))
+    for name in mix.signals:
+        def compute(name: str = name) -> list[list[float]]:
+            cross = load_cross_encoder(teacher) if name == "cross" else None
+            if cross is not None and not cross.trained:
                 logger.warning("distilling from an UNTRAINED cross-encoder (%s)", teacher)
-            add_cross_teacher(lists, cross, config.temperature)
-        return lists
+            dense = load_bi_encoder(teacher_dense) if name == "dense" and teacher_dense else None
+            if dense is not None:
+                dense.max_seq_length = min(dense.max_seq_length, DENSE_TEACHER_MAX_LENGTH)
+            return compute_signal(name, lists, cross, dense)
 
-    key = {"kind": kind, "teacher": teacher if kind == "poly" else "hybrid", "seed": config.seed,
-           "lists": config.lists, "sources": list(config.sources), "lexical_weight": config.lexical_weight,
-           "temperature": config.temperature, "quick": quick}
-    lists = cached_lists(lists_cache, key, rng, build)
+        spec = specs.get(name)
+        if name == "dense":
+            spec = f"{spec}, {DENSE_TEACHER_MAX_LENGTH} tokens"
+        values = cached_json(lists_cache, f"signal-{name}", {**key, "spec": spec}, compute)
+        for item, scores in zip(lists, values):
+            item.signals[name] = scores
+    apply_mix(lists, mix)
     dev_lists = wikiqa_dev_lists(root, config.dev_lists)
     logger.info("%d training lists (%d pairs), %d dev lists; ready in %.0f s", len(lists),
                 sum(len(item.passages) for item in lists), len(dev_lists), time.perf_counter() - start)
@@ -110,6 +134,7 @@ def run_training(kind: str, out: Path, config: TrainConfig, quick: bool = False,
     window = max(1, len(losses) // 4)
     record = {
         "kind": kind, "quick": quick, "config": asdict(config), "n_codes": n_codes if kind == "poly" else None,
+        "teachers": {name: specs[name] for name in mix.signals if name in specs},
         "data": {"training_lists": len(lists), "pairs": sum(len(item.passages) for item in lists),
                  "sources": sorted({item.source for item in lists}), "dev": f"WikiQA dev, {len(dev_lists)} questions"},
         "bi_encoder_dev_ndcg@10": bi_dev_score(dev_lists),

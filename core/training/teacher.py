@@ -1,23 +1,29 @@
-"""Hard-negative mining and the hybrid teacher the cross-encoder learns from.
+"""Hard-negative mining and the teachers the students learn from.
 
-The teacher for a list is `gold_weight · gold + (1 − w) · z(bi cosine) + w · z(BM25)`, with scores
-z-normalised within the list. The dense part is the bi-encoder the students start from; the lexical
-part (BM25) adds the exact-match signal that MiniLM misses on technical text, which a cross-encoder
-can see through its query–document attention and a bi-encoder cannot. Gold labels dominate where
-they exist. The teacher runs only at training time and is never shipped.
+A teacher is a `TeacherMix`: weights over signals, each z-normalised within a list (gold labels are
+added as they are). The cross-encoder's default is `gold=2,bi=0.7,bm25=0.3`: the bi-encoder the students
+start from, plus BM25's exact-match signal that MiniLM misses on technical text and that a cross-encoder
+can see through its query–document attention. The poly-encoder can also learn from the trained
+cross-encoder ("cross") and from a bigger bi-encoder ("dense", e.g. all-mpnet-base-v2, fetched by
+`scripts/fetch_teacher.sh`). Teachers run only at training time and are never shipped.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from sentence_transformers import SentenceTransformer
 
 from core.data import Corpus
 from core.rankers.bm25 import BM25Ranker
+from core.rankers.cross_encoder import PairScorer
 from core.training.lists import TrainingList
+
+logger = logging.getLogger(__name__)
 
 
 class LexicalScorer:
@@ -73,27 +79,99 @@ def _z(values: np.ndarray) -> np.ndarray:
     return (values - values.mean()) / (values.std() + 1e-6)
 
 
-def add_teacher_scores(lists: Sequence[TrainingList], bi: SentenceTransformer, lexical_weight: float,
-                       gold_weight: float = 2.0) -> None:
-    """Fill `teacher` for every list, and `bi_cosine` (the bi-encoder cosine per passage) where
-    mining has not already filled it."""
-    add_bi_cosines([item for item in lists if not item.bi_cosine], bi)
-    by_source: dict[str, list[TrainingList]] = {}
+SIGNALS = ("gold", "bi", "bm25", "cross", "dense")
+"""What a teacher can mix: gold labels, the packaged bi-encoder's cosine, BM25, a cross-encoder's score and
+another (bigger) bi-encoder's cosine, e.g. all-mpnet-base-v2."""
+
+
+@dataclass(frozen=True)
+class TeacherMix:
+    """A teacher as weights over `SIGNALS`: `gold` adds the 0/1 label as is, every other signal is
+    z-normalised within the list first, so weights compare across signals. Written "gold=2,bi=0.7,bm25=0.3"."""
+
+    weights: tuple[tuple[str, float], ...]
+
+    @classmethod
+    def parse(cls, text: str) -> TeacherMix:
+        weights = []
+        for part in filter(None, (part.strip() for part in text.split(","))):
+            name, _, value = part.partition("=")
+            if name not in SIGNALS:
+                raise ValueError(f"teacher mix: unknown signal {name!r}; choose from {', '.join(SIGNALS)}")
+            try:
+                weights.append((name, float(value)))
+            except ValueError:
+                raise ValueError(f"teacher mix: {part!r} is not name=number") from None
+        if not weights:
+            raise ValueError("teacher mix: empty; write it as signal=weight pairs, e.g. bi=1,bm25=0.3")
+        return cls(tuple(weights))
+
+    def __str__(self) -> str:
+        return ",".join(f"{name}={weight:g}" for name, weight in self.weights)
+
+    @property
+    def signals(self) -> tuple[str, ...]:
+        """The signals to compute, in a fixed order (gold is always there)."""
+        return tuple(name for name in SIGNALS if name != "gold" and any(name == n for n, _ in self.weights))
+
+
+def compute_signal(name: str, lists: Sequence[TrainingList], cross: PairScorer | None = None,
+                   dense: SentenceTransformer | None = None) -> list[list[float]]:
+    """The raw scores of signal `name` (see `SIGNALS`) for every passage of every list (the "bi" signal is
+    the lists' `bi_cosine`)."""
+    if name == "bi":
+        return [list(item.bi_cosine) for item in lists]
+    if name == "bm25":
+        scores = {}
+        for items in _by_source(lists).values():
+            lexical = LexicalScorer(list(dict.fromkeys(p for item in items for p in item.passages)))
+            scores.update((id(item), lexical.scores(item.query, item.passages).tolist()) for item in items)
+        return [scores[id(item)] for item in lists]
+    if name == "cross":
+        if cross is None:
+            raise ValueError("teacher mix: the cross signal needs a cross-encoder (--teacher)")
+        values = []
+        for done, item in enumerate(lists, start=1):
+            values.append([float(s) for s in cross.predict([(item.query, p) for p in item.passages])])
+            if done % 200 == 0:
+                logger.info("cross-encoder teacher: scored %d/%d lists", done, len(lists))
+        return values
+    if name == "dense":
+        if dense is None:
+            raise ValueError("teacher mix: the dense signal needs a bi-encoder (--teacher-dense)")
+        return _cosines(lists, dense)
+    raise ValueError(f"teacher mix: unknown signal {name!r}")
+
+
+def apply_mix(lists: Sequence[TrainingList], mix: TeacherMix) -> None:
+    """Set each list's `teacher` scores from its signals, weighted by `mix`."""
     for item in lists:
-        by_source.setdefault(item.source, []).append(item)
-    for items in by_source.values():
-        lexical = LexicalScorer(list(dict.fromkeys(p for item in items for p in item.passages)))
-        for item in items:
-            bm25 = lexical.scores(item.query, item.passages)
-            fused = (1 - lexical_weight) * _z(np.asarray(item.bi_cosine)) + lexical_weight * _z(bm25)
-            item.teacher = (gold_weight * np.asarray(item.gold) + fused).tolist()
+        teacher = np.zeros(len(item.passages))
+        for name, weight in mix.weights:
+            values = np.asarray(item.gold if name == "gold" else item.signals[name])
+            teacher += weight * (values if name == "gold" else _z(values))
+        item.teacher = teacher.tolist()
 
 
 def add_bi_cosines(lists: Sequence[TrainingList], bi: SentenceTransformer) -> None:
     """Fill each list's `bi_cosine` with the bi-encoder's cosine between its query and passages."""
+    for item, cosines in zip(lists, _cosines(lists, bi)):
+        item.bi_cosine = cosines
+
+
+def _cosines(lists: Sequence[TrainingList], model: SentenceTransformer) -> list[list[float]]:
+    """`model`'s cosine between each list's query and each of its passages (each text encoded once)."""
     if not lists:
-        return
+        return []
     pool = list(dict.fromkeys(p for item in lists for p in item.passages))
-    vectors = dict(zip(pool, encode(bi, pool)))
-    for item, query_vector in zip(lists, encode(bi, [item.query for item in lists])):
-        item.bi_cosine = [float(vectors[p] @ query_vector) for p in item.passages]
+    logger.info("encoding %d passages and %d queries for the teacher", len(pool), len(lists))
+    vectors = dict(zip(pool, encode(model, pool)))
+    queries = encode(model, [item.query for item in lists])
+    return [[float(vectors[p] @ query_vector) for p in item.passages] for item, query_vector in zip(lists, queries)]
+
+
+def _by_source(lists: Sequence[TrainingList]) -> dict[str, list[TrainingList]]:
+    by_source: dict[str, list[TrainingList]] = {}
+    for item in lists:
+        by_source.setdefault(item.source, []).append(item)
+    return by_source
