@@ -80,6 +80,32 @@ def cached_lists(cache: Path | None, key: dict, rng: random.Random,
     return [TrainingList(**item) for item in stored["lists"]]
 
 
+def teacher_specs(teacher: str, teacher_dense: str | None) -> dict[str, str]:
+    """What the "cross" and "dense" signals come from, as recorded and as cache keys."""
+    return {"cross": teacher, "dense": f"{teacher_dense}, {DENSE_TEACHER_MAX_LENGTH} tokens"}
+
+
+def attach_signals(lists: list[TrainingList], signals: tuple[str, ...], cache: Path | None, key: dict,
+                   teacher: str, teacher_dense: str | None) -> None:
+    """Give every list the raw scores of each of `signals`, each computed once and kept in `cache`.
+
+    `teacher` is the cross-encoder behind "cross" and `teacher_dense` the bi-encoder behind "dense".
+    """
+    for name in signals:
+        def compute(name: str = name) -> list[list[float]]:
+            cross = load_cross_encoder(teacher) if name == "cross" else None
+            if cross is not None and not cross.trained:
+                logger.warning("distilling from an UNTRAINED cross-encoder (%s)", teacher)
+            dense = load_bi_encoder(teacher_dense) if name == "dense" and teacher_dense else None
+            if dense is not None:  # this process's copy only serves as the teacher
+                dense.max_seq_length = min(dense.max_seq_length, DENSE_TEACHER_MAX_LENGTH)
+            return compute_signal(name, lists, cross, dense)
+
+        spec = teacher_specs(teacher, teacher_dense).get(name)
+        for item, scores in zip(lists, cached_json(cache, f"signal-{name}", {**key, "spec": spec}, compute)):
+            item.signals[name] = scores
+
+
 def run_training(kind: str, out: Path, config: TrainConfig, quick: bool = False, n_codes: int = 16,
                  teacher: str = "embedded", lists_cache: Path | None = None, teacher_dense: str | None = None) -> dict:
     """Train the `kind` ("cross" or "poly") model into `out` and write `out/training.json`.
@@ -102,26 +128,10 @@ def run_training(kind: str, out: Path, config: TrainConfig, quick: bool = False,
     rng = seed_everything(config.seed)
     root = shared_data_root()
     start = time.perf_counter()
-    specs = {"cross": teacher, "dense": teacher_dense}
-
     key = {"seed": config.seed, "lists": config.lists, "sources": list(config.sources), "quick": quick}
     lists = cached_lists(lists_cache, key, rng, lambda: build_lists(root, config.lists, rng, config.sources))
-    for name in mix.signals:
-        def compute(name: str = name) -> list[list[float]]:
-            cross = load_cross_encoder(teacher) if name == "cross" else None
-            if cross is not None and not cross.trained:
-                logger.warning("distilling from an UNTRAINED cross-encoder (%s)", teacher)
-            dense = load_bi_encoder(teacher_dense) if name == "dense" and teacher_dense else None
-            if dense is not None:
-                dense.max_seq_length = min(dense.max_seq_length, DENSE_TEACHER_MAX_LENGTH)
-            return compute_signal(name, lists, cross, dense)
-
-        spec = specs.get(name)
-        if name == "dense":
-            spec = f"{spec}, {DENSE_TEACHER_MAX_LENGTH} tokens"
-        values = cached_json(lists_cache, f"signal-{name}", {**key, "spec": spec}, compute)
-        for item, scores in zip(lists, values):
-            item.signals[name] = scores
+    specs = teacher_specs(teacher, teacher_dense)
+    attach_signals(lists, mix.signals, lists_cache, key, teacher, teacher_dense)
     apply_mix(lists, mix)
     dev_lists = wikiqa_dev_lists(root, config.dev_lists)
     logger.info("%d training lists (%d pairs), %d dev lists; ready in %.0f s", len(lists),
