@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export HF_HUB_OFFLINE=1
 
 python -m core train cross --out core/weights/cross-encoder --sources arguana --lists 1200 --tie-weight 5 --backbone-lr 1.5e-5
-# No poly-encoder ships yet: every recipe tried (15 so far, docs/poly-encoder-trials.md has each with its
+# No poly-encoder ships yet: every recipe tried (18 so far, docs/poly-encoder-trials.md has each with its
 # figures) ranked worse than the bi-encoder outside its training data. The last ones need the dense teacher
 # (bash scripts/fetch_teacher.sh) and, once built, take minutes thanks to the lists cache; the closest to
 # the bi-encoder, for the record (selection queries 50-200: -0.3 Cranfield, -0.3 NFCorpus, -1.2 Climate-FEVER):
