@@ -111,8 +111,9 @@ class TeacherMix:
 
     @property
     def signals(self) -> tuple[str, ...]:
-        """The signals to compute, in a fixed order (gold is always there)."""
-        return tuple(name for name in SIGNALS if name != "gold" and any(name == n for n, _ in self.weights))
+        """The signals the mix needs computed, in `SIGNALS` order (gold needs no computing)."""
+        named = dict(self.weights)
+        return tuple(name for name in SIGNALS if name != "gold" and name in named)
 
 
 def compute_signal(name: str, lists: Sequence[TrainingList], cross: PairScorer | None = None,
@@ -121,12 +122,10 @@ def compute_signal(name: str, lists: Sequence[TrainingList], cross: PairScorer |
     the lists' `bi_cosine`)."""
     if name == "bi":
         return [list(item.bi_cosine) for item in lists]
-    if name == "bm25":
-        scores = {}
-        for items in _by_source(lists).values():
-            lexical = LexicalScorer(list(dict.fromkeys(p for item in items for p in item.passages)))
-            scores.update((id(item), lexical.scores(item.query, item.passages).tolist()) for item in items)
-        return [scores[id(item)] for item in lists]
+    if name == "bm25":  # one index per source, so each corpus keeps its own term statistics
+        lexical = {source: LexicalScorer(list(dict.fromkeys(p for item in items for p in item.passages)))
+                   for source, items in _by_source(lists).items()}
+        return [lexical[item.source].scores(item.query, item.passages).tolist() for item in lists]
     if name == "cross":
         if cross is None:
             raise ValueError("teacher mix: the cross signal needs a cross-encoder (--teacher)")
