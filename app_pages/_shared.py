@@ -23,7 +23,7 @@ from core import attention, session
 from core.attention_types import PairAttention
 from core.compare import Comparison, RankerResult, build_ranker, compare, partial_comparison
 from core.config import ArenaConfig, Guards, guards_from_env
-from core.data import DataError, Dataset
+from core.data import Corpus, DataError, Dataset
 from core.models import ModelError, check_spec, load_bi_encoder, load_cross_encoder, load_poly_encoder
 from core.rankers import Ranker
 
@@ -143,8 +143,10 @@ def cross_attention(spec: str, query: str, document: str) -> PairAttention:
 
 
 @st.cache_data(max_entries=64, show_spinner="Computing the poly-encoder's attention…")
-def poly_attention(spec: str, n_codes: int, query: str, document: str) -> attention.PolyAttention:
-    return attention.poly_attention(poly_encoder(spec, n_codes), query, document)
+def poly_attention(spec: str, n_codes: int, query: str, document: str, corpus_hash: str,
+                   _corpus: Corpus) -> attention.PolyAttention:
+    """Cached per (model, pair, corpus); `corpus_hash` keys the cache in place of the unhashed `_corpus`."""
+    return attention.poly_attention(poly_encoder(spec, n_codes), query, document, _corpus)
 
 
 @st.cache_data(max_entries=64, show_spinner="Computing the bi-encoder's token similarities…")

@@ -55,11 +55,17 @@ def cross_view() -> None:
 
 
 def poly_view() -> None:
-    poly = shared.poly_attention(chosen.poly_model, chosen.poly_codes, query, passage)
+    poly = shared.poly_attention(chosen.poly_model, chosen.poly_codes, query, passage, data.corpus.content_hash,
+                                 data.corpus)
     codes = [f"code {i + 1}" for i in range(len(poly.code_weights))]
-    if not shared.poly_encoder(chosen.poly_model, chosen.poly_codes).config.trained:
+    model = shared.poly_encoder(chosen.poly_model, chosen.poly_codes)
+    if not model.config.trained:
         st.info("This poly-encoder is untrained: its codes are all zero, so every code attends uniformly and it "
                 "ranks exactly like the bi-encoder.")
+    if model.config.idf_prior:
+        st.caption(f"IDF prior: every code's attention over a query token also gets "
+                   f"{model.idf_weight.item():.2f} × log IDF of that token in this corpus, so rare, specific "
+                   "words pull the codes' attention towards them.")
     st.plotly_chart(attention_heatmap_figure(poly.code_weights, codes, poly.query_tokens,
                                              "Poly-encoder: how each code spreads over the query tokens",
                                              x_title="query tokens", y_title="codes"))

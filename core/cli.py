@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="poly with --freeze-backbone: also train the query side's biases and LayerNorm weights")
     trainer.add_argument("--pool-negatives", type=int, default=TrainConfig.pool_negatives,
                          help="poly with --freeze-backbone: random training passages per step, kept at their bi cosine")
+    trainer.add_argument("--idf-prior", action="store_true",
+                         help="poly with --freeze-backbone: weigh query tokens by their corpus IDF in the code attention")
     trainer.add_argument("--seed", type=int, default=TrainConfig.seed)
     trainer.add_argument("--sources", default=",".join(TrainConfig.sources),
                          help="comma-separated training data: wikiqa,arguana")
@@ -116,6 +118,7 @@ def run_train(args: argparse.Namespace) -> int:
                          tie_weight=args.tie_weight, backbone_lr=args.backbone_lr, head_lr=args.head_lr,
                          batch_lists=args.batch_lists, freeze_backbone=args.freeze_backbone,
                          query_bitfit=args.query_bitfit, pool_negatives=args.pool_negatives, seed=args.seed,
+                         idf_prior=args.idf_prior,
                          sources=tuple(part.strip() for part in args.sources.split(",") if part.strip()))
     record = run_training(args.kind, args.out, config, args.quick, args.poly_codes, args.teacher,
                           args.lists_cache, args.teacher_dense)

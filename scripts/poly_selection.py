@@ -6,7 +6,9 @@ Every such poly-encoder (and the bi-encoder) shares one set of document vectors:
 mean-pooled, normalised outputs. They are computed once per dev set, so each model costs only its query
 encodings. The selection queries are the judged queries from position 50 on (`--queries 50:200`), in the order
 `core.data.first_queries` uses; the model cards' tables use the first 50, so selecting never sees them.
-Prints nDCG@10 (points) per set for the bi-encoder and each model, and the change against bi.
+Models with the IDF prior get each set's own corpus IDF, as the ranker gives them at indexing. Document
+vectors are kept in `--vectors-cache` between runs. Prints nDCG@10 (points) per set for the bi-encoder and
+each model, and the change against bi.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from core.backbone import PACKAGED_BACKBONE, backbone_path, read_arena_config
 from core.data import Dataset, load_dataset
 from core.evaluate import evaluate
 from core.rankers.base import top_k
-from core.rankers.poly_encoder import PolyEncoder
+from core.rankers.poly_encoder import PolyEncoder, token_log_idf
 
 DEV = Path("out/devsets")
 DEPTH = 100
@@ -36,19 +38,26 @@ def selection_queries(dataset: Dataset, start: int, stop: int) -> tuple[list[str
 
 
 @torch.inference_mode()
-def ndcg(model: PolyEncoder, doc_vectors: torch.Tensor, dataset: Dataset, ids: list[str], texts: list[str]) -> float:
+def ndcg(model: PolyEncoder, doc_vectors: torch.Tensor, log_idf: torch.Tensor, dataset: Dataset, ids: list[str],
+         texts: list[str]) -> float:
     run = {}
     for query_id, text in zip(ids, texts):
-        scores = model.score(model.encode_context([text]), doc_vectors)[0][0].numpy()
+        scores = model.score(model.encode_context([text], log_idf), doc_vectors)[0][0].numpy()
         run[query_id] = top_k(dataset.corpus.ids, scores, DEPTH)
     qrels = {query_id: dataset.qrels[query_id] for query_id in ids}
     return 100 * evaluate(qrels, run, ("ndcg@10",))[0]["ndcg@10"]
 
 
 @torch.inference_mode()
-def document_vectors(model: PolyEncoder, dataset: Dataset, batch_size: int = 64) -> torch.Tensor:
+def document_vectors(model: PolyEncoder, dataset: Dataset, cache: Path, batch_size: int = 64) -> torch.Tensor:
+    path = cache / f"{dataset.corpus.content_hash}.pt"
+    if path.is_file():
+        return torch.load(path)
     passages = dataset.corpus.passages()
-    return torch.cat([model.encode_candidates(passages[i:i + batch_size]) for i in range(0, len(passages), batch_size)])
+    vectors = torch.cat([model.encode_candidates(passages[i:i + batch_size]) for i in range(0, len(passages), batch_size)])
+    cache.mkdir(parents=True, exist_ok=True)
+    torch.save(vectors, path)
+    return vectors
 
 
 def main(argv: list[str]) -> int:
@@ -56,6 +65,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("models", nargs="+", type=Path)
     parser.add_argument("--sets", default="cranfield,nfcorpus-test,climate-fever,wikiqa-test")
     parser.add_argument("--queries", default="50:200", help="START:STOP over the judged queries")
+    parser.add_argument("--vectors-cache", type=Path, default=Path("out/selection-vectors"))
     args = parser.parse_args(argv)
     start, stop = (int(part) for part in args.queries.split(":"))
     bi = PolyEncoder.from_backbone(backbone_path(), n_codes=1)  # zero codes: exactly the bi-encoder
@@ -67,10 +77,11 @@ def main(argv: list[str]) -> int:
     for name in args.sets.split(","):
         dataset = load_dataset(DEV / name)
         ids, texts = selection_queries(dataset, start, stop)
-        vectors = document_vectors(bi, dataset)
-        table["bi"][name] = ndcg(bi, vectors, dataset, ids, texts)
+        vectors = document_vectors(bi, dataset, args.vectors_cache)
+        log_idf = token_log_idf(bi.tokenizer, dataset.corpus.passages(), bi.config.max_length)
+        table["bi"][name] = ndcg(bi, vectors, log_idf, dataset, ids, texts)
         for model_name, model in models.items():
-            table[model_name][name] = ndcg(model, vectors, dataset, ids, texts)
+            table[model_name][name] = ndcg(model, vectors, log_idf, dataset, ids, texts)
         print(f"{name}: {len(ids)} selection queries", file=sys.stderr)
     sets = args.sets.split(",")
     print("| model | " + " | ".join(sets) + " | mean Δ |")

@@ -11,6 +11,12 @@ Initialisation: the backbone is the bi-encoder's and the codes are all zero, so 
 uniform over the query's real tokens and every query vector is the masked mean, the bi-encoder's own
 pooling. With `normalize=True` the score is then exactly the bi-encoder's cosine: an untrained
 poly-encoder ranks like the bi-encoder, and training moves it away from there.
+
+IDF prior (`PolyEncoderConfig.idf_prior`, our addition to the paper's model): each code's attention logit
+over a query token gets `idf_weight · log idf(token)`, the token's inverse document frequency in the
+corpus being ranked (counted once at indexing, like BM25's), so rare, specific query words weigh more
+than "what" or "the" in every query vector; `idf_weight` is learned with the codes. Without a corpus the
+model uses the IDF it was trained with (`fallback_log_idf`).
 """
 
 from __future__ import annotations
@@ -58,6 +64,8 @@ class PolyEncoderConfig:
             through their own copy of it, of which only the biases and LayerNorm weights differ (BitFit,
             Ben Zaken et al., 2022), so the documents keep the bi-encoder's vectors while the query
             side learns; ParlAI's poly-encoder also encodes the two sides separately.
+        idf_prior: Add the learned `idf_weight` times each query token's log IDF to the code attention
+            logits (see the module docstring).
     """
 
     n_codes: int = 16
@@ -66,6 +74,31 @@ class PolyEncoderConfig:
     max_length: int = 256
     trained: bool = False
     query_encoder: Literal["shared", "bitfit"] = "shared"
+    idf_prior: bool = False
+
+
+def token_log_idf(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int = 256,
+                  batch_size: int = 512) -> torch.Tensor:
+    """`log idf` per vocabulary id `[vocab]` over `texts`, with idf = ln((N + 1) / (df + 0.5)) and df the
+    number of texts holding the token (a token never seen gets the largest idf); special tokens get 0."""
+    counts = np.zeros(len(tokenizer), dtype=np.int64)
+    for start in range(0, len(texts), batch_size):
+        for ids in tokenizer(list(texts[start:start + batch_size]), truncation=True, max_length=max_length)["input_ids"]:
+            counts[np.unique(ids)] += 1
+    log_idf = np.log(np.log((len(texts) + 1) / (counts + 0.5)))
+    log_idf[tokenizer.all_special_ids] = 0.0
+    return torch.from_numpy(log_idf).float()
+
+
+def corpus_log_idf(model: PolyEncoder, corpus: Corpus) -> torch.Tensor | None:
+    """`token_log_idf` over `corpus` for a model with the IDF prior (None without), counted once per
+    corpus content and tokenizer."""
+    if not model.config.idf_prior:
+        return None
+    log_idf = corpus_embeddings.get_or_compute(
+        ("token-log-idf", model.tokenizer.name_or_path, model.config.max_length), corpus.content_hash,
+        lambda: token_log_idf(model.tokenizer, corpus.passages(), model.config.max_length).numpy())
+    return torch.from_numpy(log_idf.copy())
 
 
 class PolyEncoder(nn.Module):
@@ -81,12 +114,17 @@ class PolyEncoder(nn.Module):
         dim = backbone.config.hidden_size
         # Zero codes give uniform attention, i.e. the bi-encoder's mean pooling (see module docstring).
         self.codes = nn.Parameter(torch.zeros(config.n_codes, dim))
+        if config.idf_prior:
+            self.idf_weight = nn.Parameter(torch.tensor(0.0))
+            self.register_buffer("fallback_log_idf", torch.zeros(len(tokenizer)))
 
     @classmethod
-    def from_backbone(cls, path: str | Path, n_codes: int = 16, query_encoder: str = "shared") -> PolyEncoder:
+    def from_backbone(cls, path: str | Path, n_codes: int = 16, query_encoder: str = "shared",
+                      idf_prior: bool = False) -> PolyEncoder:
         """An untrained poly-encoder over a pretrained (bi-encoder) backbone."""
         tokenizer, backbone = load_backbone(path)
-        return cls(backbone, tokenizer, PolyEncoderConfig(n_codes=n_codes, query_encoder=query_encoder))
+        return cls(backbone, tokenizer, PolyEncoderConfig(n_codes=n_codes, query_encoder=query_encoder,
+                                                          idf_prior=idf_prior))
 
     @classmethod
     def load(cls, folder: str | Path) -> PolyEncoder:
@@ -121,10 +159,14 @@ class PolyEncoder(nn.Module):
     def token_states(self, texts: Sequence[str], query: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """Backbone outputs `[batch, tokens, dim]` and the padding mask `[batch, tokens]`; `query` picks
         the query side's backbone where it has its own."""
+        states, batch = self._encode_tokens(texts, query)
+        return states, batch["attention_mask"]
+
+    def _encode_tokens(self, texts: Sequence[str], query: bool) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         backbone = self.query_backbone if query and self.query_backbone is not None else self.backbone
         batch = self.tokenize(texts)
         states = backbone(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
-        return states, batch["attention_mask"]
+        return states, batch
 
     def encode_candidates(self, texts: Sequence[str]) -> torch.Tensor:
         """Document vectors `[batch, dim]` (mean-pooled, normalised if configured)."""
@@ -132,12 +174,21 @@ class PolyEncoder(nn.Module):
         vectors = masked_mean(states, mask)
         return F.normalize(vectors, dim=-1) if self.config.normalize else vectors
 
-    def attend_codes(self, states: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def token_prior(self, input_ids: torch.Tensor, log_idf: torch.Tensor | None = None) -> torch.Tensor | None:
+        """The IDF prior's attention logits `[batch, tokens]` for query `input_ids` under a corpus's
+        `log_idf` (default: the training corpus's), or None without `config.idf_prior`."""
+        if not self.config.idf_prior:
+            return None
+        return self.idf_weight * (self.fallback_log_idf if log_idf is None else log_idf)[input_ids]
+
+    def attend_codes(self, states: torch.Tensor, mask: torch.Tensor,
+                     prior: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Codes attend over query tokens.
 
         Args:
             states: Query token outputs `[batch, tokens, dim]`.
             mask: `[batch, tokens]` padding mask.
+            prior: Logits `[batch, tokens]` added for every code (see `token_prior`), or None.
 
         Returns:
             Query vectors `[batch, m, dim]` and attention weights `[batch, m, tokens]`.
@@ -145,14 +196,22 @@ class PolyEncoder(nn.Module):
         logits = torch.einsum("md,btd->bmt", self.codes, states)
         if self.config.code_attention == "sqrt":
             logits = logits / states.shape[-1] ** 0.5
+        if prior is not None:
+            logits = logits + prior[:, None, :]
         logits = logits.masked_fill(mask[:, None, :] == 0, torch.finfo(logits.dtype).min)
         weights = logits.softmax(-1)
         return weights @ states, weights
 
-    def encode_context(self, texts: Sequence[str]) -> torch.Tensor:
-        """The m query vectors `[batch, m, dim]`."""
-        states, mask = self.token_states(texts, query=True)
-        return self.attend_codes(states, mask)[0]
+    def attend_query(self, texts: Sequence[str], log_idf: torch.Tensor | None = None
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The m query vectors `[batch, m, dim]` and the codes' attention `[batch, m, tokens]`; `log_idf`
+        is the indexed corpus's (see `token_log_idf`) for the IDF prior."""
+        states, batch = self._encode_tokens(texts, query=True)
+        return self.attend_codes(states, batch["attention_mask"], self.token_prior(batch["input_ids"], log_idf))
+
+    def encode_context(self, texts: Sequence[str], log_idf: torch.Tensor | None = None) -> torch.Tensor:
+        """The m query vectors `[batch, m, dim]` (see `attend_query`)."""
+        return self.attend_query(texts, log_idf)[0]
 
     def score(self, context: torch.Tensor, candidates: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Candidates attend over the query vectors; score = dot product.
@@ -184,6 +243,7 @@ class PolyEncoderRanker(Ranker):
         self.model = model
         self.batch_size = batch_size
         self.doc_vectors = torch.empty(0)
+        self.log_idf: torch.Tensor | None = None
 
     def _build_index(self, corpus: Corpus, progress: Progress) -> None:
         def compute() -> np.ndarray:
@@ -198,10 +258,11 @@ class PolyEncoderRanker(Ranker):
         vectors = corpus_embeddings.get_or_compute(("poly", self.model_name, self.model.config),
                                                    corpus.content_hash, compute)
         self.doc_vectors = torch.from_numpy(vectors.copy())
+        self.log_idf = corpus_log_idf(self.model, corpus)
 
     @torch.inference_mode()
     def _scores(self, query: str, rows: torch.Tensor | None) -> np.ndarray:
-        context = self.model.encode_context([query])
+        context = self.model.encode_context([query], self.log_idf)
         candidates = self.doc_vectors if rows is None else self.doc_vectors[rows]
         return self.model.score(context, candidates)[0][0].numpy()
 

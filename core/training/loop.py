@@ -28,8 +28,9 @@ class TrainConfig:
         batch_lists: Lists per optimisation step.
         backbone_lr / head_lr: Learning rates of the transformer and of the small new parameters.
         temperature: Divides student scores (cosines) before the listwise softmax.
-        tie_weight: Weight of the squared difference between the student's and the starting
-            bi-encoder's cosine, which keeps small off-domain data from erasing what the backbone knew.
+        tie_weight: Weight of the squared difference between the student's score and its starting point's
+            (the bi-encoder's cosine; with `idf_prior`, the untrained IDF-weighted poly-encoder's), which
+            keeps small off-domain data from erasing what the backbone knew.
         teacher_mix: The teacher as weighted signals (see `core.training.teacher.TeacherMix`);
             empty for the recipe's default (`DEFAULT_MIX`).
         sources: Training data: "wikiqa" (WikiQA train) and/or "arguana" (ArguAna synthetic pairs).
@@ -40,6 +41,9 @@ class TrainConfig:
         pool_negatives: Poly-encoder with `freeze_backbone` only: random training passages added to
             every step's candidates, as negatives and tied to their bi-encoder cosine, so that the codes
             learn to keep a whole corpus in order and not only each short list.
+        idf_prior: Poly-encoder with `freeze_backbone` only: give the code attention the IDF prior
+            (`core.rankers.poly_encoder.PolyEncoderConfig.idf_prior`), its weight starting at
+            `IDF_WEIGHT_INIT` and its IDF counted over the training passages.
     """
 
     seed: int = 13
@@ -60,6 +64,7 @@ class TrainConfig:
     freeze_backbone: bool = False
     query_bitfit: bool = False
     pool_negatives: int = 0
+    idf_prior: bool = False
 
 
 DEFAULT_MIX = {"cross": "gold=2,bi=0.7,bm25=0.3", "poly": "cross=1"}

@@ -5,6 +5,7 @@ distillation work recommend)."""
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, replace
@@ -16,16 +17,19 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.backbone import backbone_path, is_bitfit_parameter
-from core.rankers.poly_encoder import PolyEncoder
+from core.rankers.poly_encoder import PolyEncoder, token_log_idf
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, train
 
 logger = logging.getLogger(__name__)
 CODE_INIT_STD = 0.02  # zero codes would get identical gradients forever; a little noise breaks the tie
+IDF_WEIGHT_INIT = 0.6
+"""Where the IDF prior's weight starts: query token weights ∝ idf^0.6, about the best fixed exponent on
+held-apart dev queries (docs/poly-encoder-trials.md)."""
 
 
 # The packaged backbone's outputs, by text, shared by every run in the process (the backbone is frozen).
-_PACKAGED_STATES: dict[str, torch.Tensor] = {}
+_PACKAGED_STATES: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}  # query -> (token states, token ids)
 _PACKAGED_VECTORS: dict[str, torch.Tensor] = {}
 
 
@@ -56,8 +60,9 @@ class PolyInputs:
         with torch.no_grad():
             for start in range(0, len(queries) if self.frozen_queries else 0, batch_size):
                 chunk = queries[start:start + batch_size]
-                states, mask = self.model.token_states(chunk)
-                self._states.update((q, s[m.bool()]) for q, s, m in zip(chunk, states, mask))
+                states, batch = self.model._encode_tokens(chunk, query=False)
+                self._states.update((q, (s[m.bool()], i[m.bool()]))
+                                    for q, s, i, m in zip(chunk, states, batch["input_ids"], batch["attention_mask"]))
             for start in range(0, len(passages) if self.frozen_documents else 0, batch_size):
                 chunk = passages[start:start + batch_size]
                 self._vectors.update(zip(chunk, self.model.encode_candidates(chunk)))
@@ -80,10 +85,11 @@ class PolyInputs:
         """The m query vectors `[batch, m, dim]`."""
         if not self.frozen_queries:
             return self.model.encode_context(queries)
-        states = nn.utils.rnn.pad_sequence([self._states[q] for q in queries], batch_first=True)
-        lengths = torch.tensor([len(self._states[q]) for q in queries])
+        states = nn.utils.rnn.pad_sequence([self._states[q][0] for q in queries], batch_first=True)
+        input_ids = nn.utils.rnn.pad_sequence([self._states[q][1] for q in queries], batch_first=True)
+        lengths = torch.tensor([len(self._states[q][0]) for q in queries])
         mask = (torch.arange(states.shape[1])[None, :] < lengths[:, None]).long()
-        return self.model.attend_codes(states, mask)[0]
+        return self.model.attend_codes(states, mask, self.model.token_prior(input_ids))[0]
 
     def candidates(self, passages: Sequence[str]) -> torch.Tensor:
         """Document vectors `[passages, dim]`."""
@@ -101,7 +107,7 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
     learned is saved. Otherwise the shared backbone is fine-tuned too and saved with the codes.
     """
     bitfit = config.freeze_backbone and config.query_bitfit
-    model = PolyEncoder.from_backbone(backbone_path(), n_codes, "bitfit" if bitfit else "shared")
+    model = PolyEncoder.from_backbone(backbone_path(), n_codes, "bitfit" if bitfit else "shared", config.idf_prior)
     if config.freeze_backbone:
         model.config = replace(model.config, trained=True)
         model.backbone.requires_grad_(False)
@@ -109,7 +115,14 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
         model.config = replace(model.config, max_length=config.max_document_length, trained=True)
     with torch.no_grad():
         model.codes.normal_(0.0, CODE_INIT_STD)
-    groups = [{"params": [model.codes], "lr": config.head_lr, "weight_decay": 0.0}]
+    heads = [model.codes]
+    if config.idf_prior:
+        with torch.no_grad():
+            model.idf_weight.fill_(IDF_WEIGHT_INIT)
+            model.fallback_log_idf.copy_(token_log_idf(model.tokenizer, list(dict.fromkeys(
+                passage for item in lists for passage in item.passages)), model.config.max_length))
+        heads.append(model.idf_weight)
+    groups = [{"params": heads, "lr": config.head_lr, "weight_decay": 0.0}]
     if not config.freeze_backbone:
         groups.append({"params": list(model.backbone.parameters()), "lr": config.backbone_lr})
     if bitfit:
@@ -124,6 +137,22 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
     pool_negatives = config.pool_negatives if config.freeze_backbone else 0
     if pool_negatives:
         inputs.draw_negatives_from(lists)
+    # The tie's anchor: with the IDF prior, the untrained IDF-weighted model this run starts from (a frozen
+    # copy); otherwise the bi-encoder's cosines, which the lists carry.
+    start = copy.deepcopy(model).requires_grad_(False) if config.idf_prior else None
+    start_inputs = PolyInputs(start, inputs.frozen_queries, inputs.frozen_documents) if start else None
+
+    def anchors(queries: list[str], batch: Sequence[TrainingList], slices: list[slice],
+                candidates: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The starting point's scores of each list's own passages (flat) and of the pool `[batch, pool]`."""
+        if start is None:
+            own = torch.tensor([c for item in batch for c in item.bi_cosine])
+            pool = inputs.bi_query(queries) @ candidates[-pool_negatives:].T if pool_negatives else None
+            return own, pool
+        with torch.no_grad():
+            scores = start.score(start_inputs.context(queries), candidates)[0]
+        own = torch.cat([scores[row, part] for row, part in enumerate(slices)])
+        return own, scores[:, -pool_negatives:] if pool_negatives else None
 
     def batch_loss(batch: Sequence[TrainingList]) -> tuple[torch.Tensor, dict[str, float]]:
         queries = [item.query for item in batch]
@@ -138,11 +167,10 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
         positives = torch.tensor([part.start + int(np.argmax(item.gold)) for item, part in zip(batch, slices)])
         contrastive = F.cross_entropy(scores, positives)  # every other passage in the batch is a negative
         own = torch.cat([scores[row, part] for row, part in enumerate(slices)]) * config.temperature
-        anchor = torch.tensor([c for item in batch for c in item.bi_cosine])
-        tie = torch.mean((own - anchor) ** 2)
-        if pool_negatives:  # random passages keep their bi-encoder cosine too, so the corpus as a whole stays in order
-            pool = candidates[-pool_negatives:]
-            tie = tie + torch.mean((scores[:, -pool_negatives:] * config.temperature - inputs.bi_query(queries) @ pool.T) ** 2)
+        own_anchor, pool_anchor = anchors(queries, batch, slices, candidates)
+        tie = torch.mean((own - own_anchor) ** 2)
+        if pool_negatives:  # random passages keep their starting score too, so the corpus as a whole stays in order
+            tie = tie + torch.mean((scores[:, -pool_negatives:] * config.temperature - pool_anchor) ** 2)
         loss = kl / len(batch) + contrastive + config.tie_weight * tie
         return loss, {"kl": kl.item() / len(batch), "in_batch_ce": contrastive.item(), "tie": tie.item()}
 

@@ -121,6 +121,8 @@ def run_training(kind: str, out: Path, config: TrainConfig, quick: bool = False,
         raise ValueError("--freeze-backbone applies to the poly-encoder only")
     if config.query_bitfit and not (kind == "poly" and config.freeze_backbone):
         raise ValueError("--query-bitfit applies to the poly-encoder with --freeze-backbone only")
+    if config.idf_prior and not (kind == "poly" and config.freeze_backbone):
+        raise ValueError("--idf-prior applies to the poly-encoder with --freeze-backbone only")
     if quick:
         config = replace(config, **QUICK)
     mix = TeacherMix.parse(config.teacher_mix or DEFAULT_MIX[kind])

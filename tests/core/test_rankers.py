@@ -19,6 +19,7 @@ from core.rankers import (
     PolyEncoder,
     PolyEncoderRanker,
 )
+from core.rankers.poly_encoder import token_log_idf
 
 TINY = Corpus(ids=("sky", "pasta", "bank", "river"),
               texts=("The sky looks blue because air scatters short wavelengths of sunlight.",
@@ -93,6 +94,44 @@ def test_untrained_joint_cross_encoder_scores_the_bi_encoder_cosine(bi_model):
     vectors = bi_model.encode([query, *TINY.texts], normalize_embeddings=True)
     assert not model.trained
     assert np.allclose(scores, vectors[1:] @ vectors[0], atol=1e-5)
+
+
+def test_token_idf_ranks_rare_tokens_above_common_ones_and_ignores_special_tokens():
+    tokenizer = PolyEncoder.from_backbone(backbone_path(), n_codes=1).tokenizer
+    log_idf = token_log_idf(tokenizer, TINY.texts)
+    the, sky, unseen = tokenizer.convert_tokens_to_ids(["the", "sky", "volcano"])
+    assert log_idf.shape == (len(tokenizer),)
+    assert log_idf[the] < log_idf[sky] < log_idf[unseen]  # "the" is in every text, "sky" in one, "volcano" in none
+    assert (log_idf[tokenizer.all_special_ids] == 0).all()
+
+
+def test_the_idf_prior_moves_code_attention_to_rare_query_tokens_and_vanishes_at_weight_zero(bi_model):
+    model = PolyEncoder.from_backbone(backbone_path(), n_codes=2, idf_prior=True)
+    log_idf = token_log_idf(model.tokenizer, TINY.texts)
+    query = ["the colour of the sky"]
+    with torch.inference_mode():
+        plain = model.score(model.encode_context(query, log_idf), model.encode_candidates(TINY.texts))[0][0]
+        vectors = bi_model.encode([*query, *TINY.texts], normalize_embeddings=True)
+        assert np.allclose(plain.numpy(), vectors[1:] @ vectors[0], atol=1e-5)  # weight 0: the bi-encoder
+        model.idf_weight.fill_(1.0)
+        _, weights = model.attend_query(query, log_idf)
+    tokens = model.tokenizer.convert_ids_to_tokens(model.tokenize(query)["input_ids"][0].tolist())
+    assert weights[0, 0, tokens.index("sky")] > 2 * weights[0, 0, tokens.index("the")]
+
+
+def test_a_poly_ranker_with_the_idf_prior_counts_its_corpus_idf_at_indexing(tmp_path):
+    model = PolyEncoder.from_backbone(backbone_path(), n_codes=2, idf_prior=True)
+    with torch.no_grad():
+        model.idf_weight.fill_(0.6)
+        model.fallback_log_idf.copy_(token_log_idf(model.tokenizer, ["a text about something else"]))
+    model.save(tmp_path / "poly", include_backbone=False)
+    loaded = load_poly_encoder(str(tmp_path / "poly"))
+    assert loaded.config.idf_prior and loaded.idf_weight.item() == pytest.approx(0.6, abs=1e-3)
+    assert torch.allclose(loaded.fallback_log_idf, model.fallback_log_idf, atol=1e-2)
+    ranker = PolyEncoderRanker(loaded, "idf-poly")
+    ranker.index(TINY)
+    assert torch.allclose(ranker.log_idf, token_log_idf(loaded.tokenizer, TINY.passages()))
+    assert list(ranker.rank("sky colour", k=1)) == ["sky"]
 
 
 @pytest.mark.parametrize("include_backbone", [True, False], ids=["full", "codes-only"])

@@ -12,6 +12,7 @@ from core.models import load_bi_encoder, load_cross_encoder, load_poly_encoder
 from core.training.cross import INITIAL_GATE
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig
+from core.training.poly import IDF_WEIGHT_INIT
 from core.training.recipes import run_training
 from core.training.teacher import TeacherMix, apply_mix
 
@@ -28,17 +29,24 @@ def test_quick_cross_encoder_training_lowers_the_loss_and_saves_a_trained_model(
     assert (tmp_path / "cross" / "training.json").is_file()
 
 
-@pytest.mark.parametrize(("freeze_backbone", "query_bitfit", "pool_negatives", "most_mb"),
-                         [(False, False, 0, 100), (True, False, 64, 0.1), (True, True, 0, 0.2)],
-                         ids=["fine-tuned-backbone", "frozen-backbone-pool-negatives", "frozen-backbone-query-bitfit"])
-def test_quick_poly_encoder_distillation_lowers_the_loss_and_saves_a_trained_model(tmp_path, freeze_backbone,
-                                                                                   query_bitfit, pool_negatives, most_mb):
-    config = TrainConfig(freeze_backbone=freeze_backbone, query_bitfit=query_bitfit, pool_negatives=pool_negatives)
+@pytest.mark.parametrize(("freeze_backbone", "query_bitfit", "pool_negatives", "idf_prior", "most_mb"),
+                         [(False, False, 0, False, 100), (True, False, 64, False, 0.1), (True, True, 0, False, 0.2),
+                          (True, False, 64, True, 0.1)],
+                         ids=["fine-tuned-backbone", "frozen-backbone-pool-negatives", "frozen-backbone-query-bitfit",
+                              "frozen-backbone-idf-prior"])
+def test_quick_poly_encoder_distillation_lowers_the_loss_and_saves_a_trained_model(
+        tmp_path, freeze_backbone, query_bitfit, pool_negatives, idf_prior, most_mb):
+    config = TrainConfig(freeze_backbone=freeze_backbone, query_bitfit=query_bitfit, pool_negatives=pool_negatives,
+                         idf_prior=idf_prior)
     record = run_training("poly", tmp_path / "poly", config, quick=True, n_codes=4)
     assert record["last_loss"] < record["first_loss"]
     model = load_poly_encoder(str(tmp_path / "poly"))
     assert model.config.trained and model.config.n_codes == 4
     assert model.codes.std().item() > 0  # the codes were broken out of their all-equal start
+    assert model.config.idf_prior == idf_prior
+    if idf_prior:  # the weight learned from its start, over IDF counted on the training passages
+        assert model.idf_weight.item() != pytest.approx(IDF_WEIGHT_INIT, abs=1e-4)
+        assert model.fallback_log_idf.max().item() > 1.0
     saved_mb = (tmp_path / "poly" / "model.safetensors").stat().st_size / 1e6
     assert saved_mb < most_mb and (freeze_backbone or saved_mb > 40)  # frozen: only what learned is saved
     assert (model.query_backbone is not None) == query_bitfit
@@ -56,6 +64,8 @@ def test_only_the_poly_encoder_trains_over_a_frozen_backbone(tmp_path):
         run_training("cross", tmp_path / "cross", TrainConfig(freeze_backbone=True), quick=True)
     with pytest.raises(ValueError, match="--freeze-backbone only"):
         run_training("poly", tmp_path / "poly", TrainConfig(query_bitfit=True), quick=True)
+    with pytest.raises(ValueError, match="--idf-prior applies to the poly-encoder with --freeze-backbone only"):
+        run_training("cross", tmp_path / "cross", TrainConfig(idf_prior=True), quick=True)
 
 
 def test_a_teacher_mix_parses_prints_and_weighs_z_normalised_signals():
