@@ -159,10 +159,12 @@ class PolyEncoder(nn.Module):
     def token_states(self, texts: Sequence[str], query: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """Backbone outputs `[batch, tokens, dim]` and the padding mask `[batch, tokens]`; `query` picks
         the query side's backbone where it has its own."""
-        states, batch = self._encode_tokens(texts, query)
+        states, batch = self.encode_tokens(texts, query)
         return states, batch["attention_mask"]
 
-    def _encode_tokens(self, texts: Sequence[str], query: bool) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def encode_tokens(self, texts: Sequence[str], query: bool) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Backbone outputs `[batch, tokens, dim]` with the tokenised batch (`input_ids`, `attention_mask`);
+        `query` picks the query side's backbone where it has its own."""
         backbone = self.query_backbone if query and self.query_backbone is not None else self.backbone
         batch = self.tokenize(texts)
         states = backbone(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
@@ -206,7 +208,7 @@ class PolyEncoder(nn.Module):
                      ) -> tuple[torch.Tensor, torch.Tensor]:
         """The m query vectors `[batch, m, dim]` and the codes' attention `[batch, m, tokens]`; `log_idf`
         is the indexed corpus's (see `token_log_idf`) for the IDF prior."""
-        states, batch = self._encode_tokens(texts, query=True)
+        states, batch = self.encode_tokens(texts, query=True)
         return self.attend_codes(states, batch["attention_mask"], self.token_prior(batch["input_ids"], log_idf))
 
     def encode_context(self, texts: Sequence[str], log_idf: torch.Tensor | None = None) -> torch.Tensor:
