@@ -29,7 +29,9 @@ DIAGRAMS = {
         a [label="document attends\\nover the m vectors\\n→ dot product", fillcolor="#D9F2E6"];
         q -> eq -> codes -> vq -> a; d -> ed -> vd -> a; }}""",
         ("A middle way: the query becomes **m** vectors instead of one, and each document (still one "
-        "**cached** vector) picks its own mix of them. A query costs one encoding plus **O(N·m·d)**.")),
+        "**cached** vector) picks its own mix of them. A query costs one encoding plus **O(N·m·d)**. "
+        "The embedded one also tilts its codes towards the query's rare words (an IDF prior counted over "
+        "your corpus).")),
     "Cross-encoder": (f"""digraph {{ rankdir=TB; {NODE} edge [color="#4C6A92"];
         q [label="query"]; d [label="document"];
         j [label="[CLS] query [SEP] document [SEP]"];
