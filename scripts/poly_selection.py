@@ -24,7 +24,7 @@ from core.backbone import PACKAGED_BACKBONE, backbone_path, read_arena_config
 from core.data import Dataset, load_dataset
 from core.evaluate import evaluate
 from core.rankers.base import top_k
-from core.rankers.poly_encoder import PolyEncoder, token_log_idf
+from core.rankers.poly_encoder import PolyEncoder, corpus_log_idf
 
 DEV = Path("out/devsets")
 DEPTH = 100
@@ -38,8 +38,8 @@ def selection_queries(dataset: Dataset, start: int, stop: int) -> tuple[list[str
 
 
 @torch.inference_mode()
-def ndcg(model: PolyEncoder, doc_vectors: torch.Tensor, log_idf: torch.Tensor, dataset: Dataset, ids: list[str],
-         texts: list[str]) -> float:
+def ndcg(model: PolyEncoder, doc_vectors: torch.Tensor, dataset: Dataset, ids: list[str], texts: list[str]) -> float:
+    log_idf = corpus_log_idf(model, dataset.corpus)
     run = {}
     for query_id, text in zip(ids, texts):
         scores = model.score(model.encode_context([text], log_idf), doc_vectors)[0][0].numpy()
@@ -78,10 +78,9 @@ def main(argv: list[str]) -> int:
         dataset = load_dataset(DEV / name)
         ids, texts = selection_queries(dataset, start, stop)
         vectors = document_vectors(bi, dataset, args.vectors_cache)
-        log_idf = token_log_idf(bi.tokenizer, dataset.corpus.passages(), bi.config.max_length)
-        table["bi"][name] = ndcg(bi, vectors, log_idf, dataset, ids, texts)
+        table["bi"][name] = ndcg(bi, vectors, dataset, ids, texts)
         for model_name, model in models.items():
-            table[model_name][name] = ndcg(model, vectors, log_idf, dataset, ids, texts)
+            table[model_name][name] = ndcg(model, vectors, dataset, ids, texts)
         print(f"{name}: {len(ids)} selection queries", file=sys.stderr)
     sets = args.sets.split(",")
     print("| model | " + " | ".join(sets) + " | mean Δ |")

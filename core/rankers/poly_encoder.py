@@ -156,13 +156,7 @@ class PolyEncoder(nn.Module):
         return self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.config.max_length,
                               return_tensors="pt")
 
-    def token_states(self, texts: Sequence[str], query: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-        """Backbone outputs `[batch, tokens, dim]` and the padding mask `[batch, tokens]`; `query` picks
-        the query side's backbone where it has its own."""
-        states, batch = self.encode_tokens(texts, query)
-        return states, batch["attention_mask"]
-
-    def encode_tokens(self, texts: Sequence[str], query: bool) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def encode_tokens(self, texts: Sequence[str], query: bool = False) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Backbone outputs `[batch, tokens, dim]` with the tokenised batch (`input_ids`, `attention_mask`);
         `query` picks the query side's backbone where it has its own."""
         backbone = self.query_backbone if query and self.query_backbone is not None else self.backbone
@@ -172,8 +166,8 @@ class PolyEncoder(nn.Module):
 
     def encode_candidates(self, texts: Sequence[str]) -> torch.Tensor:
         """Document vectors `[batch, dim]` (mean-pooled, normalised if configured)."""
-        states, mask = self.token_states(texts)
-        vectors = masked_mean(states, mask)
+        states, batch = self.encode_tokens(texts)
+        vectors = masked_mean(states, batch["attention_mask"])
         return F.normalize(vectors, dim=-1) if self.config.normalize else vectors
 
     def token_prior(self, input_ids: torch.Tensor, log_idf: torch.Tensor | None = None) -> torch.Tensor | None:

@@ -60,7 +60,7 @@ class PolyInputs:
         with torch.no_grad():
             for start in range(0, len(queries) if self.frozen_queries else 0, batch_size):
                 chunk = queries[start:start + batch_size]
-                states, batch = self.model.encode_tokens(chunk, query=False)
+                states, batch = self.model.encode_tokens(chunk)
                 self._states.update((q, (s[m.bool()], i[m.bool()]))
                                     for q, s, i, m in zip(chunk, states, batch["input_ids"], batch["attention_mask"]))
             for start in range(0, len(passages) if self.frozen_documents else 0, batch_size):
