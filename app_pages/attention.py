@@ -7,6 +7,7 @@ import streamlit as st
 from app_pages import _shared as shared
 from core import session
 from core.figures import attention_heatmap_figure, code_weights_figure
+from core.rankers import JointCrossEncoder
 
 MEAN = "mean over heads"
 
@@ -44,9 +45,14 @@ def cross_view() -> None:
     head = right.selectbox("Head", [MEAN, *range(1, heads + 1)], key="attention.head")
     matrix, query_tokens, document_tokens = session.cross_attention_block(
         pair, layer - 1, None if head == MEAN else head - 1, shown)
-    if not shared.cross_encoder(chosen.cross_model).trained:
+    scorer = shared.cross_encoder(chosen.cross_model)
+    if not scorer.trained:
         st.info("This cross-encoder is untrained: it starts as the bi-encoder, with a closed gate between query "
                 "and document, so the block below stays empty (all zero) until training opens the gate.")
+    if isinstance(scorer, JointCrossEncoder) and scorer.config.idf_prior:
+        st.caption(f"IDF prior: after this attention, the query's token outputs are pooled with weights ∝ "
+                   f"IDF^{scorer.idf_weight.item():.2f} of each token in this corpus, so rare, specific words "
+                   "count most in the score.")
     st.plotly_chart(attention_heatmap_figure(
         matrix, query_tokens, document_tokens,
         f"Cross-encoder, layer {layer}, {head if head == MEAN else f'head {head}'}: query → document"))

@@ -19,7 +19,7 @@ from sentence_transformers import SentenceTransformer
 from core.attention_types import PairAttention
 from core.data import Corpus
 from core.rankers.cross_encoder import PairScorer
-from core.rankers.poly_encoder import PolyEncoder, corpus_log_idf
+from core.rankers.poly_encoder import PolyEncoder
 
 __all__ = ["PairAttention", "PolyAttention", "TokenSimilarity", "bi_token_similarity", "cross_attention",
            "poly_attention"]
@@ -72,7 +72,7 @@ def bi_token_similarity(model: SentenceTransformer, query: str, document: str) -
 def poly_attention(model: PolyEncoder, query: str, document: str, corpus: Corpus | None = None) -> PolyAttention:
     """Code→query-token and document→code attention of a poly-encoder; a model with the IDF prior weighs
     the query's tokens by their IDF in `corpus` (default: its training corpus's)."""
-    context, code_weights = model.attend_query([query], None if corpus is None else corpus_log_idf(model, corpus))
+    context, code_weights = model.attend_query([query], None if corpus is None else model.corpus_log_idf(corpus))
     scores, document_weights = model.score(context, model.encode_candidates([document]))
     return PolyAttention(_tokens(model.tokenizer, query, model.config.max_length), code_weights[0].numpy(),
                          document_weights[0, 0].numpy(), float(scores[0, 0]))

@@ -93,13 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
     trainer.add_argument("--lists-cache", type=Path, metavar="DIR",
                          help="keep the built, teacher-scored training lists here and reuse them")
     trainer.add_argument("--freeze-backbone", action="store_true",
-                         help="poly only: train the codes alone over the packaged backbone")
+                         help="train only the new parameters (poly: codes; cross: gate, scale, shift) "
+                              "over the packaged backbone")
     trainer.add_argument("--query-bitfit", action="store_true",
                          help="poly with --freeze-backbone: also train the query side's biases and LayerNorm weights")
     trainer.add_argument("--pool-negatives", type=int, default=TrainConfig.pool_negatives,
                          help="poly with --freeze-backbone: random training passages per step, kept at their bi cosine")
     trainer.add_argument("--idf-prior", action="store_true",
-                         help="poly with --freeze-backbone: weigh query tokens by their corpus IDF in the code attention")
+                         help="weigh query tokens by their corpus IDF: in the cross's query pooling, "
+                              "or in the poly's code attention (with --freeze-backbone)")
     trainer.add_argument("--seed", type=int, default=TrainConfig.seed)
     trainer.add_argument("--sources", default=",".join(TrainConfig.sources),
                          help="comma-separated training data: wikiqa,arguana")

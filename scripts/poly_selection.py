@@ -24,7 +24,7 @@ from core.backbone import PACKAGED_BACKBONE, backbone_path, read_arena_config
 from core.data import Dataset, load_dataset
 from core.evaluate import evaluate
 from core.rankers.base import top_k
-from core.rankers.poly_encoder import PolyEncoder, corpus_log_idf
+from core.rankers.poly_encoder import PolyEncoder
 
 DEV = Path("out/devsets")
 DEPTH = 100
@@ -39,7 +39,7 @@ def selection_queries(dataset: Dataset, start: int, stop: int) -> tuple[list[str
 
 @torch.inference_mode()
 def ndcg(model: PolyEncoder, doc_vectors: torch.Tensor, dataset: Dataset, ids: list[str], texts: list[str]) -> float:
-    log_idf = corpus_log_idf(model, dataset.corpus)
+    log_idf = model.corpus_log_idf(dataset.corpus)
     run = {}
     for query_id, text in zip(ids, texts):
         scores = model.score(model.encode_context([text], log_idf), doc_vectors)[0][0].numpy()

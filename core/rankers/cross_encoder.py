@@ -21,11 +21,18 @@ from core.rankers.base import Progress, Ranker, top_k
 
 
 class PairScorer(Protocol):
-    """Anything that scores (query, document) pairs jointly."""
+    """Anything that scores (query, document) pairs jointly.
+
+    A scorer may use statistics of the corpus being ranked (the joint cross-encoder's IDF prior):
+    `corpus_log_idf` counts them once at indexing (None when it needs none) and `predict` takes them back.
+    """
 
     trained: bool
 
-    def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray: ...
+    def corpus_log_idf(self, corpus: Corpus) -> torch.Tensor | None: ...
+
+    def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32,
+                log_idf: torch.Tensor | None = None) -> np.ndarray: ...
 
     def attention(self, query: str, document: str) -> PairAttention: ...
 
@@ -38,7 +45,10 @@ class SentenceTransformersCrossEncoder:
     def __init__(self, model: CrossEncoder) -> None:
         self.model = model
 
-    def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
+    def corpus_log_idf(self, corpus: Corpus) -> None:
+        return None  # a sentence-transformers cross-encoder uses no corpus statistics
+
+    def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32, log_idf: None = None) -> np.ndarray:
         if not pairs:
             return np.empty(0, dtype=np.float32)
         scores = self.model.predict(list(pairs), batch_size=batch_size, show_progress_bar=False,
@@ -73,13 +83,16 @@ class CrossEncoderRanker(Ranker):
         self.scorer = scorer
         self.batch_size = batch_size
         self.passages: list[str] = []
+        self.log_idf: torch.Tensor | None = None
 
     def _build_index(self, corpus: Corpus, progress: Progress) -> None:
-        self.passages = corpus.passages()  # nothing to precompute: every pair is encoded at query time
+        # Every pair is encoded at query time; at most the scorer's corpus statistics are counted now.
+        self.passages = corpus.passages()
+        self.log_idf = self.scorer.corpus_log_idf(corpus)
 
     def score(self, query: str, doc_ids: Sequence[str]) -> np.ndarray:
         pairs = [(query, self.passages[row]) for row in self._positions(doc_ids)]
-        return self.scorer.predict(pairs, batch_size=self.batch_size)
+        return self.scorer.predict(pairs, batch_size=self.batch_size, log_idf=self.log_idf)
 
     def _rank_corpus(self, query: str, k: int) -> dict[str, float]:
         assert self.corpus is not None

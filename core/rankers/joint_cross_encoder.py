@@ -8,6 +8,11 @@ cosine. Training opens the gate (the bias is learnable) and lets query and docum
 at every layer, which is what makes it a cross-encoder, while it starts from everything the
 bi-encoder learned instead of from a random classification head (see the training notes in the
 model card).
+
+IDF prior (`JointCrossEncoderConfig.idf_prior`, as the poly-encoder's): the query segment is pooled with
+weights `softmax(idf_weight · log idf(token))` instead of a plain mean, using the IDF of the corpus being
+ranked (`core.idf`), so rare, specific query words weigh more. With the gate closed the model then scores
+exactly like an untrained poly-encoder with the same prior (zero codes, same `idf_weight`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from core.attention_types import PairAttention
 from core.backbone import load_backbone, load_weights, masked_mean, open_checkpoint, save_checkpoint
+from core.data import Corpus
+from core.idf import corpus_log_idf, idf_logits
 
 ARCHITECTURE = "joint-cross-encoder"
 CLOSED_GATE = -1e4  # exp(-1e4) is exactly 0 in float32: no attention crosses the segments
@@ -37,11 +44,13 @@ class JointCrossEncoderConfig:
         max_query_length: Token limit of the query segment.
         max_document_length: Token limit of the document segment.
         trained: Whether the weights were trained for ranking (False: the bi-encoder initialisation).
+        idf_prior: Pool the query segment by the learned IDF prior (see the module docstring).
     """
 
     max_query_length: int = 128
     max_document_length: int = 256
     trained: bool = False
+    idf_prior: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,12 +81,15 @@ class JointCrossEncoder(nn.Module):
         self.cross_bias = nn.Parameter(torch.tensor(float(cross_bias)))
         self.scale = nn.Parameter(torch.tensor(1.0))
         self.shift = nn.Parameter(torch.tensor(0.0))
+        if config.idf_prior:
+            self.idf_weight = nn.Parameter(torch.tensor(0.0))
+            self.register_buffer("fallback_log_idf", torch.zeros(len(tokenizer)))
 
     @classmethod
-    def from_backbone(cls, path: str | Path) -> JointCrossEncoder:
+    def from_backbone(cls, path: str | Path, idf_prior: bool = False) -> JointCrossEncoder:
         """An untrained joint cross-encoder over a pretrained (bi-encoder) backbone."""
         tokenizer, backbone = load_backbone(path)
-        return cls(backbone, tokenizer, JointCrossEncoderConfig())
+        return cls(backbone, tokenizer, JointCrossEncoderConfig(idf_prior=idf_prior))
 
     @classmethod
     def load(cls, folder: str | Path) -> JointCrossEncoder:
@@ -88,20 +100,28 @@ class JointCrossEncoder(nn.Module):
         load_weights(folder, model)
         return model.eval()
 
-    def save(self, folder: str | Path, training: dict | None = None) -> None:
-        """Save weights as fp16 safetensors with the config (and optional training record)."""
+    def save(self, folder: str | Path, training: dict | None = None, include_backbone: bool = True) -> None:
+        """Save weights as fp16 safetensors with the config (and optional training record).
+
+        `include_backbone=False` writes only what differs from the frozen packaged backbone: the gate, scale
+        and shift, and the IDF prior's weight and fallback table.
+        """
         save_checkpoint(Path(folder), self, self.backbone, self.tokenizer,
-                        {"architecture": ARCHITECTURE, "config": asdict(self.config), "training": training or {}})
+                        {"architecture": ARCHITECTURE, "config": asdict(self.config), "training": training or {}},
+                        include_backbone)
 
     @property
     def trained(self) -> bool:
         return self.config.trained
 
-    def prepare(self, pairs: Sequence[tuple[str, str]]) -> PairBatch:
-        """Tokenise each segment on its own and concatenate them with restarting positions."""
-        queries = self.tokenizer([q for q, _ in pairs], truncation=True, max_length=self.config.max_query_length)
+    def prepare(self, pairs: Sequence[tuple[str, str]], max_query_length: int | None = None,
+                max_document_length: int | None = None) -> PairBatch:
+        """Tokenise each segment on its own (to the config's lengths unless given shorter ones, as training
+        does for speed) and concatenate them with restarting positions."""
+        queries = self.tokenizer([q for q, _ in pairs], truncation=True,
+                                 max_length=max_query_length or self.config.max_query_length)
         documents = self.tokenizer([d for _, d in pairs], truncation=True,
-                                   max_length=self.config.max_document_length)
+                                   max_length=max_document_length or self.config.max_document_length)
         rows = [q + d for q, d in zip(queries["input_ids"], documents["input_ids"])]
         length = max(map(len, rows))
         input_ids = torch.full((len(rows), length), self.tokenizer.pad_token_id, dtype=torch.long)
@@ -129,21 +149,38 @@ class JointCrossEncoder(nn.Module):
                              attention_mask=self.attention_bias(batch.segments),
                              output_attentions=output_attentions)
 
-    def cosine(self, batch: PairBatch) -> torch.Tensor:
-        """Cosine `[batch]` of the mean-pooled query and document segments after joint encoding."""
-        states = self.encode_pairs(batch).last_hidden_state
-        query = masked_mean(states, batch.segments == 0)
-        document = masked_mean(states, batch.segments == 1)
-        return F.cosine_similarity(query, document, dim=-1)
+    def corpus_log_idf(self, corpus: Corpus) -> torch.Tensor | None:
+        """`corpus`'s log IDF for the prior (counted once per corpus), or None without `config.idf_prior`."""
+        if not self.config.idf_prior:
+            return None
+        return corpus_log_idf(self.tokenizer, corpus, self.config.max_document_length)
 
-    def forward(self, batch: PairBatch) -> torch.Tensor:
+    def pool_query(self, states: torch.Tensor, batch: PairBatch, log_idf: torch.Tensor | None = None) -> torch.Tensor:
+        """The query segment's vector `[batch, dim]`: its mean, or with the IDF prior its IDF-weighted mean
+        under a corpus's `log_idf` (default: the training passages')."""
+        query = batch.segments == 0
+        if not self.config.idf_prior:
+            return masked_mean(states, query)
+        logits = idf_logits(self.idf_weight, self.fallback_log_idf, batch.input_ids, log_idf)
+        weights = logits.masked_fill(~query, torch.finfo(logits.dtype).min).softmax(-1)
+        return (weights.unsqueeze(-1) * states).sum(1)
+
+    def cosine(self, batch: PairBatch, log_idf: torch.Tensor | None = None) -> torch.Tensor:
+        """Cosine `[batch]` of the pooled query and document segments after joint encoding."""
+        states = self.encode_pairs(batch).last_hidden_state
+        document = masked_mean(states, batch.segments == 1)
+        return F.cosine_similarity(self.pool_query(states, batch, log_idf), document, dim=-1)
+
+    def forward(self, batch: PairBatch, log_idf: torch.Tensor | None = None) -> torch.Tensor:
         """Scores `[batch]` for prepared pairs: `scale · cosine + shift`."""
-        return self.scale * self.cosine(batch) + self.shift
+        return self.scale * self.cosine(batch, log_idf) + self.shift
 
     @torch.inference_mode()
-    def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
-        """One score per (query, document) pair, `[len(pairs)]`."""
-        scores = [self(self.prepare(pairs[i:i + batch_size])) for i in range(0, len(pairs), batch_size)]
+    def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32,
+                log_idf: torch.Tensor | None = None) -> np.ndarray:
+        """One score per (query, document) pair, `[len(pairs)]`; `log_idf` is the ranked corpus's (see
+        `corpus_log_idf`) for the IDF prior."""
+        scores = [self(self.prepare(pairs[i:i + batch_size]), log_idf) for i in range(0, len(pairs), batch_size)]
         return torch.cat(scores).numpy() if scores else np.empty(0, dtype=np.float32)
 
     @torch.inference_mode()

@@ -44,6 +44,7 @@ from core.backbone import (
 )
 from core.data import Corpus
 from core.embeddings import corpus_embeddings
+from core.idf import corpus_log_idf, idf_logits
 from core.rankers.base import Progress, Ranker, top_k
 
 ARCHITECTURE = "poly-encoder"
@@ -75,30 +76,6 @@ class PolyEncoderConfig:
     trained: bool = False
     query_encoder: Literal["shared", "bitfit"] = "shared"
     idf_prior: bool = False
-
-
-def token_log_idf(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int = 256,
-                  batch_size: int = 512) -> torch.Tensor:
-    """`log idf` per vocabulary id `[vocab]` over `texts`, with idf = ln((N + 1) / (df + 0.5)) and df the
-    number of texts holding the token (a token never seen gets the largest idf); special tokens get 0."""
-    counts = np.zeros(len(tokenizer), dtype=np.int64)
-    for start in range(0, len(texts), batch_size):
-        for ids in tokenizer(list(texts[start:start + batch_size]), truncation=True, max_length=max_length)["input_ids"]:
-            counts[np.unique(ids)] += 1
-    log_idf = np.log(np.log((len(texts) + 1) / (counts + 0.5)))
-    log_idf[tokenizer.all_special_ids] = 0.0
-    return torch.from_numpy(log_idf).float()
-
-
-def corpus_log_idf(model: PolyEncoder, corpus: Corpus) -> torch.Tensor | None:
-    """`token_log_idf` over `corpus` for a model with the IDF prior (None without), counted once per
-    corpus content and tokenizer."""
-    if not model.config.idf_prior:
-        return None
-    log_idf = corpus_embeddings.get_or_compute(
-        ("token-log-idf", model.tokenizer.name_or_path, model.config.max_length), corpus.content_hash,
-        lambda: token_log_idf(model.tokenizer, corpus.passages(), model.config.max_length).numpy())
-    return torch.from_numpy(log_idf.copy())
 
 
 class PolyEncoder(nn.Module):
@@ -170,12 +147,16 @@ class PolyEncoder(nn.Module):
         vectors = masked_mean(states, batch["attention_mask"])
         return F.normalize(vectors, dim=-1) if self.config.normalize else vectors
 
+    def corpus_log_idf(self, corpus: Corpus) -> torch.Tensor | None:
+        """`corpus`'s log IDF for the prior (counted once per corpus), or None without `config.idf_prior`."""
+        return corpus_log_idf(self.tokenizer, corpus, self.config.max_length) if self.config.idf_prior else None
+
     def token_prior(self, input_ids: torch.Tensor, log_idf: torch.Tensor | None = None) -> torch.Tensor | None:
         """The IDF prior's attention logits `[batch, tokens]` for query `input_ids` under a corpus's
         `log_idf` (default: the training corpus's), or None without `config.idf_prior`."""
         if not self.config.idf_prior:
             return None
-        return self.idf_weight * (self.fallback_log_idf if log_idf is None else log_idf)[input_ids]
+        return idf_logits(self.idf_weight, self.fallback_log_idf, input_ids, log_idf)
 
     def attend_codes(self, states: torch.Tensor, mask: torch.Tensor,
                      prior: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -201,7 +182,7 @@ class PolyEncoder(nn.Module):
     def attend_query(self, texts: Sequence[str], log_idf: torch.Tensor | None = None
                      ) -> tuple[torch.Tensor, torch.Tensor]:
         """The m query vectors `[batch, m, dim]` and the codes' attention `[batch, m, tokens]`; `log_idf`
-        is the indexed corpus's (see `token_log_idf`) for the IDF prior."""
+        is the indexed corpus's (see `core.idf.token_log_idf`) for the IDF prior."""
         states, batch = self.encode_tokens(texts, query=True)
         return self.attend_codes(states, batch["attention_mask"], self.token_prior(batch["input_ids"], log_idf))
 
@@ -254,7 +235,7 @@ class PolyEncoderRanker(Ranker):
         vectors = corpus_embeddings.get_or_compute(("poly", self.model_name, self.model.config),
                                                    corpus.content_hash, compute)
         self.doc_vectors = torch.from_numpy(vectors.copy())
-        self.log_idf = corpus_log_idf(self.model, corpus)
+        self.log_idf = self.model.corpus_log_idf(corpus)
 
     @torch.inference_mode()
     def _scores(self, query: str, rows: torch.Tensor | None) -> np.ndarray:

@@ -1,5 +1,6 @@
-"""Recipe for the embedded cross-encoder: the joint-encoding module, initialised as the bi-encoder,
-trained listwise on mined lists against the hybrid teacher, anchored to its starting cosine.
+"""Recipe for the embedded cross-encoder: the joint-encoding module, initialised as the bi-encoder
+(optionally with the IDF prior on its query pooling), trained listwise on mined lists against the hybrid
+teacher, anchored to its starting cosine.
 
 Why not sentence-transformers' `CrossEncoderTrainer`: the embedded model is the project's own
 `JointCrossEncoder` (a fresh classification head over MiniLM fell 10–22 nDCG points below the
@@ -8,6 +9,7 @@ bi-encoder in trials; see ../shared/REFERENCE.md), which that trainer cannot dri
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, replace
@@ -17,6 +19,7 @@ import numpy as np
 import torch
 
 from core.backbone import backbone_path
+from core.idf import IDF_WEIGHT_INIT, token_log_idf
 from core.models import load_bi_encoder
 from core.rankers.joint_cross_encoder import JointCrossEncoder
 from core.training.lists import TrainingList
@@ -29,21 +32,39 @@ INITIAL_GATE = -6.0  # a little cross attention from the start, so the gate gets
 def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], config: TrainConfig,
                 out: Path, rng) -> tuple[JointCrossEncoder, dict]:
     """Train a `JointCrossEncoder` from the packaged MiniLM and save it (fp16 safetensors) to `out`."""
-    model = JointCrossEncoder.from_backbone(backbone_path())
-    model.config = replace(model.config, max_query_length=config.max_query_length,
-                           max_document_length=config.max_document_length, trained=True)
+    model = JointCrossEncoder.from_backbone(backbone_path(), config.idf_prior)
+    model.config = replace(model.config, trained=True)  # it ranks at the config's lengths, trains at shorter ones
+    head = [model.cross_bias, model.scale, model.shift]
+    # With the IDF prior, its weight stays at the start, chosen on held-apart queries: trained on these lists it
+    # fell from 0.6 to 0.23 in 150 steps, and Cranfield's held-apart nDCG@10 fell below the untrained start's.
+    if config.idf_prior:
+        with torch.no_grad():
+            model.idf_weight.fill_(IDF_WEIGHT_INIT)
+            model.fallback_log_idf.copy_(token_log_idf(model.tokenizer, list(dict.fromkeys(
+                passage for item in lists for passage in item.passages)), model.config.max_document_length))
+        model.idf_weight.requires_grad_(False)
+    if config.freeze_backbone:
+        model.backbone.requires_grad_(False)
+    # The tie's anchor: with the IDF prior, this model with its gate still closed (the IDF-weighted bi-encoder,
+    # a frozen copy); otherwise the bi-encoder's cosines, which the lists carry.
+    start = copy.deepcopy(model).requires_grad_(False).eval() if config.idf_prior else None
     with torch.no_grad():
         model.cross_bias.fill_(INITIAL_GATE)
-    head = [model.cross_bias, model.scale, model.shift]
-    groups = [{"params": list(model.backbone.parameters()), "lr": config.backbone_lr},
-              {"params": head, "lr": config.head_lr, "weight_decay": 0.0}]
+    groups = [{"params": head, "lr": config.head_lr, "weight_decay": 0.0}]
+    if not config.freeze_backbone:
+        groups.append({"params": list(model.backbone.parameters()), "lr": config.backbone_lr})
 
     def batch_loss(batch: Sequence[TrainingList]) -> tuple[torch.Tensor, dict[str, float]]:
-        pairs = [(item.query, passage) for item in batch for passage in item.passages]
-        cosine = model.cosine(model.prepare(pairs))
+        pairs = model.prepare([(item.query, passage) for item in batch for passage in item.passages],
+                              config.max_query_length, config.max_document_length)
+        cosine = model.cosine(pairs)
         scores = (model.scale * cosine + model.shift) / config.temperature
         kl = sum(listwise_kl(scores[part], torch.tensor(item.teacher)) for item, part in zip(batch, list_slices(batch)))
-        anchor = torch.tensor([c for item in batch for c in item.bi_cosine])
+        if start is None:
+            anchor = torch.tensor([c for item in batch for c in item.bi_cosine])
+        else:
+            with torch.no_grad():
+                anchor = start.cosine(pairs)
         tie = torch.mean((cosine - anchor) ** 2)
         loss = kl / len(batch) + config.tie_weight * tie
         return loss, {"kl": kl.item() / len(batch), "tie": tie.item(), "gate": model.cross_bias.item()}
@@ -51,11 +72,11 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
     def dev_score() -> float:
         return dev_ndcg(lambda item: model.predict([(item.query, p) for p in item.passages]), dev_lists)
 
-    def checkpoint() -> None:
-        model.save(out)
+    def checkpoint(training: dict | None = None) -> None:
+        model.save(out, training, include_backbone=not config.freeze_backbone)
 
     history = train(model, groups, lists, batch_loss, dev_score, config, rng, checkpoint)
-    model.save(out, training={"config": asdict(config), "history": history})
+    checkpoint({"config": asdict(config), "history": history})
     return model, history
 
 

@@ -29,21 +29,22 @@ class TrainConfig:
         backbone_lr / head_lr: Learning rates of the transformer and of the small new parameters.
         temperature: Divides student scores (cosines) before the listwise softmax.
         tie_weight: Weight of the squared difference between the student's score and its starting point's
-            (the bi-encoder's cosine; with `idf_prior`, the untrained IDF-weighted poly-encoder's), which
+            (the bi-encoder's cosine; with `idf_prior`, the untrained IDF-weighted model's), which
             keeps small off-domain data from erasing what the backbone knew.
         teacher_mix: The teacher as weighted signals (see `core.training.teacher.TeacherMix`);
             empty for the recipe's default (`DEFAULT_MIX`).
         sources: Training data: "wikiqa" (WikiQA train) and/or "arguana" (ArguAna synthetic pairs).
-        freeze_backbone: Poly-encoder only: train the codes alone over the packaged backbone, whose
-            document vectors then stay the bi-encoder's.
+        freeze_backbone: Train only the new parameters over the packaged backbone, which is then not saved:
+            the poly-encoder's codes (its document vectors stay the bi-encoder's), or the cross-encoder's gate,
+            scale and shift.
         query_bitfit: Poly-encoder with `freeze_backbone` only: also train the biases and LayerNorm
             weights of a query-side copy of the backbone, at `backbone_lr`.
         pool_negatives: Poly-encoder with `freeze_backbone` only: random training passages added to
             every step's candidates, as negatives and tied to their bi-encoder cosine, so that the codes
             learn to keep a whole corpus in order and not only each short list.
-        idf_prior: Poly-encoder with `freeze_backbone` only: give the code attention the IDF prior
-            (`core.rankers.poly_encoder.PolyEncoderConfig.idf_prior`), its weight starting at
-            `IDF_WEIGHT_INIT` and its IDF counted over the training passages.
+        idf_prior: Give the query side the learned IDF prior (`core.idf`): the poly-encoder's code attention
+            (with `freeze_backbone` only) or the cross-encoder's query pooling; its weight starts at
+            `IDF_WEIGHT_INIT` (the cross-encoder holds it there) and its IDF is counted over the training passages.
     """
 
     seed: int = 13

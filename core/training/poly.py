@@ -17,15 +17,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.backbone import backbone_path, is_bitfit_parameter
-from core.rankers.poly_encoder import PolyEncoder, token_log_idf
+from core.idf import IDF_WEIGHT_INIT, token_log_idf
+from core.rankers.poly_encoder import PolyEncoder
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, train
 
 logger = logging.getLogger(__name__)
 CODE_INIT_STD = 0.02  # zero codes would get identical gradients forever; a little noise breaks the tie
-IDF_WEIGHT_INIT = 0.6
-"""Where the IDF prior's weight starts: query token weights ∝ idf^0.6, about the best fixed exponent on
-held-apart dev queries (docs/poly-encoder-trials.md)."""
 
 
 # The packaged backbone's outputs, by text, shared by every run in the process (the backbone is frozen).

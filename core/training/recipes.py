@@ -117,11 +117,9 @@ def run_training(kind: str, out: Path, config: TrainConfig, quick: bool = False,
     Returns:
         The training record: config, data, machine, wall time, history and first/last loss.
     """
-    if kind == "cross" and config.freeze_backbone:
-        raise ValueError("--freeze-backbone applies to the poly-encoder only")
     if config.query_bitfit and not (kind == "poly" and config.freeze_backbone):
         raise ValueError("--query-bitfit applies to the poly-encoder with --freeze-backbone only")
-    if config.idf_prior and not (kind == "poly" and config.freeze_backbone):
+    if config.idf_prior and kind == "poly" and not config.freeze_backbone:
         raise ValueError("--idf-prior applies to the poly-encoder with --freeze-backbone only")
     if quick:
         config = replace(config, **QUICK)

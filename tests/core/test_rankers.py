@@ -10,6 +10,7 @@ from sentence_transformers import CrossEncoder
 from core.attention import bi_token_similarity, poly_attention
 from core.backbone import backbone_path
 from core.data import Corpus
+from core.idf import token_log_idf
 from core.models import ModelError, load_cross_encoder, load_poly_encoder
 from core.rankers import (
     BiEncoderRanker,
@@ -19,7 +20,6 @@ from core.rankers import (
     PolyEncoder,
     PolyEncoderRanker,
 )
-from core.rankers.poly_encoder import token_log_idf
 
 TINY = Corpus(ids=("sky", "pasta", "bank", "river"),
               texts=("The sky looks blue because air scatters short wavelengths of sunlight.",
@@ -131,6 +131,39 @@ def test_a_poly_ranker_with_the_idf_prior_counts_its_corpus_idf_at_indexing(tmp_
     ranker = PolyEncoderRanker(loaded, "idf-poly")
     ranker.index(TINY)
     assert torch.allclose(ranker.log_idf, token_log_idf(loaded.tokenizer, TINY.passages()))
+    assert list(ranker.rank("sky colour", k=1)) == ["sky"]
+
+
+def test_a_closed_joint_cross_encoder_with_the_idf_prior_scores_like_the_untrained_idf_poly_encoder():
+    cross = JointCrossEncoder.from_backbone(backbone_path(), idf_prior=True)
+    poly = PolyEncoder.from_backbone(backbone_path(), n_codes=2, idf_prior=True)
+    log_idf = token_log_idf(cross.tokenizer, TINY.texts)
+    query = "the colour of the sky"
+    with torch.inference_mode():
+        cross.idf_weight.fill_(0.6)
+        poly.idf_weight.fill_(0.6)
+        weighted = cross.predict([(query, text) for text in TINY.texts], log_idf=log_idf)
+        expected = poly.score(poly.encode_context([query], log_idf), poly.encode_candidates(TINY.texts))[0][0]
+        plain = cross.predict([(query, text) for text in TINY.texts])  # the fallback IDF is all zeros here
+    assert np.allclose(weighted, expected.numpy(), atol=1e-5)
+    assert not np.allclose(weighted, plain, atol=1e-3)
+
+
+def test_a_cross_ranker_with_the_idf_prior_counts_its_corpus_idf_at_indexing(tmp_path):
+    model = JointCrossEncoder.from_backbone(backbone_path(), idf_prior=True)
+    with torch.no_grad():
+        model.idf_weight.fill_(0.6)
+        model.fallback_log_idf.copy_(token_log_idf(model.tokenizer, ["a text about something else"]))
+    model.save(tmp_path / "cross")
+    loaded = load_cross_encoder(str(tmp_path / "cross"))
+    assert loaded.config.idf_prior and loaded.idf_weight.item() == pytest.approx(0.6, abs=1e-3)
+    assert torch.allclose(loaded.fallback_log_idf, model.fallback_log_idf, atol=1e-2)
+    ranker = CrossEncoderRanker(loaded, "idf-cross")
+    ranker.index(TINY)
+    log_idf = token_log_idf(loaded.tokenizer, TINY.passages(), loaded.config.max_document_length)
+    assert torch.allclose(ranker.log_idf, log_idf)
+    pairs = [("sky colour", text) for text in TINY.texts]
+    assert np.allclose(ranker.score("sky colour", TINY.ids), loaded.predict(pairs, log_idf=log_idf), atol=1e-6)
     assert list(ranker.rank("sky colour", k=1)) == ["sky"]
 
 

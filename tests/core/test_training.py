@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from core.devsets import shared_data_root
+from core.idf import IDF_WEIGHT_INIT
 from core.models import load_bi_encoder, load_cross_encoder, load_poly_encoder
 from core.training.cross import INITIAL_GATE
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig
-from core.training.poly import IDF_WEIGHT_INIT
 from core.training.recipes import run_training
 from core.training.teacher import TeacherMix, apply_mix
 
@@ -20,12 +20,31 @@ pytestmark = pytest.mark.skipif(not (shared_data_root() / "wikiqa").is_dir(),
                                 reason="needs ../shared/data (WikiQA, ArguAna)")
 
 
-def test_quick_cross_encoder_training_lowers_the_loss_and_saves_a_trained_model(tmp_path):
-    record = run_training("cross", tmp_path / "cross", TrainConfig(), quick=True)
+@pytest.mark.parametrize(("idf_prior", "freeze_backbone"), [(False, False), (True, True)],
+                         ids=["fine-tuned-backbone", "frozen-backbone-idf-prior"])
+def test_quick_cross_encoder_training_lowers_the_loss_and_saves_a_trained_model(tmp_path, idf_prior, freeze_backbone):
+    config = TrainConfig(idf_prior=idf_prior, freeze_backbone=freeze_backbone)
+    record = run_training("cross", tmp_path / "cross", config, quick=True)
     assert record["quick"] and record["data"]["pairs"] >= 150
     assert record["last_loss"] < record["first_loss"]
     model = load_cross_encoder(str(tmp_path / "cross"))
     assert model.trained and model.cross_bias.item() != pytest.approx(INITIAL_GATE, abs=1e-3)
+    assert model.config.idf_prior == idf_prior
+    if idf_prior:  # the weight is held where it starts, over IDF counted on the training passages
+        assert model.idf_weight.item() == pytest.approx(IDF_WEIGHT_INIT, abs=1e-3)
+        assert model.fallback_log_idf.max().item() > 1.0
+    saved_mb = (tmp_path / "cross" / "model.safetensors").stat().st_size / 1e6
+    if freeze_backbone:  # only the new parameters are saved; the backbone is still the packaged bi-encoder's
+        assert saved_mb < 0.1
+        bi = load_bi_encoder()
+        text = "Paris is the capital of France."
+        expected = bi.encode([text], output_value="token_embeddings", convert_to_numpy=False)[0]
+        batch = model.tokenizer([text], return_tensors="pt")
+        with torch.no_grad():
+            states = model.backbone(**batch).last_hidden_state[0]
+        assert torch.allclose(states, expected, atol=1e-5)
+    else:
+        assert saved_mb > 40
     assert (tmp_path / "cross" / "training.json").is_file()
 
 
@@ -59,13 +78,11 @@ def test_quick_poly_encoder_distillation_lowers_the_loss_and_saves_a_trained_mod
                                                                                abs=1e-5)
 
 
-def test_only_the_poly_encoder_trains_over_a_frozen_backbone(tmp_path):
-    with pytest.raises(ValueError, match="poly-encoder only"):
-        run_training("cross", tmp_path / "cross", TrainConfig(freeze_backbone=True), quick=True)
+def test_poly_encoder_options_that_need_a_frozen_backbone_are_refused_without_one(tmp_path):
     with pytest.raises(ValueError, match="--freeze-backbone only"):
         run_training("poly", tmp_path / "poly", TrainConfig(query_bitfit=True), quick=True)
     with pytest.raises(ValueError, match="--idf-prior applies to the poly-encoder with --freeze-backbone only"):
-        run_training("cross", tmp_path / "cross", TrainConfig(idf_prior=True), quick=True)
+        run_training("poly", tmp_path / "poly", TrainConfig(idf_prior=True), quick=True)
 
 
 def test_a_teacher_mix_parses_prints_and_weighs_z_normalised_signals():
