@@ -40,7 +40,9 @@ DIAGRAMS = {
         q -> j; d -> j; j -> t -> s; }}""",
         ("Query and document are read **together**, so nothing can be cached: every pair is a full "
         "forward pass, **O(N·(L + D)²)** per query. It is therefore used to **re-rank** a cheap first "
-        "stage's top few (the re-rank depth), not the whole corpus.")),
+        "stage's top few (the re-rank depth), not the whole corpus. The embedded one learns how much query "
+        "and document tokens may attend to each other, and weighs the query's rare words up with the same IDF "
+        "prior as the poly-encoder.")),
 }
 
 st.title("Encoder Arena")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measure bi, poly-16, cross (re-ranking bi top-100) and BM25 on development sets never trained on
-# (Cranfield, NFCorpus test, Climate-FEVER, WikiQA test; the cross-encoder saw only ArguAna, the
-# poly-encoder ArguAna and WikiQA train, so WikiQA test is in-domain for it), then print
+# (Cranfield, NFCorpus test, Climate-FEVER, WikiQA test; both trained on ArguAna and WikiQA train lists,
+# so WikiQA test is in-domain for them), then print
 # the markdown table used in the model cards. MAX_QUERIES bounds the cross-encoder's CPU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
