@@ -120,7 +120,7 @@ def run_training(kind: str, out: Path, config: TrainConfig, quick: bool = False,
     if config.query_bitfit and not (kind == "poly" and config.freeze_backbone):
         raise ValueError("--query-bitfit applies to the poly-encoder with --freeze-backbone only")
     if config.idf_prior and kind == "poly" and not config.freeze_backbone:
-        raise ValueError("--idf-prior applies to the poly-encoder with --freeze-backbone only")
+        raise ValueError("the poly-encoder takes --idf-prior with --freeze-backbone only")
     if quick:
         config = replace(config, **QUICK)
     mix = TeacherMix.parse(config.teacher_mix or DEFAULT_MIX[kind])

@@ -81,7 +81,7 @@ def test_quick_poly_encoder_distillation_lowers_the_loss_and_saves_a_trained_mod
 def test_poly_encoder_options_that_need_a_frozen_backbone_are_refused_without_one(tmp_path):
     with pytest.raises(ValueError, match="--freeze-backbone only"):
         run_training("poly", tmp_path / "poly", TrainConfig(query_bitfit=True), quick=True)
-    with pytest.raises(ValueError, match="--idf-prior applies to the poly-encoder with --freeze-backbone only"):
+    with pytest.raises(ValueError, match="the poly-encoder takes --idf-prior with --freeze-backbone only"):
         run_training("poly", tmp_path / "poly", TrainConfig(idf_prior=True), quick=True)
 
 
