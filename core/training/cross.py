@@ -19,11 +19,10 @@ import numpy as np
 import torch
 
 from core.backbone import backbone_path
-from core.idf import IDF_WEIGHT_INIT, token_log_idf
 from core.models import load_bi_encoder
 from core.rankers.joint_cross_encoder import JointCrossEncoder
 from core.training.lists import TrainingList
-from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, train
+from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, start_idf_prior, train
 
 logger = logging.getLogger(__name__)
 INITIAL_GATE = -6.0  # a little cross attention from the start, so the gate gets gradients
@@ -38,10 +37,7 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
     # With the IDF prior, its weight stays at the start, chosen on held-apart queries: trained on these lists it
     # fell from 0.6 to 0.23 in 150 steps, and Cranfield's held-apart nDCG@10 fell below the untrained start's.
     if config.idf_prior:
-        with torch.no_grad():
-            model.idf_weight.fill_(IDF_WEIGHT_INIT)
-            model.fallback_log_idf.copy_(token_log_idf(model.tokenizer, list(dict.fromkeys(
-                passage for item in lists for passage in item.passages)), model.config.max_document_length))
+        start_idf_prior(model, lists, model.config.max_document_length)
         model.idf_weight.requires_grad_(False)
     if config.freeze_backbone:
         model.backbone.requires_grad_(False)

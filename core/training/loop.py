@@ -14,6 +14,7 @@ import torch
 from transformers import get_linear_schedule_with_warmup
 
 from core.evaluate import evaluate
+from core.idf import IDF_WEIGHT_INIT, token_log_idf
 from core.training.lists import TrainingList
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,15 @@ def seed_everything(seed: int) -> random.Random:
     torch.manual_seed(seed)
     np.random.seed(seed)
     return random.Random(seed)
+
+
+@torch.no_grad()
+def start_idf_prior(model: torch.nn.Module, lists: Sequence[TrainingList], max_length: int) -> None:
+    """Set a model's IDF prior (`idf_weight`, `fallback_log_idf`) to its training start: the weight at
+    `IDF_WEIGHT_INIT` and the fallback IDF counted over the distinct passages of `lists`."""
+    model.idf_weight.fill_(IDF_WEIGHT_INIT)
+    passages = list(dict.fromkeys(passage for item in lists for passage in item.passages))
+    model.fallback_log_idf.copy_(token_log_idf(model.tokenizer, passages, max_length))
 
 
 def list_slices(batch: Sequence[TrainingList]) -> list[slice]:

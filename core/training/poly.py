@@ -17,10 +17,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.backbone import backbone_path, is_bitfit_parameter
-from core.idf import IDF_WEIGHT_INIT, token_log_idf
 from core.rankers.poly_encoder import PolyEncoder
 from core.training.lists import TrainingList
-from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, train
+from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, start_idf_prior, train
 
 logger = logging.getLogger(__name__)
 CODE_INIT_STD = 0.02  # zero codes would get identical gradients forever; a little noise breaks the tie
@@ -115,10 +114,7 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
         model.codes.normal_(0.0, CODE_INIT_STD)
     heads = [model.codes]
     if config.idf_prior:
-        with torch.no_grad():
-            model.idf_weight.fill_(IDF_WEIGHT_INIT)
-            model.fallback_log_idf.copy_(token_log_idf(model.tokenizer, list(dict.fromkeys(
-                passage for item in lists for passage in item.passages)), model.config.max_length))
+        start_idf_prior(model, lists, model.config.max_length)
         heads.append(model.idf_weight)
     groups = [{"params": heads, "lr": config.head_lr, "weight_decay": 0.0}]
     if not config.freeze_backbone:
