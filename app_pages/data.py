@@ -1,4 +1,8 @@
-"""Data: upload a corpus, queries and optional qrels (or a BEIR zip, or the sample data), then preview."""
+"""Data: upload a corpus, queries and optional qrels (or a BEIR zip, or the sample data), then preview.
+
+When a corpus or queries record has no text field, a field picker offers the keys the file has and
+reloads the same uploads with the chosen mapping; the dataset loaded before stays until one loads.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,40 @@ import streamlit as st
 
 from app_pages import _shared as shared
 from core import session
+from core.data import Dataset, FieldError
 
-ITEM_TYPES = ["csv", "tsv", "jsonl", "txt", "gz"]
+ITEM_TYPES = ["csv", "tsv", "jsonl", "txt", "parquet", "gz"]
 QRELS_TYPES = ["csv", "tsv", "txt", "qrels", "qrel", "trec", "gz"]
 LIMITS = shared.GUARDS.limits
 MAX_MB = max(1, LIMITS.max_file_bytes // 2**20)  # the widget's cap; core checks the exact byte count
+PICKER = "data.picker"  # (which uploads, file, keys found) after a load found no text field
+NO_TITLE = "(the usual: title)"
 
 
 def upload(file) -> session.Upload | None:
     return None if file is None else (file.getvalue(), file.name)
+
+
+def load(uploads: str, text_field: str | None = None, title_field: str | None = None) -> None:
+    """Load the "files" or the "zip" uploads with a field mapping; a missing text field opens the picker."""
+    def read() -> Dataset:
+        st.session_state.pop(PICKER, None)
+        try:
+            if uploads == "zip":
+                return session.dataset_from_zip(upload(archive), LIMITS, text_field=text_field,
+                                                title_field=title_field)
+            return session.dataset_from_files(upload(corpus), upload(queries), upload(qrels), LIMITS,
+                                              text_field=text_field, title_field=title_field)
+        except FieldError as error:
+            if error.field == "text" and error.keys:
+                st.session_state[PICKER] = (uploads, error.source, error.keys)
+            raise
+    shared.load_into_session(read)
+
+
+def load_sample() -> Dataset:
+    st.session_state.pop(PICKER, None)
+    return session.load_sample()
 
 
 st.title("Data")
@@ -24,29 +53,39 @@ st.caption(f"Limits: {session.limits_text(LIMITS)}")
 
 files_tab, zip_tab, sample_tab = st.tabs(["Separate files", "BEIR zip", "Sample data"])
 with files_tab, st.form("data.files_form"):
-    corpus = st.file_uploader("Corpus: CSV/TSV (id, text, optional title), BEIR JSONL, or TXT (one per line)",
+    corpus = st.file_uploader("Corpus: CSV/TSV (id, text, optional title), MS MARCO TSV (id, text; no header), "
+                              "BEIR JSONL, Parquet, or TXT (one per line)",
                               type=ITEM_TYPES, key="data.corpus", max_upload_size=MAX_MB)
-    queries = st.file_uploader("Queries: CSV/TSV (id, text), BEIR JSONL, or TXT (one per line)",
+    queries = st.file_uploader("Queries: the same formats (id, text)",
                                type=ITEM_TYPES, key="data.queries", max_upload_size=MAX_MB)
-    qrels = st.file_uploader("Qrels (optional): BEIR TSV/CSV with a header, or TREC (qid 0 docid grade)",
-                             type=QRELS_TYPES, key="data.qrels", max_upload_size=MAX_MB)
+    qrels = st.file_uploader("Qrels (optional): BEIR TSV or CSV with or without a header, or TREC (qid 0 docid "
+                             "grade)", type=QRELS_TYPES, key="data.qrels", max_upload_size=MAX_MB)
     st.caption("Gzipped files (.jsonl.gz, .csv.gz, …) are read too.")
     if st.form_submit_button("Load these files", type="primary"):
-        shared.load_into_session(lambda: session.dataset_from_files(upload(corpus), upload(queries),
-                                                                    upload(qrels), LIMITS))
+        load("files")
 with zip_tab, st.form("data.zip_form"):
-    archive = st.file_uploader("A BEIR dataset as .zip: corpus.jsonl, queries.jsonl, optional qrels/test.tsv",
-                               type=["zip"], key="data.zip", max_upload_size=MAX_MB)
+    archive = st.file_uploader("A dataset as .zip: corpus.jsonl (or .csv, .tsv, .parquet, collection.tsv), "
+                               "queries.*, optional qrels/test.tsv", type=["zip"], key="data.zip",
+                               max_upload_size=MAX_MB)
     if st.form_submit_button("Load the zip", type="primary"):
         if archive is None:
             st.error("Choose a .zip file first.")
         else:
-            shared.load_into_session(lambda: session.dataset_from_zip(upload(archive), LIMITS))
+            load("zip")
 with sample_tab:
     st.markdown("A few hundred short documents on ten everyday topics (astronomy, medicine, cooking, finance, …) "
                 "with a few dozen queries and graded relevance labels: quick to run on a CPU.")
     if st.button("Use the sample data", key="data.sample"):
-        shared.load_into_session(session.load_sample)
+        shared.load_into_session(load_sample)
+
+if PICKER in st.session_state:
+    uploads, source, keys = st.session_state[PICKER]
+    with st.form("data.fields_form"):
+        st.warning(f"{shared.plain(source)} has no text field. Which of its fields holds the text?")
+        text_field = st.selectbox("Text field (for the corpus and the queries)", keys, key="data.text_field")
+        title_field = st.selectbox("Title field (corpus)", [NO_TITLE, *keys], key="data.title_field")
+        if st.form_submit_button("Reload with these fields"):
+            load(uploads, text_field, None if title_field == NO_TITLE else title_field)
 
 shared.show_flash()
 data = shared.dataset()

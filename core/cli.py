@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--index", choices=INDEX_TYPES, default="flat", help="bi-encoder FAISS index")
     run.add_argument("--qrels", type=Path, help="qrels file kept outside DATA (TREC or BEIR TSV)")
     run.add_argument("--split", default="test", help="qrels split inside DATA (default test)")
+    run.add_argument("--text-field", metavar="KEY", help="corpus/query records keep their text under KEY")
+    run.add_argument("--title-field", metavar="KEY", help="corpus records keep their title under KEY")
     run.add_argument("--exclude-self", action="store_true",
                      help="drop a hit whose doc id equals the query id (BEIR/MTEB convention, e.g. ArguAna)")
     run.add_argument("--max-queries", type=int, help="use only the first N queries (judged ones first)")
@@ -159,7 +161,8 @@ def run_compare(args: argparse.Namespace) -> int:
                          index_type=args.index, exclude_self=args.exclude_self, bi_backend=args.bi_backend)
     progress = StderrProgress()
     progress(f"loading {args.data}", 0.0)
-    dataset = load_dataset(args.data, qrels_path=args.qrels, split=args.split)
+    dataset = load_dataset(args.data, qrels_path=args.qrels, split=args.split,
+                           text_field=args.text_field, title_field=args.title_field)
     if args.max_queries:
         dataset = first_queries(dataset, args.max_queries)
     if "cross" in config.rankers:

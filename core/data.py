@@ -1,15 +1,21 @@
 """Load retrieval data: a corpus, queries and relevance judgements (qrels).
 
 Readers take the raw bytes of an upload plus its file name, or a path on disk. The
-format follows the extension (case-insensitive; a trailing ``.gz`` means gzip):
-CSV/TSV with a header row, BEIR JSONL, plain text with one item per line, BEIR or
-TREC qrels, and whole BEIR datasets as a folder or ``.zip``. Every problem with the
-input raises :class:`DataError`, which names the file, the line and the problem.
+format follows the extension (case-insensitive; a trailing ``.gz`` means gzip): CSV/TSV
+with a header row, TSV without one (MS MARCO's ``id<TAB>text``), BEIR JSONL, Parquet,
+plain text with one item per line, qrels with or without a header (BEIR, TREC or CSV,
+told apart by their content), and whole datasets as a folder or ``.zip``.
+
+Every problem with the input raises :class:`DataError`, which names the file, the line
+and the problem. Nothing read is dropped without a word: a record with no text is
+skipped and listed in the notes (count and lines), and where a file has two readings
+the notes say which one was taken.
 """
 
 import csv
 import hashlib
 import io
+import itertools
 import json
 import logging
 import os
@@ -41,15 +47,20 @@ _QRELS_FIELDS = {
     "grade": ("score", "relevance", "rel", "grade", "label"),
 }
 _OPTIONAL_FIELDS = frozenset({"title"})
-_QRELS_NAMES = frozenset(name for names in _QRELS_FIELDS.values() for name in names)
+# Qrels without a header, by column count: where each field is, and the layout's name for messages.
+_HEADERLESS_QRELS = {
+    3: ({"query id": 0, "doc id": 1, "grade": 2}, "query-id corpus-id score"),
+    4: ({"query id": 0, "doc id": 2, "grade": 3}, "query-id iteration doc-id grade"),
+}
 
-_ITEM_FORMATS = (".csv", ".tsv", ".jsonl", ".txt")
-_QRELS_FORMATS = (".csv", ".tsv", ".txt", ".qrels", ".qrel", ".trec")
+_ITEM_FORMATS = (".csv", ".tsv", ".jsonl", ".txt", ".parquet")
+_TREC_FORMATS = (".txt", ".qrels", ".qrel", ".trec")
+_QRELS_FORMATS = (".csv", ".tsv", *_TREC_FORMATS)
 _DELIMITERS = {".csv": ",", ".tsv": "\t"}
 _DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs"}
 
-_CORPUS_FILES = ("corpus.jsonl", "corpus.jsonl.gz", "corpus.csv", "corpus.tsv")
-_QUERY_FILES = ("queries.jsonl", "queries.jsonl.gz", "queries.csv", "queries.tsv")
+_CORPUS_FILES = ("corpus.jsonl", "corpus.jsonl.gz", "corpus.csv", "corpus.tsv", "corpus.parquet", "collection.tsv")
+_QUERY_FILES = ("queries.jsonl", "queries.jsonl.gz", "queries.csv", "queries.tsv", "queries.parquet")
 _ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 # What zipfile raises on damaged archives besides BadZipFile (seen when fuzzing).
 _ZIP_ERRORS = (
@@ -64,6 +75,8 @@ _ZIP_ERRORS = (
 _GZIP_CHUNK = 1 << 20
 SHOWN_CHARS = 40
 """How much of an id, header or value from the input a message quotes."""
+_SHOWN_LINES = 10
+_FIELD_CHOICES = 100  # keys a FieldError offers for mapping; longer names cannot be a field anyone maps
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 # The csv module refuses fields over 128 KiB by default; passages can be megabytes long.
@@ -90,6 +103,23 @@ class DataError(ValueError):
         return f"{where}: {self.problem}"
 
 
+class FieldError(DataError):
+    """A record or header lacks a required field (id or text).
+
+    Attributes:
+        field: The missing field, ``"id"`` or ``"text"``.
+        keys: The keys (JSONL) or columns (CSV, TSV, Parquet) found instead, in file order, each once,
+            at most 100 and none longer than 100 characters: what a caller can offer to map it to.
+    """
+
+    def __init__(self, source: str, problem: str, line: int | None, field: str, keys: Iterable[str]) -> None:
+        keys = tuple(dict.fromkeys(key for key in keys if len(key) <= _FIELD_CHOICES))[:_FIELD_CHOICES]
+        super().__init__(source, problem, line)
+        self.args = (source, problem, line, field, keys)  # what pickling passes back to __init__
+        self.field = field
+        self.keys = keys
+
+
 @dataclass(frozen=True)
 class DataLimits:
     """Size limits that keep a hostile or mistaken upload from exhausting memory."""
@@ -109,6 +139,7 @@ class Corpus:
         texts: Document texts, parallel to ``ids``.
         titles: Document titles, ``""`` where absent, parallel to ``ids``.
         source: Where the documents came from, for messages.
+        notes: What reading the file skipped or decided (see :class:`Dataset`).
 
     Example:
         >>> corpus = Corpus(("d1", "d2"), ("Paris is in France.", "Hi."), ("Paris", ""))
@@ -122,6 +153,7 @@ class Corpus:
     texts: tuple[str, ...]
     titles: tuple[str, ...]
     source: str = ""
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _freeze_columns(self, "ids", "texts", "titles")
@@ -168,6 +200,7 @@ class Queries:
         ids: Unique query ids.
         texts: Query texts, parallel to ``ids``.
         source: Where the queries came from, for messages.
+        notes: What reading the file skipped or decided (see :class:`Dataset`).
 
     Example:
         >>> Queries(("q1",), ("capital of France",)).text("q1")
@@ -177,6 +210,7 @@ class Queries:
     ids: tuple[str, ...]
     texts: tuple[str, ...]
     source: str = ""
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _freeze_columns(self, "ids", "texts")
@@ -207,6 +241,14 @@ class Queries:
         return _index_of(self.ids)
 
 
+class Judgements(dict):
+    """Qrels read from a file: the ``{query_id: {doc_id: grade}}`` dict, plus ``notes`` on how it was read."""
+
+    def __init__(self, qrels: Qrels, notes: tuple[str, ...] = ()) -> None:
+        super().__init__(qrels)
+        self.notes = notes
+
+
 @dataclass(frozen=True)
 class Dataset:
     """A corpus, its queries and, when known, the relevance judgements.
@@ -216,7 +258,8 @@ class Dataset:
         queries: The queries (all of them, judged or not).
         qrels: Judgements restricted to known query and doc ids, or None without any.
         name: A display name, such as the folder or zip name.
-        notes: Human-readable remarks about what was dropped or is worth knowing.
+        notes: Human-readable remarks: records skipped for having no text (count and lines),
+            the reading taken where a file has two, judgements naming unknown ids.
     """
 
     corpus: Corpus
@@ -231,74 +274,98 @@ class Dataset:
         return f"Dataset({self.name!r}, {sizes})"
 
 
-def read_corpus(data: bytes, name: str, limits: DataLimits = DataLimits()) -> Corpus:
-    r"""Read a corpus from CSV, TSV, JSONL or TXT bytes (optionally gzipped).
+def read_corpus(
+    data: bytes,
+    name: str,
+    limits: DataLimits = DataLimits(),
+    *,
+    text_field: str | None = None,
+    title_field: str | None = None,
+) -> Corpus:
+    r"""Read a corpus from CSV, TSV, JSONL, Parquet or TXT bytes (optionally gzipped).
 
-    CSV/TSV need a header with an id column (``_id``, ``id``, ``doc_id``, ``docid`` or
-    ``corpus-id``), a text column (``text``, ``passage``, ``body`` or ``contents``) and
-    optionally ``title`` (header names ignore case and surrounding spaces). JSONL lines
-    are objects with those keys, exactly (BEIR: ``_id``, ``title``, ``text``). TXT holds
-    one document per non-blank line, with ids ``d1``, ``d2``, ... Ids, titles and texts
-    are stripped of surrounding whitespace; a document may lack either text or title.
+    CSV/TSV with a header, JSONL objects and Parquet columns need an id (``_id``, ``id``,
+    ``doc_id``, ``docid`` or ``corpus-id``), a text (``text``, ``passage``, ``body`` or
+    ``contents``) and optionally a ``title`` (header and Parquet column names ignore case
+    and surrounding spaces; JSONL keys are exact). A TSV whose first line is two fields
+    naming no known column has no header: it is MS MARCO's ``id<TAB>text``, and a note
+    says so. TXT holds one document per non-blank line, with ids ``d1``, ``d2``, ... Ids,
+    titles and texts are stripped of surrounding whitespace. A document with neither
+    text nor title is skipped, and the notes give their count and lines (for Parquet,
+    a "line" is the 1-based row number).
 
     Args:
         data: The file's content.
         name: The file name; its extension selects the format and messages cite it.
         limits: Size limits.
+        text_field: A key or column to take the text from, tried before the usual names.
+        title_field: A key or column to take the title from, tried before ``title``.
 
     Returns:
         The corpus.
 
     Raises:
-        DataError: If the file is malformed, too large, or has an empty or duplicate id
-            or a document with neither text nor title.
+        FieldError: If a record or the header has no id or no text field.
+        DataError: If the file is malformed or too large, has an empty or duplicate id,
+            or has no document with text.
 
     Example:
         >>> read_corpus(b"id,title,text\nd1,Paris,Paris is in France.\n", "c.csv").passages()
         ['Paris Paris is in France.']
+        >>> read_corpus(b'{"_id": "d1", "body_text": "Hi."}\n', "c.jsonl", text_field="body_text").texts
+        ('Hi.',)
     """
     _check_size(len(data), name, limits)
-    return _parse_corpus(data, name, limits)
+    return _parse_corpus(data, name, limits, text_field, title_field)
 
 
-def read_queries(data: bytes, name: str, limits: DataLimits = DataLimits()) -> Queries:
-    r"""Read queries from CSV, TSV, JSONL or TXT bytes (optionally gzipped).
+def read_queries(
+    data: bytes, name: str, limits: DataLimits = DataLimits(), *, text_field: str | None = None
+) -> Queries:
+    r"""Read queries from CSV, TSV, JSONL, Parquet or TXT bytes (optionally gzipped).
 
-    As :func:`read_corpus`, with id columns ``_id``, ``id``, ``query_id``, ``qid`` or
-    ``query-id``, text columns ``text`` or ``query``, and TXT ids ``q1``, ``q2``, ...
+    As :func:`read_corpus`, with id names ``_id``, ``id``, ``query_id``, ``qid`` or
+    ``query-id``, text names ``text`` or ``query``, and TXT ids ``q1``, ``q2``, ...
 
     Args:
         data: The file's content.
         name: The file name; its extension selects the format and messages cite it.
         limits: Size limits.
+        text_field: A key or column to take the text from, tried before the usual names.
 
     Returns:
         The queries.
 
     Raises:
-        DataError: If the file is malformed, too large, or has an empty or duplicate id
-            or an empty text.
+        FieldError: If a record or the header has no id or no text field.
+        DataError: If the file is malformed or too large, has an empty or duplicate id,
+            or has no query with text.
 
     Example:
         >>> read_queries(b"capital of France\n", "queries.txt").ids
         ('q1',)
+        >>> read_queries(b"1048585\twhat is paula deen's brother\n", "queries.tsv").texts
+        ("what is paula deen's brother",)
     """
     _check_size(len(data), name, limits)
-    return _parse_queries(data, name, limits)
+    return _parse_queries(data, name, limits, text_field)
 
 
-def read_qrels(data: bytes, name: str, limits: DataLimits = DataLimits()) -> Qrels:
-    r"""Read relevance judgements (optionally gzipped).
+def read_qrels(data: bytes, name: str, limits: DataLimits = DataLimits()) -> Judgements:
+    r"""Read relevance judgements (optionally gzipped), telling the layout from the content.
 
-    Formats: CSV with a header, or BEIR TSV with a header such as
-    ``query-id corpus-id score`` (query column ``query-id``/``query_id``/``qid``, doc
-    column ``corpus-id``/``doc_id``/``docid``, grade column ``score``/``relevance``/
-    ``rel``/``grade``/``label``); TREC qrels ``qid iteration docid grade`` without a
-    header, in ``.txt``, ``.qrels``, ``.qrel``, ``.trec`` or a ``.tsv`` whose first line
-    is not such a header.
+    A first line whose last field is a number is data, so the file has no header; 3 fields
+    are then ``query-id corpus-id score`` (BEIR) and 4 are TREC's ``query-id iteration
+    doc-id grade``. Otherwise the first line is a header naming the query column
+    (``query-id``/``query_id``/``qid``), the doc column (``corpus-id``/``doc_id``/
+    ``docid``) and the grade column (``score``/``relevance``/``rel``/``grade``/``label``).
+    ``.csv`` files are comma-separated; other files (``.tsv``, ``.txt``, ``.qrels``,
+    ``.qrel``, ``.trec``) are tab-separated when their first line holds a tab, else split
+    on whitespace. When the reading is not the one the extension suggests (a headerless
+    ``.tsv`` or ``.csv``, 3 fields in a TREC file), a note says which was taken.
 
     Grades are integers (``"1.0"`` is read as 1). Grade 0 means judged non-relevant and
-    is kept. A negative grade is an error, except in TREC qrels, where -1 is a
+    is kept. A negative grade is an error, except in TREC's layout, where -1 is a
     conventional "judged, not relevant" mark and is stored as 0. The same judgement may
     repeat with the same grade; a different grade is an error.
 
@@ -308,7 +375,7 @@ def read_qrels(data: bytes, name: str, limits: DataLimits = DataLimits()) -> Qre
         limits: Size limits.
 
     Returns:
-        ``{query_id: {doc_id: grade}}``.
+        ``{query_id: {doc_id: grade}}``, with ``notes`` on the reading.
 
     Raises:
         DataError: If the file is malformed or too large, or a grade is not an integer.
@@ -316,23 +383,34 @@ def read_qrels(data: bytes, name: str, limits: DataLimits = DataLimits()) -> Qre
     Example:
         >>> read_qrels(b"q1 0 d1 2\nq1 0 d2 -1\n", "run.qrels")
         {'q1': {'d1': 2, 'd2': 0}}
+        >>> read_qrels(b"q1\td1\t1\n", "test.tsv").notes
+        ('test.tsv: no header line; read its 3 columns as query-id corpus-id score',)
     """
     _check_size(len(data), name, limits)
     return _parse_qrels(data, name, limits)
 
 
-def read_beir_zip(data: bytes, name: str, limits: DataLimits = DataLimits(), split: str = "test") -> Dataset:
-    """Read a BEIR dataset from a zip, in memory (nothing is extracted to disk).
+def read_beir_zip(
+    data: bytes,
+    name: str,
+    limits: DataLimits = DataLimits(),
+    split: str = "test",
+    *,
+    text_field: str | None = None,
+    title_field: str | None = None,
+) -> Dataset:
+    """Read a dataset from a zip, in memory (nothing is extracted to disk).
 
-    The zip holds ``corpus.jsonl[.gz]`` (or ``corpus.csv``/``.tsv``), ``queries.*`` and
-    optionally qrels (``qrels/{split}.tsv``, ``{split}.tsv``, ``qrels.csv`` or
-    ``qrels.tsv``), at the top level or inside one folder.
+    The zip holds the files :func:`load_dataset` looks for, at the top level or inside
+    one folder.
 
     Args:
         data: The zip's content.
         name: The zip's file name, for messages and the dataset name.
         limits: Size limits; the total uncompressed size is checked before reading.
         split: Which qrels split to read.
+        text_field: As for :func:`read_corpus`, for the corpus and the queries.
+        title_field: As for :func:`read_corpus`.
 
     Returns:
         The dataset, built by :func:`make_dataset`.
@@ -341,20 +419,23 @@ def read_beir_zip(data: bytes, name: str, limits: DataLimits = DataLimits(), spl
         DataError: If the zip is invalid, unsafe, too large, lacks corpus or queries,
             or holds a malformed file.
     """
-    return _read_zip(data, name, limits, split, qrels=None)
+    return _read_zip(data, name, limits, split, qrels=None, fields=(text_field, title_field))
 
 
-def load_corpus(path: StrPath, limits: DataLimits = DataLimits()) -> Corpus:
+def load_corpus(
+    path: StrPath, limits: DataLimits = DataLimits(), *, text_field: str | None = None, title_field: str | None = None
+) -> Corpus:
     """Read a corpus file from disk; see :func:`read_corpus`."""
-    return read_corpus(_read_file(Path(path), limits), str(path), limits)
+    data = _read_file(Path(path), limits)
+    return read_corpus(data, str(path), limits, text_field=text_field, title_field=title_field)
 
 
-def load_queries(path: StrPath, limits: DataLimits = DataLimits()) -> Queries:
+def load_queries(path: StrPath, limits: DataLimits = DataLimits(), *, text_field: str | None = None) -> Queries:
     """Read a queries file from disk; see :func:`read_queries`."""
-    return read_queries(_read_file(Path(path), limits), str(path), limits)
+    return read_queries(_read_file(Path(path), limits), str(path), limits, text_field=text_field)
 
 
-def load_qrels(path: StrPath, limits: DataLimits = DataLimits()) -> Qrels:
+def load_qrels(path: StrPath, limits: DataLimits = DataLimits()) -> Judgements:
     """Read a qrels file from disk; see :func:`read_qrels`."""
     return read_qrels(_read_file(Path(path), limits), str(path), limits)
 
@@ -364,19 +445,25 @@ def load_dataset(
     qrels_path: StrPath | None = None,
     split: str = "test",
     limits: DataLimits = DataLimits(),
+    *,
+    text_field: str | None = None,
+    title_field: str | None = None,
 ) -> Dataset:
-    """Load a BEIR dataset from a folder or a ``.zip``.
+    """Load a dataset from a folder or a ``.zip``.
 
-    The folder (or the zip, at its top level or in one folder) holds
-    ``corpus.jsonl[.gz]``, ``queries.jsonl[.gz]`` and optional qrels at
-    ``qrels/{split}.tsv`` or ``{split}.tsv``; the CSV variant holds ``corpus.csv``,
-    ``queries.csv`` and ``qrels.csv``.
+    The folder (or the zip, at its top level or in one folder) holds a corpus
+    (``corpus.jsonl[.gz]``, ``corpus.csv``, ``corpus.tsv``, ``corpus.parquet`` or MS
+    MARCO's ``collection.tsv``), queries (``queries.jsonl[.gz]``, ``.csv``, ``.tsv``,
+    ``.parquet`` or ``queries.{split}.tsv``) and optional qrels (``qrels/{split}.tsv``,
+    ``{split}.tsv``, ``qrels.{split}.tsv``, ``qrels.csv`` or ``qrels.tsv``).
 
     Args:
         path: The folder or zip.
         qrels_path: A qrels file to use instead of the one in the dataset.
         split: Which qrels split to read.
         limits: Size limits, applied to each file.
+        text_field: As for :func:`read_corpus`, for the corpus and the queries.
+        title_field: As for :func:`read_corpus`.
 
     Returns:
         The dataset, built by :func:`make_dataset`.
@@ -386,13 +473,15 @@ def load_dataset(
     """
     path = Path(path)
     qrels = None if qrels_path is None else load_qrels(qrels_path, limits)
+    fields = (text_field, title_field)
     if path.is_dir():
-        return _assemble(_folder_members(path, limits), str(path), path.name, split, limits, qrels=qrels)
+        members = _folder_members(path, limits)
+        return _assemble(members, str(path), path.name, split, limits, qrels=qrels, fields=fields)
     if not path.exists():
         raise DataError(str(path), "no such file or folder")
     if path.suffix.lower() != ".zip":
         raise DataError(str(path), "expected a BEIR folder or a .zip file")
-    return _read_zip(_read_file(path, limits), str(path), limits, split, qrels=qrels)
+    return _read_zip(_read_file(path, limits), str(path), limits, split, qrels=qrels, fields=fields)
 
 
 def first_queries(dataset: Dataset, limit: int) -> Dataset:
@@ -415,8 +504,9 @@ def first_queries(dataset: Dataset, limit: int) -> Dataset:
 def make_dataset(corpus: Corpus, queries: Queries, qrels: Qrels | None = None, name: str = "") -> Dataset:
     """Combine the parts, keeping only judgements whose query and doc ids are known.
 
-    Dropped judgements are not an error: they are counted in ``notes``. All queries
-    are kept, judged or not. If no judgement survives, ``qrels`` becomes None.
+    Dropped judgements are not an error: they are counted in ``notes``, after the notes
+    the parts carry from reading. All queries are kept, judged or not. If no judgement
+    survives, ``qrels`` becomes None.
 
     Args:
         corpus: The documents.
@@ -433,9 +523,11 @@ def make_dataset(corpus: Corpus, queries: Queries, qrels: Qrels | None = None, n
         >>> make_dataset(corpus, queries, {"q1": {"d1": 1, "d9": 1}}).notes
         ('qrels: 1 judgement names a doc id not in the corpus; ignored',)
     """
-    notes: list[str] = []
+    notes = [*corpus.notes, *queries.notes]
     if qrels is not None:
-        qrels, notes = _filter_qrels(qrels, corpus, queries)
+        notes += qrels.notes if isinstance(qrels, Judgements) else ()
+        qrels, dropped = _filter_qrels(qrels, corpus, queries)
+        notes += dropped
     shared = sum(1 for query_id in queries.ids if query_id in corpus._index)
     if shared:
         notes.append(
@@ -454,11 +546,25 @@ class _Member(NamedTuple):
     read: Callable[[], bytes]
 
 
-def _read_zip(data: bytes, source: str, limits: DataLimits, split: str, *, qrels: Qrels | None) -> Dataset:
+_FieldNames = tuple[str | None, str | None]  # the user's text and title field names (None: the usual ones)
+
+
+def _with_names(
+    fields: Mapping[str, tuple[str, ...]], text: str | None = None, title: str | None = None
+) -> dict[str, tuple[str, ...]]:
+    """`fields` with the user's own names for the text and the title tried first."""
+    chosen = {"text": text, "title": title}
+    return {field: aliases if chosen.get(field) is None else (chosen[field], *aliases)
+            for field, aliases in fields.items()}
+
+
+def _read_zip(
+    data: bytes, source: str, limits: DataLimits, split: str, *, qrels: Qrels | None, fields: _FieldNames
+) -> Dataset:
     _check_size(len(data), source, limits)
     with _open_zip(data, source) as archive:
         members = _zip_members(archive, source, limits)
-        return _assemble(members, source, Path(source).stem, split, limits, qrels=qrels)
+        return _assemble(members, source, Path(source).stem, split, limits, qrels=qrels, fields=fields)
 
 
 def _open_zip(data: bytes, source: str) -> zipfile.ZipFile:
@@ -528,15 +634,16 @@ def _assemble(
     limits: DataLimits,
     *,
     qrels: Qrels | None,
+    fields: _FieldNames,
 ) -> Dataset:
     root = _dataset_root(members, container)
     corpus_file = _require(members, root, _CORPUS_FILES, container)
-    queries_file = _require(members, root, _QUERY_FILES, container)
-    corpus = _parse_corpus(corpus_file.read(), corpus_file.source, limits)
-    queries = _parse_queries(queries_file.read(), queries_file.source, limits)
+    queries_file = _require(members, root, (*_QUERY_FILES, f"queries.{split}.tsv"), container)
+    corpus = _parse_corpus(corpus_file.read(), corpus_file.source, limits, *fields)
+    queries = _parse_queries(queries_file.read(), queries_file.source, limits, fields[0])
     notes: tuple[str, ...] = ()
     if qrels is None:
-        qrels_names = (f"qrels/{split}.tsv", f"{split}.tsv", "qrels.csv", "qrels.tsv")
+        qrels_names = (f"qrels/{split}.tsv", f"{split}.tsv", f"qrels.{split}.tsv", "qrels.csv", "qrels.tsv")
         qrels_file = _find(members, root, qrels_names)
         if qrels_file is None:
             notes = (f"qrels: none found ({', '.join(qrels_names)}); evaluation unavailable",)
@@ -624,48 +731,77 @@ def _check_size(size: int, source: str, limits: DataLimits) -> None:
         raise DataError(source, f"file is {size:,} bytes, over the {limits.max_file_bytes:,}-byte limit")
 
 
-def _parse_corpus(data: bytes, source: str, limits: DataLimits) -> Corpus:
-    ext, text = _open_text(data, source, _ITEM_FORMATS, limits)
-    rows = _item_rows(ext, text, source, _CORPUS_FIELDS, "d")
-    ids, texts, titles = _collect(rows, source, "documents", limits.max_documents)
+def _parse_corpus(
+    data: bytes, source: str, limits: DataLimits, text_field: str | None = None, title_field: str | None = None
+) -> Corpus:
+    fields = _with_names(_CORPUS_FIELDS, text=text_field, title=title_field)
+    rows, notes = _item_rows(data, source, limits, fields, "d")
+    ids, texts, titles, skipped = _collect(rows, source, "documents", limits.max_documents)
     logger.info("read %d documents from %s", len(ids), source)
-    return Corpus(tuple(ids), tuple(texts), tuple(titles), source)
+    return Corpus(ids, texts, titles, source, notes + skipped)
 
 
-def _parse_queries(data: bytes, source: str, limits: DataLimits) -> Queries:
-    ext, text = _open_text(data, source, _ITEM_FORMATS, limits)
-    rows = _item_rows(ext, text, source, _QUERY_FIELDS, "q")
-    ids, texts, _ = _collect(rows, source, "queries", limits.max_queries)
+def _parse_queries(data: bytes, source: str, limits: DataLimits, text_field: str | None = None) -> Queries:
+    rows, notes = _item_rows(data, source, limits, _with_names(_QUERY_FIELDS, text=text_field), "q")
+    ids, texts, _, skipped = _collect(rows, source, "queries", limits.max_queries)
     logger.info("read %d queries from %s", len(ids), source)
-    return Queries(tuple(ids), tuple(texts), source)
+    return Queries(ids, texts, source, notes + skipped)
 
 
-def _parse_qrels(data: bytes, source: str, limits: DataLimits) -> Qrels:
-    ext, text = _open_text(data, source, _QRELS_FORMATS, limits)
-    if ext == ".csv" or (ext == ".tsv" and _has_qrels_header(text)):
-        table = _table_rows(text, source, _DELIMITERS[ext], _QRELS_FIELDS)
-        rows = ((line, row["query id"], row["doc id"], row["grade"]) for line, row in table)
-        qrels = _collect_qrels(rows, source, trec=False)
+def _parse_qrels(data: bytes, source: str, limits: DataLimits) -> Judgements:
+    """Read qrels, with or without a header: see :func:`read_qrels` for how the layout is told."""
+    ext, data = _open(data, source, _QRELS_FORMATS, limits)
+    text = _text(data, source)
+    delimiter = "," if ext == ".csv" else "\t" if "\t" in _first_line(text)[1] else None
+    records = _records(text, delimiter, source)
+    line, _, first = next(records, (1, 1, []))
+    if not first:
+        raise DataError(source, "no rows")
+    notes: tuple[str, ...] = ()
+    if _is_number(first[-1]):  # no header: the layout follows from the number of fields
+        columns, layout = _headerless_qrels(first, delimiter, source, line)
+        trec = len(first) == 4  # TREC's layout: query-id iteration doc-id grade
+        if not trec or ext not in _TREC_FORMATS:
+            notes = (f"{source}: no header line; read its {len(first)} columns as {layout}",)
+        records = itertools.chain([(line, line, first)], records)
+        width = f"line {line} ({layout})"
     else:
-        qrels = _collect_qrels(_trec_rows(text, source), source, trec=True)
+        reason = f"; line {line} is taken as a header, its last field {_shown(first[-1])} not being a number"
+        columns = _resolve_columns(first, _QRELS_FIELDS, source, line, _delimiter_hint(first, delimiter) + reason)
+        trec, width = False, "the header"
+    qrels = _collect_qrels(_fixed_width(records, len(first), width, delimiter, source), columns, source, trec)
     logger.info("read judgements for %d queries from %s", len(qrels), source)
-    return qrels
+    return Judgements(qrels, notes)
 
 
-def _open_text(data: bytes, source: str, formats: tuple[str, ...], limits: DataLimits) -> tuple[str, str]:
-    """Check the extension, gunzip if needed and decode; return (extension, text)."""
+def _headerless_qrels(
+    first: list[str], delimiter: str | None, source: str, line: int
+) -> tuple[dict[str, int], str]:
+    if len(first) not in _HEADERLESS_QRELS:
+        layouts = " or ".join(f"{count} ({layout})" for count, (_, layout) in _HEADERLESS_QRELS.items())
+        separated = {",": "comma", "\t": "tab", None: "whitespace"}[delimiter]
+        problem = f"{len(first)} {separated}-separated fields and no header; expected {layouts}"
+        raise DataError(source, problem + _delimiter_hint(first, delimiter), line)
+    return _HEADERLESS_QRELS[len(first)]
+
+
+def _open(data: bytes, source: str, formats: tuple[str, ...], limits: DataLimits) -> tuple[str, bytes]:
+    """Check the extension and gunzip if needed; return (extension, content)."""
     lower = source.lower()
     compressed = lower.endswith(".gz")
     ext = os.path.splitext(lower.removesuffix(".gz"))[1]
     if ext not in formats:
         found = f"'{ext}'" if ext else "a name without extension"
         raise DataError(source, f"unsupported file type {found}; expected {', '.join(formats)} (optionally .gz)")
-    if compressed:
-        data = _gunzip(data, source, limits.max_uncompressed_bytes)
+    return ext, _gunzip(data, source, limits.max_uncompressed_bytes) if compressed else data
+
+
+def _text(data: bytes, source: str) -> str:
+    """The decoded text of a file that is not blank."""
     text = _decode(data, source)
     if not text.strip():
         raise DataError(source, "empty file")
-    return ext, text
+    return text
 
 
 def _gunzip(data: bytes, source: str, cap: int) -> bytes:
@@ -708,29 +844,48 @@ def _decode(data: bytes, source: str) -> str:
 
 
 def _item_rows(
-    ext: str, text: str, source: str, fields: Mapping[str, tuple[str, ...]], prefix: str
-) -> Iterator[tuple[int, dict[str, str]]]:
+    data: bytes, source: str, limits: DataLimits, fields: Mapping[str, tuple[str, ...]], prefix: str
+) -> tuple[Iterator[tuple[int, dict[str, str]]], tuple[str, ...]]:
+    """The records of a corpus or queries file as (line, {field: value}), and notes on the reading."""
+    ext, data = _open(data, source, _ITEM_FORMATS, limits)
+    if ext == ".parquet":
+        return _parquet_rows(data, source, fields, limits), ()
+    text = _text(data, source)
     if ext == ".jsonl":
-        return _json_rows(text, source, fields)
+        return _json_rows(text, source, fields), ()
     if ext == ".txt":
-        return _line_rows(text, prefix)
-    return _table_rows(text, source, _DELIMITERS[ext], fields)
+        return _line_rows(text, prefix), ()
+    line, first = _first_line(text)
+    if ext == ".tsv" and _is_headerless_pair(first, fields):
+        note = f"{source}: no header line (line {line} names no known column); read its 2 columns as id text"
+        return _pair_rows(text, source, line), (note,)
+    return _table_rows(text, source, _DELIMITERS[ext], fields), ()
+
+
+def _is_headerless_pair(line: str, fields: Mapping[str, tuple[str, ...]]) -> bool:
+    """Whether a TSV's first line is two fields naming no known column: MS MARCO's id<TAB>text, no header."""
+    cells = line.split("\t")
+    names = {_column_name(name) for aliases in fields.values() for name in aliases}
+    return len(cells) == 2 and names.isdisjoint(map(_column_name, cells))
 
 
 def _collect(
     rows: Iterable[tuple[int, dict[str, str]]], source: str, noun: str, limit: int
-) -> tuple[list[str], list[str], list[str]]:
-    """Validate records into parallel id, text and title lists."""
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Validate records into parallel id, text and title tuples; records with no text are skipped, and the last
+    tuple holds the note listing them (empty without any)."""
     ids: list[str] = []
     texts: list[str] = []
     titles: list[str] = []
     first_line: dict[str, int] = {}
+    empty: list[int] = []
     for line, row in rows:
         item_id, text, title = row["id"].strip(), row["text"].strip(), row.get("title", "").strip()
         if not item_id:
             raise DataError(source, "empty id", line)
         if not text and not title:
-            raise DataError(source, f"empty text for id {_shown(item_id)}", line)
+            empty.append(line)
+            continue
         if item_id in first_line:
             raise DataError(source, f"duplicate id {_shown(item_id)} (first on line {first_line[item_id]})", line)
         if len(ids) == limit:
@@ -740,19 +895,25 @@ def _collect(
         texts.append(text)
         titles.append(title)
     if not ids:
-        raise DataError(source, "no rows")
-    return ids, texts, titles
+        raise DataError(source, f"no record has any text ({len(empty):,} empty: {_lines_listed(empty)})" if empty
+                        else "no rows")
+    records = "1 record" if len(empty) == 1 else f"{len(empty):,} records"
+    skipped = (f"{source}: skipped {records} with no text ({_lines_listed(empty)})",) if empty else ()
+    return tuple(ids), tuple(texts), tuple(titles), skipped
 
 
-def _collect_qrels(rows: Iterable[tuple[int, str, str, str]], source: str, trec: bool) -> Qrels:
+def _collect_qrels(
+    rows: Iterable[tuple[int, list[str]]], columns: Mapping[str, int], source: str, trec: bool
+) -> Qrels:
+    """Validate (line, fields) rows into qrels, taking each field from its index in `columns`."""
     qrels: Qrels = {}
-    for line, raw_query_id, raw_doc_id, raw_grade in rows:
-        query_id, doc_id = raw_query_id.strip(), raw_doc_id.strip()
+    for line, row in rows:
+        query_id, doc_id = row[columns["query id"]].strip(), row[columns["doc id"]].strip()
         if not query_id:
             raise DataError(source, "empty query id", line)
         if not doc_id:
             raise DataError(source, "empty doc id", line)
-        grade = _parse_grade(raw_grade, source, line)
+        grade = _parse_grade(row[columns["grade"]], source, line)
         if grade < 0:
             if not trec:
                 raise DataError(source, f"negative relevance grade {grade}", line)
@@ -787,15 +948,34 @@ def _parse_grade(raw: str, source: str, line: int) -> int:
 def _table_rows(
     text: str, source: str, delimiter: str, fields: Mapping[str, tuple[str, ...]]
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line where the record starts, {field: value}) for each CSV/TSV data row."""
+    """Yield (line where the record starts, {field: value}) for each CSV/TSV data row after the header."""
     records = _csv_records(text, delimiter, source)
     header_line, _, header = next(records, (1, 1, []))
-    columns = _resolve_columns(header, fields, delimiter, source, header_line)
-    for start, end, row in records:
-        if len(row) != len(header):
-            hint = "a quote that is never closed?" if end > start else "an unquoted delimiter in a field?"
-            raise DataError(source, f"{len(row)} fields, but the header has {len(header)} ({hint})", start)
+    columns = _resolve_columns(header, fields, source, header_line, _delimiter_hint(header, delimiter))
+    for start, row in _fixed_width(records, len(header), "the header", delimiter, source):
         yield start, {field: row[index] for field, index in columns.items()}
+
+
+def _fixed_width(
+    records: Iterable[tuple[int, int, list[str]]], width: int, model: str, delimiter: str | None, source: str
+) -> Iterator[tuple[int, list[str]]]:
+    """Yield (first line, fields) of each record, checking it has as many fields as `model` (what to cite)."""
+    for start, end, row in records:
+        if len(row) != width:
+            problem = f"{len(row)} field{'s' if len(row) != 1 else ''}, but {model} has {width}"
+            if end > start:
+                problem += " (a quote that is never closed?)"
+            elif delimiter is not None:
+                problem += " (an unquoted delimiter in a field?)" if len(row) > width else " (another delimiter?)"
+            raise DataError(source, problem, start)
+        yield start, row
+
+
+def _records(text: str, delimiter: str | None, source: str) -> Iterator[tuple[int, int, list[str]]]:
+    """Yield (first line, last line, fields) per non-blank record: CSV with `delimiter`, else whitespace-split lines."""
+    if delimiter is not None:
+        return _csv_records(text, delimiter, source)
+    return ((number, number, line.split()) for number, line in _lines(text))
 
 
 def _csv_records(text: str, delimiter: str, source: str) -> Iterator[tuple[int, int, list[str]]]:
@@ -814,37 +994,40 @@ def _csv_records(text: str, delimiter: str, source: str) -> Iterator[tuple[int, 
 
 
 def _resolve_columns(
-    header: list[str], fields: Mapping[str, tuple[str, ...]], delimiter: str, source: str, line: int
+    header: list[str], fields: Mapping[str, tuple[str, ...]], source: str, line: int | None, hint: str = ""
 ) -> dict[str, int]:
-    names = [cell.strip().lower() for cell in header]
+    """Map each field to the index of the first of its names in `header` (ignoring case and spaces)."""
+    names = [_column_name(cell) for cell in header]
     columns = {}
     for field, aliases in fields.items():
-        index = next((names.index(alias) for alias in aliases if alias in names), None)
+        index = next((names.index(name) for name in map(_column_name, aliases) if name in names), None)
         if index is not None:
             columns[field] = index
         elif field not in _OPTIONAL_FIELDS:
-            problem = (
-                f"no {field} column (expected one of {', '.join(aliases)}); "
-                f"found columns: {_listed(header)}"
-            )
-            raise DataError(source, problem + _delimiter_hint(header, delimiter), line)
+            raise _missing(field, aliases, header, "column", source, line, hint)
     return columns
 
 
-def _delimiter_hint(header: list[str], delimiter: str) -> str:
-    others = [d for d in _DELIMITER_NAMES if d != delimiter and any(d in cell for cell in header)]
+def _missing(
+    field: str, aliases: tuple[str, ...], found: list[str], kind: str, source: str, line: int | None, hint: str = ""
+) -> FieldError:
+    problem = f"no {field} {kind} (expected one of {', '.join(aliases)}); found {kind}s: {_listed(found)}{hint}"
+    return FieldError(source, problem, line, field, found)
+
+
+def _delimiter_hint(first: list[str], delimiter: str | None) -> str:
+    """A hint when the first line's fields hold another delimiter ("" for lines split on whitespace)."""
+    others = [d for d in _DELIMITER_NAMES if delimiter and d != delimiter and any(d in cell for cell in first)]
     if not others:
         return ""
     found = " and ".join(_DELIMITER_NAMES[d] for d in others)
-    kind = ".csv files must be comma" if delimiter == "," else ".tsv files must be tab"
-    return f"; hint: the header contains {found}, but {kind}-separated"
+    kind = "comma" if delimiter == "," else "tab"
+    return f"; hint: the first line contains {found}, but the file is read as {kind}-separated"
 
 
 def _json_rows(text: str, source: str, fields: Mapping[str, tuple[str, ...]]) -> Iterator[tuple[int, dict[str, str]]]:
-    for number, line in enumerate(text.split("\n"), 1):
-        if line.strip():
-            record = _json_object(line, source, number)
-            yield number, _json_fields(record, fields, source, number)
+    for number, line in _lines(text):
+        yield number, _record_fields(_json_object(line, source, number), fields, source, number)
 
 
 def _json_object(line: str, source: str, number: int) -> dict:
@@ -859,29 +1042,26 @@ def _json_object(line: str, source: str, number: int) -> dict:
     return value
 
 
-def _json_fields(record: dict, fields: Mapping[str, tuple[str, ...]], source: str, number: int) -> dict[str, str]:
+def _record_fields(record: dict, fields: Mapping[str, tuple[str, ...]], source: str, number: int) -> dict[str, str]:
+    """{field: value} from a JSON object, taking each field from the first of its names the object has."""
     row = {}
     for field, aliases in fields.items():
         key = next((alias for alias in aliases if alias in record), None)
         if key is not None:
-            row[field] = _json_string(record[key], field, source, number)
+            row[field] = _string(record[key], field, source, number)
         elif field not in _OPTIONAL_FIELDS:
-            found = _listed(record)
-            raise DataError(
-                source,
-                f"no {field} key (expected one of {', '.join(aliases)}); found keys: {found}",
-                number,
-            )
+            raise _missing(field, aliases, list(record), "key", source, number)
     return row
 
 
-def _json_string(value: object, field: str, source: str, number: int) -> str:
+def _string(value: object, field: str, source: str, number: int) -> str:
+    """A JSON or Parquet value as text: strings as they are, integers in digits, null as ""."""
     if value is None:
         return ""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if not isinstance(value, str):
-        raise DataError(source, f"{field} must be a string, found {json.dumps(value)[:40]}", number)
+        raise DataError(source, f"{field} must be a string, found {json.dumps(value, default=repr)[:40]}", number)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as err:
@@ -890,31 +1070,65 @@ def _json_string(value: object, field: str, source: str, number: int) -> str:
 
 
 def _line_rows(text: str, prefix: str) -> Iterator[tuple[int, dict[str, str]]]:
-    count = 0
-    for number, line in enumerate(text.split("\n"), 1):
-        if line.strip():
-            count += 1
-            yield number, {"id": f"{prefix}{count}", "text": line}
+    """Rows of a TXT file: each non-blank line is a text, numbered `prefix`1, `prefix`2, ..."""
+    for count, (number, line) in enumerate(_lines(text), 1):
+        yield number, {"id": f"{prefix}{count}", "text": line}
 
 
-def _has_qrels_header(text: str) -> bool:
-    first_line = re.search(r"\S[^\n]*", text)
-    tokens = re.split(r"[\s,;]+", first_line.group().lower()) if first_line else []
-    return any(token in _QRELS_NAMES for token in tokens)
+def _pair_rows(text: str, source: str, first: int) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows of a TSV without a header: id<TAB>text on each non-blank line (MS MARCO's collections and queries)."""
+    for number, line in _lines(text):
+        cells = line.split("\t")
+        if len(cells) != 2:
+            raise DataError(source, f"{len(cells)} tab-separated fields, but line {first} has 2 (id, text)", number)
+        yield number, {"id": cells[0], "text": cells[1]}
 
 
-def _trec_rows(text: str, source: str) -> Iterator[tuple[int, str, str, str]]:
-    for number, line in enumerate(text.split("\n"), 1):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) != 4:
-            raise DataError(
-                source,
-                f"expected 4 whitespace-separated fields (query-id iteration doc-id grade), found {len(parts)}",
-                number,
-            )
-        yield number, parts[0], parts[2], parts[3]
+def _parquet_rows(
+    data: bytes, source: str, fields: Mapping[str, tuple[str, ...]], limits: DataLimits
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (row number, {field: value}) per Parquet row, the columns named as in a CSV header."""
+    import pyarrow as pa  # imported here: only Parquet files need it
+    import pyarrow.parquet as pq
+
+    errors = (pa.ArrowException, OSError, ValueError, KeyError)  # ValueError includes invalid UTF-8
+    try:
+        parquet = pq.ParquetFile(io.BytesIO(data))
+        names = parquet.schema_arrow.names
+        metadata = parquet.metadata
+        size = sum(metadata.row_group(group).total_byte_size for group in range(metadata.num_row_groups))
+    except errors as err:
+        raise DataError(source, "not a valid Parquet file") from err
+    if size > limits.max_uncompressed_bytes:
+        cap = limits.max_uncompressed_bytes
+        raise DataError(source, f"Parquet data unpacks to {size:,} bytes, over the {cap:,}-byte limit")
+    columns = _resolve_columns(names, fields, source, None)
+    try:
+        table = parquet.read(columns=sorted({names[index] for index in columns.values()}))
+        values = {field: table.column(names[index]).to_pylist() for field, index in columns.items()}
+    except errors as err:
+        raise DataError(source, "damaged Parquet data (the file is corrupt or incomplete)") from err
+    for number, row in enumerate(zip(*values.values(), strict=True), 1):
+        yield number, {field: _string(value, field, source, number) for field, value in zip(values, row, strict=True)}
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """(1-based line number, line) for each non-blank line."""
+    return ((number, line) for number, line in enumerate(text.split("\n"), 1) if line.strip())
+
+
+def _first_line(text: str) -> tuple[int, str]:
+    """The first non-blank line and its number, without splitting the whole text."""
+    found = re.search(r"[^\n]*\S[^\n]*", text)
+    return (text.count("\n", 0, found.start()) + 1, found.group()) if found else (1, "")
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 # --- small helpers -------------------------------------------------------------------------
@@ -931,6 +1145,17 @@ def _listed(values: Iterable[str], most: int = 8) -> str:
     shown = ", ".join(_shown(value) for value in values[:most])
     more = f", … ({len(values):,} in all)" if len(values) > most else ""
     return shown + more if values else "none"
+
+
+def _lines_listed(lines: list[int], most: int = _SHOWN_LINES) -> str:
+    """"line 4", or "lines 4, 9, 12", with "…" after the first `most`."""
+    shown = ", ".join(map(str, lines[:most])) + (", …" if len(lines) > most else "")
+    return f"line{'s' if len(lines) > 1 else ''} {shown}"
+
+
+def _column_name(name: str) -> str:
+    """A header or Parquet column name as compared with the known names: case and surrounding spaces ignored."""
+    return name.strip().lower()
 
 
 def _freeze_columns(instance: object, *names: str) -> None:

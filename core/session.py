@@ -54,23 +54,30 @@ def load_sample(path: Path = SAMPLE_DIR) -> Dataset:
 
 
 def dataset_from_files(corpus: Upload | None, queries: Upload | None, qrels: Upload | None = None,
-                       limits: DataLimits = LIMITS) -> Dataset:
+                       limits: DataLimits = LIMITS, *, text_field: str | None = None,
+                       title_field: str | None = None) -> Dataset:
     """A dataset from separately uploaded corpus, queries and optional qrels files.
 
+    `text_field` and `title_field` name the keys or columns holding the text (corpus and queries) and the
+    title, tried before the usual names (see `core.data.read_corpus`).
+
     Raises:
+        FieldError: If a corpus or queries record has no text field (the error lists the keys it has).
         DataError: If the corpus or queries are missing, or any file cannot be read.
     """
     if corpus is None or queries is None:
         raise DataError("upload", "choose both a corpus file and a queries file (qrels are optional)")
-    documents = read_corpus(corpus[0], corpus[1], limits)
-    questions = read_queries(queries[0], queries[1], limits)
+    documents = read_corpus(corpus[0], corpus[1], limits, text_field=text_field, title_field=title_field)
+    questions = read_queries(queries[0], queries[1], limits, text_field=text_field)
     judgements = None if qrels is None else read_qrels(qrels[0], qrels[1], limits)
     return make_dataset(documents, questions, judgements, name=Path(corpus[1]).stem)
 
 
-def dataset_from_zip(upload: Upload, limits: DataLimits = LIMITS) -> Dataset:
-    """A dataset from an uploaded BEIR zip (corpus, queries, optional qrels/test.tsv)."""
-    dataset = read_beir_zip(upload[0], upload[1], limits)
+def dataset_from_zip(upload: Upload, limits: DataLimits = LIMITS, *, text_field: str | None = None,
+                     title_field: str | None = None) -> Dataset:
+    """A dataset from an uploaded zip (corpus, queries, optional qrels/test.tsv), fields mapped as in
+    `dataset_from_files`."""
+    dataset = read_beir_zip(upload[0], upload[1], limits, text_field=text_field, title_field=title_field)
     return dataset if dataset.name else replace(dataset, name=Path(upload[1]).stem or "upload")
 
 

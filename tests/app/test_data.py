@@ -1,4 +1,5 @@
-"""Data page: uploads in every format core reads, the sample data, previews, and readable errors."""
+"""Data page: uploads in every format core reads, the sample data, previews, readable errors, and the
+field picker that maps a missing text field."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import zipfile
 from core.config import guards_from_env
 from tests.app.helpers import no_exception, open_page
 from tests.conftest import SAMPLE_BEIR
+from tests.core.test_data import parquet_bytes
 
 CORPUS = b"id,title,text\nd1,Paris,Paris is the capital of France.\nd2,,Bread goes stale as starch recrystallises.\n"
 QUERIES = b"capital of France\nwhy does bread go stale\n"
@@ -24,6 +26,25 @@ def upload(at, corpus=None, queries=None, qrels=None):
 
 def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
+
+
+def upload_over_sample(corpus, queries=("queries.txt", QUERIES)):
+    """Load the sample data, then upload `corpus` and `queries`; return the page and the sample dataset."""
+    at = open_page("data")
+    at.button(key="data.sample").click().run()
+    before = at.session_state["shared.dataset"]
+    at = upload(at, corpus, queries)
+    no_exception(at)
+    return at, before
+
+
+def submit(at, label: str):
+    """Click the form submit button labelled `label` and run."""
+    return next(b for b in at.get("form_submit_button") if b.label == label).click().run()
+
+
+def notes(at) -> list[str]:
+    return [c.value for c in at.caption if c.value.startswith("Note: ")]
 
 
 def test_data_page_states_the_limits_and_starts_empty():
@@ -54,6 +75,54 @@ def test_separate_csv_txt_and_trec_files_load():
     assert at.success[0].value == "Loaded corpus: 2 documents, 2 queries."
 
 
+def test_msmarco_tsv_parquet_and_headerless_qrels_load_and_say_how_they_were_read():
+    corpus = parquet_bytes({"_id": ["d1", "d2"], "title": ["Paris", None], "text": ["In France.", ""]})
+    at = upload(open_page("data"), ("corpus.parquet", corpus), ("queries.tsv", b"q1\tcapital of France\n"),
+                ("test.tsv", b"q1\td1\t1\n"))
+    no_exception(at)
+    data = at.session_state["shared.dataset"]
+    assert data.corpus.ids == ("d1",) and data.qrels == {"q1": {"d1": 1}}
+    assert notes(at) == [
+        "Note: corpus.parquet: skipped 1 record with no text (line 2)",
+        "Note: queries.tsv: no header line (line 1 names no known column); read its 2 columns as id text",
+        "Note: test.tsv: no header line; read its 3 columns as query-id corpus-id score",
+    ]
+
+
+def test_a_missing_text_field_offers_the_keys_found_and_reloads_with_the_mapping():
+    corpus = b'{"_id": "d1", "headline": "Paris", "body_text": "Paris is in France."}\n'
+    at, before = upload_over_sample(("corpus.jsonl", corpus))
+    assert at.error[0].value.startswith("Could not load the data: corpus.jsonl, line 1: no text key")
+    assert at.session_state["shared.dataset"] is before
+    assert at.selectbox(key="data.text_field").options == ["_id", "headline", "body_text"]
+    at.selectbox(key="data.text_field").set_value("body_text")
+    at.selectbox(key="data.title_field").set_value("headline")
+    at = submit(at, "Reload with these fields")
+    no_exception(at)
+    assert at.session_state["shared.dataset"].corpus.passages() == ["Paris Paris is in France."]
+    assert "data.picker" not in at.session_state and not at.warning
+    assert at.success[0].value == "Loaded corpus: 1 documents, 2 queries."
+
+
+def test_the_field_picker_maps_a_zip_and_a_successful_load_closes_it():
+    files = {"corpus.parquet": parquet_bytes({"_id": ["d1"], "body_text": ["Paris is in France."]}),
+             "queries.jsonl": b'{"_id": "q1", "text": "capital of France"}\n'}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    at = open_page("data")
+    at.file_uploader(key="data.zip").set_value(("mine.zip", buffer.getvalue(), "application/zip"))
+    at = submit(at, "Load the zip")
+    no_exception(at)
+    assert at.warning[0].value == r"mine.zip/corpus.parquet has no text field. Which of its fields holds the text?"
+    at.selectbox(key="data.text_field").set_value("body_text")
+    at = submit(at, "Reload with these fields")
+    no_exception(at)
+    assert at.session_state["shared.dataset"].corpus.texts == ("Paris is in France.",)
+    assert not at.warning and "data.picker" not in at.session_state
+
+
 def test_gzipped_jsonl_without_qrels_says_agreement_replaces_accuracy():
     corpus = gzip.compress(b'{"_id": "d1", "title": "", "text": "Paris is in France."}\n')
     at = upload(open_page("data"), ("corpus.jsonl.gz", corpus), ("queries.csv", b"id,text\nq1,capital\n"))
@@ -63,12 +132,7 @@ def test_gzipped_jsonl_without_qrels_says_agreement_replaces_accuracy():
 
 
 def test_a_bad_file_shows_the_file_line_and_problem_and_keeps_the_previous_data():
-    at = open_page("data")
-    at.button(key="data.sample").click().run()
-    before = at.session_state["shared.dataset"]
-    bad = b"id,title,text\nd1,Paris,Paris is in France.\nd1,Again,Duplicate id.\n"
-    at = upload(at, ("corpus.csv", bad), ("queries.txt", QUERIES))
-    no_exception(at)
+    at, before = upload_over_sample(("corpus.csv", b"id,title,text\nd1,Paris,In France.\nd1,Again,Duplicate id.\n"))
     message = at.error[0].value
     assert message.startswith("Could not load the data: corpus.csv") and "line 3" in message
     assert message.endswith("The previously loaded dataset is kept.")
@@ -123,12 +187,8 @@ def test_configured_limits_are_stated_and_enforced(monkeypatch):
 
 
 def test_an_unexpected_failure_is_a_message_and_keeps_the_data(monkeypatch):
-    at = open_page("data")
-    at.button(key="data.sample").click().run()
-    before = at.session_state["shared.dataset"]
-    monkeypatch.setattr("core.session.dataset_from_files", lambda *args: {}["boom"])
-    at = upload(at, ("corpus.csv", CORPUS), ("queries.txt", QUERIES))
-    no_exception(at)
+    monkeypatch.setattr("core.session.dataset_from_files", lambda *args, **kwargs: {}["boom"])
+    at, before = upload_over_sample(("corpus.csv", CORPUS))
     assert at.error[0].value == ("Could not load the data: unexpected KeyError (logged for "
                                  "the maintainers). The previously loaded dataset is kept.")
     assert at.session_state["shared.dataset"] is before

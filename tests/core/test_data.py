@@ -1,16 +1,21 @@
 """Tests for core.data.
 
-Every format loads; every malformed input raises a DataError naming the file and the line; and no
-input at all escapes as another exception type.
+Every format loads, with and without a header where both exist; every malformed input raises a DataError
+naming the file and the line; no input at all escapes as another exception type; and a record without
+text is either mapped to another field, or skipped and listed in the notes.
 """
 
 import contextlib
 import gzip
 import io
 import pickle
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,6 +24,7 @@ from core.data import (
     Corpus,
     DataError,
     DataLimits,
+    FieldError,
     Queries,
     load_corpus,
     load_dataset,
@@ -31,7 +37,8 @@ from core.data import (
     read_queries,
 )
 
-ARGUANA = Path(__file__).resolve().parents[3] / "shared" / "data" / "arguana" / "data"
+ROOT = Path(__file__).resolve().parents[2]
+ARGUANA = ROOT.parent / "shared" / "data" / "arguana" / "data"
 
 CORPUS_JSONL = (
     '{"_id": "d1", "title": "Paris", "text": "Paris is the capital of France."}\n'
@@ -55,6 +62,13 @@ def zip_bytes(files: dict[str, str | bytes]) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in files.items():
             archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def parquet_bytes(columns: dict[str, list]) -> bytes:
+    """A Parquet file holding `columns` (name → values)."""
+    buffer = io.BytesIO()
+    pq.write_table(pa.table(columns), buffer)
     return buffer.getvalue()
 
 
@@ -212,13 +226,177 @@ def test_repeated_judgement_is_fine_but_conflicting_grades_are_not():
 def test_trec_qrels_with_wrong_field_count_names_the_line():
     error = raises_data_error(read_qrels, b"q1 0 d1 1\nq1 d2 1\n", "q.trec")
     assert (error.source, error.line) == ("q.trec", 2)
-    assert "expected 4" in error.problem and "found 3" in error.problem
+    assert error.problem == "3 fields, but line 1 (query-id iteration doc-id grade) has 4"
 
 
 def test_tsv_with_partial_qrels_header_reports_the_missing_column():
     error = raises_data_error(read_qrels, b"query-id\tcorpus-id\nq1\td1\n", "test.tsv")
     assert error.line == 1
     assert "no grade column" in error.problem
+
+
+BEIR_NOTE = "no header line; read its 3 columns as query-id corpus-id score"
+TREC_NOTE = "no header line; read its 4 columns as query-id iteration doc-id grade"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "note"),
+    [
+        ("test.tsv", b"query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t2\n", None),  # BEIR
+        ("test.tsv", b"q1\td1\t1\nq2\td3\t2\n", BEIR_NOTE),  # BEIR without its header (MTEB exports)
+        ("test.tsv.gz", gzip.compress(b"q1\td1\t1\r\nq2\td3\t2\r\n"), BEIR_NOTE),
+        ("qrels.dev.tsv", b"q1\t0\td1\t1\nq2\t0\td3\t2\n", TREC_NOTE),  # MS MARCO
+        ("qrels.trec", b"q1 0 d1 1\nq2 Q0 d3 2\n", None),
+        ("qrels.txt", b"q1 d1 1\nq2 d3 2\n", BEIR_NOTE),
+        ("qrels.txt", b"query-id corpus-id score\nq1 d1 1\nq2 d3 2\n", None),
+        ("qrels.csv", b"query_id,doc_id,relevance\nq1,d1,1\nq2,d3,2\n", None),
+        ("qrels.csv", b"q1,d1,1\nq2,d3,2\n", BEIR_NOTE),
+        ("qrels.csv", b"q1,0,d1,1\nq2,0,d3,2\n", TREC_NOTE),
+    ],
+)
+def test_qrels_layouts_with_and_without_header(name, data, note):
+    qrels = read_qrels(data, name)
+    assert qrels == {"q1": {"d1": 1}, "q2": {"d3": 2}}
+    assert qrels.notes == (() if note is None else (f"{name}: {note}",))
+
+
+def test_headerless_layouts_differ_on_negative_grades():
+    assert read_qrels(b"q1\t0\td1\t-1\n", "r.tsv") == {"q1": {"d1": 0}}  # TREC's "judged, not relevant"
+    assert "negative relevance grade -1" in raises_data_error(read_qrels, b"q1\td1\t-1\n", "r.tsv").problem
+
+
+def test_a_first_line_not_ending_in_a_number_is_a_header_and_the_message_says_so():
+    error = raises_data_error(read_qrels, b"q1 0 d1 high\nq1 0 d2 1\n", "r.qrels")
+    assert error.line == 1 and "no query id column" in error.problem
+    assert "line 1 is taken as a header, its last field 'high' not being a number" in error.problem
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "problem"),
+    [
+        (b"q1 x 0 d1 1\n", 1, "5 whitespace-separated fields and no header; expected 3 (query-id corpus-id score) or "
+                              "4 (query-id iteration doc-id grade)"),
+        (b"q1\td1\t1\nq2 d2 1\n", 2, "1 field, but line 1 (query-id corpus-id score) has 3 (another delimiter?)"),
+        (b"q1\td1\t1\nq2\td2\t1\t\n", 2, "4 fields, but line 1 (query-id corpus-id score) has 3 "
+                                        "(an unquoted delimiter in a field?)"),
+    ],
+)
+def test_headerless_qrels_with_a_wrong_field_count_name_the_line(data, line, problem):
+    error = raises_data_error(read_qrels, data, "r.tsv")
+    assert (error.line, error.problem) == (line, problem)
+
+
+# --- MS MARCO TSV and Parquet ----------------------------------------------------------------
+
+MSMARCO_NOTE = "no header line (line 1 names no known column); read its 2 columns as id text"
+
+
+def test_msmarco_collection_and_queries_without_header():
+    corpus = read_corpus(b'0\tThe "Manhattan Project" began.\n1\tIt ended in 1946.\n', "collection.tsv")
+    assert corpus.ids == ("0", "1") and corpus.texts == ('The "Manhattan Project" began.', "It ended in 1946.")
+    assert corpus.notes == (f"collection.tsv: {MSMARCO_NOTE}",)
+    queries = read_queries(b"1048585\twhat is paula deen's brother\n2\tandrogen receptor define\n", "queries.tsv")
+    assert queries.ids == ("1048585", "2") and queries.notes == (f"queries.tsv: {MSMARCO_NOTE}",)
+
+
+def test_a_tsv_whose_first_line_names_a_column_has_a_header():
+    assert read_queries(b"qid\tquery\nq1\tx\n", "q.tsv").notes == ()
+    error = raises_data_error(read_corpus, b"pid\tpassage\n1\tx\n", "c.tsv")
+    assert (error.field, error.line, error.keys) == ("id", 1, ("pid", "passage"))
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "problem"),
+    [
+        (b"1\ta\n2\ta\tb\n", 2, "3 tab-separated fields, but line 1 has 2 (id, text)"),
+        (b"1\ta\n2 no tab\n", 2, "1 tab-separated fields, but line 1 has 2 (id, text)"),
+        (b"1\ta\n\tb\n", 2, "empty id"),
+    ],
+)
+def test_headerless_tsv_errors_name_the_line(data, line, problem):
+    error = raises_data_error(read_queries, data, "queries.tsv")
+    assert (error.line, error.problem) == (line, problem)
+
+
+BEIR_PARQUET = {"_id": ["d1", "d2", "d3"], "title": ["Paris", None, ""], "text": ["In France.", "Berlin.", "Rome."]}
+
+
+def test_parquet_corpus_and_queries():
+    corpus = read_corpus(parquet_bytes(BEIR_PARQUET), "corpus.parquet")
+    assert corpus.ids == ("d1", "d2", "d3") and corpus.titles == ("Paris", "", "")
+    assert corpus.passages() == ["Paris In France.", "Berlin.", "Rome."]
+    queries = read_queries(parquet_bytes({"_id": [1, 2], "text": ["first", "second"]}), "queries.parquet")
+    assert queries.ids == ("1", "2")
+    assert read_corpus(gzip.compress(parquet_bytes(BEIR_PARQUET)), "corpus.parquet.gz").ids == corpus.ids
+
+
+def test_parquet_column_names_ignore_case_and_unused_columns_are_not_read():
+    data = parquet_bytes({"ID": ["d1"], " Text ": ["x"], "embedding": [[0.5] * 8]})
+    assert read_corpus(data, "c.parquet").texts == ("x",)
+
+
+def test_parquet_nulls_are_skipped_and_noted_by_row():
+    corpus = read_corpus(parquet_bytes({"_id": ["d1", "d2", "d3"], "text": ["x", None, " "]}), "c.parquet")
+    assert corpus.ids == ("d1",) and corpus.notes == ("c.parquet: skipped 2 records with no text (lines 2, 3)",)
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"PAR1 not really parquet PAR1", "not a valid Parquet file"),
+        (parquet_bytes(BEIR_PARQUET)[:-12], "not a valid Parquet file"),
+        (parquet_bytes({"_id": ["d1"], "text": [["a", "b"]]}), 'text must be a string, found ["a", "b"]'),
+        (parquet_bytes({"_id": ["d1"], "text": [b"raw"]}), "text must be a string, found \"b'raw'\""),
+    ],
+)
+def test_bad_parquet_is_a_data_error(data, problem):
+    assert raises_data_error(read_corpus, data, "c.parquet").problem == problem
+
+
+def test_parquet_size_is_checked_before_reading():
+    limits = DataLimits(max_uncompressed_bytes=10)
+    error = raises_data_error(read_corpus, parquet_bytes(BEIR_PARQUET), "c.parquet", limits)
+    assert "over the 10-byte limit" in error.problem
+
+
+# --- field mapping ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "found", "line"),
+    [
+        ("c.jsonl", b'{"_id": "d1", "headline": "H", "body_text": "B"}\n', ("_id", "headline", "body_text"), 1),
+        ("c.csv", b"id,headline,body_text\nd1,H,B\n", ("id", "headline", "body_text"), 1),
+        ("c.tsv", b"id\theadline\tbody_text\nd1\tH\tB\n", ("id", "headline", "body_text"), 1),
+        ("c.parquet", parquet_bytes({"_id": ["d1"], "headline": ["H"], "body_text": ["B"]}),
+         ("_id", "headline", "body_text"), None),
+    ],
+)
+def test_a_missing_text_field_names_the_keys_found_and_can_be_mapped(name, data, found, line):
+    error = raises_data_error(read_corpus, data, name)
+    assert isinstance(error, FieldError) and (error.field, error.keys, error.line) == ("text", found, line)
+    assert "no text" in error.problem and "'headline', 'body_text'" in error.problem
+    corpus = read_corpus(data, name, text_field="body_text", title_field="headline")
+    assert corpus.passages() == ["H B"]
+
+
+def test_a_mapped_field_is_tried_first_and_the_usual_names_still_work():
+    data = b'{"_id": "q1", "text": "usual", "question": "mapped"}\n{"_id": "q2", "text": "only usual"}\n'
+    assert read_queries(data, "q.jsonl", text_field="question").texts == ("mapped", "only usual")
+
+
+def test_a_mapped_field_missing_from_a_record_names_that_record():
+    data = b'{"_id": "d1", "body_text": "B"}\n{"_id": "d2", "other": "x"}\n'
+    error = raises_data_error(read_corpus, data, "c.jsonl", text_field="body_text")
+    assert (error.line, error.keys) == (2, ("_id", "other"))
+    assert error.problem.startswith("no text key (expected one of body_text, text, passage, body, contents)")
+
+
+def test_field_error_offers_only_names_one_could_map_and_pickles():
+    error = raises_data_error(read_corpus, f'{{"_id": "d1", "{"k" * 200}": 1, "short": 2}}\n'.encode(), "c.jsonl")
+    assert error.keys == ("_id", "short")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (type(copy), str(copy), copy.field, copy.keys) == (FieldError, str(error), "text", ("_id", "short"))
 
 
 # --- Corpus, Queries and hashing -------------------------------------------------------------
@@ -229,11 +407,12 @@ def test_passages_follow_the_beir_title_convention():
     assert corpus.passages() == ["Title A text a", "text b", "Only title"]
 
 
-def test_title_without_text_loads_but_neither_is_an_error():
+def test_title_without_text_loads_but_neither_is_skipped_and_noted():
     corpus = read_corpus(b'{"_id": "d1", "title": "T", "text": ""}\n', "c.jsonl")
-    assert corpus.passages() == ["T"]
-    error = raises_data_error(read_corpus, b'{"_id": "d1", "text": "x"}\n{"_id": "d2", "text": " "}\n', "c.jsonl")
-    assert str(error) == "c.jsonl, line 2: empty text for id 'd2'"
+    assert corpus.passages() == ["T"] and corpus.notes == ()
+    corpus = read_corpus(b'{"_id": "d1", "text": "x"}\n{"_id": "d2", "text": " "}\n', "c.jsonl")
+    assert corpus.ids == ("d1",)
+    assert corpus.notes == ("c.jsonl: skipped 1 record with no text (line 2)",)
 
 
 def test_position_and_query_text_lookups():
@@ -313,9 +492,35 @@ def test_missing_text_key_in_jsonl_names_the_line():
     assert "no text key" in error.problem and "'body'" in error.problem
 
 
-def test_empty_text_names_the_line_after_a_multiline_record():
+def test_empty_text_is_noted_with_the_line_after_a_multiline_record():
     data = b'id,text\nd1,"spans\ntwo lines"\nd2,\n'
-    assert str(raises_data_error(read_corpus, data, "corpus.csv")) == "corpus.csv, line 4: empty text for id 'd2'"
+    assert read_corpus(data, "corpus.csv").notes == ("corpus.csv: skipped 1 record with no text (line 4)",)
+
+
+def test_records_without_text_are_counted_with_their_first_ten_lines():
+    data = "".join(f'{{"_id": "q{i}", "text": "{"" if i % 2 else "x"}"}}\n' for i in range(30)).encode()
+    queries = read_queries(data, "q.jsonl")
+    assert len(queries) == 15
+    assert queries.notes == (
+        "q.jsonl: skipped 15 records with no text (lines 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, …)",
+    )
+
+
+def test_a_file_where_no_record_has_text_is_an_error():
+    error = raises_data_error(read_queries, b"id,text\nq1,\nq2, \n", "q.csv")
+    assert str(error) == "q.csv: no record has any text (2 empty: lines 2, 3)"
+
+
+def test_notes_of_every_part_reach_the_dataset():
+    corpus = read_corpus(b"id,text\nd1,x\nd2,\n", "c.csv")
+    queries = read_queries(b"q1\tfind x\n", "q.tsv")
+    dataset = make_dataset(corpus, queries, read_qrels(b"q1\td1\t1\nq1\td2\t1\n", "r.tsv"))
+    assert dataset.notes == (
+        "c.csv: skipped 1 record with no text (line 3)",
+        "q.tsv: no header line (line 1 names no known column); read its 2 columns as id text",
+        "r.tsv: no header line; read its 3 columns as query-id corpus-id score",
+        "qrels: 1 judgement names a doc id not in the corpus; ignored",
+    )
 
 
 def test_empty_id():
@@ -614,6 +819,17 @@ def test_zip_member_with_unsupported_compression_is_a_data_error():
     assert "unsupported zip compression" in error.problem
 
 
+def test_parquet_zip_with_headerless_qrels():
+    files = {
+        "nq/corpus.parquet": parquet_bytes(BEIR_PARQUET),
+        "nq/queries.parquet": parquet_bytes({"_id": ["q1"], "text": ["capital of France"]}),
+        "nq/qrels/test.tsv": "q1\td1\t1\n",
+    }
+    dataset = read_beir_zip(zip_bytes(files), "nq.zip")
+    assert (dataset.name, len(dataset.corpus), dataset.qrels) == ("nq", 3, {"q1": {"d1": 1}})
+    assert dataset.notes == (f"nq.zip/nq/qrels/test.tsv: {BEIR_NOTE}",)
+
+
 # --- folders and path wrappers ---------------------------------------------------------------
 
 
@@ -639,6 +855,46 @@ def test_csv_variant_folder(tmp_path):
     dataset = load_dataset(tmp_path)
     assert dataset.qrels == {"q1": {"d1": 1}}
     assert dataset.corpus.passages() == ["T x", "y"]
+
+
+def test_msmarco_folder_with_a_split(tmp_path):
+    write(tmp_path, "collection.tsv", "0\tParis is in France.\n1\tBread goes stale.\n")
+    write(tmp_path, "queries.dev.tsv", "10\tcapital of France\n")
+    write(tmp_path, "qrels.dev.tsv", "10\t0\t0\t1\n")
+    dataset = load_dataset(tmp_path, split="dev")
+    assert (len(dataset.corpus), dataset.queries.ids, dataset.qrels) == (2, ("10",), {"10": {"0": 1}})
+    assert dataset.notes == (
+        f"{tmp_path / 'collection.tsv'}: {MSMARCO_NOTE}",
+        f"{tmp_path / 'queries.dev.tsv'}: {MSMARCO_NOTE}",
+        f"{tmp_path / 'qrels.dev.tsv'}: {TREC_NOTE}",
+    )
+
+
+def test_field_mapping_through_folder_and_zip(tmp_path):
+    files = {"corpus.jsonl": '{"_id": "d1", "headline": "H", "body_text": "B"}\n',
+             "queries.jsonl": '{"_id": "q1", "text": "find B"}\n'}
+    for name, content in files.items():
+        write(tmp_path, name, content)
+    error = raises_data_error(load_dataset, tmp_path)
+    assert isinstance(error, FieldError) and error.source == str(tmp_path / "corpus.jsonl")
+    dataset = load_dataset(tmp_path, text_field="body_text", title_field="headline")
+    assert dataset.corpus.passages() == ["H B"] and dataset.queries.texts == ("find B",)
+    assert read_beir_zip(zip_bytes(files), "z.zip", text_field="body_text").corpus.texts == ("B",)
+
+
+def test_cli_maps_fields_with_text_field_and_title_field(tmp_path):
+    """`python -m core compare --text-field --title-field` reads a corpus it refuses without them (see above)."""
+    write(tmp_path / "news", "corpus.jsonl", '{"_id": "d1", "headline": "Paris", "body_text": "Paris is in France."}\n'
+                                             '{"_id": "d2", "headline": "Bread", "body_text": "Bread goes stale."}\n')
+    write(tmp_path / "news", "queries.tsv", "q1\tcapital of France\n")
+    write(tmp_path / "news", "qrels/test.tsv", "q1\td1\t1\n")
+    command = [sys.executable, "-m", "core", "compare", str(tmp_path / "news"), "--out", str(tmp_path / "out"),
+               "--rankers", "bm25", "--text-field", "body_text", "--title-field", "headline"]
+    mapped = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert mapped.returncode == 0, mapped.stderr
+    assert f"note: {tmp_path / 'news' / 'qrels' / 'test.tsv'}: {BEIR_NOTE}" in mapped.stdout.splitlines()
+    (run,) = (tmp_path / "out").glob("run_*.trec")
+    assert run.read_text().split()[:3] == ["q1", "Q0", "d1"]  # the title and text it was given rank d1 first
 
 
 def test_qrels_path_overrides_the_folder_qrels(tmp_path):
@@ -672,8 +928,8 @@ def test_path_loaders(tmp_path):
 def test_path_loader_errors_name_the_path(tmp_path):
     error = raises_data_error(load_corpus, tmp_path / "missing.csv")
     assert (error.source, error.problem) == (str(tmp_path / "missing.csv"), "no such file")
-    error = raises_data_error(load_corpus, write(tmp_path, "c.csv", "id,text\nd1,\n"))
-    assert (error.source, error.line) == (str(tmp_path / "c.csv"), 2)
+    error = raises_data_error(load_corpus, write(tmp_path, "c.csv", "id,text\nd1,x\nd1,y\n"))
+    assert (error.source, error.line) == (str(tmp_path / "c.csv"), 3)
     path = write(tmp_path, "big.txt", "x" * 100)
     assert "over the 10-byte limit" in raises_data_error(load_corpus, path, DataLimits(max_file_bytes=10)).problem
 
@@ -728,6 +984,7 @@ NAMES = [
     "c.trec",
     "c.jsonl.gz",
     "c.csv.gz",
+    "c.parquet",
     "c.bin",
 ]
 PREFIXES = [
