@@ -3,7 +3,8 @@
 The only module with `st.cache_resource`: models are loaded once per process and shared read-only by
 all sessions. Rankers are not shared: each comparison builds fresh ones over the cached models (a
 ranker keeps its own index and timings), and keeps them in its own session's state. Everything a
-browser session loads or computes lives in `st.session_state` under "shared.<name>" keys.
+browser session loads or computes lives in `st.session_state` under "shared.<name>" keys. Comparisons of
+all sessions wait in one line for the CPU (`core.admission`), so that many users share it in turn.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 
 from core import attention, session
+from core.admission import Admission, slots_from_env
 from core.attention_types import PairAttention
 from core.compare import Comparison, RankerResult, build_ranker, compare, partial_comparison
 from core.config import ArenaConfig, Guards, guards_from_env
@@ -43,16 +46,18 @@ KEEP_COMPARISONS = 3
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~$])")
 
 
-def _read_guards() -> tuple[Guards, str | None]:
-    """The guards from the environment and `--server` (`streamlit run app.py -- --server`), and a setup error."""
+def _read_guards() -> tuple[Guards, int, str | None]:
+    """The guards and the comparisons run at once, from the environment and `--server` (`streamlit run app.py
+    -- --server`), and a setup error."""
     try:
-        return guards_from_env(os.environ, sys.argv[1:]), None
+        return guards_from_env(os.environ, sys.argv[1:]), slots_from_env(os.environ), None
     except ValueError as error:
-        return Guards(), str(error)
+        return Guards(), 1, str(error)
 
 
-GUARDS, SETUP_ERROR = _read_guards()
-"""Caps, the confirmation threshold and the model policy of this server process (see SECURITY.md)."""
+GUARDS, SLOTS, SETUP_ERROR = _read_guards()
+"""Caps, the confirmation threshold, the model policy and how many comparisons compute at once in this server
+process (see SECURITY.md)."""
 
 
 def plain(text: object) -> str:
@@ -135,6 +140,12 @@ def make_ranker(kind: str, chosen: ArenaConfig) -> Ranker:
 def build_rankers(chosen: ArenaConfig) -> dict[str, Ranker]:
     """Fresh rankers for every kind the comparison needs (its rankers plus the cross-encoder's first stage)."""
     return {kind: make_ranker(kind, chosen) for kind in chosen.kinds_to_run}
+
+
+@st.cache_resource
+def comparison_line() -> Admission:
+    """The server's one line of comparisons waiting for the CPU, shared by every session."""
+    return Admission(SLOTS)
 
 
 @st.cache_data(max_entries=64, show_spinner="Computing the cross-encoder's attention…")
@@ -254,8 +265,25 @@ class StepProgress:
         self.bars[step].progress(min(1.0, max(0.0, share)), text=message)
 
 
+@contextmanager
+def in_line() -> Iterator[None]:
+    """Wait for this session's turn in `comparison_line`, showing how many comparisons are ahead meanwhile."""
+    notice = st.empty()
+    start = time.monotonic()
+
+    def show(ahead: int) -> None:  # also where Streamlit raises a Stop click or a rerun while waiting
+        notice.info(f"Waiting for the CPU: {ahead} comparison{'s' if ahead != 1 else ''} ahead of yours "
+                    f"({time.monotonic() - start:.0f} s so far). Yours starts by itself when its turn comes.",
+                    icon=":material/hourglass_top:")
+
+    with comparison_line().slot(show):
+        notice.empty()
+        yield
+
+
 def run_comparison(data: Dataset, chosen: ArenaConfig) -> tuple[Stored, bool]:
-    """The comparison of `chosen` on `data`, and whether it came from this session's cache (else computed).
+    """The comparison of `chosen` on `data`, and whether it came from this session's cache (else computed, after
+    waiting `in_line`; a cached one never waits).
 
     Raises:
         ModelError / ValueError: From core, for a model that cannot be loaded or a bad configuration.
@@ -267,15 +295,16 @@ def run_comparison(data: Dataset, chosen: ArenaConfig) -> tuple[Stored, bool]:
         stored_runs[key] = stored_runs.pop(key)  # most recently used last
         st.session_state[CURRENT] = key
         return stored_runs[key], True
-    rankers = build_rankers(chosen)
-    finished: dict[str, RankerResult] = {}
-    start = time.perf_counter()
-    try:
-        comparison = compare(data, chosen, StepProgress(len(rankers)), rankers,
-                             on_ranked=lambda result: finished.update({result.name: result}))
-    except BaseException:  # a Stop click (Streamlit interrupts the script), leaving the page, or an error
-        _keep_stopped(data, chosen, finished, rankers, time.perf_counter() - start)
-        raise
+    with in_line():
+        rankers = build_rankers(chosen)
+        finished: dict[str, RankerResult] = {}
+        start = time.perf_counter()
+        try:
+            comparison = compare(data, chosen, StepProgress(len(rankers)), rankers,
+                                 on_ranked=lambda result: finished.update({result.name: result}))
+        except BaseException:  # a Stop click (Streamlit interrupts the script), leaving the page, or an error
+            _keep_stopped(data, chosen, finished, rankers, time.perf_counter() - start)
+            raise
     return _store(key[0], comparison, rankers, time.perf_counter() - start), False
 
 

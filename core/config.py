@@ -140,8 +140,9 @@ ENVIRONMENT = {
     "ARENA_SERVER": "1 turns on server mode, as `streamlit run app.py -- --server` does",
     "ARENA_MODEL_DIRS": "in server mode, folders allowed for local model paths (separated by ':')",
     "ARENA_HUB_IDS": "in server mode, a regular expression allowed Hugging Face ids match in full",
+    "ARENA_CONCURRENT_RUNS": "comparisons computed at once; later ones wait in line (default: 1 per 2 CPU cores)",
 }
-"""The environment variables `guards_from_env` reads, with what each sets."""
+"""The `ARENA_*` environment variables the app reads, with what each sets."""
 
 
 def guards_from_env(environ: Mapping[str, str] = os.environ, argv: Sequence[str] = ()) -> Guards:

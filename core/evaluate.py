@@ -1,7 +1,8 @@
 """IR metrics through ranx, and agreement between rankers when there are no relevance labels.
 
 Metric names are ranx strings ("ndcg@10"). Queries without judgements are left out of the metrics,
-as in BEIR; a judged query that a run misses scores 0.
+as in BEIR; a judged query that a run misses scores 0. Every call into ranx holds `core.threadsafe`'s lock:
+its numba parallel code aborts the process when two threads enter it at once.
 """
 
 from __future__ import annotations
@@ -17,21 +18,25 @@ from scipy.stats import kendalltau
 
 from core.data import Qrels
 from core.rankers.base import Run
+from core.threadsafe import numba_serial
 
 METRICS = ("ndcg@10", "mrr@10", "recall@100", "map@100")
 AGREEMENT = ("overlap@10", "kendall_tau@10")
 
 
+@numba_serial
 def _ranx_qrels(qrels: Qrels) -> RanxQrels:
     return RanxQrels.from_dict({q: docs for q, docs in qrels.items() if docs})
 
 
+@numba_serial
 def _ranx_run(run: Run, name: str = "run") -> RanxRun:
     ranx_run = RanxRun.from_dict({q: docs for q, docs in run.items() if docs})
     ranx_run.name = name
     return ranx_run
 
 
+@numba_serial
 def evaluate(qrels: Qrels, run: Run, metrics: tuple[str, ...] = METRICS) -> tuple[dict[str, float],
                                                                                   dict[str, dict[str, float]]]:
     """Mean and per-query metrics of `run` against `qrels`.
@@ -49,6 +54,7 @@ def evaluate(qrels: Qrels, run: Run, metrics: tuple[str, ...] = METRICS) -> tupl
     return {m: float(v) for m, v in means.items()}, per_query
 
 
+@numba_serial
 def significance_report(qrels: Qrels, runs: dict[str, Run], metrics: tuple[str, ...] = METRICS,
                         max_p: float = 0.05) -> dict:
     """Paired two-sided Student's t-tests between every pair of runs (ranx `compare`).

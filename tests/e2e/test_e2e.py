@@ -3,13 +3,15 @@
 Starts `streamlit run app.py` headless on a free port, waits for /_stcore/health, and drives the
 Debian chromium (/usr/bin/chromium) with Playwright. Pages are reached through the sidebar links (by
 their url_path), so the browser session, and with it the loaded data, is kept between pages. A
-screenshot of each page goes to test-artifacts/.
+screenshot of each page goes to test-artifacts/. ARENA_E2E_SESSIONS sets how many browser sessions
+run comparisons at once on the one server (3 by default, as CI runs it; 10 for the full check).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import socket
 import subprocess
@@ -50,8 +52,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
-    """The app's URL, served by a headless `streamlit run` for this module."""
+def served():
+    """A headless `streamlit run` for this module: its URL and its process."""
     _require_browser()
     port = _free_port()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -73,7 +75,7 @@ def server():
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"streamlit did not become healthy; see {ARTIFACTS / 'server.log'}")
             time.sleep(0.5)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:
@@ -81,6 +83,12 @@ def server():
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(served) -> str:
+    """The app's URL."""
+    return served[0]
 
 
 @pytest.fixture(scope="module")
@@ -216,31 +224,49 @@ def test_a_bad_upload_is_a_message_and_the_loaded_data_stays(page, server):
     shoot(page, "12_data_bad_upload")
 
 
-SESSIONS = ("alpha", "bravo", "charlie", "delta", "echo")
+SESSIONS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett")
+SEEN_WAITING = r"""new MutationObserver(() => {  // every waiting notice a session showed, however briefly
+    for (const alert of document.querySelectorAll("[data-testid='stAlert']")) {
+        const seen = alert.innerText.match(/\d+ comparisons? ahead of yours/);
+        if (seen) window.__waiting = (window.__waiting || new Set()).add(seen[0]);
+    }
+}).observe(document, {subtree: true, childList: true, characterData: true});"""
 
 
-def test_five_sessions_compare_at_once_and_each_sees_only_its_own_data(browser, server):
-    """Five browser contexts (separate sessions) upload different corpora and run comparisons concurrently."""
-    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in SESSIONS]
+def _peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory (VmHWM), in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) / 1024
+
+
+def test_many_sessions_compare_at_once_on_one_server(browser, served):
+    """Browser sessions upload their own corpora and start comparisons within seconds of each other: the server
+    survives, each session sees only its own results, and those that queue are told how many runs are ahead."""
+    server, process = served
+    words = SESSIONS[:int(os.environ.get("ARENA_E2E_SESSIONS", "3"))]
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in words]
     try:
         pages = [context.new_page() for context in contexts]
-        for tab, word in zip(pages, SESSIONS):
+        for tab, word in zip(pages, words):
             tab.set_default_timeout(PAGE_MS)
+            tab.add_init_script(SEEN_WAITING)
             tab.goto(f"{server}/data")
             settle(tab, "Data")
             corpus = "".join(f"{word}-d{i},{word} passage {i} about {topic}\n"
                              for i, topic in enumerate(("rivers", "bread", "taxes"), 1))
             upload_files(tab, (f"{word}.csv", f"id,text\n{corpus}".encode()),
                          (f"{word}-queries.txt", f"{word} question about bread\n{word} rivers\n".encode()))
-        for tab, word in zip(pages, SESSIONS):
+        for tab, word in zip(pages, words):
             settle(tab, f"Loaded: {word}")
             visit(tab, "settings", "Settings")
-        for tab in pages:  # start all five runs before waiting for any
+        start = time.monotonic()
+        for tab in pages:  # start every run before waiting for any
             tab.get_by_role("button", name="Run the comparison").click()
         for tab in pages:
-            tab.get_by_text("Done: 4 rankers").wait_for()
+            tab.get_by_text("Done: 4 rankers").wait_for(timeout=DEMO_MS)
             settle(tab, "Settings")
-        for tab, word in zip(pages, SESSIONS):
+        seconds = time.monotonic() - start
+        for tab, word in zip(pages, words):
             visit(tab, "rankings", "Rankings")
             tab.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
             shown = tab.locator("[data-testid='stMain']").inner_text() + tab.locator("[data-testid='stSidebar']").inner_text()
@@ -248,6 +274,12 @@ def test_five_sessions_compare_at_once_and_each_sees_only_its_own_data(browser, 
             assert f"{word}-d" in shown
             assert [other for other in SESSIONS if other != word and other in shown] == []
         shoot(pages[-1], "13_rankings_concurrent_session")
+        waited = sorted({line for tab in pages for line in tab.evaluate("[...(window.__waiting || [])]")})
+        assert process.poll() is None  # the server that started the module is still the one serving
+        figures = {"sessions": len(words), "server_pid": process.pid, "wall_s": round(seconds, 1),
+                   "peak_rss_mb": round(_peak_rss_mb(process.pid)), "waiting_messages": waited}
+        (ARTIFACTS / "many_sessions.json").write_text(json.dumps(figures, indent=1))
+        assert waited, "no session was shown that it waits for other comparisons"
     finally:
         for context in contexts:
             context.close()
