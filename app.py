@@ -44,9 +44,8 @@ with st.sidebar:
         judged = "no relevance labels" if data.qrels is None else f"{len(data.qrels):,} judged queries"
         st.caption(f"**Data:** {len(data.corpus):,} documents · {len(data.queries):,} queries · {judged}")
     if stored is not None:
-        chosen = stored.comparison.config
-        labels = ", ".join(result.label for result in stored.comparison.results.values())
-        st.caption(f"**Compared:** {labels} · k = {chosen.k} · re-rank depth = {chosen.rerank_depth}")
+        labels = ", ".join(shared.plain(result.label) for result in stored.comparison.results.values())
+        st.caption(f"**Compared:** {labels} · k = {stored.comparison.spec.k}")
     elif data is not None:
         st.caption("No comparison on this data yet.")
 

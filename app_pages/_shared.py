@@ -1,17 +1,17 @@
-"""What every page shares: session-state keys, cached model loaders, and running a comparison.
+"""What every page shares: session-state keys and running a comparison.
 
-The only module with `st.cache_resource`: models are loaded once per process and shared read-only by
-all sessions. Rankers are not shared: each comparison builds fresh ones over the cached models (a
-ranker keeps its own index and timings), and keeps them in its own session's state. Everything a
+Models are loaded once per process (`core.models.loading`) and shared read-only by all sessions. Rankers
+are not shared: each comparison builds fresh ones over those models (a ranker keeps its own index and
+timings), and keeps them in its own session's state. Everything a
 browser session loads or computes lives in `st.session_state` under "shared.<name>" keys. Comparisons of
 all sessions wait in one line for the CPU (`core.admission`), so that many users share it in turn.
 """
 
 from __future__ import annotations
 
+import html
 import logging
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -21,29 +21,29 @@ from typing import Any
 
 import streamlit as st
 
-from core import attention, session
+from core import view_models as views
 from core.admission import Admission, slots_from_env
-from core.attention_types import PairAttention
-from core.compare import Comparison, RankerResult, build_ranker, compare, partial_comparison
-from core.config import ArenaConfig, Guards, guards_from_env
-from core.data import Corpus, DataError, Dataset
-from core.models import ModelError, check_spec, load_bi_encoder, load_cross_encoder, load_poly_encoder
-from core.rankers import Ranker
+from core.attention_types import Attention
+from core.compare import Comparison, RankerResult, compare, partial_comparison
+from core.config import Guards, guards_from_env
+from core.contestants.spec import ComparisonSpec, SpecError
+from core.data import DataError, Dataset
+from core.models.loading import ModelError
+from core.rankers.base import Ranker
 
 logger = logging.getLogger(__name__)
 
-PAGE_ERRORS = (DataError, ModelError, ValueError)
+PAGE_ERRORS = (DataError, ModelError, SpecError, ValueError)
 """What a page turns into an `st.error` message (core raises these for bad input)."""
 
 DATASET = "shared.dataset"
 DATASET_KEY = "shared.dataset_key"
-CONFIG = "shared.config"
-COMPARISONS = "shared.comparisons"  # {(dataset key, config): Stored}, most recent last
+SPEC = "shared.spec"  # the ComparisonSpec last chosen in Settings
+COMPARISONS = "shared.comparisons"  # {(dataset key, ComparisonSpec): Stored}, most recent last
 CURRENT = "shared.current"  # key of the comparison the pages show
 FLASH = "shared.flash"  # a success message to show after the rerun that follows a state change
 STOPPED = "shared.stopped"  # what a run that did not finish kept, shown as a warning after the rerun
 KEEP_COMPARISONS = 3
-MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~$])")
 
 
 def _read_guards() -> tuple[Guards, int, str | None]:
@@ -63,7 +63,7 @@ process (see SECURITY.md)."""
 def plain(text: object) -> str:
     """`text` with markdown's special characters escaped, so that st.markdown, st.error and the like show
     user text (file names, model ids, error messages quoting them) literally."""
-    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+    return views.markdown_literal(text)
 
 
 def describe(error: Exception) -> str:
@@ -95,74 +95,18 @@ class Stored:
         return self.derived[name]
 
 
-@st.cache_resource(show_spinner="Loading the bi-encoder…", max_entries=4)
-def bi_encoder(spec: str, backend: str):
-    return load_bi_encoder(spec, backend)
-
-
-@st.cache_resource(show_spinner="Loading the poly-encoder…", max_entries=4)
-def poly_encoder(spec: str, n_codes: int):
-    return load_poly_encoder(spec, n_codes)
-
-
-@st.cache_resource(show_spinner="Loading the cross-encoder…", max_entries=4)
-def cross_encoder(spec: str):
-    return load_cross_encoder(spec)
-
-
-_MODEL_LOADERS = {
-    "bi": lambda chosen: bi_encoder(chosen.bi_model, chosen.bi_backend),
-    "poly": lambda chosen: poly_encoder(chosen.poly_model, chosen.poly_codes),
-    "cross": lambda chosen: cross_encoder(chosen.cross_model),
-}
-
-
-def check_models(chosen: ArenaConfig) -> None:
-    """Refuse model specs this server does not allow (in server mode: see `core.models.check_spec`).
-
-    Raises:
-        ModelError: Naming the spec and what is allowed instead.
-    """
-    for spec in chosen.model_specs().values():
-        check_spec(spec, GUARDS.models)
-
-
-def make_ranker(kind: str, chosen: ArenaConfig) -> Ranker:
-    """A fresh ranker of `kind` (`core.compare.build_ranker`) over the model loaded once per process;
-    loading through the wrappers above first shows a spinner while a model loads. Models the server
-    does not allow are refused before anything is read."""
-    if kind in _MODEL_LOADERS:
-        check_spec(chosen.model_specs()[kind], GUARDS.models)
-        _MODEL_LOADERS[kind](chosen)
-    return build_ranker(kind, chosen)
-
-
-def build_rankers(chosen: ArenaConfig) -> dict[str, Ranker]:
-    """Fresh rankers for every kind the comparison needs (its rankers plus the cross-encoder's first stage)."""
-    return {kind: make_ranker(kind, chosen) for kind in chosen.kinds_to_run}
-
-
 @st.cache_resource
 def comparison_line() -> Admission:
     """The server's one line of comparisons waiting for the CPU, shared by every session."""
     return Admission(SLOTS)
 
 
-@st.cache_data(max_entries=64, show_spinner="Computing the cross-encoder's attention…")
-def cross_attention(spec: str, query: str, document: str) -> PairAttention:
-    return attention.cross_attention(cross_encoder(spec), query, document)
-
-
-@st.cache_data(max_entries=64, show_spinner="Computing the poly-encoder's attention…")
-def poly_attention(spec: str, n_codes: int, query: str, document: str, corpus_hash: str,
-                   _corpus: Corpus) -> attention.PolyAttention:
-    """Cached per (model, pair, corpus); `corpus_hash` keys the cache in place of the unhashed `_corpus`."""
-    return attention.poly_attention(poly_encoder(spec, n_codes), query, document, _corpus)
-
-
-@st.cache_data(max_entries=64, show_spinner="Computing the bi-encoder's token similarities…")
-def bi_similarity(spec: str, query: str, document: str) -> attention.TokenSimilarity:
-    return attention.bi_token_similarity(bi_encoder(spec, "torch"), query, document)
+def attention(stored: Stored, name: str, query: str, document: str) -> Attention | None:
+    """What contestant `name` lets `query` and `document` see of each other (`Ranker.attention`), once per
+    comparison and pair; None for a contestant without a neural view."""
+    ranker = stored.rankers[name]
+    with st.spinner(f"Computing what {plain(ranker.label)} attends to…"):
+        return stored.memo(("attention", name, query, document), lambda: ranker.attention(query, document))
 
 
 # --- session state ---------------------------------------------------------------------------------
@@ -174,12 +118,16 @@ def dataset() -> Dataset | None:
 
 def set_dataset(data: Dataset) -> None:
     st.session_state[DATASET] = data
-    st.session_state[DATASET_KEY] = session.dataset_key(data)
+    st.session_state[DATASET_KEY] = views.dataset_key(data)
 
 
-def config() -> ArenaConfig:
-    """The configuration last chosen in this session (the demo's until Settings changes it)."""
-    return st.session_state.get(CONFIG, session.DEMO_CONFIG)
+def spec() -> ComparisonSpec:
+    """The comparison last chosen in this session (the demo's until Settings changes it)."""
+    return st.session_state.get(SPEC) or views.demo_spec()
+
+
+def set_spec(chosen: ComparisonSpec) -> None:
+    st.session_state[SPEC] = chosen
 
 
 def rerun_with(message: str) -> None:
@@ -226,43 +174,40 @@ def require_comparison() -> tuple[Dataset, Stored]:
     if data is None or stored is None:
         st.info("Nothing to show yet: run a comparison first (the Start page runs a quick demo in one click).")
         st.page_link("app_pages/start.py", label="Start: load the sample data and run the demo", icon=":material/play_circle:")
-        st.page_link("app_pages/settings.py", label="Settings: choose rankers and run", icon=":material/tune:")
+        st.page_link("app_pages/settings.py", label="Settings: choose contestants and run", icon=":material/tune:")
         st.stop()
     return data, stored
+
+
+def contestant_heading(result: RankerResult) -> None:
+    """A contestant's name as a heading, behind a square of its colour (the same in every figure)."""
+    st.markdown(f'<h4 style="margin-bottom:0"><span style="color:{result.colour}">■</span> '
+                f'{html.escape(result.label)}</h4>', unsafe_allow_html=True)
+    st.caption(plain(result.model))
 
 
 def no_qrels_note(comparison: Comparison) -> None:
     if not comparison.has_qrels:
         st.info(f"This dataset has no relevance labels, so accuracy cannot be measured: the views show "
-                f"agreement with the most expensive ranker ({comparison.reference}) instead.")
+                f"agreement with the most expensive contestant ({plain(comparison.reference)}) instead.")
 
 
 # --- running ---------------------------------------------------------------------------------------
 
 
-class StepProgress:
-    """A core progress callback as one `st.progress` bar per step (the text before ":" names the step).
+class RunProgress:
+    """A core progress callback (message, overall fraction done) as one `st.progress` bar that names the
+    current step and estimates the time left from the pace so far."""
 
-    Args:
-        steps: For `compare`, the number of rankers: its fraction is overall, each ranker taking an
-            equal share. None when each step reports its own 0..1 fraction.
-    """
-
-    def __init__(self, steps: int | None = None) -> None:
-        self.steps = steps
-        self.area = st.container()
-        self.bars: dict[str, Any] = {}
+    def __init__(self) -> None:
+        self.bar = st.progress(0.0, text="Starting…")
+        self.start = time.monotonic()
 
     def __call__(self, message: str, fraction: float) -> None:
-        step = message.split(":")[0]
-        if step not in self.bars:
-            for name, bar in self.bars.items():
-                bar.progress(1.0, text=f"{name}: done")
-            self.bars[step] = self.area.progress(0.0, text=message)
-        share = fraction
-        if self.steps is not None and list(self.bars).index(step) < self.steps:
-            share = fraction * self.steps - list(self.bars).index(step)
-        self.bars[step].progress(min(1.0, max(0.0, share)), text=message)
+        fraction = min(1.0, max(0.0, fraction))
+        elapsed = time.monotonic() - self.start
+        left = f" · about {views.duration_text(elapsed * (1 - fraction) / fraction)} left" if 0.05 <= fraction < 1 else ""
+        self.bar.progress(fraction, text=f"{message} ({fraction:.0%}{left})")
 
 
 @contextmanager
@@ -281,26 +226,26 @@ def in_line() -> Iterator[None]:
         yield
 
 
-def run_comparison(data: Dataset, chosen: ArenaConfig) -> tuple[Stored, bool]:
-    """The comparison of `chosen` on `data`, and whether it came from this session's cache (else computed, after
+def run_comparison(data: Dataset, chosen: ComparisonSpec) -> tuple[Stored, bool]:
+    """The comparison `chosen` on `data`, and whether it came from this session's cache (else computed, after
     waiting `in_line`; a cached one never waits).
 
     Raises:
-        ModelError / ValueError: From core, for a model that cannot be loaded or a bad configuration.
+        ModelError / SpecError / ValueError: From core, for a model that cannot be loaded or a bad spec.
     """
-    key = (session.dataset_key(data), chosen)
+    key = (views.dataset_key(data), chosen)
     stored_runs = st.session_state.setdefault(COMPARISONS, {})
-    st.session_state[CONFIG] = chosen
+    set_spec(chosen)
     if key in stored_runs:
         stored_runs[key] = stored_runs.pop(key)  # most recently used last
         st.session_state[CURRENT] = key
         return stored_runs[key], True
     with in_line():
-        rankers = build_rankers(chosen)
+        rankers: dict[str, Ranker] = {}
         finished: dict[str, RankerResult] = {}
         start = time.perf_counter()
         try:
-            comparison = compare(data, chosen, StepProgress(len(rankers)), rankers,
+            comparison = compare(data, chosen, RunProgress(), rankers, policy=GUARDS.models,
                                  on_ranked=lambda result: finished.update({result.name: result}))
         except BaseException:  # a Stop click (Streamlit interrupts the script), leaving the page, or an error
             _keep_stopped(data, chosen, finished, rankers, time.perf_counter() - start)
@@ -310,7 +255,7 @@ def run_comparison(data: Dataset, chosen: ArenaConfig) -> tuple[Stored, bool]:
 
 def _store(data_key: str, comparison: Comparison, rankers: dict[str, Ranker], seconds: float) -> Stored:
     """Keep `comparison` as this session's current one (the oldest beyond `KEEP_COMPARISONS` are dropped)."""
-    key = (data_key, comparison.config)
+    key = (data_key, comparison.spec)
     stored_runs = st.session_state.setdefault(COMPARISONS, {})
     stored_runs[key] = Stored(comparison, rankers, seconds)
     while len(stored_runs) > KEEP_COMPARISONS:
@@ -319,16 +264,15 @@ def _store(data_key: str, comparison: Comparison, rankers: dict[str, Ranker], se
     return stored_runs[key]
 
 
-def _keep_stopped(data: Dataset, chosen: ArenaConfig, finished: dict[str, RankerResult],
+def _keep_stopped(data: Dataset, chosen: ComparisonSpec, finished: dict[str, RankerResult],
                   rankers: dict[str, Ranker], seconds: float) -> None:
-    """Keep the rankers of an unfinished run that did finish, and say so after the rerun."""
+    """Keep the contestants of an unfinished run that did finish, and say so after the rerun."""
     partial = partial_comparison(data, chosen, finished, rankers)
     if partial is None:
-        st.session_state[STOPPED] = "The run stopped before any ranker finished; earlier results are unchanged."
+        st.session_state[STOPPED] = "The run stopped before any contestant finished; earlier results are unchanged."
         return
-    finished_rankers = {kind: rankers[kind] for kind in partial.config.kinds_to_run}  # not the interrupted one
-    _store(session.dataset_key(data), partial, finished_rankers, seconds)
-    labels = ", ".join(result.label for result in partial.results.values())
+    _store(views.dataset_key(data), partial, {name: rankers[name] for name in finished}, seconds)
+    labels = ", ".join(plain(result.label) for result in partial.results.values())
     st.session_state[STOPPED] = (f"The run stopped before it finished: kept {labels} (every page shows them); "
                                  "earlier results are unchanged.")
 
@@ -336,4 +280,4 @@ def _keep_stopped(data: Dataset, chosen: ArenaConfig, finished: dict[str, Ranker
 def done_message(stored: Stored, reused: bool) -> str:
     comparison = stored.comparison
     how = "shown from this session's cache, nothing recomputed" if reused else f"{stored.seconds:.0f} s"
-    return f"Done: {len(comparison.results)} rankers on {comparison.dataset['queries']:,} queries ({how})."
+    return f"Done: {len(comparison.results)} contestants on {comparison.dataset['queries']:,} queries ({how})."

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import _shared as shared
-from core import session
+from core import view_models as views
 from core.data import Dataset, FieldError
 
 ITEM_TYPES = ["csv", "tsv", "jsonl", "txt", "parquet", "gz"]
@@ -20,7 +20,7 @@ PICKER = "data.picker"  # (which uploads, file, keys found) after a load found n
 NO_TITLE = "(the usual: title)"
 
 
-def upload(file) -> session.Upload | None:
+def upload(file) -> views.Upload | None:
     return None if file is None else (file.getvalue(), file.name)
 
 
@@ -30,9 +30,9 @@ def load(uploads: str, text_field: str | None = None, title_field: str | None = 
         st.session_state.pop(PICKER, None)
         try:
             if uploads == "zip":
-                return session.dataset_from_zip(upload(archive), LIMITS, text_field=text_field,
+                return views.dataset_from_zip(upload(archive), LIMITS, text_field=text_field,
                                                 title_field=title_field)
-            return session.dataset_from_files(upload(corpus), upload(queries), upload(qrels), LIMITS,
+            return views.dataset_from_files(upload(corpus), upload(queries), upload(qrels), LIMITS,
                                               text_field=text_field, title_field=title_field)
         except FieldError as error:
             if error.field == "text" and error.keys:
@@ -43,13 +43,13 @@ def load(uploads: str, text_field: str | None = None, title_field: str | None = 
 
 def load_sample() -> Dataset:
     st.session_state.pop(PICKER, None)
-    return session.load_sample()
+    return views.load_sample()
 
 
 st.title("Data")
 st.markdown("Bring a **corpus** (the documents to search), **queries**, and optionally **qrels** (relevance "
-            "judgements). Without qrels the app compares rankers by how much they agree, not by accuracy.")
-st.caption(f"Limits: {session.limits_text(LIMITS)}")
+            "judgements). Without qrels the app compares contestants by how much they agree, not by accuracy.")
+st.caption(f"Limits: {views.limits_text(LIMITS)}")
 
 files_tab, zip_tab, sample_tab = st.tabs(["Separate files", "BEIR zip", "Sample data"])
 with files_tab, st.form("data.files_form"):
@@ -101,22 +101,22 @@ cells[1].metric("Queries", f"{len(data.queries):,}")
 cells[2].metric("Judged queries", f"{len(judged):,}")
 cells[3].metric("Judgements", f"{sum(map(len, judged.values())):,}")
 if data.qrels is None:
-    st.info("No relevance labels: the comparison will report agreement between rankers instead of accuracy.")
+    st.info("No relevance labels: the comparison will report agreement between contestants instead of accuracy.")
 for note in data.notes:
     st.caption(f"Note: {shared.plain(note)}")
 
 corpus_tab, queries_tab, qrels_tab = st.tabs(["Corpus", "Queries", "Qrels"])
-corpus_tab.dataframe(session.corpus_preview(data), hide_index=True)
-queries_tab.dataframe(session.queries_preview(data), hide_index=True)
+corpus_tab.dataframe(views.corpus_preview(data), hide_index=True)
+queries_tab.dataframe(views.queries_preview(data), hide_index=True)
 if data.qrels is None:
     qrels_tab.caption("No qrels loaded.")
 else:
-    qrels_tab.dataframe(session.qrels_preview(data), hide_index=True)
+    qrels_tab.dataframe(views.qrels_preview(data), hide_index=True)
 st.caption("Tables show the first 200 rows.")
 
 st.subheader("Read one document")
 doc_id = st.selectbox("Document", data.corpus.ids[:200], key="data.doc")
-title, text = session.document(data, doc_id)
+title, text = views.document(data, doc_id)
 if title:
     st.text(title)
 st.text(text)

@@ -1,11 +1,11 @@
-"""Scores: each ranker's score distribution, split into relevant and not relevant when labels exist."""
+"""Scores: each contestant's score distribution, split into relevant and not relevant when labels exist."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from app_pages import _shared as shared
-from core import session
+from core import view_models as views
 from core.figures import DISTRIBUTION_STYLES, NORMALISATIONS, score_distribution_figure, score_frame
 
 STYLE_NAMES = {"histogram": "Histogram", "violin": "Violin", "ecdf": "ECDF (cumulative)"}
@@ -17,7 +17,7 @@ comparison = stored.comparison
 
 st.markdown("Raw scores live on **different scales**: a bi- or poly-encoder gives cosine similarities "
             "(at most 1), a cross-encoder gives unbounded logits (or a scaled cosine), BM25 gives word-overlap "
-            "weights that grow with the query. Compare shapes on the raw scale, or normalise each ranker's "
+            "weights that grow with the query. Compare shapes on the raw scale, or normalise each contestant's "
             "scores per query to put them on one axis.")
 left, right = st.columns(2)
 with left:
@@ -30,11 +30,11 @@ with right:
 frame = stored.memo(("scores", normalisation), lambda: score_frame(comparison, normalisation, data.qrels))
 st.plotly_chart(score_distribution_figure(frame, style))
 if comparison.has_qrels:
-    st.caption("Scores of every document in each ranker's top-k. Relevant: judged grade above 0; "
+    st.caption("Scores of every document in each contestant's top-k. Relevant: judged grade above 0; "
                "not relevant: judged 0 or not judged, in a query that has judgements.")
 else:
     st.info("No relevance labels: the distributions cannot be split into relevant and not relevant.")
 
 st.subheader("Summary")
-st.dataframe(session.score_summary(frame), hide_index=True, placeholder="–",
+st.dataframe(views.score_summary(frame), hide_index=True, placeholder="–",
              column_config={name: st.column_config.NumberColumn(format="%.3f") for name in ("mean", "std", "min", "max")})

@@ -1,20 +1,26 @@
-"""Settings: choose rankers, models and depths, see what a cross-encoder run will cost, and run."""
+"""Settings: the contestants (add, remove, duplicate, rename; presets; import and export), what a run
+will cost, and Run."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from app_pages import _shared as shared
-from core import session
-from core.compare import estimate_cross_seconds
-from core.config import BACKENDS, FIRST_STAGES, RANKER_KINDS, ArenaConfig
-from core.index import INDEX_LABELS, INDEX_TYPES
+from core import view_models as views
+from core.compare import estimate_seconds, expensive
+from core.contestants.registry import BuildContext, build_ranker, comparison_from_dict, kinds, presets
+from core.contestants.spec import (
+    MAX_CONTESTANTS,
+    ComparisonSpec,
+    comparison_to_toml,
+    parse_comparison_text,
+    settings,
+)
+from core.models.loading import ModelError, check_spec
+from core.runs import save_uploaded_run
 
-NAMES = {"bi": "bi-encoder", "poly": "poly-encoder", "cross": "cross-encoder", "bm25": "BM25"}
-BACKEND_LABELS = {"torch": "PyTorch", "onnx": "ONNX Runtime (fp32, same scores, faster)",
-                  "onnx-int8": "ONNX Runtime int8 (fastest, slightly lower quality)"}
-MODEL_HELP = ('"embedded" is the offline default shipped with the app. Or give a local folder, or a Hugging '
-              "Face id such as cross-encoder/ms-marco-MiniLM-L6-v2 (downloaded on first use, needs the network).")
+VERSION = "settings.version"  # bumped when the spec is replaced from outside the table, which resets the editor
+DRAWN_FROM = "settings.drawn_from"  # the spec the table was drawn from: its edits apply to this, not to the latest spec
 
 st.title("Settings")
 data = shared.dataset()
@@ -22,76 +28,140 @@ if data is None:
     st.info("Load data first.")
     st.page_link("app_pages/data.py", label="Data: upload files or pick the sample data", icon=":material/folder_open:")
     st.stop()
-previous = shared.config()
-for name, value in {"rankers": list(previous.rankers), "k": previous.k, "depth": previous.rerank_depth,
-                    "first_stage": previous.first_stage, "full": previous.cross_full_corpus,
-                    "bi_model": previous.bi_model, "poly_model": previous.poly_model,
-                    "cross_model": previous.cross_model, "codes": previous.poly_codes,
-                    "index": previous.index_type, "exclude_self": previous.exclude_self,
-                    "bi_backend": previous.bi_backend}.items():
-    st.session_state.setdefault(f"settings.{name}", value)  # widgets start from this session's last choice
+
+
+def replace_spec(spec: ComparisonSpec, message: str) -> None:
+    """Make `spec` this session's comparison, redraw the table from it, and say what happened."""
+    shared.set_spec(spec)
+    st.session_state[VERSION] = st.session_state.get(VERSION, 0) + 1
+    shared.rerun_with(message)
+
+
+def allowed(spec: ComparisonSpec) -> ComparisonSpec:
+    """`spec`, if this server allows every model it names (server mode refuses some before anything runs)."""
+    for entry in spec.contestants:
+        try:
+            if entry.model:
+                check_spec(entry.model, shared.GUARDS.models)
+        except ModelError as error:
+            raise ModelError(f"contestant {entry.name!r}: {error}") from None
+    return spec
+
+
+previous = shared.spec()
+shared.show_flash()
+
+st.subheader("Contestants")
+with st.expander("Start from a preset, a saved comparison or a run file"):
+    chosen_preset = st.selectbox("Preset", list(presets()), key="settings.preset")
+    if st.button("Use this preset", key="settings.use_preset"):
+        replace_spec(presets()[chosen_preset], f"Loaded the preset “{shared.plain(chosen_preset)}”.")
+    saved = st.file_uploader("Saved comparison (JSON or TOML, as exported below or by the CLI)", type=["json", "toml"],
+                             key="settings.import")
+    if saved is not None and st.button("Use this comparison", key="settings.use_import"):
+        try:
+            text = saved.getvalue().decode("utf-8", "replace")
+            imported = comparison_from_dict(parse_comparison_text(text, saved.name), saved.name)
+        except shared.PAGE_ERRORS as error:
+            st.error(f"Could not read the comparison: {shared.describe(error)}. The table below is unchanged.")
+        else:
+            replace_spec(imported, f"Loaded {shared.plain(saved.name)}: {len(imported.contestants)} contestants.")
+    run_file = st.file_uploader("TREC run file (query Q0 doc rank score tag) to add as a contestant",
+                                key="settings.run_file")
+    if run_file is not None and st.button("Add this run file", key="settings.add_run"):
+        try:
+            path = save_uploaded_run(run_file.getvalue(), run_file.name)
+            added = views.with_run_file(previous, run_file.name, str(path))
+        except shared.PAGE_ERRORS as error:
+            st.error(f"Could not add the run file: {shared.describe(error)}. The table below is unchanged.")
+        else:
+            replace_spec(added, f"Added the run file {shared.plain(run_file.name)} as "
+                                f"“{shared.plain(added.names[-1])}”.")
+
+st.caption("One row per contestant: edit a cell to rename or change it, add a row at the bottom, select rows and "
+           "press the bin to remove them. Options are `key=value` pairs separated by commas; a re-ranker's "
+           "`first` names the contestant (or kind) whose top `depth` documents it re-ranks.")
+version = st.session_state.get(VERSION, 0)
+table = f"settings.table.{version}"
+if table not in st.session_state or DRAWN_FROM not in st.session_state:  # a new table, or back from another page
+    st.session_state[DRAWN_FROM] = previous
+rows = st.data_editor(  # drawn from the same spec while it is edited: new data would make it a new, unedited widget
+    views.contestant_rows(st.session_state[DRAWN_FROM]), num_rows="dynamic", hide_index=True, width="stretch",
+    key=table,
+    column_config={
+        "name": st.column_config.TextColumn("name", required=True, help="unique display name"),
+        "kind": st.column_config.SelectboxColumn("kind", options=list(kinds()), required=True),
+        "model": st.column_config.TextColumn("model", help='"embedded" (offline default), all-MiniLM-L6-v2, '
+                                             "all-mpnet-base-v2 (when installed), a local folder or a Hugging Face id"),
+        "options": st.column_config.TextColumn("options", width="large"),
+    })
+with st.expander("Kinds and their options"):
+    st.dataframe(views.kinds_help(), hide_index=True, width="stretch")
 
 left, right = st.columns(2, gap="large")
-with left:
-    rankers = st.multiselect("Rankers", RANKER_KINDS, key="settings.rankers", format_func=NAMES.get)
-    k = st.number_input("k: documents kept per query", 1, 1000, key="settings.k")
-    depth = st.number_input("Re-rank depth: first-stage documents the cross-encoder re-scores", 1, 10_000,
-                            key="settings.depth")
-    first_stage = st.selectbox("First stage (whose shortlist the cross-encoder re-ranks)", FIRST_STAGES,
-                               format_func=NAMES.get, key="settings.first_stage")
-    full = st.checkbox("Cross-encoder scores the whole corpus instead (slow)", key="settings.full")
-with right:
-    bi_model = st.text_input("Bi-encoder model", key="settings.bi_model", help=MODEL_HELP)
-    poly_model = st.text_input("Poly-encoder model", key="settings.poly_model", help=MODEL_HELP)
-    cross_model = st.text_input("Cross-encoder model", key="settings.cross_model", help=MODEL_HELP)
-    codes = st.number_input("Poly-encoder m (codes; an already trained poly-encoder keeps its own)", 1, 360,
-                            key="settings.codes")
-    index_type = st.selectbox("Bi-encoder FAISS index", INDEX_TYPES, format_func=INDEX_LABELS.get, key="settings.index")
-    bi_backend = st.selectbox("Bi-encoder runs on", BACKENDS, format_func=BACKEND_LABELS.get,
-                              key="settings.bi_backend")
-    exclude_self = st.checkbox("Exclude self: drop a hit whose doc id equals the query id (ArguAna-style data)",
-                               key="settings.exclude_self")
+values = {}
+for field in settings():
+    setting, key = field.metadata["setting"], f"settings.{field.name}.{version}"
+    label = f"{field.name}: {setting.help}"
+    if field.type in (bool, "bool"):
+        values[field.name] = left.checkbox(label, value=getattr(previous, field.name), key=key, wrap=True)
+    else:
+        values[field.name] = int(left.number_input(label, min_value=setting.minimum or 0,
+                                                   value=getattr(previous, field.name), key=key))
 
 try:
-    chosen = ArenaConfig(rankers=tuple(rankers), k=int(k), rerank_depth=int(depth), first_stage=first_stage,
-                         cross_full_corpus=full, bi_model=bi_model.strip(), poly_model=poly_model.strip(),
-                         cross_model=cross_model.strip(), poly_codes=int(codes), index_type=index_type,
-                         exclude_self=exclude_self, bi_backend=bi_backend)
-    shared.check_models(chosen)
-except ValueError as error:
-    st.error(f"These settings cannot run: {shared.plain(error)}")
+    chosen = allowed(views.spec_from_rows(rows, **values))
+except shared.PAGE_ERRORS as error:
+    st.error(f"These contestants cannot run: {shared.describe(error)}")
     st.stop()
-st.session_state[shared.CONFIG] = chosen  # kept when leaving the page
+shared.set_spec(chosen)  # kept when leaving the page
 
-cached = (session.dataset_key(data), chosen) in st.session_state.get(shared.COMPARISONS, {})
+with right:
+    to_copy = st.selectbox("Duplicate a contestant", chosen.names, key="settings.duplicate_of")
+    if st.button("Duplicate", key="settings.duplicate", disabled=len(chosen.names) >= MAX_CONTESTANTS):
+        copied = views.duplicate(chosen, to_copy)
+        replace_spec(copied, f"Added a copy of {shared.plain(to_copy)}: rename it and change its model or options.")
+    name = (data.name or "comparison").replace(" ", "_")
+    with st.container(horizontal=True):  # side by side while they fit, else one under the other
+        st.download_button("Export (JSON)", views.spec_json(chosen), f"{name}_comparison.json", "application/json",
+                           on_click="ignore", key="settings.export_json")
+        st.download_button("Export (TOML)", comparison_to_toml(chosen), f"{name}_comparison.toml", "application/toml",
+                           on_click="ignore", key="settings.export_toml")
+
+cached = (views.dataset_key(data), chosen) in st.session_state.get(shared.COMPARISONS, {})
 confirmed = True
 if cached:
-    st.success("This exact configuration already ran on this data: Run shows it again instantly.")
-elif "cross" in chosen.rankers:
+    st.success("This exact comparison already ran on this data: Run shows it again instantly.")
+else:
     estimates = st.session_state.setdefault("settings.estimates", {})
-    probe = (session.dataset_key(data), chosen.cross_model, chosen.cross_full_corpus, chosen.rerank_depth)
-    try:
-        if probe not in estimates:
-            with st.spinner("Timing the cross-encoder on a few pairs…"):
-                estimates[probe] = estimate_cross_seconds(shared.make_ranker("cross", chosen), data, chosen)
+    total = 0.0
+    for entry in expensive(chosen):
+        probe = (views.dataset_key(data), entry.kind, entry.model, entry.options)
+        try:
+            if probe not in estimates:
+                with st.spinner(f"Timing {shared.plain(entry.name)} on a few pairs…"):
+                    ranker = build_ranker(entry, BuildContext(shared.GUARDS.models))
+                    ranker.index(data.corpus)
+                    estimates[probe] = estimate_seconds(ranker, data, entry)
+        except shared.PAGE_ERRORS as error:
+            st.error(f"{shared.plain(entry.name)} cannot run: {shared.describe(error)}")
+            st.stop()
         pairs, seconds = estimates[probe]
-    except shared.PAGE_ERRORS as error:
-        st.error(f"Model problem: {shared.plain(error)}")
-        st.stop()
-    st.info(f"The cross-encoder will score {pairs:,} (query, document) pairs: about {seconds:,.0f} s on this "
-            "machine. Encoding the corpus for the bi- and poly-encoder is done once per model and cached.")
-    if seconds > shared.GUARDS.confirm_above_s:
-        confirmed = st.checkbox(f"Yes, run it: I expect about {seconds / 60:,.1f} minutes of work",
+        total += seconds
+        st.info(f"{shared.plain(entry.name)} will score {pairs:,} (query, document) pairs: about "
+                f"{views.duration_text(seconds)} on this machine.")
+    if total > shared.GUARDS.confirm_above_s:
+        confirmed = st.checkbox(f"Yes, run it: I expect about {views.duration_text(total)} of work",
                                 key="settings.confirm")
 
 if st.button("Run the comparison", type="primary", disabled=not confirmed, key="settings.run"):
     st.button("Stop the run", key="settings.stop", icon=":material/stop_circle:",
-              help="Stops the run now; the rankers that have already finished are kept and shown.")
+              help="Stops the run now; the contestants that have already finished are kept and shown.")
     try:
         outcome = shared.run_comparison(data, chosen)
     except Exception as error:  # noqa: BLE001 - describe() logs anything unexpected
         st.error(f"The comparison could not run: {shared.describe(error)}")
     else:
         shared.rerun_with(shared.done_message(*outcome))
-if shared.show_flash():
+if shared.current() is not None and shared.current().comparison.spec == chosen:
     st.page_link("app_pages/rankings.py", label="See the rankings", icon=":material/format_list_numbered:")

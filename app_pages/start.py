@@ -5,11 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import _shared as shared
-from core import session
+from core import view_models as views
 
 NODE = ('graph [nodesep=0.25, ranksep=0.3]; node [shape=box, style="rounded,filled", fillcolor="#E8F1FA", '
         'color="#4C6A92", fontname="Helvetica", fontsize=16];')
-NAMES = {"bi": "the bi-encoder", "poly": "the poly-encoder", "cross": "the cross-encoder", "bm25": "BM25"}
 CACHED = 'fillcolor="#FFE9B3", color="#B07D00"'
 DIAGRAMS = {
     "Bi-encoder": (f"""digraph {{ rankdir=TB; {NODE} edge [color="#4C6A92"];
@@ -59,16 +58,16 @@ st.caption("Yellow boxes are computed once per corpus and cached; green is what 
 
 st.divider()
 st.subheader("Try it in one click")
-demo = session.DEMO_CONFIG
+demo = views.demo_spec()
 st.markdown(f"Loads the sample data (short documents on ten everyday topics, with relevance labels) and "
-            f"compares {', '.join(NAMES[kind] for kind in demo.rankers)} with the embedded models, keeping the top **k = {demo.k}** and letting "
-            f"the cross-encoder re-rank the bi-encoder's top **{demo.rerank_depth}**. These shallow settings "
-            f"make the first result arrive in a minute or two on a CPU; the **Settings** page offers deeper runs.")
+            f"compares {views.contestants_sentence(demo)}, keeping the top **k = {demo.k}** per query. "
+            f"These shallow settings make the first result arrive in a minute or two on a CPU; the **Settings** "
+            f"page offers deeper runs, other models and other contestants.")
 if st.button("Load the sample data and run the demo", type="primary", key="start.demo"):
     try:
-        data = session.load_sample()
+        data = views.load_sample()
         shared.set_dataset(data)
-        outcome = shared.run_comparison(data, session.DEMO_CONFIG)
+        outcome = shared.run_comparison(data, demo)
     except Exception as error:  # noqa: BLE001 - describe() logs anything unexpected
         st.error(f"The demo could not run: {shared.describe(error)}")
     else:
@@ -77,7 +76,7 @@ shared.show_flash()
 
 if shared.current() is not None:
     st.markdown("**Results are ready.** Look at them next:")
-    for page, label in (("app_pages/rankings.py", "Rankings: the rankers' top documents side by side"),
-                        ("app_pages/scores.py", "Scores: how each ranker's scores are distributed"),
+    for page, label in (("app_pages/rankings.py", "Rankings: the contestants' top documents side by side"),
+                        ("app_pages/scores.py", "Scores: how each contestant's scores are distributed"),
                         ("app_pages/tradeoffs.py", "Trade-offs: quality against cost")):
         st.page_link(page, label=label, icon=":material/arrow_forward:")

@@ -5,22 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import _shared as shared
-from core import session
-from core.compare import estimate_cross_seconds
-from core.config import ArenaConfig
+from core import view_models as views
+from core.compare import estimate_seconds
 from core.data import first_queries
 from core.evaluate import significance_report
 from core.figures import cost_curve_figure, depth_sweep_figure, tradeoff_figure
-from core.tradeoffs import (
-    CODES,
-    DEPTHS,
-    SIZES,
-    benchmark_tables,
-    cost_vs_candidates,
-    poly_codes_cost,
-    rerank_depth_sweep,
-    tradeoff_points,
-)
+from core.tradeoff_points import benchmark_tables, tradeoff_points
+from core.tradeoffs import CODES, DEPTHS, SIZES, cost_vs_candidates, poly_codes_cost, rerank_depth_sweep
 
 NUMBER = st.column_config.NumberColumn(format="%.3f")
 
@@ -30,45 +21,50 @@ comparison, rankers = stored.comparison, stored.rankers
 shared.no_qrels_note(comparison)
 
 st.plotly_chart(tradeoff_figure(tradeoff_points(comparison)))
-st.caption("Each point is one ranker (median latency per query, log scale). The dashed line is the Pareto "
-           "frontier: rankers that no other ranker beats on both speed and quality. A re-ranker's latency "
+st.caption("Each point is one contestant (median latency per query, log scale). The dashed line is the Pareto "
+           "frontier: contestants that no other beats on both speed and quality. A re-ranker's latency "
            "includes its first stage.")
-table = session.results_table(comparison)
-st.dataframe(table, hide_index=True, placeholder="–", column_config={name: NUMBER for name in table.columns[5:]})
+table = views.results_table(comparison)
+st.dataframe(table.drop(columns="colour"), hide_index=True, placeholder="–",
+             column_config={name: NUMBER for name in table.select_dtypes("float").columns})
 
 st.subheader("Are the differences significant?")
 if comparison.has_qrels and len(comparison.results) > 1:
     report = stored.memo("significance", lambda: significance_report(
         data.qrels, {r.label: r.run for r in comparison.results.values()}))
-    st.dataframe(session.significance_table(report), hide_index=True,
+    st.dataframe(views.significance_table(report), hide_index=True,
                  column_config={"mean A": NUMBER, "mean B": NUMBER, "p-value": NUMBER})
     st.caption(f"Paired two-sided Student's t-test over the {comparison.dataset['judged_queries']} judged queries "
                "(ranx compare), significant at p < 0.05, not corrected for the many comparisons.")
 else:
-    st.caption("Significance tests need relevance labels and at least two rankers.")
+    st.caption("Significance tests need relevance labels and at least two contestants.")
 
-st.subheader("Re-ranking depth: how many candidates should the cross-encoder see?")
-first = comparison.config.first_stage
-if "cross" not in rankers or first not in rankers or comparison.config.cross_full_corpus:
-    st.info("Run a comparison that includes the cross-encoder re-ranking a first stage to sweep its depth.")
+st.subheader("Re-ranking depth: how many candidates should a re-ranker see?")
+pipelines = views.pipelines(comparison.spec, rankers)
+if not pipelines:
+    st.info("Run a comparison with a re-ranker (a contestant with a `first` stage) to sweep its depth.")
 else:
+    reranker = st.selectbox("Re-ranker", list(pipelines), key="tradeoffs.reranker",
+                            format_func=lambda n: f"{comparison.results[n].label}: re-ranks {pipelines[n]}")
+    first, entry = pipelines[reranker], comparison.spec.contestant(reranker)
     left, right = st.columns(2)
     depths = left.multiselect("Depths", DEPTHS, default=[10, 20, 50], key="tradeoffs.depths")
     queries = right.slider("Queries used", 1, len(data.queries), min(10, len(data.queries)), key="tradeoffs.queries")
     subset = first_queries(data, queries)
-    deepest = ArenaConfig(rerank_depth=max(depths or [1]))
-    pairs, seconds = stored.memo(("estimate", deepest.rerank_depth, queries),
-                                 lambda: estimate_cross_seconds(rankers["cross"], subset, deepest))
-    st.caption(f"{pairs:,} cross-encoder pairs: about {seconds:,.0f} s.")
+    deepest = entry.with_options(depth=max(depths or [1]))
+    pairs, seconds = stored.memo(("estimate", reranker, deepest.option("depth"), queries),
+                                 lambda: estimate_seconds(rankers[reranker], subset, deepest))
+    st.caption(f"{pairs:,} (query, document) pairs for {shared.plain(reranker)}: about {views.duration_text(seconds)}.")
     confirmed = seconds <= shared.GUARDS.confirm_above_s or st.checkbox("Yes, run this long sweep", key="tradeoffs.confirm")
     if st.button("Run the depth sweep", disabled=not (depths and confirmed), key="tradeoffs.sweep_run"):
         try:
-            stored.derived["sweep"] = rerank_depth_sweep(subset, rankers[first], rankers["cross"], depths,
-                                                         shared.StepProgress())
+            stored.derived[("sweep", reranker)] = rerank_depth_sweep(subset, rankers[first], rankers[reranker], depths,
+                                                                     shared.RunProgress())
         except shared.PAGE_ERRORS as error:
             st.error(f"The sweep could not run: {shared.plain(error)}")
-    if "sweep" in stored.derived:
-        st.plotly_chart(depth_sweep_figure(stored.derived["sweep"]))
+    if ("sweep", reranker) in stored.derived:
+        result = comparison.results[reranker]
+        st.plotly_chart(depth_sweep_figure(stored.derived[("sweep", reranker)], result.label, result.colour))
         st.caption("Depths above the corpus size are dropped. Latency = first stage + measured cost per pair × depth.")
 
 st.subheader("Poly-encoder: what do more codes (m) cost?")
@@ -91,14 +87,14 @@ budget = right.slider("Longest measured call (s); longer ones are extrapolated",
 if st.button("Measure", disabled=not sizes, key="tradeoffs.cost_run"):
     try:
         with st.spinner("Scoring one query against growing candidate lists…"):
-            stored.derived["cost"] = cost_vs_candidates({k: rankers[k] for k in comparison.results},
+            stored.derived["cost"] = cost_vs_candidates(views.scoring_rankers(comparison, rankers),
                                                         data.queries.texts[0], sizes, budget)
     except shared.PAGE_ERRORS as error:
         st.error(f"The measurement could not run: {shared.plain(error)}")
 if "cost" in stored.derived:
-    st.plotly_chart(cost_curve_figure(stored.derived["cost"]))
-    st.caption("One query scored against N candidates by each ranker (log–log). Cached-vector rankers grow "
-               "slowly; the cross-encoder pays a full forward pass per candidate.")
+    st.plotly_chart(cost_curve_figure(stored.derived["cost"], {n: r.colour for n, r in comparison.results.items()}))
+    st.caption("One query scored against N candidates by each contestant with a model (log–log). Cached-vector "
+               "contestants grow slowly; a cross-encoder pays a full forward pass per candidate.")
 
 measured = benchmark_tables("scoring_cost")
 if measured is not None:

@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from core.data import Corpus
 from core.embeddings import corpus_embeddings
+from core.types import Corpus
 
 
 @dataclass(frozen=True)

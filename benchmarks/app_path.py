@@ -1,17 +1,17 @@
 """The app's own path: a full sample-data comparison cold (fresh process) and warm.
 
 Three measurements of the same comparison (the Start page's demo configuration by default: all four
-rankers, k = 20, the cross-encoder re-ranking the bi-encoder's top 20):
+contestants, k = 20, the cross-encoder re-ranking the bi-encoder's top 20):
 - cold: a fresh Python process that imports core, loads the models and runs `core.compare.compare`
   (nothing loaded, nothing cached), timed from outside, with its stages timed inside;
 - warm, core level: `compare` again in a process where the models are loaded and the corpus
   embeddings cached (fresh rankers, as each new comparison gets), so every query is scored again;
 - warm, as the app experiences it: the Start page's demo button clicked a second time in one
   Streamlit session (`streamlit.testing.v1.AppTest`), which the app answers from the session's
-  comparison cache, keyed by (dataset hash, config).
+  comparison cache, keyed by (dataset hash, comparison spec).
 
     python -m benchmarks.app_path                   # about 3-5 minutes on 2 busy cores
-    python -m benchmarks.app_path --config cli      # `python -m core compare`'s defaults (k = 100, depth 100)
+    python -m benchmarks.app_path --config cli      # `python -m core compare`'s default preset (k = 100, depth 100)
 """
 
 from __future__ import annotations
@@ -30,18 +30,18 @@ CHILD_FLAG = "--cold-child"
 
 
 def config_of(name: str):
-    """The `ArenaConfig` a name stands for: the Start page's demo or the CLI's defaults."""
-    from core.config import ArenaConfig
-    from core.session import DEMO_CONFIG
+    """The `ComparisonSpec` a name stands for: the Start page's demo or the CLI's default preset."""
+    from core.contestants.registry import DEFAULT_PRESET, presets
+    from core.view_models import demo_spec
 
-    return DEMO_CONFIG if name == "demo" else ArenaConfig()
+    return demo_spec() if name == "demo" else presets()[DEFAULT_PRESET]
 
 
 def cold_child(name: str) -> None:
     """In a fresh process: import, load the sample data, compare; print the stage times as JSON."""
     start = time.perf_counter()
     from core.compare import compare
-    from core.session import load_sample
+    from core.view_models import load_sample
 
     imported = time.perf_counter()
     comparison = compare(load_sample(), config_of(name))
@@ -62,7 +62,7 @@ def cold(name: str) -> dict:
 def warm_core(name: str) -> dict:
     """`compare` twice in this process with fresh rankers; the second run is the warm one."""
     from core.compare import compare
-    from core.session import load_sample
+    from core.view_models import load_sample
 
     data, config = load_sample(), config_of(name)
     first = time.perf_counter()

@@ -3,13 +3,13 @@
 Side by side in one run, on one development set (Cranfield by default, 1,398 documents, 225 queries):
 - plain `SentenceTransformer.encode` (batch 32, its default), for reference;
 - the bi-encoder ranker's own corpus encoding (`BiEncoderRanker.index`) on each backend of
-  `core.models.load_bi_encoder`: "torch" (sentence-transformers), "onnx" (ONNX Runtime, float32) and
+  `core.models.loading.load_bi_encoder`: "torch" (sentence-transformers), "onnx" (ONNX Runtime, float32) and
   "onnx-int8" (dynamically quantised), then searching every query (encode + exact FAISS search) and
   scoring the run with ranx.
 The backends' one-off export time (ONNX export, quantisation) is reported as load time.
 
     python -m benchmarks.encoding_throughput                         # about 4-8 minutes on 2 busy cores
-    python -m benchmarks.encoding_throughput --dev-set wikiqa-test   # any name of core.devsets.DEV_SETS
+    python -m benchmarks.encoding_throughput --dev-set wikiqa-test   # any name of core.training.devsets.DEV_SETS
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ import argparse
 import time
 
 from benchmarks._machine import machine_record, markdown_table, percentiles, report, time_ms
-from core.data import Dataset, first_queries
-from core.devsets import DEV_SETS, load_dev_set
+from core.config import BACKENDS
+from core.data import first_queries
 from core.evaluate import evaluate
-from core.models import EMBEDDED, load_bi_encoder
-from core.onnx_encoder import BACKENDS
+from core.models.loading import EMBEDDED, load_bi_encoder
 from core.rankers import BiEncoderRanker
+from core.training.devsets import DEV_SETS, load_dev_set
+from core.types import Dataset
 
 
 def plain_encode(data: Dataset) -> dict:

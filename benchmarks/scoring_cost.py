@@ -26,12 +26,12 @@ import torch
 
 from benchmarks._machine import machine_record, markdown_table, report
 from benchmarks._synthetic import Clusters, clustered_vectors, seeded_corpus
-from core.backbone import backbone_path
 from core.index import INDEX_TYPES
-from core.models import EMBEDDED, load_bi_encoder, load_cross_encoder, load_poly_encoder
+from core.models.backbone import backbone_path
+from core.models.loading import EMBEDDED, load_bi_encoder, load_cross_encoder, load_poly_encoder
 from core.rankers import BiEncoderRanker, CrossEncoderRanker, PolyEncoderRanker, Ranker
-from core.session import load_sample
 from core.tradeoffs import cost_vs_candidates, fastest_ms
+from core.view_models import load_sample
 
 PAPER_MS = {  # Humeau et al. (ICLR 2020), CPU ms to score candidates for one context, context encoding included
     "bi": (115, 160), "poly-16": (122, 678), "poly-64": (126, 692), "poly-360": (160, 837),
@@ -60,10 +60,9 @@ def faiss_costs(sizes: list[int], index_types: list[str], clusters: Clusters) ->
     vectors = clustered_vectors(max(sizes), model.get_embedding_dimension(), clusters)
     rows = []
     for n in sizes:
-        corpus = seeded_corpus(vectors[:n], ("bi", EMBEDDED), prefix=f"candidates-{n}")
         for index_type in index_types:
             ranker = BiEncoderRanker(model, EMBEDDED, index_type, name=f"bi FAISS {index_type}")
-            ranker.index(corpus)
+            ranker.index(seeded_corpus(vectors[:n], ranker.embedding_key, prefix=f"candidates-{n}"))
             ranker.rank(QUERY, 10)  # warm-up
             rows.append((ranker.name, n, fastest_ms(partial(ranker.rank, QUERY, 10), repeats=5), ranker.timings.index_s))
     return pd.DataFrame(rows, columns=["ranker", "candidates", "ms", "index_s"])

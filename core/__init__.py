@@ -1,4 +1,4 @@
-"""Encoder Arena's scoring core: data loading, rankers, comparison, metrics, attention data.
+"""Encoder Arena's scoring core: data loading, contestants and rankers, comparison, metrics, attention data.
 
 Everything the app and the `python -m core` CLI show is computed here; this package never imports
 streamlit. Submodules are imported on first use so that `import core.data` stays light.
@@ -10,18 +10,19 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "ArenaConfig": "core.config",
+    "ComparisonSpec": "core.contestants.spec",
+    "ContestantSpec": "core.contestants.spec",
     "Comparison": "core.compare",
     "compare": "core.compare",
-    "Corpus": "core.data",
-    "Queries": "core.data",
-    "Dataset": "core.data",
+    "Corpus": "core.types",
+    "Queries": "core.types",
+    "Dataset": "core.types",
     "DataError": "core.data",
     "load_dataset": "core.data",
-    "ModelError": "core.models",
+    "ModelError": "core.models.loading",
 }
 
-__all__ = ["ArenaConfig", "Comparison", "Corpus", "DataError", "Dataset", "ModelError", "Queries", "compare", "load_dataset"]
+__all__ = ["Comparison", "ComparisonSpec", "ContestantSpec", "Corpus", "DataError", "Dataset", "ModelError", "Queries", "compare", "load_dataset"]
 
 
 def __getattr__(name: str) -> Any:

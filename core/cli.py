@@ -16,15 +16,23 @@ from pathlib import Path
 
 from transformers.utils import logging as transformers_logging
 
-from core.compare import Comparison, build_ranker, compare, estimate_cross_seconds
-from core.config import BACKENDS, FIRST_STAGES, RANKER_KINDS, ArenaConfig
+from core.compare import Comparison, compare
+from core.contestants.registry import (
+    SHORTHAND_DEFAULT,
+    comparison,
+    comparison_from_dict,
+    kinds,
+    parse_contestant,
+    shorthand_contestants,
+    shorthand_flags,
+)
+from core.contestants.spec import ComparisonSpec, SpecError, read_comparison_file, settings
 from core.data import DataError, first_queries, load_dataset
-from core.devsets import DEV_SETS, export_beir, load_dev_set
 from core.evaluate import AGREEMENT, METRICS
-from core.index import INDEX_TYPES
-from core.models import EMBEDDED, ModelError
+from core.models.loading import EMBEDDED, ModelError
 from core.report import write_report
-from core.runs import write_trec_run
+from core.runs import run_file_names, write_trec_run
+from core.training.devsets import DEV_SETS, export_beir, load_dev_set
 from core.training.loop import DEFAULT_MIX, TrainConfig
 
 
@@ -41,52 +49,79 @@ class StderrProgress:
             self._last = (step, fraction)
 
 
-def _rankers(value: str) -> tuple[str, ...]:
-    kinds = tuple(part.strip() for part in value.split(",") if part.strip())
-    unknown = [k for k in kinds if k not in RANKER_KINDS]
-    if unknown or not kinds:
-        raise argparse.ArgumentTypeError(f"unknown rankers {unknown}; choose from {','.join(RANKER_KINDS)}")
-    return kinds
+def _kind_list(value: str) -> tuple[str, ...]:
+    chosen = tuple(part.strip() for part in value.split(",") if part.strip())
+    unknown = [name for name in chosen if name not in kinds()]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"unknown kinds {unknown}; choose from {','.join(kinds())}")
+    return chosen
+
+
+def _add_compare_arguments(run: argparse.ArgumentParser) -> None:
+    """`compare`'s flags: contestants, the comparison-wide settings, and each kind's shorthand flags."""
+    run.add_argument("data", type=Path, help="BEIR folder or .zip, or a CSV folder (corpus, queries, optional qrels)")
+    run.add_argument("--out", type=Path, required=True, help="folder for metrics.json, comparison.json and run files")
+    run.add_argument("--ranker", action="append", metavar="SPEC", dest="contestants",
+                     help="a contestant, repeatable: name=NAME,kind=KIND[,model=SPEC][,option=value...]; kinds: "
+                          + "; ".join(f"{kind.name} ({', '.join(o.name for o in kind.all_options) or 'no options'})"
+                                      for kind in kinds().values()))
+    run.add_argument("--comparison", type=Path, metavar="FILE",
+                     help="a saved comparison (JSON or TOML, as the app exports and OUT/comparison.json holds)")
+    for setting in settings():
+        meta = setting.metadata["setting"]
+        flag = "--" + setting.name.replace("_", "-")
+        if setting.type in (bool, "bool"):
+            run.add_argument(flag, action="store_true", default=None, help=meta.help)
+        else:
+            run.add_argument(flag, type=int, default=None, help=f"{meta.help} (default {setting.default})")
+    run.add_argument("--rankers", type=_kind_list, metavar="KINDS",
+                     help=f"shorthand: one contestant per kind, named after it (default {','.join(SHORTHAND_DEFAULT)})")
+    for shorthand in shorthand_flags():
+        what = "model: 'embedded', a local path or a Hugging Face id" if shorthand.option is None else shorthand.option.help
+        if shorthand.switch:
+            run.add_argument(shorthand.flag, action="store_true", help=f"shorthand, {shorthand.kind.title}: rank the "
+                             "whole corpus instead of a first stage's shortlist")
+        else:
+            run.add_argument(shorthand.flag, default=None, metavar="VALUE",
+                             help=f"shorthand, {shorthand.kind.title}: {what}")
+    run.add_argument("--text-field", metavar="KEY", help="corpus/query records keep their text under KEY")
+    run.add_argument("--title-field", metavar="KEY", help="corpus records keep their title under KEY")
+    run.add_argument("--qrels", type=Path, help="qrels file kept outside DATA (TREC, BEIR TSV or CSV)")
+    run.add_argument("--split", default="test", help="qrels split inside DATA (default test)")
+    run.add_argument("--max-queries", type=int, help="use only the first N queries (judged ones first)")
+    run.add_argument("--report", action="store_true", help="also write OUT/report.html (self-contained figures)")
+
+
+def comparison_from_args(args: argparse.Namespace) -> ComparisonSpec:
+    """The comparison the flags ask for: `--ranker` specs, else a `--comparison` file, else the shorthand flags
+    (settings given as flags override the file's)."""
+    given = {s.name: getattr(args, s.name) for s in settings() if getattr(args, s.name) is not None}
+    if args.contestants:  # parsed here, not by argparse, so that a bad spec is a one-line error
+        return comparison([parse_contestant(text) for text in args.contestants], **given)
+    if args.comparison:
+        saved = comparison_from_dict(read_comparison_file(args.comparison), args.comparison.name)
+        return comparison(saved.contestants, **{s.name: getattr(saved, s.name) for s in settings()} | given)
+    flags = {shorthand.flag: getattr(args, shorthand.flag.lstrip("-").replace("-", "_"))
+             for shorthand in shorthand_flags()}
+    return comparison(shorthand_contestants(args.rankers or SHORTHAND_DEFAULT, flags), **given)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("compare", help="run rankers side by side on a BEIR folder or zip")
-    run.add_argument("data", type=Path, help="BEIR folder or .zip (corpus, queries, optional qrels)")
-    run.add_argument("--out", type=Path, required=True, help="folder for metrics.json and run files")
-    run.add_argument("--rankers", type=_rankers, default=RANKER_KINDS, help="comma-separated: bi,poly,cross,bm25")
-    run.add_argument("--k", type=int, default=100, help="documents kept per query (default 100)")
-    run.add_argument("--rerank-depth", type=int, default=100, help="first-stage documents the cross-encoder re-ranks")
-    run.add_argument("--first-stage", choices=FIRST_STAGES, default="bi")
-    run.add_argument("--cross-full-corpus", action="store_true", help="score every document with the cross-encoder")
-    for kind in ("bi", "poly", "cross"):
-        run.add_argument(f"--{kind}-model", default=EMBEDDED, metavar="SPEC",
-                         help="'embedded' (default), a local path or a Hugging Face id")
-    run.add_argument("--poly-codes", type=int, default=16, help="m for an untrained poly-encoder")
-    run.add_argument("--bi-backend", choices=BACKENDS, default="torch",
-                     help="what runs the bi-encoder: torch, or ONNX Runtime fp32/int8 (faster on a CPU)")
-    run.add_argument("--index", choices=INDEX_TYPES, default="flat", help="bi-encoder FAISS index")
-    run.add_argument("--qrels", type=Path, help="qrels file kept outside DATA (TREC or BEIR TSV)")
-    run.add_argument("--split", default="test", help="qrels split inside DATA (default test)")
-    run.add_argument("--text-field", metavar="KEY", help="corpus/query records keep their text under KEY")
-    run.add_argument("--title-field", metavar="KEY", help="corpus records keep their title under KEY")
-    run.add_argument("--exclude-self", action="store_true",
-                     help="drop a hit whose doc id equals the query id (BEIR/MTEB convention, e.g. ArguAna)")
-    run.add_argument("--max-queries", type=int, help="use only the first N queries (judged ones first)")
-    run.add_argument("--report", action="store_true", help="also write OUT/report.html (self-contained figures)")
+    _add_compare_arguments(commands.add_parser("compare", help="run contestants side by side on a dataset"))
     export = commands.add_parser("devset", help="export a development set from ../shared/data as a BEIR folder")
     export.add_argument("name", choices=sorted(DEV_SETS))
     export.add_argument("--out", type=Path, required=True, help="folder to write the BEIR files into")
     trainer = commands.add_parser("train", help="train the embedded cross-encoder or poly-encoder")
-    trainer.add_argument("kind", choices=("cross", "poly"))
+    trainer.add_argument("kind", choices=tuple(DEFAULT_MIX), help="which of the project's own models to train")
     trainer.add_argument("--out", type=Path, required=True, help="folder for the weights and training.json")
     trainer.add_argument("--quick", action="store_true", help="a few hundred pairs: proves the loop, in a minute")
     trainer.add_argument("--lists", type=int, default=TrainConfig.lists, help="training lists (query + candidates)")
     trainer.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     trainer.add_argument("--teacher-mix", default="", metavar="MIX",
                          help="teacher as signal=weight pairs over gold,bi,bm25,cross,dense "
-                              f"(default: cross {DEFAULT_MIX['cross']}; poly {DEFAULT_MIX['poly']})")
+                              f"(default: {'; '.join(f'{kind} {mix}' for kind, mix in DEFAULT_MIX.items())})")
     trainer.add_argument("--tie-weight", type=float, default=TrainConfig.tie_weight)
     trainer.add_argument("--backbone-lr", type=float, default=TrainConfig.backbone_lr)
     trainer.add_argument("--head-lr", type=float, default=TrainConfig.head_lr,
@@ -134,9 +169,10 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def format_table(comparison: Comparison) -> str:
-    """A plain-text table: one row per ranker with metrics (or agreement) and latency."""
+    """A plain-text table: one row per contestant with metrics (or agreement) and latency."""
     columns = METRICS if comparison.has_qrels else AGREEMENT
-    header = (f"{'ranker':<22} {'trained':<8}" + "".join(f"{c:>13}" for c in columns)
+    width = max(22, *(len(result.label) + 1 for result in comparison.results.values()))
+    header = (f"{'contestant':<{width}} {'trained':<8}" + "".join(f"{c:>13}" for c in columns)
               + f"{'p50 ms':>10}{'p95 ms':>10}{'index s':>9}")
     lines = [header, "-" * len(header)]
     for result in comparison.results.values():
@@ -144,36 +180,35 @@ def format_table(comparison: Comparison) -> str:
         cells = "".join(f"{values[c]:>13.4f}" if not math.isnan(values.get(c, math.nan)) else f"{'-':>13}"
                         for c in columns)
         latency = result.latency_ms
-        lines.append(f"{result.label:<22} {'yes' if result.trained else 'NO':<8}{cells}"
-                     f"{latency['p50']:>10.1f}{latency['p95']:>10.1f}{result.index_s:>9.1f}")
-    if "cross" in comparison.results:
-        lines.append(f"cross-encoder pipeline: {comparison.results['cross'].pipeline}")
+        lines.append(f"{result.label:<{width}} {'yes' if result.trained else 'NO':<8}{cells}"
+                     f"{_number(latency['p50'], 10, 1)}{_number(latency['p95'], 10, 1)}{result.index_s:>9.1f}")
+    lines += [f"{result.label}: {result.kind_title}, {result.model}; {result.pipeline}"
+              for result in comparison.results.values()]
     if not comparison.has_qrels:
         lines.append(f"no relevance labels: agreement with {comparison.reference}, not accuracy")
     lines += [f"note: {note}" for note in comparison.dataset["notes"] + comparison.notes]
     return "\n".join(lines)
 
 
+def _number(value: float, width: int, decimals: int) -> str:
+    return f"{'-':>{width}}" if math.isnan(value) else f"{value:>{width}.{decimals}f}"
+
+
 def run_compare(args: argparse.Namespace) -> int:
-    config = ArenaConfig(rankers=args.rankers, k=args.k, rerank_depth=args.rerank_depth, first_stage=args.first_stage,
-                         cross_full_corpus=args.cross_full_corpus, bi_model=args.bi_model,
-                         poly_model=args.poly_model, cross_model=args.cross_model, poly_codes=args.poly_codes,
-                         index_type=args.index, exclude_self=args.exclude_self, bi_backend=args.bi_backend)
+    spec = comparison_from_args(args)
     progress = StderrProgress()
     progress(f"loading {args.data}", 0.0)
     dataset = load_dataset(args.data, qrels_path=args.qrels, split=args.split,
                            text_field=args.text_field, title_field=args.title_field)
     if args.max_queries:
         dataset = first_queries(dataset, args.max_queries)
-    if "cross" in config.rankers:
-        pairs, seconds = estimate_cross_seconds(build_ranker("cross", config), dataset, config)
-        progress(f"cross-encoder: {pairs:,} pairs to score, about {seconds:,.0f} s", 0.0)
     start = time.perf_counter()
-    comparison = compare(dataset, config, progress)
+    comparison = compare(dataset, spec, progress)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "metrics.json").write_text(json.dumps(comparison.to_dict(), indent=2) + "\n")
-    for name, result in comparison.results.items():
-        write_trec_run(result.run, args.out / f"run_{name}.trec", name)
+    (args.out / "metrics.json").write_text(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    (args.out / "comparison.json").write_text(json.dumps(spec.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    for name, file_name in run_file_names(comparison.results).items():
+        write_trec_run(comparison.results[name].run, args.out / file_name, name)
     if args.report:
         write_report(comparison, dataset, args.out / "report.html")
     print(format_table(comparison))
@@ -195,6 +230,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {args.name} to {args.out}", file=sys.stderr)
             return 0
         return run_compare(args)
-    except (DataError, ModelError, ValueError) as error:
+    except (DataError, ModelError, SpecError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

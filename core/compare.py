@@ -1,50 +1,53 @@
-"""Run the chosen rankers side by side over one dataset and collect a typed, serialisable result.
+"""Run a comparison's contestants side by side over one dataset and collect a typed, serialisable result.
 
-Order of work: BM25, bi- and poly-encoder rank the whole corpus; the cross-encoder re-ranks the
-first stage's top `rerank_depth` (or, when asked, scores every document). With relevance labels the
-runs are evaluated with ranx; without them, each ranker's agreement with the most expensive ranker
-present (the cross-encoder when it runs) is reported instead, and named as agreement.
+Contestants run in `core.contestants.registry.run_order`: each after the contestants it needs (a
+re-ranker's first stage, a fusion's inputs), otherwise cheapest first. A re-ranker scores only its
+first stage's top `depth`, and its latency is its own plus its first stage's. With relevance labels
+every run is evaluated with ranx; without them, each contestant's agreement with the most expensive
+one is reported instead, and named as agreement.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from core.config import ArenaConfig
-from core.data import Dataset
+from core.colours import colour_for
+from core.config import ModelPolicy
+from core.contestants.registry import FIRST, BuildContext, build_ranker, comparison, kind_of, run_order
+from core.contestants.spec import ComparisonSpec, ContestantSpec
 from core.evaluate import METRICS, evaluate, kendall_tau, overlap_at_k
-from core.models import load_bi_encoder, load_cross_encoder, load_poly_encoder
-from core.rankers.base import Progress, Ranker, Run, no_progress
-from core.rankers.bi_encoder import BiEncoderRanker
-from core.rankers.bm25 import BM25Ranker
-from core.rankers.cross_encoder import CrossEncoderRanker
-from core.rankers.poly_encoder import PolyEncoderRanker
-
-DEFAULT_CONFIG = ArenaConfig()
-COST_ORDER = ("cross", "poly", "bi", "bm25")  # most to least expensive: the agreement reference
+from core.rankers.base import Progress, Ranker, no_progress
+from core.types import Dataset, Run
 
 
 @dataclass
 class RankerResult:
-    """One ranker's output and costs.
+    """One contestant's output and costs.
 
     Attributes:
-        query_ms: Per-query latency in ms; for a re-ranker it includes its first stage.
-        pipeline: How the run was produced, e.g. "bi top-100 → cross".
+        name: The contestant's display name (results, runs and colours are keyed by it).
+        kind_title: Its kind for people ("cross-encoder").
+        label: The name, marked "(untrained)" for an untrained model.
+        model: The real model name ("all-MiniLM-L6-v2", "run file prod.trec").
+        colour: Its colour in every figure.
+        query_ms: Per-query latency in ms; for a re-ranker it includes its first stage; empty when unknown.
+        pipeline: How the run was produced, e.g. "bm25 top-20 → bm25>cross".
         metrics / per_query: ranx metrics (empty without qrels).
-        agreement: overlap@10 and Kendall tau with the reference ranker (empty for the reference).
+        agreement: overlap@10 and Kendall tau with the reference contestant (empty for the reference).
     """
 
     name: str
     kind: str
+    kind_title: str
     label: str
     trained: bool
     model: str
+    colour: str
     run: Run
     index_s: float
     query_ms: list[float]
@@ -55,7 +58,7 @@ class RankerResult:
 
     @property
     def latency_ms(self) -> dict[str, float]:
-        """p50 and p95 per-query latency and mean, in ms."""
+        """p50 and p95 per-query latency and mean, in ms (NaN when not measured)."""
         if not self.query_ms:
             return {"p50": float("nan"), "p95": float("nan"), "mean": float("nan")}
         p50, p95 = np.percentile(self.query_ms, [50, 95])
@@ -71,7 +74,7 @@ class RankerResult:
 class Comparison:
     """Everything one comparison produced; `to_dict` is the `metrics.json` shape."""
 
-    config: ArenaConfig
+    spec: ComparisonSpec
     dataset: dict[str, Any]
     results: dict[str, RankerResult]
     reference: str | None
@@ -90,23 +93,9 @@ class Comparison:
                         for name, r in self.results.items()},
             "dataset": self.dataset,
             "agreement_reference": self.reference,
-            "config": self.config.to_dict(),
+            "comparison": self.spec.to_dict(),
             "notes": self.notes,
         }
-
-
-def build_ranker(kind: str, config: ArenaConfig) -> Ranker:
-    """A ranker of `kind` with the configured model (models are loaded once per process)."""
-    if kind == "bi":
-        return BiEncoderRanker(load_bi_encoder(config.bi_model, config.bi_backend), config.bi_model, config.index_type,
-                               backend=config.bi_backend)
-    if kind == "poly":
-        return PolyEncoderRanker(load_poly_encoder(config.poly_model, config.poly_codes), config.poly_model)
-    if kind == "cross":
-        return CrossEncoderRanker(load_cross_encoder(config.cross_model), config.cross_model)
-    if kind == "bm25":
-        return BM25Ranker()
-    raise ValueError(f"unknown ranker kind {kind!r}")
 
 
 def dataset_summary(dataset: Dataset) -> dict[str, Any]:
@@ -121,109 +110,149 @@ def _stage(fraction_done: float, share: float, progress: Progress) -> Progress:
     return lambda message, fraction: progress(message, min(1.0, fraction_done + share * fraction))
 
 
-def compare(dataset: Dataset, config: ArenaConfig = DEFAULT_CONFIG, progress: Progress = no_progress,
+def _depths(spec: ComparisonSpec, order: tuple[ContestantSpec, ...]) -> dict[str, int]:
+    """Documents each contestant must rank: k, or more when a re-ranker takes a deeper shortlist from it."""
+    depths = {entry.name: spec.k for entry in order}
+    for entry in order:
+        first = entry.option(FIRST.name) or ""
+        if first:
+            depths[first] = max(depths[first], entry.option("depth"))
+    return depths
+
+
+def compare(dataset: Dataset, spec: ComparisonSpec, progress: Progress = no_progress,
             rankers: dict[str, Ranker] | None = None,
-            on_ranked: Callable[[RankerResult], None] = lambda result: None) -> Comparison:
-    """Index, search and evaluate every configured ranker on `dataset`.
+            on_ranked: Callable[[RankerResult], None] = lambda result: None,
+            policy: ModelPolicy = ModelPolicy()) -> Comparison:
+    """Index, search and evaluate every contestant of `spec` on `dataset`.
 
     Args:
         dataset: Corpus, queries and optional qrels.
-        config: What to run.
+        spec: What to run.
         progress: Called with a message and the overall fraction done.
-        rankers: Prebuilt rankers by kind (the app passes its cached ones); built from `config` otherwise.
-        on_ranked: Called with each ranker's evaluated result as it finishes, so that a caller whose run is
-            stopped can keep the finished ones (see `partial_comparison`).
+        rankers: Rankers by contestant name: those given are used as they are, the others are built from
+            `spec` and added to it, so that the caller keeps them (for sweeps and attention) even when the
+            run stops half-way.
+        on_ranked: Called with each shown contestant's evaluated result as it finishes, so that a caller
+            whose run is stopped can keep the finished ones (see `partial_comparison`).
+        policy: Which model specs and run-file paths may be used.
 
     Returns:
-        A `Comparison`.
+        A `Comparison` whose results follow the spec's order.
     """
-    kinds = config.kinds_to_run
-    rankers = {kind: (rankers or {}).get(kind) or build_ranker(kind, config) for kind in kinds}
-    share = 1.0 / (2 * len(kinds))
-    done = 0.0
-    runs: dict[str, Run] = {}
+    order = run_order(spec)
+    depths = _depths(spec, order)
     results: dict[str, RankerResult] = {}
-    for kind in kinds:
-        ranker = rankers[kind]
-        ranker.index(dataset.corpus, _stage(done, share, progress))
-        done += share
-        candidates, pipeline, first_ms = None, kind, None
-        depth = config.k
-        if kind == config.first_stage and config.needs_first_stage:
-            depth = max(config.k, config.rerank_depth)
-        if kind == "cross" and not config.cross_full_corpus:
-            first = results[config.first_stage]
-            candidates = {q: dict(list(docs.items())[:config.rerank_depth])
-                          for q, docs in runs[config.first_stage].items()}
-            pipeline, first_ms = f"{first.label} top-{config.rerank_depth} → {ranker.label}", first.query_ms
-        elif kind == "cross":
-            pipeline = f"{ranker.label} over the whole corpus"
-        run = ranker.search(dataset.queries, depth, candidates, config.exclude_self, _stage(done, share, progress))
-        done += share
-        runs[kind] = run
-        query_ms = list(ranker.timings.query_ms)
-        if first_ms is not None:
-            query_ms = [own + first for own, first in zip(query_ms, first_ms)]
-        results[kind] = RankerResult(kind, ranker.kind, ranker.label, ranker.trained, ranker.model_name,
-                                     {q: dict(list(d.items())[:config.k]) for q, d in run.items()},
-                                     ranker.timings.index_s, query_ms, pipeline)
-        if dataset.qrels:
-            results[kind].metrics, results[kind].per_query = evaluate(dataset.qrels, results[kind].run, METRICS)
-        on_ranked(results[kind])
-    return _finish(dataset, config, results, rankers)
+    deep_runs: dict[str, Run] = {}  # each run before the cut to k: a re-ranker's shortlist may go deeper
+    built = rankers if rankers is not None else {}
+    context = BuildContext(policy, upstream=lambda name: results[name])
+    share = 1.0 / (2 * len(order))
+    for step, entry in enumerate(order):
+        if entry.name not in built:
+            progress(f"{entry.name}: loading {kind_of(entry).title} {kind_of(entry).describe_model(entry)}",
+                     2 * step * share)
+            built[entry.name] = build_ranker(entry, context)
+        ranker = built[entry.name]
+        ranker.index(dataset.corpus, _stage(2 * step * share, share, progress))
+        results[entry.name] = _search(dataset, spec, entry, ranker, results, deep_runs, depths[entry.name],
+                                      _stage((2 * step + 1) * share, share, progress))
+        if entry.name in spec.names:
+            on_ranked(results[entry.name])
+    return _finish(dataset, spec, results, built)
 
 
-def partial_comparison(dataset: Dataset, config: ArenaConfig, finished: Mapping[str, RankerResult],
-                       rankers: Mapping[str, Ranker]) -> Comparison | None:
-    """What a stopped run keeps: a comparison of the rankers in `finished`, or None if none of the chosen finished.
+def _search(dataset: Dataset, spec: ComparisonSpec, entry: ContestantSpec, ranker: Ranker,
+            results: Mapping[str, RankerResult], deep_runs: dict[str, Run], depth: int,
+            progress: Progress) -> RankerResult:
+    """Rank every query with one contestant (re-ranking its first stage's shortlist) and evaluate it.
 
-    Its config names only those rankers, so it is exactly the comparison that config would produce.
+    `deep_runs` holds each finished contestant's run before the cut to k; this one's is added.
     """
-    kept = tuple(kind for kind in config.rankers if kind in finished)
+    first = entry.option(FIRST.name) or ""
+    candidates, pipeline, query_ms = None, ranker.label, None
+    if first:
+        shortlist, known = entry.option("depth"), set(dataset.corpus.ids)
+        candidates = {q: dict([(d, s) for d, s in docs.items() if d in known][:shortlist])  # a run file's
+                      for q, docs in deep_runs[first].items()}  # documents missing from the corpus cannot be scored
+        pipeline = f"{results[first].label} top-{shortlist} → {ranker.label}"
+    run = deep_runs[entry.name] = ranker.search(dataset.queries, depth, candidates, spec.exclude_self, progress)
+    query_ms = list(ranker.timings.query_ms)
+    if first and results[first].query_ms and query_ms:
+        query_ms = [own + before for own, before in zip(query_ms, results[first].query_ms)]
+    elif first and query_ms:
+        pipeline += " (latency: re-ranking only; the first stage's is unknown)"
+    kind = kind_of(entry)
+    position = spec.names.index(entry.name) if entry.name in spec.names else len(spec.names)
+    result = RankerResult(entry.name, kind.name, kind.title, ranker.label, ranker.trained, ranker.model_name,
+                          colour_for(position), run, ranker.timings.index_s, query_ms, pipeline)
+    result.run = {q: dict(list(d.items())[:spec.k]) for q, d in run.items()}
+    if dataset.qrels and entry.name in spec.names:
+        result.metrics, result.per_query = evaluate(dataset.qrels, result.run, METRICS)
+    return result
+
+
+def partial_comparison(dataset: Dataset, spec: ComparisonSpec, finished: Mapping[str, RankerResult],
+                       rankers: Mapping[str, Ranker]) -> Comparison | None:
+    """What a stopped run keeps: a comparison of the contestants in `finished`, or None if none finished.
+
+    Its spec names only those contestants, so it is exactly the comparison that spec would produce.
+    """
+    kept = tuple(entry for entry in spec.contestants if entry.name in finished)
     if not kept:
         return None
-    comparison = _finish(dataset, replace(config, rankers=kept), dict(finished), dict(rankers))
-    missing = [kind for kind in config.rankers if kind not in finished]
-    comparison.notes.append(f"the run was stopped before {', '.join(missing)} finished; kept {', '.join(kept)}")
-    return comparison
+    reduced = comparison(kept, k=spec.k, exclude_self=spec.exclude_self)
+    result = _finish(dataset, reduced, dict(finished), dict(rankers))
+    missing = [name for name in spec.names if name not in finished]
+    result.notes.append(f"the run was stopped before {', '.join(missing)} finished; "
+                        f"kept {', '.join(entry.name for entry in kept)}")
+    return result
 
 
-def _finish(dataset: Dataset, config: ArenaConfig, results: dict[str, RankerResult],
+def _finish(dataset: Dataset, spec: ComparisonSpec, results: dict[str, RankerResult],
             rankers: dict[str, Ranker]) -> Comparison:
-    """The comparison of `config`'s rankers among `results`, with agreement against the most expensive."""
-    results = {kind: results[kind] for kind in config.kinds_to_run if kind in config.rankers}
-    notes = ["hits whose doc id equals the query id were dropped (BEIR/MTEB convention)"] if config.exclude_self else []
-    reference = next((kind for kind in COST_ORDER if kind in results), None)
+    """The comparison of `spec`'s contestants among `results`, with agreement against the most expensive."""
+    shown = {name: results[name] for name in spec.names if name in results}
+    notes = ["hits whose doc id equals the query id were dropped (BEIR/MTEB convention)"] if spec.exclude_self else []
+    notes += [note for name in shown for note in getattr(rankers.get(name), "notes", [])]
+    costs = {entry.name: kind_of(entry).cost for entry in spec.contestants if entry.name in shown}
+    reference = max(costs, key=lambda name: costs[name]) if costs else None  # the first of the most expensive
     if reference is not None:
-        _add_agreement(results, rankers, dataset, reference)
-    return Comparison(config, dataset_summary(dataset), results, reference, notes)
+        _add_agreement(shown, rankers, dataset, reference)
+    return Comparison(spec, dataset_summary(dataset), shown, reference, notes)
 
 
 def _add_agreement(results: dict[str, RankerResult], rankers: dict[str, Ranker], dataset: Dataset,
                    reference: str) -> None:
-    """overlap@10 with the reference's run, and Kendall tau on the reference's top-10 documents."""
-    reference_run = results[reference].run
-    for kind, result in results.items():
-        if kind == reference:
+    """overlap@10 with the reference's run, and Kendall tau on the reference's top-10 documents (those in the
+    corpus: a run file may name others, which no model can score)."""
+    reference_run, known = results[reference].run, set(dataset.corpus.ids)
+    for name, result in results.items():
+        if name == reference:
             continue
         taus = []
         for query_id, text in zip(dataset.queries.ids, dataset.queries.texts):
-            top = list(reference_run.get(query_id, {}))[:10]
+            top = [doc for doc in list(reference_run.get(query_id, {}))[:10] if doc in known]
             if len(top) >= 2:
-                scores = dict(zip(top, rankers[kind].score(text, top).tolist()))
+                scores = dict(zip(top, rankers[name].score_query(query_id, text, top).tolist()))
                 taus.append(kendall_tau({d: reference_run[query_id][d] for d in top}, scores))
         result.agreement = {"overlap@10": overlap_at_k(reference_run, result.run, 10),
                             "kendall_tau@10": float(np.nanmean(taus)) if taus and not np.all(np.isnan(taus))
                             else float("nan")}
 
 
-def estimate_cross_seconds(ranker: CrossEncoderRanker, dataset: Dataset, config: ArenaConfig,
-                           probe_pairs: int = 16) -> tuple[int, float]:
-    """Pairs a cross-encoder run would score and its estimated seconds, from timing a probe batch."""
-    per_query = len(dataset.corpus) if config.cross_full_corpus else min(config.rerank_depth, len(dataset.corpus))
-    pairs = per_query * len(dataset.queries)
-    passages = dataset.corpus.passages()[:probe_pairs]
-    probe = [(dataset.queries.texts[0], passage) for passage in passages]
+def estimate_seconds(ranker: Ranker, dataset: Dataset, entry: ContestantSpec, probe_pairs: int = 16) -> tuple[int, float]:
+    """(query, document) pairs a pair-scoring contestant would score (indexing included), and its estimated
+    seconds from timing a probe batch (for which the ranker is prepared on `dataset.corpus` if it is not yet)."""
+    index_calls, per_query = kind_of(entry).pair_calls(entry, len(dataset.corpus))
+    pairs = index_calls + per_query * len(dataset.queries)
+    if ranker.corpus is not dataset.corpus:
+        ranker.prepare(dataset.corpus)
+    probe = list(dataset.corpus.ids[:probe_pairs])
     start = time.perf_counter()
-    ranker.scorer.predict(probe)
+    ranker.score(dataset.queries.texts[0], probe)
     return pairs, (time.perf_counter() - start) / max(1, len(probe)) * pairs
+
+
+def expensive(spec: ComparisonSpec) -> tuple[ContestantSpec, ...]:
+    """The contestants that run a model on (query, document) pairs (worth an estimate before a run)."""
+    return tuple(entry for entry in spec.contestants if kind_of(entry).pair_calls is not None)

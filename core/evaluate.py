@@ -14,11 +14,11 @@ from ranx import Qrels as RanxQrels
 from ranx import Run as RanxRun
 from ranx import compare as ranx_compare
 from ranx import evaluate as ranx_evaluate
+from ranx import fuse as ranx_fuse
 from scipy.stats import kendalltau
 
-from core.data import Qrels
-from core.rankers.base import Run
 from core.threadsafe import numba_serial
+from core.types import Qrels, Run
 
 METRICS = ("ndcg@10", "mrr@10", "recall@100", "map@100")
 AGREEMENT = ("overlap@10", "kendall_tau@10")
@@ -37,6 +37,24 @@ def _ranx_run(run: Run, name: str = "run") -> RanxRun:
 
 
 @numba_serial
+def fuse_runs(runs: dict[str, Run], method: str, weights: tuple[float, ...], rrf_k: int) -> Run:
+    """ranx's fusion of named `runs`: "rrf" (reciprocal rank fusion with `rrf_k`) or "wsum" (min-max
+    normalised scores weighted by `weights`, in the order of `runs`)."""
+    kept = [(name, run, weight) for (name, run), weight in zip(runs.items(), weights) if any(run.values())]
+    if not kept:
+        return {}
+    fused_inputs = [_ranx_run(run, name) for name, run, _ in kept]  # a run ranking nothing adds nothing
+    weights = tuple(weight for _, _, weight in kept)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numba's uint64 cast notice inside ranx
+        if method == "rrf":
+            fused = ranx_fuse(fused_inputs, norm=None, method="rrf", params={"k": rrf_k})
+        else:
+            fused = ranx_fuse(fused_inputs, norm="min-max", method="wsum", params={"weights": list(weights)})
+    return {q: dict(docs) for q, docs in fused.to_dict().items()}
+
+
+@numba_serial
 def evaluate(qrels: Qrels, run: Run, metrics: tuple[str, ...] = METRICS) -> tuple[dict[str, float],
                                                                                   dict[str, dict[str, float]]]:
     """Mean and per-query metrics of `run` against `qrels`.
@@ -44,6 +62,9 @@ def evaluate(qrels: Qrels, run: Run, metrics: tuple[str, ...] = METRICS) -> tupl
     Returns:
         `({metric: mean}, {metric: {query_id: value}})` over the judged queries.
     """
+    if not any(run.values()):  # ranx cannot hold an empty run; every judged query it misses scores 0
+        judged = [q for q, docs in qrels.items() if docs]
+        return {m: 0.0 for m in metrics}, {m: dict.fromkeys(judged, 0.0) for m in metrics}
     ranx_run = _ranx_run(run)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numba's uint64 cast notice inside ranx
@@ -60,8 +81,12 @@ def significance_report(qrels: Qrels, runs: dict[str, Run], metrics: tuple[str, 
     """Paired two-sided Student's t-tests between every pair of runs (ranx `compare`).
 
     Returns:
-        ranx's report as a dict: per run, its metric means and which runs it beats significantly.
+        ranx's report as a dict: per run, its metric means and which runs it beats significantly. Runs that rank
+        nothing are left out (ranx cannot hold them); with fewer than two left, the report names no runs.
     """
+    runs = {name: run for name, run in runs.items() if any(run.values())}
+    if len(runs) < 2:
+        return {"model_names": [], "metrics": list(metrics)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         report = ranx_compare(_ranx_qrels(qrels), [_ranx_run(run, name) for name, run in runs.items()],

@@ -1,8 +1,8 @@
 """Pure plotly figure builders: data in, `go.Figure` out (no I/O, no models, no streamlit).
 
-Every figure has a title, axis titles and fonts large enough for a projector, and colours each ranker
-kind the same way everywhere (`RANKER_COLOURS`, the colour-blind-safe Okabe-Ito palette). Labels come
-from `RankerResult.label`, so untrained models are marked "(untrained)".
+Every figure has a title, axis titles and fonts large enough for a projector, and draws each contestant
+in its own colour (`RankerResult.colour`, fixed by its place in the comparison, so the same on every
+page). Labels come from `RankerResult.label`, so untrained models are marked "(untrained)".
 
 User text (doc ids, tokens, labels, dataset names) is shown through `plain`, because plotly reads
 `<b>`, `<s>`, `<br>` and the like in any label as markup; escaped entities render as the text itself.
@@ -21,16 +21,13 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
+from core.colours import colour_for
 from core.evaluate import METRICS
-from core.tradeoffs import pareto_frontier
+from core.tradeoff_points import pareto_frontier
 
 if TYPE_CHECKING:  # core.compare loads the model stack; the builders only read its data
     from core.compare import Comparison
 
-RANKER_COLOURS = {"bi": "#0072B2", "poly": "#E69F00", "cross": "#D55E00", "bm25": "#009E73"}
-"""Colour of each ranker kind, fixed across all figures."""
-
-FALLBACK_COLOURS = ("#CC79A7", "#56B4E9", "#F0E442", "#000000")
 GRADE_COLOURS = {0: "#9E9E9E", 1: "#74C476", 2: "#31A354", 3: "#006D2C"}
 UNJUDGED_COLOUR = "#C7C7C7"
 DOC_COLOURS = tuple(qualitative.Dark24)
@@ -41,7 +38,7 @@ METRIC_NAMES = {"ndcg@10": "nDCG@10", "mrr@10": "MRR@10", "recall@100": "Recall@
 AGREEMENT_METRICS = ("overlap@10", "kendall_tau@10")
 NORMALISATIONS = ("raw", "minmax", "zscore")
 DISTRIBUTION_STYLES = ("histogram", "violin", "ecdf")
-SCORE_COLUMNS = ["ranker", "label", "query_id", "doc_id", "rank", "score", "relevant", "grade"]
+SCORE_COLUMNS = ["ranker", "label", "colour", "query_id", "doc_id", "rank", "score", "relevant", "grade"]
 
 FONT = {"size": 18}
 TITLE_FONT = {"size": 24}
@@ -64,15 +61,6 @@ def plain(text: object) -> str:
 def grade_colour(grade: int) -> str:
     """Colour of a relevance grade: grey for 0, darker greens for higher grades (3 and above alike)."""
     return GRADE_COLOURS[min(max(grade, 0), 3)]
-
-
-def ranker_colour(ranker: str, position: int = 0) -> str:
-    """Colour of a ranker given its kind, name or label ("poly (untrained)" → poly's colour)."""
-    key = str(ranker).split(" ")[0].lower()
-    for kind, colour in RANKER_COLOURS.items():
-        if key == kind or key.startswith(kind):
-            return colour
-    return FALLBACK_COLOURS[position % len(FALLBACK_COLOURS)]
 
 
 def metric_name(metric: str) -> str:
@@ -107,10 +95,6 @@ def _log_axis(values: Sequence[float]) -> dict:
     return {"type": "log", **({"dtick": 1} if wide else {})}
 
 
-def _kinds(comparison: Comparison) -> dict[str, str]:
-    return {name: result.kind for name, result in comparison.results.items()}
-
-
 # --- rankings ---------------------------------------------------------------------------------
 
 
@@ -132,7 +116,7 @@ def rank_shift_figure(runs: dict[str, dict[str, float]], k: int = 10,
         One line trace per document in any ranker's top-k (plus one legend-only trace per grade).
 
     Example:
-        >>> fig = rank_shift_figure({"bm25": {"a": 9.0, "b": 3.0}, "cross": {"b": 2.1, "a": 0.4}}, k=2)
+        >>> fig = rank_shift_figure({"lexical": {"a": 9.0, "b": 3.0}, "reranked": {"b": 2.1, "a": 0.4}}, k=2)
         >>> [trace.y for trace in fig.data]
         [(1, 2), (2, 1)]
     """
@@ -180,7 +164,7 @@ def rank_shift_figure(runs: dict[str, dict[str, float]], k: int = 10,
     # room either side of the first and last rankers for the doc-id labels
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=x, range=[-0.8, len(x) - 0.2])
     subtitle = "colour = relevance grade" if grades is not None else None
-    return _style(fig, f"How the top-{k} moves between rankers", "ranker", "rank", subtitle)
+    return _style(fig, f"How the top-{k} moves between contestants", "contestant", "rank", subtitle)
 
 
 # --- scores ------------------------------------------------------------------------------------
@@ -198,7 +182,7 @@ def score_frame(comparison: Comparison, normalisation: str = "raw",
             unjudged document counts as not relevant with grade 0; in an unjudged query both are NA.
 
     Returns:
-        Columns ranker, label, query_id, doc_id, rank (1 = best), score, relevant (nullable bool),
+        Columns ranker (contestant name), label, colour, query_id, doc_id, rank (1 = best), score, relevant (nullable bool),
         grade (nullable int). `frame.attrs["normalisation"]` records the normalisation.
 
     Raises:
@@ -213,9 +197,10 @@ def score_frame(comparison: Comparison, normalisation: str = "raw",
             for rank, doc in enumerate(_ranked_ids(docs, len(docs)), 1):
                 grade = judged.get(doc, 0) if judged else pd.NA
                 relevant = (grade > 0) if judged else pd.NA
-                rows.append((name, result.label, query_id, doc, rank, float(docs[doc]), relevant, grade))
+                rows.append((name, result.label, result.colour, query_id, doc, rank, float(docs[doc]), relevant,
+                             grade))
     frame = pd.DataFrame(rows, columns=SCORE_COLUMNS)
-    frame = frame.astype({"ranker": "object", "label": "object", "query_id": "object", "doc_id": "object",
+    frame = frame.astype({"ranker": "object", "label": "object", "colour": "object", "query_id": "object", "doc_id": "object",
                           "rank": "int64", "score": "float64", "relevant": "boolean", "grade": "Int64"})
     if normalisation != "raw" and len(frame):
         scores = frame.groupby(["ranker", "query_id"], sort=False)["score"]
@@ -231,7 +216,7 @@ def score_frame(comparison: Comparison, normalisation: str = "raw",
 
 
 def _score_axis_title(normalisation: str) -> str:
-    return {"raw": "score (raw, ranker's own scale)", "minmax": "score (min–max per query)",
+    return {"raw": "score (raw, each contestant's own scale)", "minmax": "score (min–max per query)",
             "zscore": "score (z-score per query)"}.get(normalisation, "score")
 
 
@@ -255,6 +240,7 @@ def score_distribution_figure(frame: pd.DataFrame, style: str = "histogram") -> 
     raw = normalisation == "raw"
     rankers = list(dict.fromkeys(frame["ranker"])) if len(frame) else []
     labels = {r: frame.loc[frame["ranker"] == r, "label"].iloc[0] for r in rankers}
+    colours = {r: frame.loc[frame["ranker"] == r, "colour"].iloc[0] for r in rankers}
     has_relevance = bool(len(frame)) and bool(frame["relevant"].notna().any())
     splits: list[tuple[str, object]] = ([("relevant", True), ("not relevant", False)] if has_relevance
                                         else [("all", None)])
@@ -267,7 +253,7 @@ def score_distribution_figure(frame: pd.DataFrame, style: str = "histogram") -> 
     for i, ranker in enumerate(rankers):
         row, col = (1, i + 1) if style == "violin" else (i + 1, 1)
         subset = frame[frame["ranker"] == ranker]
-        colour = ranker_colour(ranker, i)
+        colour = colours[ranker]
         for split_name, flag in splits:
             scores = (subset["score"] if flag is None
                       else subset.loc[subset["relevant"].fillna(not flag) == flag, "score"]).to_numpy(float)
@@ -306,7 +292,8 @@ def score_distribution_figure(frame: pd.DataFrame, style: str = "histogram") -> 
              "zscore": "Score distributions (z-scored per query)"}.get(normalisation, "Score distributions")
     subtitle = ("Raw scores live on different scales (cross-encoder logits, cosines, BM25): compare shapes,"
                 " not positions" if raw else None)
-    return _style(fig, title, subtitle=subtitle)
+    figure = _style(fig, title, subtitle=subtitle)
+    return figure.update_layout(margin={"t": 150}) if subtitle else figure  # room above the first subplot's title
 
 
 # --- quality and cost --------------------------------------------------------------------------
@@ -319,7 +306,6 @@ def metrics_figure(comparison: Comparison) -> go.Figure:
         One bar trace per ranker (the agreement reference has no bars: it agrees with itself).
     """
     fig = go.Figure()
-    kinds = _kinds(comparison)
     if comparison.has_qrels:
         metrics, title, y_title = METRICS, "Retrieval quality", "score"
     else:
@@ -327,13 +313,13 @@ def metrics_figure(comparison: Comparison) -> go.Figure:
         ref_label = reference.label if reference else "the reference"
         metrics, title = AGREEMENT_METRICS, f"Agreement with {plain(ref_label)} (no relevance labels)"
         y_title = "agreement"
-    for i, (name, result) in enumerate(comparison.results.items()):
+    for result in comparison.results.values():
         values = result.metrics if comparison.has_qrels else result.agreement
         if not values:
             continue
         y = [values.get(m, float("nan")) for m in metrics]
         fig.add_trace(go.Bar(x=[metric_name(m) for m in metrics], y=y, name=plain(result.label),
-                             marker={"color": ranker_colour(kinds[name], i)},
+                             marker={"color": result.colour},
                              text=[f"{v:.2f}" if not math.isnan(v) else "" for v in y], textposition="outside",
                              cliponaxis=False,
                              hovertemplate=f"{plain(result.label)}<br>%{{x}}: %{{y:.3f}}<extra></extra>"))
@@ -344,7 +330,7 @@ def metrics_figure(comparison: Comparison) -> go.Figure:
     return _style(fig, title, "metric", y_title, subtitle)
 
 
-def _quality_title(metric: str, reference: str = "cross") -> str:
+def _quality_title(metric: str, reference: str = "the reference") -> str:
     if is_agreement_metric(metric):
         return f"agreement (overlap@10 with {reference})"
     return metric_name(metric)
@@ -354,7 +340,7 @@ def tradeoff_figure(points: pd.DataFrame, quality: str = "ndcg@10") -> go.Figure
     """Latency (p50, log x) against quality, one point per ranker, with the Pareto frontier as a step line.
 
     Args:
-        points: Columns ranker, label, latency_ms, quality, trained; optional `reference` (bool, marks the
+        points: Columns ranker, label, colour, latency_ms, quality, trained; optional `reference` (bool, marks the
             agreement reference) and `metric` (the metric's name, e.g. from `tradeoff_points`).
         quality: The metric in the `quality` column ("ndcg@10", "overlap@10", ...), naming the y axis;
             a `metric` column in `points`, when present, takes precedence as it describes the data.
@@ -364,7 +350,7 @@ def tradeoff_figure(points: pd.DataFrame, quality: str = "ndcg@10") -> go.Figure
     """
     metric = str(points["metric"].iloc[0]) if "metric" in points and len(points) else quality
     references = points[points["reference"].astype(bool)] if "reference" in points else points.iloc[0:0]
-    reference = str(references["ranker"].iloc[0]) if len(references) else "cross"
+    reference = str(references["label"].iloc[0]) if len(references) else "the reference"
     frontier = pareto_frontier(points, "quality") if len(points) else points
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=frontier["latency_ms"], y=frontier["quality"], mode="lines", name="Pareto frontier",
@@ -381,8 +367,7 @@ def tradeoff_figure(points: pd.DataFrame, quality: str = "ndcg@10") -> go.Figure
         fig.add_trace(go.Scatter(
             x=[row.latency_ms], y=[row.quality], mode="markers+text", name=plain(f"{row.label}{note}"),
             text=[plain(row.label)], textposition=position, cliponaxis=False,
-            marker={"size": 20, "color": ranker_colour(str(getattr(row, "kind", row.ranker)), i), "symbol": symbol,
-                    "line": {"width": 3, "color": ranker_colour(str(getattr(row, "kind", row.ranker)), i)}},
+            marker={"size": 20, "color": row.colour, "symbol": symbol, "line": {"width": 3, "color": row.colour}},
             hovertemplate=(f"{plain(row.label)}{note}<br>p50 latency: %{{x:.2f}} ms<br>"
                            f"{_quality_title(metric, reference)}: %{{y:.3f}}<extra></extra>")))
     fig.update_xaxes(**_log_axis(points["latency_ms"]))
@@ -396,11 +381,13 @@ def tradeoff_figure(points: pd.DataFrame, quality: str = "ndcg@10") -> go.Figure
                   _quality_title(metric, reference), subtitle)
 
 
-def depth_sweep_figure(frame: pd.DataFrame) -> go.Figure:
+def depth_sweep_figure(frame: pd.DataFrame, reranker: str = "the re-ranker", colour: str = colour_for(0)) -> go.Figure:
     """Quality against re-ranking depth (log x), with latency per query on a secondary axis.
 
     Args:
         frame: Columns depth, quality, latency_ms and optionally metric (as `rerank_depth_sweep`).
+        reranker: The re-ranking contestant's label, for the x axis.
+        colour: Its colour.
 
     Returns:
         Two traces: quality (left axis) and latency (right axis, dashed).
@@ -410,7 +397,7 @@ def depth_sweep_figure(frame: pd.DataFrame) -> go.Figure:
                else metric_name(metric))
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_trace(go.Scatter(x=frame["depth"], y=frame["quality"], mode="lines+markers", name=y_title,
-                             line={"color": RANKER_COLOURS["cross"], "width": 3}, marker={"size": 10}),
+                             line={"color": colour, "width": 3}, marker={"size": 10}),
                   secondary_y=False)
     fig.add_trace(go.Scatter(x=frame["depth"], y=frame["latency_ms"], mode="lines+markers",
                              name="latency per query (ms)",
@@ -420,14 +407,15 @@ def depth_sweep_figure(frame: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(title_text=y_title, secondary_y=False, range=[0, 1.05])  # nDCG and overlap live in [0, 1]
     fig.update_yaxes(title_text="latency per query (ms)", secondary_y=True, showgrid=False, tickmode="auto",
                      rangemode="tozero")
-    return _style(fig, "Re-ranking depth: quality vs cost", "candidates re-ranked by the cross-encoder (log scale)")
+    return _style(fig, "Re-ranking depth: quality vs cost", f"candidates re-ranked by {plain(reranker)} (log scale)")
 
 
-def cost_curve_figure(frame: pd.DataFrame) -> go.Figure:
+def cost_curve_figure(frame: pd.DataFrame, colours: dict[str, str] | None = None) -> go.Figure:
     """Scoring cost against number of candidates, log–log, one line per ranker; extrapolation dashed.
 
     Args:
         frame: Columns ranker, label, candidates, ms, extrapolated (as `cost_vs_candidates`).
+        colours: Colour by ranker (contestant) name; by position in `frame` otherwise.
 
     Returns:
         Per ranker, a solid trace of measured points and, when any, a dashed trace that starts at the last
@@ -437,7 +425,7 @@ def cost_curve_figure(frame: pd.DataFrame) -> go.Figure:
     for i, ranker in enumerate(dict.fromkeys(frame["ranker"])):
         rows = frame[frame["ranker"] == ranker].sort_values("candidates")
         label = plain(rows["label"].iloc[0])
-        colour = ranker_colour(str(rows["kind"].iloc[0]) if "kind" in rows else str(ranker), i)
+        colour = (colours or {}).get(str(ranker), colour_for(i))
         measured = rows[~rows["extrapolated"].astype(bool)]
         guessed = rows[rows["extrapolated"].astype(bool)]
         hover = f"{label}<br>%{{x:,}} candidates: %{{y:.3g}} ms"
@@ -460,15 +448,59 @@ def cost_curve_figure(frame: pd.DataFrame) -> go.Figure:
 def latency_figure(comparison: Comparison) -> go.Figure:
     """Per-query latency distribution (box, log y) of each ranker; a re-ranker includes its first stage."""
     fig = go.Figure()
-    kinds = _kinds(comparison)
-    for i, (name, result) in enumerate(comparison.results.items()):
+    for result in comparison.results.values():
         fig.add_trace(go.Box(y=result.query_ms, name=plain(result.label), boxpoints="outliers",
-                             marker={"color": ranker_colour(kinds[name], i)},
+                             marker={"color": result.colour},
                              hovertemplate=f"{plain(result.pipeline)}<br>%{{y:.2f}} ms<extra></extra>"))
     fig.update_yaxes(**_log_axis([ms for result in comparison.results.values() for ms in result.query_ms]))
     fig.update_layout(showlegend=False)
-    return _style(fig, "Latency per query", "ranker", "ms per query (log scale)",
+    return _style(fig, "Latency per query", "contestant", "ms per query (log scale)",
                   "a re-ranker's latency includes its first stage")
+
+
+def layer_sweep_figure(frame: pd.DataFrame, metric: str = "ndcg@10") -> go.Figure:
+    """Quality of a cross-encoder's first ℓ layers as an embedder against their encoding cost per document.
+
+    Args:
+        frame: As `core.cross_sweeps.layer_sweep`: one row per ℓ (columns layers, `metric`, ms_per_document)
+            and a last row without `layers`, the full cross-encoder's cost per pair (drawn as a vertical line).
+
+    Returns:
+        One line through the ℓ points (labelled "ℓ = 1", ...), and the cross-encoder's cost as a line.
+    """
+    layers = frame[frame["layers"].notna()]
+    fig = go.Figure(go.Scatter(
+        x=layers["ms_per_document"], y=layers[metric], mode="lines+markers+text", name="first ℓ layers",
+        text=[f"ℓ = {int(ell)}" for ell in layers["layers"]], textposition="top left", cliponaxis=False,
+        line={"color": colour_for(0), "width": 3}, marker={"size": 12},
+        hovertemplate=f"%{{text}}<br>%{{x:.2f}} ms per document<br>{metric_name(metric)}: %{{y:.3f}}<extra></extra>"))
+    cross = frame[frame["layers"].isna()]
+    if len(cross):
+        fig.add_vline(x=float(cross["ms_per_document"].iloc[0]), line_dash="dash", line_color=colour_for(3),
+                      annotation_text="full cross-encoder, per pair", annotation_position="bottom left")
+    fig.update_xaxes(**_log_axis([*frame["ms_per_document"]]))
+    return _style(fig, "A cross-encoder's early layers as an embedder", "encoding cost per document (ms, log scale)",
+                  metric_name(metric), "each text encoded alone by the first ℓ layers, mean-pooled, searched like a "
+                  "bi-encoder")
+
+
+def calls_figure(frame: pd.DataFrame, metric: str = "ndcg@10") -> go.Figure:
+    """Quality against cross-encoder calls per query, one line per method (ANNCUR, first stage → cross).
+
+    Args:
+        frame: As `core.cross_sweeps.calls_sweep` (columns method, calls, `metric`).
+    """
+    fig = go.Figure()
+    for i, (method, rows) in enumerate(frame.groupby("method", sort=False)):
+        rows = rows.sort_values("calls")
+        fig.add_trace(go.Scatter(x=rows["calls"], y=rows[metric], mode="lines+markers", name=plain(method),
+                                 line={"color": colour_for(i), "width": 3}, marker={"size": 11},
+                                 hovertemplate=f"{plain(method)}<br>%{{x:.0f}} calls per query<br>"
+                                               f"{metric_name(metric)}: %{{y:.3f}}<extra></extra>"))
+    index_calls = frame.attrs.get("index_calls")
+    subtitle = f"ANNCUR also paid {index_calls:,} calls once, to index the corpus" if index_calls else None
+    return _style(fig, "Cross-encoder calls per query: ANNCUR vs re-ranking a first stage",
+                  "cross-encoder calls per query", metric_name(metric), subtitle)
 
 
 # --- attention ---------------------------------------------------------------------------------
@@ -529,11 +561,12 @@ def attention_heatmap_figure(matrix: np.ndarray, row_tokens: list[str], column_t
     return _style(fig, plain(title), x_title, y_title)
 
 
-def code_weights_figure(weights: np.ndarray) -> go.Figure:
+def code_weights_figure(weights: np.ndarray, colour: str = colour_for(0)) -> go.Figure:
     """Bar chart of how a document weighs the poly-encoder's m query vectors (document → code attention).
 
     Args:
         weights: `[m]` attention weights (a softmax: non-negative, summing to 1).
+        colour: The poly-encoder contestant's colour.
 
     Raises:
         ValueError: If `weights` is not one-dimensional.
@@ -543,7 +576,7 @@ def code_weights_figure(weights: np.ndarray) -> go.Figure:
         raise ValueError(f"weights must be one-dimensional [m], not of shape {weights.shape}")
     m = len(weights)
     fig = go.Figure(go.Bar(x=[f"code {i + 1}" for i in range(m)], y=weights,
-                           marker={"color": RANKER_COLOURS["poly"]},
+                           marker={"color": colour},
                            hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
     fig.add_hline(y=1 / m if m else 0, line_dash="dot", line_color="#555555",
                   annotation_text="uniform (1/m)", annotation_position="top right")

@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from core.data import Corpus
 from core.embeddings import corpus_embeddings
+from core.types import Corpus
 
 IDF_WEIGHT_INIT = 0.6
 """Where a trained IDF prior's weight starts: query token weights ∝ idf^0.6, about the best fixed exponent on

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
-from core.data import Dataset
+from core.contestants.registry import DEPTH, FIRST
 from core.evaluate import METRICS
 from core.figures import (
     AGREEMENT_METRICS,
@@ -29,7 +29,8 @@ from core.figures import (
     score_frame,
     tradeoff_figure,
 )
-from core.tradeoffs import tradeoff_points
+from core.tradeoff_points import tradeoff_points
+from core.types import Dataset
 
 if TYPE_CHECKING:
     from core.compare import Comparison
@@ -46,6 +47,7 @@ td.number { text-align: right; font-variant-numeric: tabular-nums; }
 th { background: #f3f3f3; }
 pre { background: #f7f7f7; padding: 0.8rem; overflow-x: auto; font-size: 0.85rem; }
 .muted { color: #666; }
+.swatch { display: inline-block; width: 0.8em; height: 0.8em; margin-right: 0.4em; border-radius: 2px; }
 """
 
 
@@ -63,7 +65,7 @@ def _number(value: float | None, digits: int = 3) -> str:
 def _metrics_table(comparison: Comparison) -> str:
     """One row per ranker: label, model, quality or agreement, latency and throughput."""
     columns = METRICS if comparison.has_qrels else AGREEMENT_METRICS
-    head = ["ranker", "model", "trained", *(metric_name(c) for c in columns), "p50 ms", "p95 ms", "queries/s",
+    head = ["contestant", "model", "trained", *(metric_name(c) for c in columns), "p50 ms", "p95 ms", "queries/s",
             "index s"]
     rows = []
     for name, result in comparison.results.items():
@@ -73,7 +75,8 @@ def _metrics_table(comparison: Comparison) -> str:
         latency = result.latency_ms
         numbers = [*quality, _number(latency["p50"], 2), _number(latency["p95"], 2),
                    _number(result.queries_per_s, 1), _number(result.index_s, 2)]
-        cells = [f"<td>{_e(result.label)}</td>", f"<td>{_e(result.model)}</td>",
+        swatch = f'<span class="swatch" style="background:{_e(result.colour)}"></span>'
+        cells = [f"<td>{swatch}{_e(result.label)}</td>", f"<td>{_e(result.model)}</td>",
                  f"<td>{'yes' if result.trained else 'no'}</td>"]
         cells += [f'<td class="number">{_e(n)}</td>' for n in numbers]
         rows.append(f"<tr>{''.join(cells)}</tr>")
@@ -82,6 +85,21 @@ def _metrics_table(comparison: Comparison) -> str:
                f"No relevance labels: agreement with {_e(comparison.reference or 'the reference')}")
     return (f"<table><caption>{caption}</caption><thead><tr>{header}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _contestants_table(comparison: Comparison) -> str:
+    """The comparison as people read it: one row per contestant (kind, model, options), then the settings."""
+    rows = []
+    for entry in comparison.spec.contestants:
+        result = comparison.results.get(entry.name)
+        reranks = bool(entry.option(FIRST.name))  # without a first stage, a depth means nothing
+        options = ", ".join(f"{key} = {value}" for key, value in entry.options
+                            if value not in ("", None) and (reranks or key != DEPTH.name))
+        rows.append(f"<tr><td>{_e(entry.name)}</td><td>{_e(result.kind_title if result else entry.kind)}</td>"
+                    f"<td>{_e(result.model if result else entry.model)}</td><td>{_e(options or '–')}</td></tr>")
+    settings = ", ".join(f"{key} = {value}" for key, value in comparison.spec.to_dict().items() if key != "contestants")
+    return (f"<table><thead><tr><th>contestant</th><th>kind</th><th>model</th><th>options</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table><p>Settings: {_e(settings)}</p>")
 
 
 def _dataset_summary(comparison: Comparison) -> str:
@@ -109,12 +127,12 @@ def html_report(comparison: Comparison, figures: dict[str, go.Figure], title: st
 
     Returns:
         The HTML text. plotly.js is inlined once, with the first figure; nothing is fetched from a URL.
-        The config is in `<pre id="arena-config">` and the whole `metrics.json` shape in
+        The comparison file (`--comparison`, Settings' import) is in `<pre id="arena-config">` and the whole `metrics.json` shape in
         `<pre id="arena-metrics">`, both as (HTML-escaped) JSON.
     """
     pipelines = [f"{result.label}: {result.pipeline}" for result in comparison.results.values()]
     notes = [*comparison.notes, *comparison.dataset.get("notes", [])]
-    config = json.dumps(comparison.config.to_dict(), indent=2, ensure_ascii=False)
+    config = json.dumps(comparison.spec.to_dict(), indent=2, ensure_ascii=False)
     everything = json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False, default=str)
     sections = []
     for i, (heading, figure) in enumerate(figures.items()):
@@ -138,8 +156,11 @@ def html_report(comparison: Comparison, figures: dict[str, go.Figure], title: st
 {_list(pipelines)}
 <h2>Notes</h2>
 {_list(notes)}
-<h2>Configuration</h2>
+<h2>Contestants</h2>
+{_contestants_table(comparison)}
+<details><summary>Comparison file (JSON: run it again with <code>--comparison</code>)</summary>
 <pre id="arena-config">{_e(config)}</pre>
+</details>
 <details><summary>All results (metrics.json)</summary>
 <pre id="arena-metrics">{_e(everything)}</pre>
 </details>

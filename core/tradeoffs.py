@@ -1,5 +1,6 @@
-"""Quality-versus-cost measurements: trade-off points, the Pareto frontier, re-ranking depth sweeps,
-scoring cost against the number of candidates, and the poly-encoder's cost against its number of codes.
+"""Quality-versus-cost measurements: re-ranking depth sweeps, scoring cost against the number of
+candidates, and the poly-encoder's cost against its number of codes (tables of finished comparisons are
+in `core.tradeoff_points`).
 
 Everything here times real calls with `time.perf_counter` and returns a tidy `pd.DataFrame`; the plots
 live in `core.figures`.
@@ -7,87 +8,33 @@ live in `core.figures`.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from core.data import Dataset
 from core.evaluate import evaluate, overlap_at_k
-from core.rankers.base import Progress, Ranker, Run, no_progress, top_k
-from core.rankers.poly_encoder import PolyEncoder, PolyEncoderConfig
-
-if TYPE_CHECKING:
-    from core.compare import Comparison
+from core.models.poly_encoder import PolyEncoder, PolyEncoderConfig
+from core.rankers.base import Progress, Ranker, no_progress, top_k
+from core.types import Dataset, Run
 
 logger = logging.getLogger(__name__)
 
-TRADEOFF_COLUMNS = ["ranker", "label", "kind", "latency_ms", "quality", "trained", "reference", "metric"]
 DEPTHS = (10, 20, 50, 100, 200, 500, 1000)
 SIZES = (10, 100, 1000, 10_000, 100_000)
 CODES = (1, 4, 16, 64, 360)
 REPEAT_S = 1.0  # a cost measurement repeats a call (up to 3 times) only while the calls total less
 FIRST_SHARE = 0.2  # share of a depth sweep's progress bar given to the first stage
-BENCHMARK_RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 
 
-def tradeoff_points(comparison: Comparison) -> pd.DataFrame:
-    """One row per ranker: p50 latency and quality, for `core.figures.tradeoff_figure`.
-
-    Quality is nDCG@10 with qrels; without them it is overlap@10 with the agreement reference, which gets
-    1.0 and `reference=True`.
-
-    Returns:
-        Columns ranker, label, kind, latency_ms (p50), quality, trained, reference, metric.
-    """
-    metric = "ndcg@10" if comparison.has_qrels else "overlap@10"
-    rows = []
-    for name, result in comparison.results.items():
-        is_reference = not comparison.has_qrels and name == comparison.reference
-        if comparison.has_qrels:
-            quality = result.metrics.get(metric, float("nan"))
-        else:
-            quality = 1.0 if is_reference else result.agreement.get(metric, float("nan"))
-        rows.append((name, result.label, result.kind, result.latency_ms["p50"], float(quality), result.trained,
-                     is_reference, metric))
-    return pd.DataFrame(rows, columns=TRADEOFF_COLUMNS)
 
 
-def pareto_frontier(points: pd.DataFrame, quality: str = "quality") -> pd.DataFrame:
-    """The rows no other row beats on both latency (lower) and quality (higher), sorted by latency.
-
-    A row is kept when its quality is strictly above that of every faster-or-equal row; of two identical
-    points the first is kept. Rows with a NaN latency or quality are left out.
-
-    Args:
-        points: Frame with a `latency_ms` column and the `quality` column.
-        quality: Name of the quality column.
-
-    Returns:
-        The frontier rows (original index kept), fastest first.
-
-    Example:
-        >>> points = pd.DataFrame({"latency_ms": [1.0, 2.0, 3.0], "quality": [0.3, 0.2, 0.5]})
-        >>> pareto_frontier(points)["latency_ms"].tolist()
-        [1.0, 3.0]
-    """
-    valid = points.dropna(subset=["latency_ms", quality])
-    ordered = valid.sort_values(["latency_ms", quality], ascending=[True, False], kind="stable")
-    keep, best = [], -np.inf
-    for index, value in zip(ordered.index, ordered[quality]):
-        if value > best:
-            keep.append(index)
-            best = value
-    return ordered.loc[keep]
 
 
 def _percentile_50(values: Sequence[float]) -> float:
@@ -277,14 +224,3 @@ def _score_head(model_dim: int, m: int) -> PolyEncoder:
     stand_in = SimpleNamespace(config=SimpleNamespace(hidden_size=model_dim))
     return PolyEncoder(stand_in, None, PolyEncoderConfig(n_codes=m)).eval()
 
-
-def benchmark_tables(name: str, folder: Path = BENCHMARK_RESULTS) -> tuple[dict[str, str], str] | None:
-    """The markdown tables of a benchmark's result file (benchmarks/results/<name>.json) and the machine
-    it ran on, in words; None when that benchmark has not been run.
-    """
-    path = folder / f"{name}.json"
-    if not path.is_file():
-        return None
-    result = json.loads(path.read_text())
-    machine = result["machine"]
-    return result["tables"], f"{machine['summary']} (`{machine['command']}`, {machine['started']})"

@@ -20,11 +20,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.backbone import PACKAGED_BACKBONE, backbone_path, read_arena_config
-from core.data import Dataset, load_dataset
+from core.data import load_dataset
 from core.evaluate import evaluate
+from core.models.backbone import PACKAGED_BACKBONE, backbone_path, read_arena_config
+from core.models.poly_encoder import PolyEncoder
 from core.rankers.base import top_k
-from core.rankers.poly_encoder import PolyEncoder
+from core.types import Dataset
 
 DEV = Path("out/devsets")
 DEPTH = 100

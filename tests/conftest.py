@@ -23,6 +23,6 @@ def sample_dataset():
 
 @pytest.fixture(scope="session")
 def bi_model():
-    from core.models import load_bi_encoder
+    from core.models.loading import load_bi_encoder
 
     return load_bi_encoder("embedded")

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.data import Corpus, Queries
+from core.attention_types import Attention
+from core.types import Corpus, Queries, Run
 
-Run = dict[str, dict[str, float]]
 Progress = Callable[[str, float], None]
 
 
@@ -68,6 +68,11 @@ class Ranker(ABC):
         self._build_index(corpus, progress)
         self.corpus = corpus
         self.timings.index_s = time.perf_counter() - start
+
+    def prepare(self, corpus: Corpus) -> None:
+        """Make `corpus` scorable by `score`, for a quick cost probe; by default that is `index`, untimed."""
+        self._build_index(corpus, no_progress)
+        self.corpus = corpus
 
     @abstractmethod
     def _build_index(self, corpus: Corpus, progress: Progress) -> None:
@@ -131,6 +136,15 @@ class Ranker(ABC):
                 progress(f"{self.label}: query {i + 1}/{len(queries)}", (i + 1) / len(queries))
         return run
 
+    def score_query(self, query_id: str, query: str, doc_ids: Sequence[str]) -> np.ndarray:
+        """Scores of indexed documents for one query of the searched set (by default `score(query, doc_ids)`)."""
+        return self.score(query, doc_ids)
+
+    def attention(self, query: str, document: str) -> Attention | None:
+        """What this architecture lets the query and document see of each other, for the Attention page
+        (None for rankers without a neural view)."""
+        return None
+
     def _require_index(self) -> None:
         if self.corpus is None:
             raise RuntimeError(f"{self.name}: call index(corpus) before ranking")
@@ -139,3 +153,41 @@ class Ranker(ABC):
         """Row numbers of `doc_ids` in the indexed corpus."""
         assert self.corpus is not None
         return np.fromiter((self.corpus.position(d) for d in doc_ids), dtype=np.int64, count=len(doc_ids))
+
+
+class RunRanker(Ranker):
+    """A ranker whose whole run is known before any query is asked (a run file, a fusion of other runs).
+
+    Subclasses implement `_make_run`; `search` cuts it per query and `score_query` looks scores up in it
+    (documents it did not rank score below all it did).
+    """
+
+    def __init__(self, name: str, model_name: str) -> None:
+        super().__init__(name, model_name)
+        self.run: Run = {}
+
+    def _build_index(self, corpus: Corpus, progress: Progress) -> None:
+        """Nothing to index: the documents are only named by the run."""
+
+    @abstractmethod
+    def _make_run(self, queries: Queries, progress: Progress) -> Run:
+        """The whole run for `queries`, best first per query; sets `timings.query_ms` when it can measure them."""
+
+    def search(self, queries: Queries, k: int = 100, candidates: Run | None = None,
+               exclude_self: bool = False, progress: Progress = no_progress) -> Run:
+        self._require_index()
+        self.run = self._make_run(queries, progress)
+        return {query_id: dict([(d, s) for d, s in self.run.get(query_id, {}).items()
+                                if not (exclude_self and d == query_id)][:k])
+                for query_id in queries.ids}
+
+    def score_query(self, query_id: str, query: str, doc_ids: Sequence[str]) -> np.ndarray:
+        scores = self.run.get(query_id, {})
+        floor = min(scores.values(), default=0.0) - 1.0
+        return np.array([scores.get(d, floor) for d in doc_ids], dtype=np.float64)
+
+    def score(self, query: str, doc_ids: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError(f"{self.name} has no model: it scores only the queries of its run")
+
+    def _rank_corpus(self, query: str, k: int) -> dict[str, float]:
+        raise NotImplementedError(f"{self.name} has no model: it ranks only the queries of its run")

@@ -8,14 +8,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import torch.nn.functional as F
 from sentence_transformers import SentenceTransformer
 
-from core.config import Backend
-from core.data import Corpus
+from core.attention_types import TokenSimilarity
+from core.config import BACKENDS, Backend
+from core.contestants.registry import BuildContext, Kind
+from core.contestants.spec import ContestantSpec, Option
 from core.embeddings import corpus_embeddings
-from core.index import IndexType, build_index, search_index
-from core.onnx_encoder import OnnxSentenceEncoder
+from core.index import INDEX_TYPES, IndexType, build_index, search_index
+from core.models.backbone import token_strings
+from core.models.loading import check_spec, load_bi_encoder, model_title
+from core.models.onnx_encoder import OnnxSentenceEncoder
 from core.rankers.base import Progress, Ranker
+from core.types import Corpus
+
+INDEX_OPTION = Option("index", str, "flat", "FAISS index: flat (exact), hnsw, ivf or ivf-sq8", INDEX_TYPES)
 
 
 class BiEncoderRanker(Ranker):
@@ -32,8 +40,8 @@ class BiEncoderRanker(Ranker):
 
     def __init__(self, model: SentenceTransformer | OnnxSentenceEncoder, model_name: str, index_type: IndexType = "flat",
                  name: str = "bi", batch_size: int = 64, backend: Backend = "torch") -> None:
-        # The backend is part of the model name, so each backend's embeddings are cached apart.
-        super().__init__(name, model_name if backend == "torch" else f"{model_name} ({backend})")
+        super().__init__(name, model_name)
+        self.embedding_key = (self.kind, model_name, backend)  # each backend's embeddings are cached apart
         self.model = model
         self.index_type = index_type
         self.batch_size = batch_size
@@ -55,7 +63,7 @@ class BiEncoderRanker(Ranker):
                 progress(f"{self.label}: encoding documents", min(1.0, (start + 512) / len(passages)))
             return np.concatenate(chunks)
 
-        return corpus_embeddings.get_or_compute(("bi", self.model_name), corpus.content_hash, compute)
+        return corpus_embeddings.get_or_compute(self.embedding_key, corpus.content_hash, compute)
 
     def _build_index(self, corpus: Corpus, progress: Progress) -> None:
         self.embeddings = self.encode_corpus(corpus, progress)
@@ -64,7 +72,37 @@ class BiEncoderRanker(Ranker):
     def score(self, query: str, doc_ids: Sequence[str]) -> np.ndarray:
         return self.embeddings[self._positions(doc_ids)] @ self.encode_queries([query])[0]
 
+    def attention(self, query: str, document: str) -> TokenSimilarity:
+        """Cosine of each query token output with each document token output (encoded apart, as always)."""
+        model = self.model if isinstance(self.model, SentenceTransformer) else load_bi_encoder(self.embedding_key[1])
+        query_states, document_states = model.encode([query, document], output_value="token_embeddings",
+                                                     convert_to_numpy=False, show_progress_bar=False)
+        matrix = F.normalize(query_states, dim=-1) @ F.normalize(document_states, dim=-1).T
+        return TokenSimilarity(token_strings(model.tokenizer, query, model.max_seq_length),
+                               token_strings(model.tokenizer, document, model.max_seq_length), matrix.numpy())
+
     def _rank_corpus(self, query: str, k: int) -> dict[str, float]:
         assert self.corpus is not None
         scores, rows = search_index(self._faiss, self.encode_queries([query]), k)
         return {self.corpus.ids[row]: float(score) for score, row in zip(scores[0], rows[0]) if row >= 0}
+
+
+def _build(spec: ContestantSpec, context: BuildContext) -> BiEncoderRanker:
+    check_spec(spec.model, context.policy)
+    backend = spec.option("backend")
+    return BiEncoderRanker(load_bi_encoder(spec.model, backend), spec.model, spec.option("index"), backend=backend)
+
+
+def _model(spec: ContestantSpec) -> str:
+    backend = spec.option("backend", "torch")
+    return model_title(spec.model) + ("" if backend == "torch" else f" on {backend}")
+
+
+KIND = Kind(
+    name="bi", title="bi-encoder", cost=1,
+    summary="query and documents embedded separately; documents indexed once in FAISS; cosine similarity",
+    options=(Option("backend", str, "torch", "what runs the encoder: PyTorch, or ONNX Runtime fp32/int8 (faster on a "
+                    "CPU)", BACKENDS),
+             INDEX_OPTION),
+    build=_build, describe_model=_model,
+    shorthand={"--bi-model": "model", "--bi-backend": "backend", "--index": "index"})

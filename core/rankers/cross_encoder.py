@@ -9,68 +9,17 @@ embedded default) and any sentence-transformers `CrossEncoder` (Hugging Face id 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 import numpy as np
 import torch
-from sentence_transformers import CrossEncoder
 
 from core.attention_types import PairAttention
-from core.data import Corpus
-from core.rankers.base import Progress, Ranker, top_k
-
-
-class PairScorer(Protocol):
-    """Anything that scores (query, document) pairs jointly.
-
-    A scorer may use statistics of the corpus being ranked (the joint cross-encoder's IDF prior):
-    `corpus_log_idf` counts them once at indexing (None when it needs none) and `predict` takes them back.
-    """
-
-    trained: bool
-
-    def corpus_log_idf(self, corpus: Corpus) -> torch.Tensor | None: ...
-
-    def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32,
-                log_idf: torch.Tensor | None = None) -> np.ndarray: ...
-
-    def attention(self, query: str, document: str) -> PairAttention: ...
-
-
-class SentenceTransformersCrossEncoder:
-    """`PairScorer` over a sentence-transformers `CrossEncoder` with one relevance output."""
-
-    trained = True
-
-    def __init__(self, model: CrossEncoder) -> None:
-        self.model = model
-
-    def corpus_log_idf(self, corpus: Corpus) -> None:
-        return None  # a sentence-transformers cross-encoder uses no corpus statistics
-
-    def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32, log_idf: None = None) -> np.ndarray:
-        if not pairs:
-            return np.empty(0, dtype=np.float32)
-        scores = self.model.predict(list(pairs), batch_size=batch_size, show_progress_bar=False,
-                                    convert_to_numpy=True)
-        return np.asarray(scores, dtype=np.float32).reshape(len(pairs), -1)[:, -1]
-
-    @torch.inference_mode()
-    def attention(self, query: str, document: str) -> PairAttention:
-        """Per-layer, per-head attention over `[CLS] query [SEP] document [SEP]` (eager attention)."""
-        transformer = self.model.model
-        encoded = self.model.tokenizer(query, document, truncation=True, max_length=self.model.max_seq_length,
-                                       return_tensors="pt")
-        previous = transformer.config._attn_implementation
-        transformer.set_attn_implementation("eager")
-        try:
-            attentions = transformer(**encoded, output_attentions=True).attentions
-        finally:
-            transformer.set_attn_implementation(previous)
-        ids = encoded["input_ids"][0].tolist()
-        boundary = ids.index(self.model.tokenizer.sep_token_id) + 1
-        weights = torch.stack([layer[0] for layer in attentions]).numpy()
-        return PairAttention(self.model.tokenizer.convert_ids_to_tokens(ids), boundary, weights)
+from core.contestants.registry import BuildContext, Kind
+from core.contestants.spec import ContestantSpec
+from core.models.loading import EMBEDDED_CROSS_DIR, check_spec, load_cross_encoder, model_title, saved_module
+from core.models.pair_scorer import PairScorer
+from core.rankers.base import Progress, Ranker, no_progress, top_k
+from core.types import Corpus
 
 
 class CrossEncoderRanker(Ranker):
@@ -90,10 +39,48 @@ class CrossEncoderRanker(Ranker):
         self.passages = corpus.passages()
         self.log_idf = self.scorer.corpus_log_idf(corpus)
 
+    def prepare(self, corpus: Corpus) -> None:
+        """Make `corpus` scorable (its passages and IDF) without anything else its index would build."""
+        CrossEncoderRanker._build_index(self, corpus, no_progress)
+        self.corpus = corpus
+
     def score(self, query: str, doc_ids: Sequence[str]) -> np.ndarray:
         pairs = [(query, self.passages[row]) for row in self._positions(doc_ids)]
         return self.scorer.predict(pairs, batch_size=self.batch_size, log_idf=self.log_idf)
 
+    def attention(self, query: str, document: str) -> PairAttention:
+        return self.scorer.attention(query, document)
+
     def _rank_corpus(self, query: str, k: int) -> dict[str, float]:
         assert self.corpus is not None
         return top_k(self.corpus.ids, self.score(query, self.corpus.ids), k)
+
+
+def _build(spec: ContestantSpec, context: BuildContext) -> CrossEncoderRanker:
+    check_spec(spec.model, context.policy)
+    return CrossEncoderRanker(load_cross_encoder(spec.model), spec.model)
+
+
+def _pair_calls(spec: ContestantSpec, documents: int) -> tuple[int, int]:
+    """None at indexing; per query, its shortlist (or the whole corpus without a first stage)."""
+    return 0, min(spec.option("depth"), documents) if spec.option("first") else documents
+
+
+def describe_cross_encoder(spec: ContestantSpec) -> str:
+    """The real name of a cross-encoder spec's model, saying whether it was trained."""
+    saved = saved_module(spec.model, EMBEDDED_CROSS_DIR)
+    if saved is None:
+        return model_title(spec.model)
+    folder, config = saved
+    prior = " with IDF prior" if config.get("idf_prior") else ""
+    trained = "zero-shot" if folder == "embedded" else "trained" if config.get("trained") else "untrained"
+    return f"Arena joint cross-encoder {folder}{prior} ({trained}) on all-MiniLM-L6-v2"
+
+
+KIND = Kind(
+    name="cross", title="cross-encoder", cost=4,
+    summary="query and document read together by one transformer: one forward pass per pair, so it re-ranks a "
+            "first stage's shortlist",
+    options=(), build=_build, describe_model=describe_cross_encoder, default_first="bi", pair_calls=_pair_calls,
+    shorthand={"--cross-model": "model", "--first-stage": "first", "--rerank-depth": "depth",
+               "--cross-full-corpus": "first="})

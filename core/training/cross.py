@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.backbone import backbone_path
-from core.models import load_bi_encoder
-from core.rankers.joint_cross_encoder import JointCrossEncoder
+from core.models.backbone import backbone_path
+from core.models.joint_cross_encoder import JointCrossEncoder
+from core.models.loading import load_bi_encoder
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, start_idf_prior, train
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 from sentence_transformers import SentenceTransformer
 
-from core.data import Corpus
+from core.models.pair_scorer import PairScorer
 from core.rankers.bm25 import BM25Ranker
-from core.rankers.cross_encoder import PairScorer
 from core.training.lists import TrainingList
+from core.types import Corpus
 
 logger = logging.getLogger(__name__)
 

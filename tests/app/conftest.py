@@ -1,6 +1,6 @@
 """AppTest fixtures: one small comparison of the sample data per test run, reused by every page's tests.
 
-The comparison runs once, through the Start page's demo button with a small configuration (bi, BM25 and
+The comparison runs once, through the Start page's demo button with a small comparison (bi, BM25 and
 a cross-encoder re-ranking the bi-encoder's top 5, k = 10), to keep CPU time down. Each page test then
 starts a fresh AppTest session seeded with that session's "shared.*" state.
 """
@@ -17,7 +17,7 @@ from tests.app.helpers import RUN_TIMEOUT, SMALL, no_exception, open_page
 def demo_app() -> AppTest:
     """The Start page after its demo button ran the small comparison on the sample data."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("core.session.DEMO_CONFIG", SMALL)
+        patch.setattr("core.view_models.demo_spec", lambda: SMALL)
         at = open_page("start")
         at.button(key="start.demo").click().run(timeout=RUN_TIMEOUT)
     no_exception(at)

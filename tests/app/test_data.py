@@ -187,7 +187,7 @@ def test_configured_limits_are_stated_and_enforced(monkeypatch):
 
 
 def test_an_unexpected_failure_is_a_message_and_keeps_the_data(monkeypatch):
-    monkeypatch.setattr("core.session.dataset_from_files", lambda *args, **kwargs: {}["boom"])
+    monkeypatch.setattr("core.view_models.dataset_from_files", lambda *args, **kwargs: {}["boom"])
     at, before = upload_over_sample(("corpus.csv", CORPUS))
     assert at.error[0].value == ("Could not load the data: unexpected KeyError (logged for "
                                  "the maintainers). The previously loaded dataset is kept.")

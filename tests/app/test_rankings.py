@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
+
+from app_pages._shared import plain
 from core.data import Dataset
-from core.session import dataset_key
-from tests.app.helpers import labels, no_exception, open_page
+from core.view_models import dataset_key
+from tests.app.helpers import SMALL, comparison_of, edit_table, labels, no_exception, open_page
 
 TOP_K_COLUMNS = ["rank", "doc id", "snippet", "score", "grade"]
 
@@ -18,7 +21,13 @@ def test_top_k_side_by_side_with_metrics_and_disagreements(shared_state):
     assert [len(t) for t in top_k] == [10, 10, 5]  # the cross-encoder re-ranks the bi-encoder's top 5
     assert list(top_k[0]["rank"]) == list(range(1, 11))
     assert top_k[0]["score"].is_monotonic_decreasing
-    assert [h.value for h in at.markdown if h.value.startswith("####")] == [f"#### {x}" for x in labels(shared_state)]
+    results = comparison_of(at).results.values()
+    headings = [m.value for m in at.markdown if m.value.startswith("<h4")]
+    swatch = '<h4 style="margin-bottom:0"><span style="color:{}">■</span> {}</h4>'
+    assert headings == [swatch.format(r.colour, html.escape(r.label)) for r in results]  # "BM25 <s>" as text
+    captions = [c.value for c in at.caption]
+    assert all(plain(r.model) in captions for r in results)  # real model names, markup escaped
+    assert any(c.startswith("MiniLM top-5 → MiniLM → cross · ") for c in captions)  # what a pipeline chains
     assert list(metrics.index) == labels(shared_state) and "ndcg@10" in metrics.columns
     assert moved["largest change"].is_monotonic_decreasing
     assert queries["lowest overlap@10"].is_monotonic_increasing
@@ -37,14 +46,14 @@ def test_picking_another_query_and_fewer_documents(shared_state):
 def test_without_qrels_the_page_shows_agreement(shared_state):
     data = shared_state["shared.dataset"]
     unlabelled = Dataset(data.corpus, data.queries, None, "unlabelled")
-    at = open_page("settings", {"shared.dataset": unlabelled, "shared.dataset_key": dataset_key(unlabelled)})
-    at.multiselect(key="settings.rankers").set_value(["bi", "bm25"])
-    at.number_input(key="settings.k").set_value(10).run()
+    at = open_page("settings", {"shared.dataset": unlabelled, "shared.dataset_key": dataset_key(unlabelled),
+                                "shared.spec": SMALL})
+    edit_table(at, deleted=[2])  # MiniLM and BM25 only
     at.button(key="settings.run").click().run(timeout=300)
     no_exception(at)
     at.switch_page("app_pages/rankings.py").run()
     no_exception(at)
     assert "no relevance labels" in at.info[0].value and "agreement" in at.info[0].value
     metrics = at.dataframe[2].value
-    assert list(metrics.columns) == ["overlap@10 with bi"]
+    assert list(metrics.columns) == ["overlap@10 with MiniLM"]
     assert at.dataframe[0].value["grade"].isna().all()

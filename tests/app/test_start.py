@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from core.config import ArenaConfig
+from app_pages._shared import plain
+from core.contestants.registry import DEFAULT_PRESET, presets
 from core.data import DataError
-from core.session import DEMO_CONFIG
+from core.view_models import demo_spec
 from tests.app.helpers import SMALL, labels, no_exception, open_page
 
 
@@ -14,11 +15,16 @@ def test_start_explains_the_architectures_and_offers_the_demo():
     assert len(at.get("graphviz_chart")) == 3
     assert [h.value for h in at.subheader][:3] == ["Bi-encoder", "Poly-encoder", "Cross-encoder"]
     assert at.button(key="start.demo").label == "Load the sample data and run the demo"
-    assert any(f"k = {DEMO_CONFIG.k}" in m.value and "Settings" in m.value for m in at.markdown)
+    demo = demo_spec()
+    assert any(f"k = {demo.k}" in m.value and "Settings" in m.value and all(f"**{name}**" in m.value for name in
+               demo.names) for m in at.markdown)
 
 
-def test_the_demo_uses_shallow_settings_with_every_embedded_model():
-    assert DEMO_CONFIG == ArenaConfig(k=20, rerank_depth=20)
+def test_the_demo_is_the_textbook_preset_made_shallow_with_the_embedded_models():
+    demo, textbook = demo_spec(), presets()[DEFAULT_PRESET]
+    assert demo.names == textbook.names and demo.k == 20
+    assert {entry.model for entry in demo.contestants} <= {"embedded", ""}
+    assert [entry.option("depth") for entry in demo.contestants if entry.option("first")] == [20]
 
 
 def test_demo_loads_the_sample_data_and_runs_a_comparison(demo_app, shared_state):
@@ -26,18 +32,21 @@ def test_demo_loads_the_sample_data_and_runs_a_comparison(demo_app, shared_state
     assert len(data.corpus) > 100 and data.qrels
     stored = shared_state["shared.comparisons"][key]
     assert key == (shared_state["shared.dataset_key"], SMALL)
-    assert list(stored.comparison.results) == ["bm25", "bi", "cross"]
-    for result in stored.comparison.results.values():  # an untrained model says so wherever it is named
-        assert result.label == (result.kind if result.trained else f"{result.kind} (untrained)")
-    assert demo_app.success[0].value.startswith("Done: 3 rankers on")
-    assert any(", ".join(labels(shared_state)) in c.value for c in demo_app.sidebar.caption)
+    assert list(stored.comparison.results) == list(SMALL.names)  # in the spec's order, whatever ran first
+    for name, result in stored.comparison.results.items():  # an untrained model says so wherever it is named
+        assert result.label == (name if result.trained else f"{name} (untrained)")
+    assert [result.model for result in stored.comparison.results.values()][:2] == [
+        "all-MiniLM-L6-v2", "bm25s (k1 = 1.5, b = 0.75)"]  # real model names, never "embedded"
+    assert len({result.colour for result in stored.comparison.results.values()}) == 3
+    assert demo_app.success[0].value.startswith("Done: 3 contestants on")
+    assert any(", ".join(map(plain, labels(shared_state))) in c.value for c in demo_app.sidebar.caption)
 
 
 def test_a_failing_demo_shows_a_message(monkeypatch):
     def broken():
         raise DataError("corpus.jsonl", "not valid JSON", line=3)
 
-    monkeypatch.setattr("core.session.load_sample", broken)
+    monkeypatch.setattr("core.view_models.load_sample", broken)
     at = open_page("start")
     at.button(key="start.demo").click().run()
     no_exception(at)

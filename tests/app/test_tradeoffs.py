@@ -9,9 +9,10 @@ def test_metric_table_and_paired_significance_tests(shared_state):
     at = open_page("tradeoffs", shared_state)
     no_exception(at)
     results, significance = at.dataframe[0].value, at.dataframe[1].value
-    assert list(results["ranker"]) == labels(shared_state)
-    assert {"ndcg@10", "p50 ms", "pipeline"} <= set(results.columns)
+    assert list(results["contestant"]) == labels(shared_state)
+    assert {"kind", "model", "pipeline", "ndcg@10", "p50 ms"} <= set(results.columns)
     assert len(significance) == 3 * 4  # three pairs × four metrics
+    assert set(significance["A"]) | set(significance["B"]) == set(labels(shared_state))
     tested = significance["p-value"].notna()
     assert significance.loc[tested, "p-value"].between(0, 1).all()
     assert (significance.loc[~tested, "significant"] == "no (equal on every query)").all()
@@ -19,9 +20,10 @@ def test_metric_table_and_paired_significance_tests(shared_state):
 
 def test_sweeps_run_on_demand(shared_state):
     at = open_page("tradeoffs", shared_state)
+    assert at.selectbox(key="tradeoffs.reranker").options == ["MiniLM → cross: re-ranks MiniLM"]
     at.multiselect(key="tradeoffs.depths").set_value([10, 20])
     at.slider(key="tradeoffs.queries").set_value(3).run()
-    assert "pairs: about" in at.caption[2].value
+    assert at.caption[2].value.startswith("60 (query, document) pairs for MiniLM → cross: about")
     at.button(key="tradeoffs.sweep_run").click().run()
     no_exception(at)
     at.multiselect(key="tradeoffs.codes").set_value([1, 16]).run()
@@ -32,17 +34,17 @@ def test_sweeps_run_on_demand(shared_state):
     at.button(key="tradeoffs.cost_run").click().run()
     no_exception(at)
     stored = at.session_state["shared.comparisons"][at.session_state["shared.current"]]
-    assert list(stored.derived["sweep"]["depth"]) == [10, 20]
+    assert list(stored.derived[("sweep", "MiniLM → cross")]["depth"]) == [10, 20]
     assert list(stored.derived["codes"]["codes"]) == [1, 16]
     assert set(stored.derived["cost"]["candidates"]) == {10, 100}
 
 
 def test_a_failed_measurement_is_a_message(shared_state, monkeypatch):
     def broken(*args, **kwargs):
-        raise ValueError("ranker 'bi' has no indexed corpus: call index(corpus) first")
+        raise ValueError("ranker 'MiniLM' has no indexed corpus: call index(corpus) first")
 
     monkeypatch.setattr("core.tradeoffs.cost_vs_candidates", broken)
     at = open_page("tradeoffs", shared_state)
     at.button(key="tradeoffs.cost_run").click().run()
     no_exception(at)
-    assert at.error[0].value.startswith("The measurement could not run: ranker 'bi' has no indexed corpus")
+    assert at.error[0].value.startswith("The measurement could not run: ranker 'MiniLM' has no indexed corpus")

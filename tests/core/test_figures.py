@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from core.colours import FIRST_STAGE_ONLY, PALETTE, colour_for
 from core.compare import Comparison, RankerResult
-from core.config import ArenaConfig
+from core.contestants.registry import comparison, contestant
 from core.figures import (
     GRADE_COLOURS,
-    RANKER_COLOURS,
+    NOT_RELEVANT_COLOUR,
     ZERO_WIDTH_SPACE,
     attention_heatmap_figure,
     code_weights_figure,
@@ -25,12 +28,24 @@ from core.figures import (
     score_frame,
     tradeoff_figure,
 )
+from core.tradeoff_points import tradeoff_points
+from tests.conftest import ROOT
 
 QRELS = {"q1": {"d2": 2, "d1": 1, "d3": 0}, "q2": {"d4": 1}}
+NAMES = {"bm25": "lexical", "bi": "dense", "poly": "poly", "cross": "dense → cross"}
+"""The contestants of `make_comparison` by kind: names are the user's, not kinds."""
+TITLES = {"bm25": "BM25", "bi": "bi-encoder", "poly": "poly-encoder", "cross": "cross-encoder"}
 
 
-def make_comparison(has_qrels: bool = True, name: str = "tiny") -> Comparison:
-    """Four rankers over two queries, with scores on each architecture's own scale."""
+def make_comparison(has_qrels: bool = True, name: str = "tiny", names: dict[str, str] | None = None) -> Comparison:
+    """Four contestants over two queries, with scores on each architecture's own scale.
+
+    Args:
+        has_qrels: Relevance metrics (else agreement with the cross-encoder, the reference).
+        name: The dataset's name.
+        names: Contestant names by kind (default `NAMES`); the cross-encoder re-ranks the bi-encoder's top 3.
+    """
+    names = {**NAMES, **(names or {})}
     runs = {
         "bm25": {"q1": {"d1": 12.0, "d2": 8.0, "d3": 5.0}, "q2": {"d4": 7.0, "d1": 3.0}, "q3": {"d5": 1.0}},
         "bi": {"q1": {"d2": 0.9, "d1": 0.8, "d5": 0.4}, "q2": {"d1": 0.7, "d4": 0.6}, "q3": {"d5": 0.5}},
@@ -38,18 +53,31 @@ def make_comparison(has_qrels: bool = True, name: str = "tiny") -> Comparison:
         "cross": {"q1": {"d2": 4.0, "d1": -1.0, "d5": -3.0}, "q2": {"d4": 2.0, "d1": -2.0}, "q3": {"d5": 0.0}},
     }
     untrained = {"poly", "cross"}
+    spec = comparison([contestant({"name": names[kind], "kind": kind,
+                                   **({"first": names["bi"], "depth": 3} if kind == "cross" else {})})
+                       for kind in runs], k=3)
     results = {}
     for i, (kind, run) in enumerate(runs.items()):
-        label = f"{kind} (untrained)" if kind in untrained else kind
+        label = f"{names[kind]} (untrained)" if kind in untrained else names[kind]
         metrics = ({"ndcg@10": 0.5 + 0.1 * i, "mrr@10": 0.4 + 0.1 * i, "recall@100": 0.9, "map@100": 0.3 + 0.1 * i}
                    if has_qrels else {})
         agreement = {} if kind == "cross" else {"overlap@10": 0.2 * (i + 1), "kendall_tau@10": 0.1 * i - 0.1}
-        pipeline = "bi top-3 → cross (untrained)" if kind == "cross" else kind
-        results[kind] = RankerResult(kind, kind, label, kind not in untrained, f"model-{kind}", run, 0.5,
-                                     [1.0 * 10**i, 2.0 * 10**i, 4.0 * 10**i], pipeline, metrics, {}, agreement)
+        pipeline = f"{names['bi']} top-3 → {label}" if kind == "cross" else label
+        results[names[kind]] = RankerResult(names[kind], kind, TITLES[kind], label, kind not in untrained,
+                                            f"model-{kind}", colour_for(i), run, 0.5,
+                                            [1.0 * 10**i, 2.0 * 10**i, 4.0 * 10**i], pipeline, metrics, {}, agreement)
     dataset = {"name": name, "documents": 5, "queries": 3, "judged_queries": 2 if has_qrels else 0,
                "judgements": 4 if has_qrels else 0, "notes": ["a dataset note"]}
-    return Comparison(ArenaConfig(k=3, rerank_depth=3), dataset, results, "cross", ["a comparison note"])
+    return Comparison(spec, dataset, results, names["cross"], ["a comparison note"])
+
+
+def test_the_figures_and_the_report_load_no_model_stack():
+    """Pages and the report draw a finished comparison: importing them must not pull in torch."""
+    code = ("import sys, core.figures, core.report, core.tradeoff_points; "
+            "loaded = [m for m in ('torch', 'transformers', 'sentence_transformers', 'faiss') if m in sys.modules]; "
+            "assert not loaded, loaded")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def _title(fig) -> str:
@@ -68,11 +96,52 @@ def test_every_figure_has_a_title_and_projector_fonts():
         assert any(axis.title.text for axis in fig.select_yaxes())
 
 
-def test_ranker_colours_are_fixed_and_distinct():
-    assert set(RANKER_COLOURS) == {"bi", "poly", "cross", "bm25"}
-    assert len(set(RANKER_COLOURS.values())) == 4
-    fig = metrics_figure(make_comparison())
-    assert [trace.marker.color for trace in fig.data] == [RANKER_COLOURS[k] for k in ("bm25", "bi", "poly", "cross")]
+# --- colours ---------------------------------------------------------------------------------------
+
+
+def test_each_place_in_a_comparison_has_its_own_colour():
+    assert len(set(PALETTE)) == len(PALETTE) == 8  # as many as a comparison may hold
+    assert [colour_for(i) for i in range(8)] == list(PALETTE)
+    assert colour_for(8) == colour_for(-1) == FIRST_STAGE_ONLY and FIRST_STAGE_ONLY not in PALETTE
+
+
+def test_a_contestant_has_the_same_colour_in_every_figure():
+    comparison = make_comparison()
+    colours = {name: result.colour for name, result in comparison.results.items()}
+    assert len(set(colours.values())) == 4
+    labels = {result.label: result.colour for result in comparison.results.values()}
+
+    def by_name(fig) -> dict[str, str]:
+        return {trace.name: trace.marker.color for trace in fig.data}
+
+    assert by_name(metrics_figure(comparison)) == labels
+    assert by_name(latency_figure(comparison)) == labels
+    frame = score_frame(comparison, qrels=QRELS)
+    assert frame.groupby("ranker")["colour"].unique().map(list).to_dict() == {n: [c] for n, c in colours.items()}
+    histogram = score_distribution_figure(frame)  # the relevant class in the contestant's colour, the rest grey
+    assert [trace.marker.color for trace in histogram.data[::2]] == list(colours.values())
+    assert {trace.marker.color for trace in histogram.data[1::2]} == {NOT_RELEVANT_COLOUR}
+    ecdf = score_distribution_figure(score_frame(comparison), "ecdf")  # no relevance: one line per contestant
+    assert {trace.name: trace.line.color for trace in ecdf.data} == labels
+    violin = score_distribution_figure(score_frame(comparison), "violin")
+    assert [trace.line.color for trace in violin.data] == list(colours.values())
+    points = tradeoff_points(comparison)
+    assert dict(zip(points["ranker"], points["colour"])) == colours
+    markers = tradeoff_figure(points).data[1:]
+    assert [trace.marker.color for trace in markers] == list(colours.values())
+    costs = _costs().replace({"ranker": {"bi": "dense", "cross": "dense → cross"}})
+    curves = cost_curve_figure(costs, colours)
+    assert {trace.line.color for trace in curves.data if trace.legendgroup == "dense"} == {colours["dense"]}
+    assert {trace.line.color for trace in curves.data if trace.legendgroup == "dense → cross"} == {
+        colours["dense → cross"]}
+    sweep = depth_sweep_figure(_sweep(), "dense → cross (untrained)", colours["dense → cross"])
+    assert sweep.data[0].line.color == colours["dense → cross"]
+    assert code_weights_figure(np.ones(2) / 2, colours["poly"]).data[0].marker.color == colours["poly"]
+
+
+def test_without_colours_the_cost_curves_take_them_by_position():
+    fig = cost_curve_figure(_costs())
+    assert [trace.line.color for trace in fig.data] == [colour_for(0), colour_for(1), colour_for(1)]
 
 
 # --- rank shift ---------------------------------------------------------------------------------
@@ -111,9 +180,11 @@ def test_rank_shift_escapes_markup_in_doc_ids():
 
 def test_score_frame_raw_has_one_row_per_ranked_document():
     frame = score_frame(make_comparison(), qrels=QRELS)
-    assert list(frame.columns) == ["ranker", "label", "query_id", "doc_id", "rank", "score", "relevant", "grade"]
+    assert list(frame.columns) == ["ranker", "label", "colour", "query_id", "doc_id", "rank", "score", "relevant",
+                                   "grade"]
     assert len(frame) == 4 * (3 + 2 + 1)
-    bi_q1 = frame[(frame.ranker == "bi") & (frame.query_id == "q1")]
+    assert list(dict.fromkeys(frame["ranker"])) == ["lexical", "dense", "poly", "dense → cross"]  # names, in order
+    bi_q1 = frame[(frame.ranker == "dense") & (frame.query_id == "q1")]
     assert bi_q1["doc_id"].tolist() == ["d2", "d1", "d5"] and bi_q1["rank"].tolist() == [1, 2, 3]
     assert bi_q1["relevant"].tolist() == [True, True, False]  # d5 unjudged in a judged query: not relevant
     assert bi_q1["grade"].tolist() == [2, 1, 0]
@@ -132,7 +203,7 @@ def test_minmax_maps_each_ranker_and_query_onto_0_1():
     groups = frame[frame.query_id != "q3"].groupby(["ranker", "query_id"])["score"]
     assert (groups.min() == 0.0).all() and (groups.max() == 1.0).all()
     assert (frame.loc[frame.query_id == "q3", "score"] == 0.5).all()  # one document: a constant group
-    bm25_q1 = frame[(frame.ranker == "bm25") & (frame.query_id == "q1")]["score"].tolist()
+    bm25_q1 = frame[(frame.ranker == "lexical") & (frame.query_id == "q1")]["score"].tolist()
     assert bm25_q1 == pytest.approx([1.0, (8 - 5) / (12 - 5), 0.0])
 
 
@@ -151,7 +222,7 @@ def test_histogram_splits_relevant_from_not_relevant_per_ranker():
     assert len(fig.data) == 4 * 2
     assert {trace.name for trace in fig.data} == {"relevant", "not relevant"}
     assert {trace.histnorm for trace in fig.data} == {"percent"}  # each class as a share of itself
-    assert fig.data[0].bingroup == fig.data[1].bingroup == "bm25"  # both classes of a ranker share bins
+    assert fig.data[0].bingroup == fig.data[1].bingroup == "lexical"  # both classes of a contestant share bins
     assert "raw" in _title(fig) and "different scales" in fig.layout.title.subtitle.text
     unlabelled = score_distribution_figure(score_frame(make_comparison()))
     assert len(unlabelled.data) == 4 and [t.name for t in unlabelled.data][2] == "poly (untrained)"
@@ -183,18 +254,19 @@ def test_metrics_figure_shows_relevance_metrics_with_qrels():
     assert len(fig.data) == 4 and fig.layout.barmode == "group"
     assert list(fig.data[0].x) == ["nDCG@10", "MRR@10", "Recall@100", "MAP@100"]
     assert list(fig.data[1].y) == pytest.approx([0.6, 0.5, 0.9, 0.4])
-    assert fig.data[3].name == "cross (untrained)"
+    assert fig.data[3].name == "dense → cross (untrained)"
 
 
 def test_metrics_figure_shows_agreement_without_qrels():
     fig = metrics_figure(make_comparison(has_qrels=False))
-    assert "Agreement with cross (untrained)" in _title(fig)
-    assert [trace.name for trace in fig.data] == ["bm25", "bi", "poly (untrained)"]  # the reference has no bars
+    assert "Agreement with dense → cross (untrained)" in _title(fig)
+    assert [trace.name for trace in fig.data] == ["lexical", "dense", "poly (untrained)"]  # the reference: no bars
     assert list(fig.data[0].x) == ["overlap@10", "Kendall τ@10"]
 
 
 def _points(metric: str = "ndcg@10") -> pd.DataFrame:
     return pd.DataFrame({"ranker": ["bm25", "bi", "poly", "cross"], "label": ["bm25", "bi", "poly", "cross"],
+                         "colour": list(PALETTE[:4]),
                          "latency_ms": [2.0, 5.0, 6.0, 80.0], "quality": [0.4, 0.6, 0.5, 0.7],
                          "trained": [True, True, False, False], "reference": [False, False, False, True],
                          "metric": [metric] * 4})
@@ -207,7 +279,8 @@ def test_tradeoff_figure_draws_the_pareto_frontier_as_steps_on_log_latency():
     assert list(frontier.x) == [2.0, 5.0, 80.0] and list(frontier.y) == [0.4, 0.6, 0.7]  # poly is dominated by bi
     assert len(markers) == 4 and markers[2].marker.symbol == "circle-open" and markers[3].marker.symbol == "star"
     assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.title.text == "nDCG@10"
-    assert markers[3].marker.color == RANKER_COLOURS["cross"]
+    assert [marker.marker.color for marker in markers] == list(PALETTE[:4])
+    assert markers[2].marker.line.color == PALETTE[2]  # an open marker keeps its colour in the outline
 
 
 def test_tradeoff_figure_names_agreement_on_the_y_axis():
@@ -228,10 +301,12 @@ def _costs() -> pd.DataFrame:
 
 
 def test_depth_sweep_figure_has_quality_and_latency_axes():
-    fig = depth_sweep_figure(_sweep())
+    fig = depth_sweep_figure(_sweep(), "bi → <b>cross</b>", PALETTE[3])
     assert len(fig.data) == 2 and fig.data[1].yaxis == "y2"
     assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.title.text == "nDCG@10"
     assert "latency" in fig.layout.yaxis2.title.text
+    assert fig.layout.xaxis.title.text == "candidates re-ranked by bi → &lt;b&gt;cross&lt;/b&gt; (log scale)"
+    assert fig.data[0].line.color == PALETTE[3]
 
 
 def test_cost_curve_dashes_the_extrapolated_segment_from_the_last_measurement():
@@ -280,9 +355,9 @@ def test_code_weights_figure_has_one_bar_per_code():
 
 def test_builders_accept_empty_inputs():
     """A page with nothing selected still gets a titled, empty figure rather than an exception."""
-    empty = Comparison(ArenaConfig(), {"name": "none", "judged_queries": 0, "notes": []}, {}, None, [])
+    empty = Comparison(make_comparison().spec, {"name": "none", "judged_queries": 0, "notes": []}, {}, None, [])
     figures = [rank_shift_figure({}), rank_shift_figure({"bi": {}}), metrics_figure(empty), latency_figure(empty),
-               tradeoff_figure(pd.DataFrame(columns=["ranker", "label", "latency_ms", "quality", "trained"])),
+               tradeoff_figure(pd.DataFrame(columns=["ranker", "label", "colour", "latency_ms", "quality", "trained"])),
                cost_curve_figure(pd.DataFrame(columns=["ranker", "label", "candidates", "ms", "extrapolated"])),
                attention_heatmap_figure(np.zeros((0, 0)), [], [], "nothing")]
     figures += [score_distribution_figure(score_frame(empty, norm), style)

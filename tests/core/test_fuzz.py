@@ -4,7 +4,7 @@
 (CSV, TSV with and without a header, JSONL, Parquet, TXT, BEIR, TREC and headerless qrels, gzip, zips of
 each layout; random bytes, truncations, byte flips, wrong delimiters and encodings, BOMs, CRLF, huge lines,
 duplicate and unicode ids, bad grades, field mappings, damaged, unsafe and bomb zips) and `run_fuzz` feeds
-each through the functions the Data page calls (`core.session.dataset_from_files` and `dataset_from_zip`).
+each through the functions the Data page calls (`core.view_models.dataset_from_files` and `dataset_from_zip`).
 Anything but a dataset or a `DataError` is a crash; a `DataError` message that does not name an uploaded
 file, is long, or shows Python internals is unreadable. Both counts must be zero. Print the figures with
 `python -m tests.core.test_fuzz [CASES]`.
@@ -34,9 +34,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.compare import compare
-from core.config import ArenaConfig
+from core.contestants.registry import comparison, contestant, shorthand_contestants
+from core.contestants.spec import ComparisonSpec
 from core.data import Corpus, DataError, DataLimits, Dataset, Queries
-from core.session import Upload, dataset_from_files, dataset_from_zip
+from core.view_models import Upload, dataset_from_files, dataset_from_zip
 from tests.core.test_data import parquet_bytes
 
 SEED = 20240607
@@ -450,8 +451,12 @@ WORDS = ["paris", "france", "bread", "stale", "river", "capital", "moon", "tide"
 TEXTS = st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(" ".join)
 
 
+RANKS = ("run", "bm25", "bi", "poly", "fusion", "cross")
+"""Kinds from cheapest to most expensive: the first contestant of the most expensive kind is the reference."""
+
+
 @st.composite
-def small_datasets(draw) -> tuple[Dataset, ArenaConfig]:
+def small_datasets(draw) -> tuple[Dataset, ComparisonSpec]:
     documents = draw(st.lists(TEXTS, min_size=1, max_size=8))
     questions = draw(st.lists(TEXTS, min_size=1, max_size=3))
     doc_ids = tuple(f"d{i}" for i in range(len(documents)))
@@ -460,37 +465,58 @@ def small_datasets(draw) -> tuple[Dataset, ArenaConfig]:
     qrels = {q: {draw(st.sampled_from(doc_ids)): draw(st.integers(0, 2))} for q in query_ids} if judged else None
     if qrels is not None and not any(grade for docs in qrels.values() for grade in docs.values()):
         qrels = None
-    rankers = draw(st.sampled_from([("bm25",), ("bi",), ("bm25", "bi"), ("bi", "cross"), ("bm25", "cross")]))
-    config = ArenaConfig(rankers=rankers, k=draw(st.integers(1, 10)), rerank_depth=draw(st.integers(1, 10)),
-                         first_stage=draw(st.sampled_from(["bm25", "bi"])), exclude_self=draw(st.booleans()))
+    kinds = draw(st.sampled_from([("bm25",), ("bi",), ("bm25", "bi"), ("bi", "cross"), ("bm25", "cross"),
+                                  ("bm25", "bi", "fusion"), ("bm25", "bi", "fusion", "cross")]))
+    # a contestant named after its kind, or not: a cross-encoder whose first stage names a kind without a
+    # contestant of that name runs that kind as a hidden first stage
+    names = {kind: draw(st.sampled_from([kind, f"my {kind}"])) for kind in kinds}
+    entries = []
+    for kind in kinds:
+        values = {"name": names[kind], "kind": kind}
+        if kind == "cross":
+            stages = sorted({"bm25", "bi", *(names[k] for k in kinds if k != "cross")})
+            first = draw(st.sampled_from(stages))
+            values |= {"first": first, "depth": draw(st.integers(1, 10))}
+        elif kind == "fusion":
+            values |= {"of": f"{names['bm25']}+{names['bi']}", "method": draw(st.sampled_from(["rrf", "wsum"]))}
+        entries.append(contestant(values))
+    spec = comparison(draw(st.permutations(entries)), k=draw(st.integers(1, 10)), exclude_self=draw(st.booleans()))
     corpus = Corpus(doc_ids, tuple(documents), ("",) * len(documents))
-    return Dataset(corpus, Queries(query_ids, tuple(questions)), qrels, "fuzz"), config
+    return Dataset(corpus, Queries(query_ids, tuple(questions)), qrels, "fuzz"), spec
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=small_datasets())
 def test_compare_returns_well_formed_runs_on_any_small_dataset(case, bi_model):
-    dataset, config = case
-    comparison = compare(dataset, config)
-    assert list(comparison.results) == [kind for kind in config.kinds_to_run if kind in config.rankers]
-    assert comparison.reference == next(kind for kind in ("cross", "bi", "bm25") if kind in config.rankers)
+    dataset, spec = case
+    comparison = compare(dataset, spec)
+    assert list(comparison.results) == list(spec.names)
+    top = max(RANKS.index(entry.kind) for entry in spec.contestants)
+    assert comparison.reference == next(entry.name for entry in spec.contestants if RANKS.index(entry.kind) == top)
+    assert len({result.colour for result in comparison.results.values()}) == len(spec.contestants)
     for result in comparison.results.values():
-        assert set(result.run) <= set(dataset.queries.ids)
+        entry = spec.contestant(result.name)
+        assert result.kind == entry.kind and set(result.run) <= set(dataset.queries.ids)
         for query_id, docs in result.run.items():
             scores = list(docs.values())
-            assert len(docs) <= config.k and set(docs) <= set(dataset.corpus.ids)
+            assert len(docs) <= spec.k and set(docs) <= set(dataset.corpus.ids)
             assert scores == sorted(scores, reverse=True)
-            assert not (config.exclude_self and query_id in docs)
+            assert not (spec.exclude_self and query_id in docs)
+            if entry.kind == "cross":  # it re-ranks the first stage's shortlist only
+                assert len(docs) <= entry.option("depth")
+            if entry.kind == "fusion":  # it only fuses what its inputs ranked
+                inputs = entry.option("of").split("+")
+                assert set(docs) <= {doc for name in inputs for doc in comparison.results[name].run.get(query_id, {})}
         assert all(0.0 <= value <= 1.0 for value in result.metrics.values())
         assert bool(result.metrics) == bool(dataset.qrels)
-        if result.name == "cross":  # it re-ranks the first stage's shortlist only
-            assert all(len(docs) <= config.rerank_depth for docs in result.run.values())
+        assert bool(result.agreement) == (result.name != comparison.reference)
 
 
 def test_a_query_without_indexable_words_is_ranked_without_crashing():
     corpus = Corpus(("d1", "d2"), ("paris is in france", "bread goes stale"), ("", ""))
     dataset = Dataset(corpus, Queries(("q1",), ("the a é",)), None, "stop words")
-    run = compare(dataset, ArenaConfig(rankers=("bm25",), k=2)).results["bm25"].run["q1"]
+    spec = comparison(shorthand_contestants(("bm25",), {}), k=2)
+    run = compare(dataset, spec).results["bm25"].run["q1"]
     assert set(run) <= {"d1", "d2"} and all(score == 0 for score in run.values())
 
 

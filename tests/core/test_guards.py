@@ -1,15 +1,24 @@
 """Resource and security guards: caps from the environment, the server-mode model policy, safetensors only,
-and a stopped comparison that keeps the rankers that finished."""
+the policy applied to every contestant, and a stopped comparison that keeps the contestants that finished."""
 
 from __future__ import annotations
 
 import pytest
 
-from core.compare import build_ranker, compare, partial_comparison
-from core.config import ArenaConfig, Guards, ModelPolicy, guards_from_env
+from core.compare import compare, partial_comparison
+from core.config import Guards, ModelPolicy, guards_from_env
+from core.contestants.registry import (
+    BuildContext,
+    build_ranker,
+    comparison,
+    contestant,
+    run_order,
+    shorthand_contestants,
+)
+from core.contestants.spec import SpecError
 from core.data import DataError, first_queries
-from core.models import ModelError, check_spec, load_cross_encoder, resolve
-from core.session import dataset_from_files
+from core.models.loading import ModelError, check_spec, load_cross_encoder, resolve
+from core.view_models import dataset_from_files
 
 SERVER = ModelPolicy(restricted=True)
 
@@ -81,16 +90,38 @@ def test_a_folder_of_pickled_weights_is_refused(tmp_path):
         load_cross_encoder(str(tmp_path / "model"))
 
 
+# --- the policy reaches every contestant ----------------------------------------------------------------
+
+
+def test_server_mode_refuses_a_model_path_before_loading_it(sample_dataset):
+    spec = comparison([contestant({"name": "mine", "kind": "bi", "model": "/etc"})])
+    with pytest.raises(ModelError, match="is not allowed on this server"):
+        compare(first_queries(sample_dataset, 1), spec, policy=SERVER)
+    for kind in ("poly", "cross"):
+        with pytest.raises(ModelError, match="is not allowed on this server"):
+            build_ranker(contestant({"name": "mine", "kind": kind, "model": "evil/model"}), BuildContext(SERVER))
+
+
+def test_server_mode_takes_run_files_from_the_upload_folder_only(tmp_path):
+    path = tmp_path / "prod.trec"
+    path.write_text("q1 Q0 d1 1 1.0 prod\n")
+    entry = contestant({"name": "prod", "kind": "run", "path": str(path)})
+    with pytest.raises(SpecError, match="must be uploaded"):
+        build_ranker(entry, BuildContext(SERVER))
+    assert build_ranker(entry, BuildContext(ModelPolicy())).name == "prod"  # not restricted: any path
+
+
 # --- a stopped comparison -----------------------------------------------------------------------------
 
-SMALL = ArenaConfig(rankers=("bm25", "bi", "cross"), k=5, rerank_depth=5)
+# Shown in this order; run cheapest first (bm25, bi, then the cross-encoder that needs bi).
+SMALL = comparison(shorthand_contestants(("bi", "cross", "bm25"), {"--rerank-depth": 5}), k=5)
 
 
 class Stopped(BaseException):
     """Stands in for Streamlit's StopException, raised inside a run when the user presses Stop."""
 
 
-def test_a_stopped_run_keeps_the_rankers_that_finished(sample_dataset):
+def test_a_stopped_run_keeps_the_contestants_that_finished(sample_dataset):
     subset = first_queries(sample_dataset, 3)
     finished = {}
 
@@ -99,20 +130,24 @@ def test_a_stopped_run_keeps_the_rankers_that_finished(sample_dataset):
         if result.name == "bi":
             raise Stopped
 
-    built = {kind: build_ranker(kind, SMALL) for kind in SMALL.kinds_to_run}
+    built = {entry.name: build_ranker(entry) for entry in run_order(SMALL)}
     with pytest.raises(Stopped):
         compare(subset, SMALL, rankers=built, on_ranked=stop_after_bi)
+    assert list(finished) == ["bm25", "bi"]
     kept = partial_comparison(subset, SMALL, finished, built)
-    assert kept.config == ArenaConfig(rankers=("bm25", "bi"), k=5, rerank_depth=5)
-    assert list(kept.results) == ["bm25", "bi"] and kept.reference == "bi"
+    assert kept.spec == comparison((SMALL.contestant("bi"), SMALL.contestant("bm25")), k=5)
+    assert list(kept.results) == ["bi", "bm25"] and kept.reference == "bi"  # the spec's order, not the run's
     assert kept.results["bm25"].metrics and "overlap@10" in kept.results["bm25"].agreement
-    assert kept.notes[-1] == "the run was stopped before cross finished; kept bm25, bi"
-    fresh = compare(subset, kept.config)
-    assert {kind: result.run for kind, result in fresh.results.items()} == {
-        kind: result.run for kind, result in kept.results.items()}
+    assert kept.notes[-1] == "the run was stopped before cross finished; kept bi, bm25"
+    fresh = compare(subset, kept.spec)
+    assert {name: result.run for name, result in fresh.results.items()} == {
+        name: result.run for name, result in kept.results.items()}
 
 
-def test_a_run_stopped_before_any_chosen_ranker_finished_keeps_nothing(sample_dataset):
-    config = ArenaConfig(rankers=("cross",), first_stage="bm25", k=5, rerank_depth=5)
+def test_a_run_stopped_before_any_chosen_contestant_finished_keeps_nothing(sample_dataset):
+    spec = comparison([contestant({"name": "cross", "kind": "cross", "first": "bm25", "depth": 5})], k=5)
+    reported = []
+    compare(first_queries(sample_dataset, 2), spec, on_ranked=lambda result: reported.append(result.name))
+    assert reported == ["cross"]  # the implicit first stage is never reported as finished
     first_stage_only = {"bm25": object()}  # the first stage finished, but it was not chosen
-    assert partial_comparison(sample_dataset, config, first_stage_only, {}) is None
+    assert partial_comparison(sample_dataset, spec, first_stage_only, {}) is None

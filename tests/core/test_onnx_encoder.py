@@ -8,10 +8,13 @@ import pytest
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
-from core.backbone import backbone_path
-from core.config import BACKENDS, ArenaConfig
-from core.models import ModelError, load_bi_encoder
-from core.onnx_encoder import OnnxSentenceEncoder
+from core.config import BACKENDS
+from core.contestants.registry import build_ranker, describe, parse_contestant
+from core.contestants.spec import SpecError
+from core.evaluate import evaluate, overlap_at_k
+from core.models.backbone import backbone_path
+from core.models.loading import ModelError, load_bi_encoder
+from core.models.onnx_encoder import OnnxSentenceEncoder
 from core.rankers import BiEncoderRanker
 
 
@@ -39,18 +42,30 @@ def test_onnx_int8_stays_close_to_the_float_embeddings(bi_model, passages):
     assert similarity.mean() > 0.95 and similarity.min() > 0.85
 
 
+INT8_NDCG_DROP = 0.03
+INT8_OVERLAP = 0.8
+"""int8 against torch on the sample (59 queries), measured: nDCG@10 0.9310 → 0.9165 (a drop of 0.0145) and mean
+overlap@10 0.885 (per query 0.6 to 1.0). Rounding to int8 reorders near-ties, which differ between CPUs (their
+int8 kernels), so no single query's ranking is pinned; these bounds leave twice the measured drop and 0.08 of
+overlap for that."""
+
+
 def test_the_bi_encoder_ranker_ranks_alike_on_every_backend(bi_model, sample_dataset):
-    queries = sample_dataset.queries.texts[:10]
-    tops, embeddings = {}, {}
+    runs, embeddings, ndcg = {}, {}, {}
     for backend in BACKENDS:
         ranker = BiEncoderRanker(load_bi_encoder("embedded", backend), "embedded", backend=backend)
         ranker.index(sample_dataset.corpus)
-        tops[backend] = [list(ranker.rank(query, k=3)) for query in queries]
+        runs[backend] = ranker.search(sample_dataset.queries, k=10)
         embeddings[backend] = ranker.embeddings
+        ndcg[backend] = evaluate(sample_dataset.qrels, runs[backend], ("ndcg@10",))[0]["ndcg@10"]
+    assert len(runs["torch"]) == len(sample_dataset.queries) == 59
     assert not np.array_equal(embeddings["onnx-int8"], embeddings["torch"])  # each backend caches its own
-    assert tops["onnx"] == tops["torch"]
-    # int8 reorders near-ties (close sample documents), but keeps the float model's best in its top 3
-    assert all(torch_top[0] in int8_top for torch_top, int8_top in zip(tops["torch"], tops["onnx-int8"]))
+    # float32: the same top-10, in the same order, for every query (score gaps ≥ 1.6e-5, backend error ≈ 3e-7)
+    assert {q: list(docs) for q, docs in runs["onnx"].items()} == {q: list(docs) for q, docs in runs["torch"].items()}
+    assert ndcg["onnx"] == pytest.approx(ndcg["torch"], abs=1e-9) and ndcg["torch"] > 0.85
+    # int8: about as good and mostly the same documents
+    assert abs(ndcg["onnx-int8"] - ndcg["torch"]) <= INT8_NDCG_DROP, ndcg
+    assert overlap_at_k(runs["torch"], runs["onnx-int8"], 10) >= INT8_OVERLAP
 
 
 def test_backends_are_loaded_once_and_unknown_ones_are_refused():
@@ -59,10 +74,22 @@ def test_backends_are_loaded_once_and_unknown_ones_are_refused():
         load_bi_encoder("embedded", "tensorrt")
 
 
-def test_the_comparison_config_names_the_backend_and_refuses_unknown_ones():
-    assert ArenaConfig.from_dict(ArenaConfig(bi_backend="onnx-int8").to_dict()).bi_backend == "onnx-int8"
-    with pytest.raises(ValueError, match="bi-encoder backend must be one of torch, onnx, onnx-int8"):
-        ArenaConfig(bi_backend="tensorrt")
+def test_a_contestant_names_its_backend_and_unknown_ones_are_refused():
+    entry = parse_contestant("name=fast,kind=bi,backend=onnx-int8")
+    assert entry.option("backend") == "onnx-int8" and parse_contestant(entry.to_text()) == entry
+    assert describe(entry) == "bi-encoder: all-MiniLM-L6-v2 on onnx-int8"
+    ranker = build_ranker(entry)
+    assert ranker.model is load_bi_encoder("embedded", "onnx-int8") and ranker.embedding_key[2] == "onnx-int8"
+    with pytest.raises(SpecError, match="backend must be one of torch, onnx, onnx-int8, not 'tensorrt'"):
+        parse_contestant("name=fast,kind=bi,backend=tensorrt")
+
+
+def test_token_similarity_of_an_onnx_ranker_comes_from_the_torch_model(bi_model):
+    query, document = "blue sky", "The sky looks blue because air scatters sunlight."
+    onnx = BiEncoderRanker(load_bi_encoder("embedded", "onnx"), "embedded", backend="onnx").attention(query, document)
+    plain = BiEncoderRanker(bi_model, "embedded").attention(query, document)
+    assert onnx.query_tokens == plain.query_tokens and onnx.document_tokens == plain.document_tokens
+    assert np.allclose(onnx.matrix, plain.matrix, atol=1e-6)
 
 
 def test_models_that_do_not_mean_pool_are_refused():

@@ -7,19 +7,15 @@ import pytest
 import torch
 from sentence_transformers import CrossEncoder
 
-from core.attention import bi_token_similarity, poly_attention
-from core.backbone import backbone_path
+from core.attention_types import PairAttention, PolyAttention, TokenSimilarity
+from core.contestants.registry import build_ranker, contestant, describe
 from core.data import Corpus
 from core.idf import token_log_idf
-from core.models import ModelError, load_cross_encoder, load_poly_encoder
-from core.rankers import (
-    BiEncoderRanker,
-    BM25Ranker,
-    CrossEncoderRanker,
-    JointCrossEncoder,
-    PolyEncoder,
-    PolyEncoderRanker,
-)
+from core.models.backbone import backbone_path
+from core.models.joint_cross_encoder import JointCrossEncoder
+from core.models.loading import ModelError, load_cross_encoder, load_poly_encoder
+from core.models.poly_encoder import PolyEncoder
+from core.rankers import BiEncoderRanker, BM25Ranker, CrossEncoderRanker, PolyEncoderRanker
 
 TINY = Corpus(ids=("sky", "pasta", "bank", "river"),
               texts=("The sky looks blue because air scatters short wavelengths of sunlight.",
@@ -202,17 +198,39 @@ def test_missing_model_path_is_a_clear_error():
         load_cross_encoder("./no/such/model")
 
 
-def test_attention_data_shapes(bi_model):
-    poly = load_poly_encoder("embedded")
-    attention = poly_attention(poly, "why is the sky blue", TINY.texts[0])
-    assert attention.code_weights.shape == (poly.config.n_codes, len(attention.query_tokens))
+def test_each_ranker_shows_its_own_attention_data(tiny_rankers):
+    query = "why is the sky blue"
+    poly = tiny_rankers["poly"]  # indexed: its IDF prior is this corpus's
+    attention = poly.attention(query, TINY.texts[0])
+    n_codes = poly.model.config.n_codes
+    assert isinstance(attention, PolyAttention) and attention.trained == poly.trained
+    assert attention.code_weights.shape == (n_codes, len(attention.query_tokens))
     assert np.allclose(attention.code_weights.sum(-1), 1.0, atol=1e-5)
-    assert attention.document_weights.shape == (poly.config.n_codes,)
-    similarity = bi_token_similarity(bi_model, "blue sky", TINY.texts[0])
+    assert attention.document_weights.shape == (n_codes,) and attention.document_weights.sum() == pytest.approx(1.0)
+    assert attention.score == pytest.approx(float(poly.score(query, ["sky"])[0]), abs=1e-4)  # what it ranks by
+    similarity = tiny_rankers["bi"].attention("blue sky", TINY.texts[0])
+    assert isinstance(similarity, TokenSimilarity)
     assert similarity.matrix.shape == (len(similarity.query_tokens), len(similarity.document_tokens))
     assert similarity.query_tokens[0] == "[CLS]" and np.abs(similarity.matrix).max() <= 1.0 + 1e-5
-    pair = load_cross_encoder("embedded").attention("blue sky", TINY.texts[0])
+    pair = tiny_rankers["cross"].attention("blue sky", TINY.texts[0])
+    assert isinstance(pair, PairAttention) and pair.tokens[0] == "[CLS]"
     assert pair.query_to_document.shape[2:] == (pair.boundary, len(pair.tokens) - pair.boundary)
+    assert tiny_rankers["bm25"].attention("blue sky", TINY.texts[0]) is None  # no neural view
+
+
+@pytest.mark.parametrize("values", [{"kind": "bm25", "k1": 0.9, "b": 0.5}, {"kind": "bi", "index": "hnsw"},
+                                    {"kind": "poly"}, {"kind": "cross", "first": "bm25", "depth": 5}])
+def test_the_registry_builds_each_kinds_ranker_under_the_contestants_name(values):
+    entry = contestant({"name": f"my {values['kind']}", **values})
+    ranker = build_ranker(entry)
+    assert ranker.name == entry.name and ranker.kind == entry.kind
+    assert describe(entry).endswith(f": {ranker.model_name}")
+    assert "all-MiniLM-L6-v2" in ranker.model_name if entry.model == "embedded" else "bm25s" in ranker.model_name
+    assert ranker.label == (entry.name if ranker.trained else f"{entry.name} (untrained)")
+    if entry.kind == "bm25":
+        assert (ranker.k1, ranker.b) == (0.9, 0.5)
+    if entry.kind == "bi":
+        assert ranker.index_type == "hnsw" and ranker.model_name == "all-MiniLM-L6-v2"
 
 
 @pytest.mark.parametrize("index_type", ["hnsw", "ivf"])
@@ -227,7 +245,7 @@ def test_approximate_indexes_find_what_exact_search_finds(sample_dataset, bi_mod
 
 
 def test_a_bi_encoder_loads_from_a_local_path_through_the_same_code(bi_model):
-    from core.models import load_bi_encoder
+    from core.models.loading import load_bi_encoder
 
     local = load_bi_encoder(str(backbone_path()))
     assert local is not bi_model  # a separate load, not the cached default

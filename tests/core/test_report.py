@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from core.contestants.registry import comparison_from_dict
 from core.data import Corpus, Dataset, Queries
 from core.figures import code_weights_figure, latency_figure
 from core.report import html_report, standard_figures, write_report
@@ -21,18 +22,35 @@ def _dataset(name: str = "tiny", qrels=QRELS) -> Dataset:
     return Dataset(corpus, Queries(("q1", "q2", "q3"), (f"find {ATTACK}", "two", "three")), qrels, name)
 
 
+NAMED = f"dense {ATTACK} & co"
+"""A contestant name holding markup (names may hold anything but "," "=" "+")."""
+
+
+def _attacked():
+    comparison = make_comparison(name=ATTACK, names={"bi": NAMED})
+    comparison.results[NAMED].model = ATTACK
+    comparison.notes.append(ATTACK)
+    return comparison
+
+
 @pytest.fixture(scope="module")
 def report() -> str:
-    comparison = make_comparison(name=ATTACK)
-    comparison.results["bi"].label = f"bi {ATTACK}"
-    comparison.results["bi"].model = ATTACK
-    comparison.notes.append(ATTACK)
+    comparison = _attacked()
     return html_report(comparison, standard_figures(comparison, _dataset(ATTACK)), title=f"Report {ATTACK}")
+
+
+def _table(report: str, heading: str) -> list[list[str]]:
+    """The cells (tags stripped, entities kept) of each row of the first table after `<h2>heading</h2>`."""
+    section = report.split(f"<h2>{heading}</h2>", 1)[1]
+    table = section[: section.index("</table>")]
+    rows = re.findall(r"<tr>(.*?)</tr>", table, re.DOTALL)
+    return [[re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)] for row in rows]
 
 
 def test_user_text_is_escaped_everywhere(report):
     assert "alert(1)</script>" not in report and "<script>alert" not in report
     assert html.escape(ATTACK) in report  # in the title, table, notes and config
+    assert "<td>dense &lt;script&gt;" in report and "&amp; co" in report  # the contestant's name, in both tables
 
 
 def test_plotly_js_is_embedded_once_and_nothing_is_fetched(report):
@@ -43,15 +61,39 @@ def test_plotly_js_is_embedded_once_and_nothing_is_fetched(report):
 
 
 def test_report_holds_the_table_pipelines_notes_and_machine_readable_config(report):
-    for heading in ("Results", "Pipelines", "Notes", "Configuration", "Retrieval quality", "Quality vs latency",
+    for heading in ("Results", "Pipelines", "Notes", "Contestants", "Retrieval quality", "Quality vs latency",
                     "Latency per query", "Score distributions", "Rank shift (first query)"):
         assert f"<h2>{heading}</h2>" in report
     assert "<th>nDCG@10</th>" in report and '<td class="number">0.600</td>' in report  # bi's nDCG@10
-    assert "bi top-3 → cross (untrained)" in report and "a comparison note" in report and "a dataset note" in report
+    assert f"{html.escape(NAMED)} top-3 → dense → cross (untrained)" in report
+    assert "a comparison note" in report and "a dataset note" in report
     config = re.search(r'<pre id="arena-config">(.*?)</pre>', report, re.DOTALL).group(1)
-    assert json.loads(html.unescape(config)) == make_comparison().config.to_dict()
+    spec = _attacked().spec
+    assert json.loads(html.unescape(config)) == spec.to_dict()
+    assert comparison_from_dict(json.loads(html.unescape(config))) == spec  # it runs again as it is
     everything = re.search(r'<pre id="arena-metrics">(.*?)</pre>', report, re.DOTALL).group(1)
     assert json.loads(html.unescape(everything))["dataset"]["name"] == ATTACK
+
+
+def test_the_contestants_table_has_one_row_per_contestant_then_the_settings(report):
+    rows = _table(report, "Contestants")
+    assert rows[0] == ["contestant", "kind", "model", "options"]
+    assert [row[:3] for row in rows[1:]] == [["lexical", "BM25", "model-bm25"],
+                                              [html.escape(NAMED), "bi-encoder", html.escape(ATTACK)],
+                                              ["poly", "poly-encoder", "model-poly"],
+                                              ["dense → cross", "cross-encoder", "model-cross"]]
+    assert rows[4][3] == f"depth = 3, first = {html.escape(NAMED)}"
+    assert rows[1][3] == "b = 0.75, k1 = 1.5"  # no first stage: neither it nor a depth is shown
+    assert rows[2][3] == "backend = torch, index = flat"
+    assert "<p>Settings: k = 3, exclude_self = False</p>" in report
+
+
+def test_the_results_table_paints_each_contestant_in_its_colour(report):
+    comparison = _attacked()
+    for result in comparison.results.values():
+        assert f'<span class="swatch" style="background:{result.colour}"></span>{html.escape(result.label)}' in report
+    labels = [html.escape(result.label) for result in comparison.results.values()]
+    assert [row[0] for row in _table(report, "Results")[1:]] == labels
 
 
 def test_agreement_report_without_qrels():
@@ -60,7 +102,7 @@ def test_agreement_report_without_qrels():
     assert list(figures) == ["Agreement", "Quality vs latency", "Latency per query", "Score distributions",
                              "Rank shift (first query)"]
     text = html_report(comparison, {"Latency": latency_figure(comparison)})
-    assert "<th>overlap@10</th>" in text and ">reference<" in text and "agreement with cross" in text
+    assert "<th>overlap@10</th>" in text and ">reference<" in text and "agreement with dense → cross" in text
 
 
 def test_rank_shift_of_the_first_query_is_titled_with_its_escaped_text():

@@ -12,16 +12,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from core.colours import PALETTE
 from core.data import Corpus, Dataset, Queries
 from core.rankers.base import Progress, Ranker, top_k
-from core.tradeoffs import (
-    _score_head,
-    cost_vs_candidates,
-    pareto_frontier,
-    poly_codes_cost,
-    rerank_depth_sweep,
-    tradeoff_points,
-)
+from core.tradeoff_points import TRADEOFF_COLUMNS, pareto_frontier, tradeoff_points
+from core.tradeoffs import _score_head, cost_vs_candidates, fastest_ms, poly_codes_cost, rerank_depth_sweep
 from tests.core.test_figures import make_comparison
 
 CORPUS = Corpus(tuple(f"d{i}" for i in range(30)), tuple(f"text {i}" for i in range(30)), ("",) * 30)
@@ -64,8 +59,10 @@ def _indexed(*rankers: Ranker) -> None:
 
 def test_tradeoff_points_use_ndcg_with_qrels():
     points = tradeoff_points(make_comparison())
-    assert list(points.columns) == ["ranker", "label", "kind", "latency_ms", "quality", "trained", "reference",
-                                    "metric"]
+    assert list(points.columns) == TRADEOFF_COLUMNS == ["ranker", "label", "colour", "latency_ms", "quality", "trained",
+                                                        "reference", "metric"]
+    assert points["ranker"].tolist() == ["lexical", "dense", "poly", "dense → cross"]  # names, in the spec's order
+    assert points["colour"].tolist() == list(PALETTE[:4])
     assert points["quality"].tolist() == pytest.approx([0.5, 0.6, 0.7, 0.8])
     assert points["latency_ms"].tolist() == pytest.approx([2.0, 20.0, 200.0, 2000.0])  # p50 of [1, 2, 4] × 10^i
     assert not points["reference"].any() and set(points["metric"]) == {"ndcg@10"}
@@ -74,8 +71,9 @@ def test_tradeoff_points_use_ndcg_with_qrels():
 
 def test_tradeoff_points_use_agreement_without_qrels_with_the_reference_at_one():
     points = tradeoff_points(make_comparison(has_qrels=False)).set_index("ranker")
-    assert points.loc["cross", "quality"] == 1.0 and points.loc["cross", "reference"]
-    assert points.loc["bi", "quality"] == pytest.approx(0.4) and not points.loc["bi", "reference"]
+    assert points.loc["dense → cross", "quality"] == 1.0 and points.loc["dense → cross", "reference"]
+    assert points.loc["dense", "quality"] == pytest.approx(0.4) and not points.loc["dense", "reference"]
+    assert points["reference"].sum() == 1
     assert set(points["metric"]) == {"overlap@10"}
 
 
@@ -145,7 +143,32 @@ def test_depth_sweep_falls_back_to_the_corpus_size_and_rejects_bad_depths():
         rerank_depth_sweep(_dataset(), first, cross, depths=(0, 10))
 
 
+def test_depth_sweep_reports_progress_up_to_one():
+    first, cross = PositionRanker(-1.0, "first"), PositionRanker(+1.0, "cross")
+    _indexed(first, cross)
+    fractions = []
+    rerank_depth_sweep(_dataset(), first, cross, depths=(5, 10), progress=lambda _, fraction: fractions.append(fraction))
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+
+
 # --- cost against candidates ---------------------------------------------------------------------------
+
+
+def test_fastest_ms_keeps_the_quickest_call_and_stops_repeating_past_the_budget():
+    sleeps = iter([0.03, 0.01, 0.02, 0.0])
+    calls, took_ms = [], []
+
+    def call():
+        calls.append(next(sleeps))
+        start = time.perf_counter()
+        time.sleep(calls[-1])
+        took_ms.append((time.perf_counter() - start) * 1000)
+
+    fastest = fastest_ms(call, repeats=3, budget_s=1.0)
+    assert calls == [0.03, 0.01, 0.02] and min(took_ms) <= fastest <= min(took_ms) + 5.0
+    calls.clear()
+    sleeps = iter([0.03, 0.0])
+    assert fastest_ms(call, repeats=3, budget_s=0.02) >= 30.0 and calls == [0.03]  # one call was over budget
 
 
 def test_cost_vs_candidates_extrapolates_what_the_budget_cannot_afford():

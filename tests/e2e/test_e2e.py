@@ -1,10 +1,15 @@
-"""The app end to end in a real Chromium: demo run, every page, and user text that must stay text.
+"""The app end to end in a real Chromium: demo run, every page, a five-contestant comparison built in
+Settings' table, and user text that must stay text.
 
 Starts `streamlit run app.py` headless on a free port, waits for /_stcore/health, and drives the
 Debian chromium (/usr/bin/chromium) with Playwright. Pages are reached through the sidebar links (by
 their url_path), so the browser session, and with it the loaded data, is kept between pages. A
 screenshot of each page goes to test-artifacts/. ARENA_E2E_SESSIONS sets how many browser sessions
 run comparisons at once on the one server (3 by default, as CI runs it; 10 for the full check).
+
+The contestant table is a canvas (glide-data-grid): a test selects a cell by clicking the table's first
+cell and moving with the arrow keys, opens its editor with Enter, and reads the table back from the
+grid's hidden accessibility table.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 PAGE_MS = 180_000  # a page that loads a model on two shared CPU cores
 DEMO_MS = int(os.environ.get("ARENA_E2E_DEMO_TIMEOUT_S", "1200")) * 1000
+SIZES = ((1024, 768), (1440, 900))
+GRID_ROW_PX = 35  # height of a row (and of the header) in st.data_editor
 PAGES = [("data", "Data"), ("settings", "Settings"), ("rankings", "Rankings"), ("scores", "Scores"),
          ("attention", "Attention"), ("tradeoffs", "Trade-offs"), ("export", "Export")]
 
@@ -137,6 +144,33 @@ def shoot(page, name: str) -> None:
     page.set_viewport_size(size)
 
 
+def choose(page, label: str, option: str) -> None:
+    """Pick `option` in the selectbox labelled `label`."""
+    page.get_by_role("combobox", name=label, exact=True).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def rerun_done(page, heading: str) -> None:
+    """Wait for the rerun that an edit starts (unless it has already finished), then `settle`."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='running']", timeout=3000)
+    except PlaywrightTimeout:
+        pass  # a quick rerun can finish before we look
+    settle(page, heading)
+
+
+def shoot_at(page, name: str, sizes=SIZES) -> None:
+    """`shoot` the page at each viewport width × height (as a laptop or projector shows it), then restore it."""
+    size = page.viewport_size
+    for width, height in sizes:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(1000)  # the layout and charts follow the width
+        shoot(page, f"{name}_{width}x{height}")
+    page.set_viewport_size(size)
+
+
 def test_demo_run_and_every_page(page, server):
     """Start's demo button loads the sample data and compares; every page then renders without an exception."""
     page.goto(server)  # Start is the default page, served at the root
@@ -144,7 +178,7 @@ def test_demo_run_and_every_page(page, server):
     assert page.locator("[data-testid='stGraphVizChart'] svg").count() == 3
     shoot(page, "01_start")
     page.get_by_role("button", name="Load the sample data and run the demo").click()
-    page.get_by_text("Done: 4 rankers").wait_for(timeout=DEMO_MS)
+    page.get_by_text("Done: 4 contestants").wait_for(timeout=DEMO_MS)
     settle(page, "Encoder Arena")
     shoot(page, "02_start_after_demo")
     expectations = {"data": "Read one document", "settings": "already ran", "rankings": "Each line is one document",
@@ -155,7 +189,7 @@ def test_demo_run_and_every_page(page, server):
         assert page.get_by_text(expectations[url_path]).first.is_visible()
         if url_path == "settings":
             page.get_by_role("button", name="Run the comparison").click()
-            page.get_by_text("Done: 4 rankers").wait_for()
+            page.get_by_text("Done: 4 contestants").wait_for()
             settle(page, heading)
         if url_path in ("rankings", "scores", "attention", "tradeoffs"):
             page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
@@ -168,11 +202,139 @@ def test_demo_run_and_every_page(page, server):
                 page.wait_for_function(charts.format(chart, count))
                 settle(page, heading)
         shoot(page, f"{number:02d}_{url_path}")
-        if url_path == "attention":
-            for tab in ("Poly-encoder", "Bi-encoder"):
-                page.get_by_role("tab", name=tab).click()
-                page.wait_for_timeout(500)
-                shoot(page, f"{number:02d}_{url_path}_{tab.split('-')[0].lower()}")
+        if url_path == "attention":  # the bi-encoder's view first, then the poly-encoder's and the cross-encoder's
+            for contestant, view in (("poly-encoder", "poly"), ("bi → cross", "cross")):
+                choose(page, "Contestant", contestant)
+                rerun_done(page, heading)
+                page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
+                shoot(page, f"{number:02d}_{url_path}_{view}")
+
+
+FIVE = ["BM25", "bi-encoder", "MiniLM twin", "hybrid (RRF)", "bi → cross"]
+"""The five contestants the Settings test builds: cheap ones, and a cross-encoder re-ranking only 5 documents."""
+TABLE = "[data-testid='stDataFrame']"  # the contestant table is the first on the Settings page
+FIGURE = "[data-testid='stPlotlyChart'] .js-plotly-plot"
+SWATCHES = """[...document.querySelectorAll("[data-testid='stMain'] h4 span[style*='color']")].map(swatch => [
+    swatch.closest("h4").innerText.replace("■", "").trim(),
+    "#" + swatch.style.color.match(/\\d+/g).map(n => (+n).toString(16).padStart(2, "0")).join("").toUpperCase()])"""
+"""[name, colour as #RRGGBB] of each contestant heading (`_shared.contestant_heading`) on the page."""
+
+
+def table_names(page) -> list[str]:
+    """The name column of Settings' contestant table, as shown."""
+    return page.locator(TABLE).first.locator("[id^='glide-cell-1-']").all_inner_texts()
+
+
+def expect_names(page, expected: list[str], seconds: float = 10) -> None:
+    """Check that the contestant table shows `expected` names, once the grid has drawn a new table's rows."""
+    deadline = time.monotonic() + seconds
+    while table_names(page) != expected and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert table_names(page) == expected
+
+
+def edit_cell(page, row: int, column: int, text: str) -> None:
+    """Replace the text of the contestant table's cell (`row` 0 is the first contestant; `column` 0 is name)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    grid = page.locator(TABLE).first
+    box = grid.locator("canvas").first.bounding_box()
+    for _ in range(3):  # the first click after rows were deleted only clears their selection
+        page.mouse.click(box["x"] + 60, box["y"] + 1.5 * GRID_ROW_PX)  # the first cell of the first row
+        try:
+            grid.locator("#glide-cell-1-0[aria-selected='true']").wait_for(state="attached", timeout=2000)
+            break
+        except PlaywrightTimeout:
+            pass
+    for key, times in (("ArrowRight", column), ("ArrowDown", row)):
+        for _ in range(times):
+            page.keyboard.press(key)
+    grid.locator(f"#glide-cell-{column + 1}-{row}[aria-selected='true']").wait_for(state="attached")
+    page.keyboard.press("Enter")
+    page.locator("textarea.gdg-input").fill(text)  # typed keys would race the editor opening
+    page.keyboard.press("Enter")
+    rerun_done(page, "Settings")
+
+
+def delete_rows(page, *rows: int) -> None:
+    """Tick the row markers of `rows` and press the table's bin."""
+    box = page.locator(f"{TABLE} canvas").first.bounding_box()
+    for row in rows:
+        page.mouse.click(box["x"] + 16, box["y"] + (row + 1.5) * GRID_ROW_PX)
+    page.get_by_role("button", name="Delete row(s)").click()
+    rerun_done(page, "Settings")
+
+
+def figure(page, script: str, index: int = 0):
+    """`script` (a JS function body over `gd`, the plotly graph div) run on the page's `index`-th figure."""
+    page.locator(FIGURE).nth(index).wait_for()
+    return page.locator(FIGURE).nth(index).evaluate(f"gd => {{ {script} }}")
+
+
+def test_five_contestants_built_in_settings_show_on_every_page_in_their_colours(page, server):
+    """A preset, a deleted pair of rows, an edited re-rank depth, a duplicate renamed in the table: the five
+    contestants run, and every results page names all of them, each in one colour of its own."""
+    page.goto(f"{server}/data")
+    settle(page, "Data")
+    page.get_by_role("tab", name="Sample data").click()
+    page.get_by_role("button", name="Use the sample data").click()
+    settle(page, "Loaded: sample")
+    visit(page, "settings", "Settings")
+    page.get_by_text("Start from a preset").click()
+    choose(page, "Preset", "Pipelines: BM25 → cross, bi → cross, hybrid")
+    page.get_by_role("button", name="Use this preset").click()
+    page.get_by_text("Loaded the preset").wait_for()
+    settle(page, "Settings")
+    expect_names(page, ["BM25", "bi-encoder", "hybrid (RRF)", "BM25 → cross", "bi → cross", "hybrid → cross"])
+    delete_rows(page, 3, 5)
+    edit_cell(page, 3, 3, "first=bi-encoder, depth=5")
+    choose(page, "Duplicate a contestant", "bi-encoder")
+    page.get_by_role("button", name="Duplicate").click()
+    page.get_by_text("Added a copy of bi-encoder").wait_for()
+    settle(page, "Settings")
+    expect_names(page, ["BM25", "bi-encoder", "bi-encoder copy", "hybrid (RRF)", "bi → cross"])
+    edit_cell(page, 2, 0, "MiniLM twin")
+    page.get_by_role("spinbutton", name="k: documents kept per query in every run").fill("10")
+    page.keyboard.press("Enter")
+    rerun_done(page, "Settings")
+    expect_names(page, FIVE)
+    assert page.locator("[data-testid='stAlert']").filter(has_text="cannot run").count() == 0
+    page.get_by_text("bi → cross will score 295 (query, document) pairs").wait_for()  # 5 × 59 queries
+    shoot_at(page, "20_settings_five")
+    page.get_by_role("button", name="Run the comparison").click()
+    page.get_by_text("Done: 5 contestants").wait_for(timeout=DEMO_MS)
+    settle(page, "Settings")
+
+    visit(page, "rankings", "Rankings")
+    colours = dict(page.evaluate(SWATCHES))  # name → colour of its swatch
+    assert list(colours) == FIVE and len(set(colours.values())) == 5
+    shoot_at(page, "21_rankings_five")
+
+    visit(page, "scores", "Scores")  # one subplot per contestant, titled with its name, its bars in its colour
+    seen = figure(page, "return [gd.layout.annotations.map(a => a.text), "
+                        "gd.data.filter(t => t.name === 'relevant').map(t => t.marker.color)]")
+    assert dict(zip(*seen)) == colours
+
+    visit(page, "attention", "Attention")  # the three neural contestants, each in its colour; the others named
+    page.get_by_text("No attention view for BM25, hybrid (RRF):").wait_for()
+    for name in ("bi-encoder", "MiniLM twin", "bi → cross"):
+        choose(page, "Contestant", name)
+        rerun_done(page, "Attention")
+        assert page.evaluate(SWATCHES) == [[name, colours[name]]]
+
+    visit(page, "tradeoffs", "Trade-offs")  # one point per contestant after the frontier line
+    seen = figure(page, "return gd.data.slice(1).map(t => [t.text[0], t.marker.color])")
+    assert dict(seen) == colours
+    assert page.get_by_role("combobox", name="Re-ranker").input_value() == "bi → cross: re-ranks bi-encoder"
+
+    visit(page, "export", "Export")  # a run file per contestant, and the report draws each in its colour
+    for name in FIVE:
+        assert page.get_by_role("button", name=f"{name}: run_").count() == 1
+    page.get_by_role("button", name="Build the report").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the HTML report").click()
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert all(name in report and colour in report for name, colour in colours.items())
 
 
 def test_uploaded_markup_is_shown_as_text(page, server):
@@ -196,7 +358,7 @@ def test_uploaded_markup_is_shown_as_text(page, server):
     shoot(page, "10_data_markup_as_text")
     visit(page, "settings", "Settings")
     page.get_by_role("button", name="Run the comparison").click()
-    page.get_by_text("Done: 4 rankers").wait_for()
+    page.get_by_text("Done: 4 contestants").wait_for()
     visit(page, "rankings", "Rankings")
     assert page.get_by_role("combobox", name="Query").input_value() == f"q1 · {script} stale bread"
     shoot(page, "11_rankings_markup_as_text")
@@ -263,7 +425,7 @@ def test_many_sessions_compare_at_once_on_one_server(browser, served):
         for tab in pages:  # start every run before waiting for any
             tab.get_by_role("button", name="Run the comparison").click()
         for tab in pages:
-            tab.get_by_text("Done: 4 rankers").wait_for(timeout=DEMO_MS)
+            tab.get_by_text("Done: 4 contestants").wait_for(timeout=DEMO_MS)
             settle(tab, "Settings")
         seconds = time.monotonic() - start
         for tab, word in zip(pages, words):

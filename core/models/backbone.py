@@ -38,6 +38,12 @@ def load_backbone(path: str | Path) -> tuple[PreTrainedTokenizerBase, PreTrained
     return tokenizer, model.eval()
 
 
+def token_strings(tokenizer: PreTrainedTokenizerBase, text: str, max_length: int) -> list[str]:
+    """The token strings `tokenizer` makes of `text`, special tokens included, as a model sees them."""
+    ids = tokenizer(text, truncation=True, max_length=max_length)["input_ids"]
+    return tokenizer.convert_ids_to_tokens(ids)
+
+
 def masked_mean(token_states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean of token states over unmasked positions.
 

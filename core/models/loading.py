@@ -1,7 +1,8 @@
 """Resolve model specs to loaded models, once per process.
 
-A spec is "embedded" (the offline default shipped with the project), a local folder, or a Hugging
-Face id. Every kind goes through the same loading code; only "embedded" is guaranteed offline.
+A spec is "embedded" (the offline default shipped with the project), a named offline model (see
+`core.models.offline`: "all-MiniLM-L6-v2", and "all-mpnet-base-v2" once its packages are installed), a local
+folder, or a Hugging Face id. Every kind goes through the same loading code; only the first two are offline.
 Weights are read from safetensors only, and remote code is never trusted.
 """
 
@@ -17,17 +18,20 @@ from typing import TypeVar
 from huggingface_hub import snapshot_download
 from sentence_transformers import CrossEncoder, SentenceTransformer
 
-from core.backbone import backbone_path, read_arena_config
 from core.config import BACKENDS, Backend, ModelPolicy
-from core.onnx_encoder import OnnxSentenceEncoder
-from core.rankers.cross_encoder import PairScorer, SentenceTransformersCrossEncoder
-from core.rankers.joint_cross_encoder import ARCHITECTURE as JOINT_ARCHITECTURE
-from core.rankers.joint_cross_encoder import JointCrossEncoder
-from core.rankers.poly_encoder import ARCHITECTURE as POLY_ARCHITECTURE
-from core.rankers.poly_encoder import PolyEncoder
+from core.models.backbone import backbone_path, read_arena_config
+from core.models.joint_cross_encoder import ARCHITECTURE as JOINT_ARCHITECTURE
+from core.models.joint_cross_encoder import JointCrossEncoder
+from core.models.offline import OFFLINE_MODELS, offline_name
+from core.models.onnx_encoder import OnnxSentenceEncoder
+from core.models.pair_scorer import PairScorer, SentenceTransformersCrossEncoder
+from core.models.poly_encoder import ARCHITECTURE as POLY_ARCHITECTURE
+from core.models.poly_encoder import PolyEncoder
 
 EMBEDDED = "embedded"
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+PACKAGED_MODEL = "all-MiniLM-L6-v2"
+"""The packaged model behind every "embedded" spec."""
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 EMBEDDED_CROSS_DIR = WEIGHTS_DIR / "cross-encoder"
 EMBEDDED_POLY_DIR = WEIGHTS_DIR / "poly-encoder"
 PICKLED_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.pkl", "*.pickle", "*.ckpt")
@@ -42,18 +46,25 @@ class ModelError(ValueError):
 
 
 def resolve(spec: str) -> str:
-    """A local folder for `spec`: "embedded" → packaged MiniLM, a path (checked), or a Hugging Face id downloaded.
+    """A local folder for `spec`: "embedded" → packaged MiniLM, a named offline model (from its installed
+    packages, never downloaded), a path (checked), or a Hugging Face id downloaded.
 
     A Hugging Face id is downloaded without any pickle-format weight file, and a local folder holding one
     without a safetensors file beside it is refused, so no model file is ever unpickled.
 
     Raises:
-        ModelError: For a missing path or a folder whose weights are pickles only.
+        ModelError: For a missing path, a folder whose weights are pickles only, or a named offline model whose
+            packages are not installed (the message gives the install command).
         OSError: If a download fails (the loaders turn it into a `ModelError`).
     """
     spec = spec.strip()
     if spec == EMBEDDED:
         return str(backbone_path())
+    if (name := offline_name(spec)) is not None:
+        try:
+            return str(OFFLINE_MODELS[name]())
+        except (OSError, ValueError) as error:
+            raise ModelError(f"{name}: {error}") from error
     path = Path(spec).expanduser()
     if path.exists():
         _refuse_pickled_weights(path)
@@ -61,6 +72,27 @@ def resolve(spec: str) -> str:
     if spec.startswith((".", "/", "~")) or spec.count("/") > 1 or not spec:
         raise ModelError(f"model path {spec!r} does not exist")
     return snapshot_download(spec, ignore_patterns=list(PICKLED_WEIGHTS))
+
+
+def model_title(spec: str) -> str:
+    """The real name of a model spec for people: "embedded" → all-MiniLM-L6-v2, a named offline model → its
+    name (also when given as a Hugging Face id), a path → its folder's name, a Hugging Face id as it is."""
+    spec = spec.strip()
+    if spec == EMBEDDED:
+        return PACKAGED_MODEL
+    if (name := offline_name(spec)) is not None:
+        return name
+    return Path(spec).name if Path(spec).expanduser().exists() else spec
+
+
+def saved_module(spec: str, default_dir: Path) -> tuple[str, dict] | None:
+    """(folder name, saved module config) of a project-trained checkpoint that `spec` names, without loading it;
+    None when `spec` names a plain backbone (from which an untrained module is built)."""
+    folder = default_dir if spec.strip() == EMBEDDED else Path(spec).expanduser()
+    saved = read_arena_config(folder) if folder.is_dir() else None
+    if saved is None:
+        return None
+    return ("embedded" if spec.strip() == EMBEDDED else folder.name), saved.get("config", {})
 
 
 def _refuse_pickled_weights(path: Path) -> None:
@@ -76,14 +108,14 @@ def _refuse_pickled_weights(path: Path) -> None:
 def check_spec(spec: str, policy: ModelPolicy) -> None:
     """Refuse a spec that `policy` does not allow (it allows every spec unless restricted).
 
-    A restricted policy allows "embedded", a Hugging Face id matching `policy.hub_ids` in full, and an
-    existing path inside one of `policy.model_dirs` (after following links and "..").
+    A restricted policy allows "embedded", the named offline models, a Hugging Face id matching `policy.hub_ids`
+    in full, and an existing path inside one of `policy.model_dirs` (after following links and "..").
 
     Raises:
         ModelError: Saying what is allowed instead.
     """
     spec = spec.strip()
-    if not policy.restricted or spec == EMBEDDED:
+    if not policy.restricted or spec == EMBEDDED or offline_name(spec) is not None:
         return
     path = Path(spec).expanduser()
     if path.exists():
@@ -93,7 +125,8 @@ def check_spec(spec: str, policy: ModelPolicy) -> None:
     elif policy.hub_ids and re.fullmatch(policy.hub_ids, spec) and ".." not in spec:
         return
     folders = ", ".join(str(folder) for folder in policy.model_dirs) or "none are set"
-    raise ModelError(f"model {spec[:80]!r} is not allowed on this server: use \"embedded\", a Hugging Face id "
+    raise ModelError(f"model {spec[:80]!r} is not allowed on this server: use \"embedded\", a named offline model "
+                     f"({', '.join(OFFLINE_MODELS)}), a Hugging Face id "
                      f"matching {policy.hub_ids or 'nothing'}, or a path inside the allowed model folders "
                      f"({folders}; ARENA_MODEL_DIRS sets them)")
 

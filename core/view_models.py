@@ -1,4 +1,4 @@
-"""App-facing glue for the Streamlit pages: loading uploads, cache keys, and the tables the pages show.
+"""View-models of the Streamlit pages: loading uploads, cache keys, and the tables the pages show.
 
 Everything here is plain data in, plain data out (a `Dataset`, a `Comparison`, `pd.DataFrame`s), so
 the pages stay layout only and the tables can be tested without a browser. This module never imports
@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
+from collections.abc import Mapping
 from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
@@ -18,11 +20,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from core.config import ArenaConfig
+from core.contestants.registry import (
+    DEFAULT_PRESET,
+    DEPTH,
+    FIRST,
+    comparison,
+    contestant,
+    describe,
+    kind_of,
+    kinds,
+    presets,
+)
+from core.contestants.spec import SPEC_KEYS, ComparisonSpec, ContestantSpec, SpecError, parse_pairs
 from core.data import (
     DataError,
     DataLimits,
-    Dataset,
     load_dataset,
     make_dataset,
     read_beir_zip,
@@ -31,14 +43,113 @@ from core.data import (
     read_queries,
 )
 from core.evaluate import overlap_at_k
+from core.rankers.base import Ranker, RunRanker
+from core.rankers.run_file import KIND as RUN_FILE
+from core.types import Dataset
 
 if TYPE_CHECKING:
     from core.attention_types import PairAttention
     from core.compare import Comparison, RankerResult
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data" / "beir"
-DEMO_CONFIG = ArenaConfig(k=20, rerank_depth=20)
-"""The Start page's quick demo: every ranker with the embedded models, shallow enough for a CPU."""
+
+
+def demo_spec() -> ComparisonSpec:
+    """The Start page's quick demo: the textbook preset with the embedded models, shallow enough for a CPU."""
+    textbook = presets()[DEFAULT_PRESET]
+    return comparison((c.with_options(depth=20) if c.option(FIRST.name) else c for c in textbook.contestants), k=20)
+
+
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~$])")
+
+
+def markdown_literal(text: object) -> str:
+    """`text` with markdown's special characters escaped, so that Streamlit's markdown shows it literally."""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def contestants_sentence(spec: ComparisonSpec) -> str:
+    """The contestants of `spec` in words (markdown): "**bm25** (BM25), **bi → cross** (cross-encoder: …
+    re-ranking bi-encoder's top 20)", …"""
+    parts = []
+    for entry in spec.contestants:
+        first = entry.option(FIRST.name) or ""
+        reranks = f", re-ranking {first}'s top {entry.option('depth')}" if first else ""
+        parts.append(f"**{markdown_literal(entry.name)}** ({markdown_literal(describe(entry) + reranks)})")
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+
+
+# --- the contestant table of Settings -------------------------------------------------------------
+
+CONTESTANT_COLUMNS = ["name", "kind", "model", "options"]
+
+
+def options_text(entry: ContestantSpec) -> str:
+    """The options a contestant sets as the Settings table shows them ("first=bi, depth=100"): those that differ
+    from its kind's defaults, and a re-ranker's first stage and depth (left out, an option keeps its default)."""
+    defaults = {option.name: option.default for option in kind_of(entry).all_options}
+    reranks = bool(entry.option(FIRST.name))
+    return ", ".join(f"{key}={value}" for key, value in entry.options
+                     if value != defaults.get(key) or (reranks and key in (FIRST.name, DEPTH.name)))
+
+
+def contestant_rows(spec: ComparisonSpec) -> pd.DataFrame:
+    """The contestants of `spec` as the editable table of the Settings page (one row each)."""
+    rows = [(entry.name, entry.kind, entry.model, options_text(entry)) for entry in spec.contestants]
+    return pd.DataFrame(rows, columns=CONTESTANT_COLUMNS)
+
+
+def spec_from_rows(rows: pd.DataFrame, **settings: object) -> ComparisonSpec:
+    """The comparison an edited contestant table describes (empty rows skipped), with `settings`.
+
+    Raises:
+        SpecError: Naming the table row and what is wrong with it.
+    """
+    entries = []
+    for number, row in enumerate(rows.fillna("").astype(str).itertuples(index=False), start=1):
+        if not any(value.strip() for value in row):
+            continue
+        where = f"row {number} ({row.name.strip() or 'no name'})"
+        options = parse_pairs(row.options, f"{where}, options") if row.options.strip() else {}
+        clash = [key for key in options if key in SPEC_KEYS]
+        if clash:
+            raise SpecError(f"{where}: set {', '.join(clash)} in its own column, not among the options")
+        values = {"name": row.name, "kind": row.kind, **({"model": row.model} if row.model.strip() else {}), **options}
+        entries.append(contestant(values, where))
+    return comparison(entries, **settings)
+
+
+def duplicate(spec: ComparisonSpec, name: str) -> ComparisonSpec:
+    """`spec` with a copy of contestant `name` added after it, named "<name> copy" (or "copy 2", ...)."""
+    original = spec.contestant(name)
+    copy_name = next(candidate for n in range(1, len(spec.contestants) + 2)
+                     if (candidate := f"{name} copy" + (f" {n}" if n > 1 else "")) not in spec.names)
+    entries = list(spec.contestants)
+    entries.insert(entries.index(original) + 1, ContestantSpec(copy_name, original.kind, original.model, original.options))
+    return replace(spec, contestants=tuple(entries))
+
+
+def with_run_file(spec: ComparisonSpec, file_name: str, path: str) -> ComparisonSpec:
+    """`spec` with a run-file contestant added, named after the file (made unique)."""
+    stem = Path(file_name).stem.replace(",", " ").replace("=", " ").replace("+", " ").strip() or "run"
+    name = next(candidate for n in range(1, len(spec.contestants) + 2)
+                if (candidate := stem + (f" {n}" if n > 1 else "")) not in spec.names)
+    return replace(spec, contestants=(*spec.contestants, contestant({"name": name, "kind": RUN_FILE.name, "path": path})))
+
+
+def spec_json(spec: ComparisonSpec) -> str:
+    """`spec` as the JSON comparison file that `--comparison` and Settings' import read."""
+    return json.dumps(spec.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def kinds_help() -> pd.DataFrame:
+    """Every kind with what it is and the options it takes, for the Settings page."""
+    rows = [(kind.name, kind.title, kind.summary,
+             "; ".join(f"{option.name} (default {option.default!r}): {option.help}" for option in kind.all_options))
+            for kind in kinds().values()]
+    return pd.DataFrame(rows, columns=["kind", "what", "how it ranks", "options"])
+
+
 SNIPPET_CHARS = 160
 LIMITS = DataLimits()
 Upload = tuple[bytes, str]
@@ -95,6 +206,14 @@ def limits_text(limits: DataLimits = LIMITS) -> str:
             f"{limits.max_documents:,} documents and {limits.max_queries:,} queries.")
 
 
+def duration_text(seconds: float) -> str:
+    """`seconds` for people: "40 s", "3 min", "1 h 5 min"."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+
+
 def _snippet(text: str, chars: int = SNIPPET_CHARS) -> str:
     text = " ".join(text.split())
     return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
@@ -137,7 +256,7 @@ def query_label(dataset: Dataset, query_id: str, chars: int = 80) -> str:
 
 
 def ranking_table(dataset: Dataset, result: RankerResult, query_id: str, k: int = 10) -> pd.DataFrame:
-    """One ranker's top-`k` for a query: rank, doc id, snippet, score and grade (None when unjudged)."""
+    """One contestant's top-`k` for a query: rank, doc id, snippet, score and grade (None when unjudged)."""
     docs = list(result.run.get(query_id, {}).items())[:k]
     grades = (dataset.qrels or {}).get(query_id)
     rows = []
@@ -150,13 +269,13 @@ def ranking_table(dataset: Dataset, result: RankerResult, query_id: str, k: int 
 
 
 def candidate_documents(comparison: Comparison, query_id: str, k: int = 10) -> list[str]:
-    """Doc ids in any ranker's top-`k` for the query, the most expensive ranker's first."""
-    results = reversed(list(comparison.results.values()))  # compare orders them cheapest first
-    return list(dict.fromkeys(d for r in results for d in list(r.run.get(query_id, {}))[:k]))
+    """Doc ids in any contestant's top-`k` for the query, the reference's (the most expensive) first."""
+    names = sorted(comparison.results, key=lambda name: name != comparison.reference)
+    return list(dict.fromkeys(d for name in names for d in list(comparison.results[name].run.get(query_id, {}))[:k]))
 
 
 def query_metrics_table(comparison: Comparison, query_id: str) -> pd.DataFrame:
-    """Per-ranker metrics of one query; without qrels, overlap@10 with the agreement reference."""
+    """Per-contestant metrics of one query; without qrels, overlap@10 with the agreement reference."""
     rows = {}
     for result in comparison.results.values():
         if comparison.has_qrels:
@@ -169,13 +288,13 @@ def query_metrics_table(comparison: Comparison, query_id: str) -> pd.DataFrame:
 
 
 def per_query_table(comparison: Comparison, metric: str = "ndcg@10") -> pd.DataFrame:
-    """`metric` per query (rows) and ranker label (columns); empty without qrels."""
+    """`metric` per query (rows) and contestant label (columns); empty without qrels."""
     columns = {r.label: r.per_query.get(metric, {}) for r in comparison.results.values() if r.per_query}
     return pd.DataFrame(columns)
 
 
 def disagreement_table(comparison: Comparison, dataset: Dataset, k: int = 10) -> pd.DataFrame:
-    """Queries sorted by the lowest overlap@k between any two rankers, most disagreement first."""
+    """Queries sorted by the lowest overlap@k between any two contestants, most disagreement first."""
     results = list(comparison.results.values())
     rows = []
     for query_id in dataset.queries.ids:
@@ -190,7 +309,7 @@ def disagreement_table(comparison: Comparison, dataset: Dataset, k: int = 10) ->
 
 
 def rank_changes(comparison: Comparison, dataset: Dataset, query_id: str, k: int = 10) -> pd.DataFrame:
-    """Documents in any ranker's top-`k` for the query, by the largest rank change between rankers.
+    """Documents in any contestant's top-`k` for the query, by the largest rank change between contestants.
 
     A document outside a ranker's run counts as rank `len(run) + 1` there, shown as None.
     """
@@ -208,26 +327,27 @@ def rank_changes(comparison: Comparison, dataset: Dataset, query_id: str, k: int
 
 
 def score_summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """count, mean, std, min and max of a `core.figures.score_frame` per ranker, and per relevance when known."""
+    """count, mean, std, min and max of a `core.figures.score_frame` per contestant, and per relevance when known."""
     frame = frame.assign(relevance=frame["relevant"].map({True: "relevant", False: "not relevant"}))
     by = ["label", "relevance"] if frame["relevant"].notna().any() else ["label"]
     summary = frame.groupby(by, dropna=False, sort=False)["score"].describe()[["count", "mean", "std", "min", "max"]]
-    return summary.reset_index().rename(columns={"label": "ranker"}).astype({"count": int})
+    return summary.reset_index().rename(columns={"label": "contestant"}).astype({"count": int})
 
 
 # --- results and tests -----------------------------------------------------------------------------
 
 
 def results_table(comparison: Comparison) -> pd.DataFrame:
-    """One row per ranker: label, pipeline, metrics, agreement with the reference, latency and index time."""
+    """One row per contestant: label, kind, real model, pipeline, metrics, agreement with the reference, latency
+    and index time; `colour` holds its colour for the page to paint."""
     rows = []
     for result in comparison.results.values():
         latency = result.latency_ms
         agreement = {f"{name} with {comparison.reference}": value for name, value in result.agreement.items()}
-        rows.append({"ranker": result.label, "kind": result.kind, "model": result.model, "trained": result.trained,
+        rows.append({"contestant": result.label, "kind": result.kind_title, "model": result.model, "trained": result.trained,
                      "pipeline": result.pipeline, **result.metrics, **agreement,
                      "p50 ms": latency["p50"], "p95 ms": latency["p95"], "queries/s": result.queries_per_s,
-                     "index s": result.index_s})
+                     "index s": result.index_s, "colour": result.colour})
     return pd.DataFrame(rows)
 
 
@@ -245,6 +365,22 @@ def significance_table(report: dict, max_p: float = 0.05) -> pd.DataFrame:
                          "significant": verdict,
                          "A wins / ties / losses": f"{wtl['W']} / {wtl['T']} / {wtl['L']}"})
     return pd.DataFrame(rows)
+
+
+def pipelines(spec: ComparisonSpec, rankers: Mapping[str, Ranker]) -> dict[str, str]:
+    """Re-rankers whose depth can be swept, each with its first stage: both indexed, the re-ranker scoring pairs."""
+    found = {}
+    for entry in spec.contestants:
+        first = entry.option(FIRST.name) or ""
+        if first and first in rankers and entry.name in rankers and not isinstance(rankers[entry.name], RunRanker):
+            found[entry.name] = first
+    return found
+
+
+def scoring_rankers(comparison: Comparison, rankers: Mapping[str, Ranker]) -> dict[str, Ranker]:
+    """The contestants' rankers that score any (query, document) with a model (a run file cannot)."""
+    return {name: rankers[name] for name in comparison.results
+            if name in rankers and not isinstance(rankers[name], RunRanker)}
 
 
 # --- attention -------------------------------------------------------------------------------------

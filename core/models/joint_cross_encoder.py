@@ -28,9 +28,9 @@ from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from core.attention_types import PairAttention
-from core.backbone import load_backbone, load_weights, masked_mean, open_checkpoint, save_checkpoint
-from core.data import Corpus
 from core.idf import corpus_log_idf, idf_logits
+from core.models.backbone import load_backbone, load_weights, masked_mean, open_checkpoint, save_checkpoint
+from core.types import Corpus
 
 ARCHITECTURE = "joint-cross-encoder"
 CLOSED_GATE = -1e4  # exp(-1e4) is exactly 0 in float32: no attention crosses the segments
@@ -195,4 +195,6 @@ class JointCrossEncoder(nn.Module):
             self.backbone.set_attn_implementation(previous)
         weights = torch.stack([layer[0] for layer in attentions]).numpy()
         tokens = self.tokenizer.convert_ids_to_tokens(batch.input_ids[0].tolist())
-        return PairAttention(tokens=tokens, boundary=batch.boundaries[0], weights=weights)
+        idf_weight = float(self.idf_weight.item()) if self.config.idf_prior else None
+        return PairAttention(tokens=tokens, boundary=batch.boundaries[0], weights=weights, idf_weight=idf_weight,
+                             trained=self.trained)

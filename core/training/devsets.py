@@ -49,7 +49,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from core.data import Corpus, DataError, Dataset, Qrels, Queries, load_dataset, load_qrels, make_dataset
+from core.data import DataError, load_dataset, load_qrels, make_dataset
+from core.types import Corpus, Dataset, Qrels, Queries
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def shared_data_root() -> Path:
     configured = os.environ.get(SHARED_DATA_ENV)
     if configured:
         return Path(configured)
-    repository = Path(__file__).resolve().parents[1]
+    repository = Path(__file__).resolve().parents[2]
     return repository.parent / "shared" / "data"
 
 

@@ -1,0 +1,101 @@
+"""Hybrid contestant: other contestants' runs fused into one with ranx's `fuse`.
+
+Reciprocal rank fusion (Cormack et al., 2009) adds 1 / (k + rank) over the fused runs; the weighted sum
+adds min-max normalised scores, each run weighted. Both are what the BEIR and MTEB literature compare
+as hybrids (BM25 + a dense retriever). A query costs what its inputs cost, plus the fusion itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from core.contestants.registry import BuildContext, Kind
+from core.contestants.spec import ContestantSpec, Option, SpecError
+from core.evaluate import fuse_runs
+from core.rankers.base import Progress, RunRanker
+from core.types import Queries, Run
+
+METHODS = ("rrf", "wsum")
+RRF_K = 60
+NOTHING = "\x00nothing"
+"""Placeholder document of a query that a fused run does not rank (see `_padded`)."""
+
+
+class FusionRanker(RunRanker):
+    """Fuses the runs of finished contestants; its latency per query is theirs plus the fusion's share."""
+
+    kind = "fusion"
+
+    def __init__(self, inputs: Sequence[str], method: str, weights: Sequence[float],
+                 upstream: Callable[[str], object]) -> None:
+        super().__init__("fusion", f"{method} of {' + '.join(inputs)}")
+        self.inputs, self.method, self.weights, self.upstream = tuple(inputs), method, tuple(weights), upstream
+
+    def _make_run(self, queries: Queries, progress: Progress) -> Run:
+        results = [self.upstream(name) for name in self.inputs]
+        runs = _padded({name: result.run for name, result in zip(self.inputs, results)})
+        progress(f"{self.label}: fusing {len(runs)} runs", 0.0)
+        fuse_runs(runs, self.method, self.weights, RRF_K)  # warm-up: numba compiles ranx's fusion on first use
+        start = time.perf_counter()
+        fused = fuse_runs(runs, self.method, self.weights, RRF_K)
+        fuse_ms = (time.perf_counter() - start) * 1000 / max(1, len(queries))
+        progress(f"{self.label}: fusing {len(runs)} runs", 1.0)
+        latencies = [result.query_ms for result in results]
+        if all(len(ms) == len(queries) for ms in latencies):
+            self.timings.query_ms = [fuse_ms + sum(parts) for parts in zip(*latencies)]
+        return {q: dict(sorted(((d, s) for d, s in docs.items() if d != NOTHING), key=lambda item: -item[1]))
+                for q, docs in fused.items()}
+
+
+def _padded(runs: dict[str, Run]) -> dict[str, Run]:
+    """`runs` over the same queries, as ranx's `fuse` requires: a query that one run ranks and another does
+    not (a run file covering only some queries) gets the placeholder `NOTHING` in the other. Alone in its
+    ranking, it moves no other document's rank or normalised score, and is dropped after fusing."""
+    queries = dict.fromkeys(q for run in runs.values() for q, docs in run.items() if docs)
+    return {name: {q: run.get(q) or {NOTHING: 0.0} for q in queries} for name, run in runs.items()}
+
+
+def _inputs(spec: ContestantSpec) -> tuple[str, ...]:
+    return tuple(part.strip() for part in spec.option("of", "").split("+") if part.strip())
+
+
+def _weights(spec: ContestantSpec) -> tuple[float, ...]:
+    names, raw = _inputs(spec), spec.option("weights", "")
+    if not raw:
+        return tuple(1.0 / len(names) for _ in names)
+    try:
+        weights = tuple(float(part) for part in raw.split("+"))
+    except ValueError:
+        raise SpecError(f"contestant {spec.name!r}: weights={raw!r} must be numbers joined by '+'") from None
+    if len(weights) != len(names):
+        raise SpecError(f"contestant {spec.name!r}: {len(weights)} weights for {len(names)} fused contestants")
+    return weights
+
+
+def _check(spec: ContestantSpec) -> None:
+    """Raises SpecError unless `of` names at least two distinct contestants, with one weight each if given."""
+    names = _inputs(spec)
+    if len(names) < 2 or len(set(names)) < len(names):
+        raise SpecError(f"contestant {spec.name!r}: fuse at least two different contestants (of=a+b)")
+    _weights(spec)
+
+
+def _build(spec: ContestantSpec, context: BuildContext) -> FusionRanker:
+    _check(spec)
+    return FusionRanker(_inputs(spec), spec.option("method"), _weights(spec), context.upstream)
+
+
+def _model(spec: ContestantSpec) -> str:
+    method = "reciprocal rank fusion" if spec.option("method") == "rrf" else "weighted sum of min-max scores"
+    return f"{method} of {' + '.join(_inputs(spec))}"
+
+
+KIND = Kind(
+    name="fusion", title="fusion", cost=3,
+    summary="a hybrid: other contestants' runs fused by reciprocal rank fusion or a normalised weighted sum",
+    options=(Option("of", str, "", "the contestants fused, joined by '+' (e.g. minilm+bm25)"),
+             Option("method", str, "rrf", "rrf (reciprocal rank fusion, k = 60) or wsum (min-max normalised "
+                    "weighted sum)", METHODS),
+             Option("weights", str, "", "wsum's weights joined by '+' (default: equal)")),
+    build=_build, describe_model=_model, has_model=False, reranks=False, inputs=_inputs, check=_check)
