@@ -10,13 +10,20 @@ from core import view_models as views
 NODE = ('graph [nodesep=0.25, ranksep=0.3]; node [shape=box, style="rounded,filled", fillcolor="#E8F1FA", '
         'color="#4C6A92", fontname="Helvetica", fontsize=16];')
 CACHED = 'fillcolor="#FFE9B3", color="#B07D00"'
-DIAGRAMS = {
-    "Bi-encoder": (f"""digraph {{ rankdir=TB; {NODE} edge [color="#4C6A92"];
+
+
+def dual_encoder(query_encoder: str, document_encoder: str) -> str:
+    """The diagram of a dual encoder: query and document encoded apart, document vectors cached, cosine."""
+    return f"""digraph {{ rankdir=TB; {NODE} edge [color="#4C6A92"];
         q [label="query"]; d [label="document"];
-        eq [label="encoder"]; ed [label="encoder\\n(once, offline)"];
+        eq [label="{query_encoder}"]; ed [label="{document_encoder}\\n(once, offline)"];
         vq [label="query vector"]; vd [label="document vector\\ncached in a FAISS index", {CACHED}];
         s [label="cosine similarity", fillcolor="#D9F2E6"];
-        q -> eq -> vq -> s; d -> ed -> vd -> s; }}""",
+        q -> eq -> vq -> s; d -> ed -> vd -> s; }}"""
+
+
+DIAGRAMS = {
+    "Bi-encoder": (dual_encoder("encoder", "encoder"),
         ("Query and document never meet: each becomes one vector on its own. Document vectors are "
         "computed once and **cached**; a query costs one encoding plus a vector search, "
         "**O(L² + N·d)** for N documents of dimension d (L = query tokens).")),
@@ -44,6 +51,25 @@ DIAGRAMS = {
         "prior as the poly-encoder.")),
 }
 
+MORE_DIAGRAMS = {
+    "Early-layer embedder": (dual_encoder("cross-encoder's\\nfirst ℓ layers", "first ℓ layers"),
+        ("Run a cross-encoder's **first ℓ layers** on each text **alone** and average its token outputs: an "
+         "embedder, searched like a bi-encoder. A document costs **ℓ/L** of a full pass and is **cached**; a query "
+         "costs ℓ layers plus a vector search. Early layers already embed usefully; a study of cross-encoders as "
+         "embedders built ≈5× faster dual encoders this way. Kind `early-layer`, option `layers`.")),
+    "ANNCUR": (f"""digraph {{ rankdir=TB; {NODE} edge [color="#4C6A92"];
+        a [label="anchor queries × every document\\n(cross-encoder, once)", {CACHED}];
+        q [label="query"]; c [label="cross-encoder on\\nk_i anchor documents"];
+        u [label="approximate every score\\n(CUR: c · pinv · anchors)"];
+        r [label="re-score the best\\nwith the cross-encoder", fillcolor="#D9F2E6"];
+        q -> c -> u -> r; a -> u; }}""",
+        ("Finds a cross-encoder's own nearest neighbours **without a bi-encoder** (Yadav et al., 2022): the corpus "
+         "is scored once against a few anchor queries (here pseudo-queries made from document titles), a matrix "
+         "that is **cached**. A query pays **k_i** calls on anchor documents, which place it among the anchors; "
+         "every other score is approximated from them, and the best approximations are re-scored exactly. "
+         "Kind `anncur`; the index costs anchors × N calls.")),
+}
+
 st.title("Encoder Arena")
 st.markdown("Three ways a neural network can decide which documents answer a query, plus **BM25** (word "
             "overlap, no neural network) as the classic baseline. Load a corpus and queries, run all of "
@@ -55,6 +81,14 @@ for column, (name, (dot, text)) in zip(st.columns(3, gap="large"), DIAGRAMS.item
         st.graphviz_chart(dot, width="stretch")
         st.markdown(text)
 st.caption("Yellow boxes are computed once per corpus and cached; green is what each query pays for.")
+
+with st.expander("Two more ways to use a cross-encoder: its early layers as an embedder, and its nearest "
+                 "neighbours without a bi-encoder"):
+    for column, (name, (dot, text)) in zip(st.columns(2, gap="large"), MORE_DIAGRAMS.items()):
+        with column:
+            st.subheader(name)
+            st.graphviz_chart(dot, width="stretch")
+            st.markdown(text)
 
 st.divider()
 st.subheader("Try it in one click")

@@ -7,9 +7,10 @@ import streamlit as st
 from app_pages import _shared as shared
 from core import view_models as views
 from core.compare import estimate_seconds
+from core.cross_sweeps import SWEEP_METRICS, calls_sweep, layer_sweep
 from core.data import first_queries
 from core.evaluate import significance_report
-from core.figures import cost_curve_figure, depth_sweep_figure, tradeoff_figure
+from core.figures import calls_figure, cost_curve_figure, depth_sweep_figure, layer_sweep_figure, tradeoff_figure
 from core.tradeoff_points import benchmark_tables, tradeoff_points
 from core.tradeoffs import CODES, DEPTHS, SIZES, cost_vs_candidates, poly_codes_cost, rerank_depth_sweep
 
@@ -66,6 +67,58 @@ else:
         result = comparison.results[reranker]
         st.plotly_chart(depth_sweep_figure(stored.derived[("sweep", reranker)], result.label, result.colour))
         st.caption("Depths above the corpus size are dropped. Latency = first stage + measured cost per pair × depth.")
+
+st.subheader("A cross-encoder's cheaper uses: early layers, and ANNCUR")
+crosses = views.cross_encoders(comparison, rankers)
+if not crosses or not data.qrels:
+    st.info("Run a comparison with a cross-encoder (or ANNCUR) contestant, on data with relevance labels, to sweep "
+            "its early layers and compare ANNCUR with re-ranking.")
+else:
+    cross_name = st.selectbox("Cross-encoder", list(crosses), key="tradeoffs.cross",
+                              format_func=lambda n: f"{comparison.results[n].label} ({comparison.results[n].model})")
+    cross, cross_model = crosses[cross_name], comparison.spec.contestant(cross_name).model
+    sweep_queries = st.slider("Queries used", 1, len(data.queries), min(20, len(data.queries)),
+                              key="tradeoffs.cross_queries")
+    sweep_data = first_queries(data, sweep_queries)
+    per_pair = stored.memo(("pair_ms", cross_name), lambda: views.pair_ms(cross, data))
+    layers_tab, anncur_tab = st.tabs(["Early layers as an embedder", "ANNCUR vs re-ranking"])
+    with layers_tab:
+        st.caption("Embeds every document and query with the first ℓ layers for each ℓ (cached per ℓ), about half "
+                   "a full encoding of the corpus per layer on average.")
+        if st.button("Sweep the layers", key="tradeoffs.layers_run"):
+            try:
+                stored.derived[("layers", cross_name, sweep_queries)] = layer_sweep(
+                    sweep_data, cross.scorer, cross_model, progress=shared.RunProgress())
+            except shared.PAGE_ERRORS as error:
+                st.error(f"The sweep could not run: {shared.plain(error)}")
+        if ("layers", cross_name, sweep_queries) in stored.derived:
+            st.plotly_chart(layer_sweep_figure(stored.derived[("layers", cross_name, sweep_queries)]))
+            st.caption("The embedded cross-encoder keeps its MiniLM backbone frozen, so its six layers embed exactly as "
+                       "the bi-encoder does; fewer layers cost less.")
+    with anncur_tab:
+        stages = views.first_stages(comparison, rankers)
+        left, right = st.columns(2)
+        budgets = left.multiselect("Cross-encoder calls per query", (10, 20, 50, 100), default=[10, 20, 50],
+                                   key="tradeoffs.budgets")
+        anchors = right.slider("ANNCUR anchor queries (index: anchors × documents calls)", 2, 100, 10,
+                               key="tradeoffs.anchors")
+        calls = anchors * len(data.corpus) + sweep_queries * sum(budgets) * (1 + len(stages))
+        seconds = calls * per_pair / 1000
+        st.caption(f"At most {calls:,} cross-encoder calls: about {views.duration_text(seconds)} "
+                   f"({per_pair:.0f} ms per pair here); re-ranking compares {', '.join(map(shared.plain, stages)) or 'no'} "
+                   "first stages.")
+        confirmed = seconds <= shared.GUARDS.confirm_above_s or st.checkbox("Yes, run this long sweep",
+                                                                            key="tradeoffs.anncur_confirm")
+        key = ("calls", cross_name, sweep_queries, anchors, tuple(sorted(budgets)))
+        if st.button("Compare at equal calls", disabled=not (budgets and confirmed), key="tradeoffs.calls_run"):
+            try:
+                stored.derived[key] = calls_sweep(sweep_data, cross.scorer, cross_model, stages, budgets, anchors,
+                                                  shared.RunProgress())
+            except shared.PAGE_ERRORS as error:
+                st.error(f"The sweep could not run: {shared.plain(error)}")
+        if key in stored.derived:
+            for metric in SWEEP_METRICS:
+                st.plotly_chart(calls_figure(stored.derived[key], metric))
 
 st.subheader("Poly-encoder: what do more codes (m) cost?")
 codes = st.multiselect("m", CODES, default=list(CODES), key="tradeoffs.codes")

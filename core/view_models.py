@@ -44,7 +44,9 @@ from core.data import (
 )
 from core.evaluate import overlap_at_k
 from core.rankers.base import Ranker, RunRanker
+from core.rankers.cross_encoder import CrossEncoderRanker
 from core.rankers.run_file import KIND as RUN_FILE
+from core.tradeoffs import fastest_ms
 from core.types import Dataset
 
 if TYPE_CHECKING:
@@ -381,6 +383,26 @@ def scoring_rankers(comparison: Comparison, rankers: Mapping[str, Ranker]) -> di
     """The contestants' rankers that score any (query, document) with a model (a run file cannot)."""
     return {name: rankers[name] for name in comparison.results
             if name in rankers and not isinstance(rankers[name], RunRanker)}
+
+
+def cross_encoders(comparison: Comparison, rankers: Mapping[str, Ranker]) -> dict[str, CrossEncoderRanker]:
+    """The contestants' rankers that hold a cross-encoder (for the sweeps of its cheaper uses)."""
+    return {name: rankers[name] for name in comparison.results
+            if name in rankers and isinstance(rankers[name], CrossEncoderRanker)}
+
+
+def first_stages(comparison: Comparison, rankers: Mapping[str, Ranker]) -> dict[str, Ranker]:
+    """The contestants' rankers that rank the whole corpus from an index (candidates for a re-ranker's first stage)."""
+    return {name: rankers[name] for name in comparison.results
+            if name in rankers and rankers[name].scores_from_an_index
+            and not comparison.spec.contestant(name).option(FIRST.name)}
+
+
+def pair_ms(ranker: Ranker, dataset: Dataset, pairs: int = 8) -> float:
+    """Milliseconds one (query, document) pair costs `ranker` on `dataset` (fastest of a few timed calls)."""
+    doc_ids = list(dataset.corpus.ids[:pairs])
+    ranker.score(dataset.queries.texts[0], doc_ids)  # warm-up
+    return fastest_ms(lambda: ranker.score(dataset.queries.texts[0], doc_ids)) / len(doc_ids)
 
 
 # --- attention -------------------------------------------------------------------------------------

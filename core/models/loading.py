@@ -144,7 +144,7 @@ def _load(description: str, loader: Callable[[], T]) -> T:
 def load_bi_encoder(spec: str = EMBEDDED, backend: Backend = "torch") -> SentenceTransformer | OnnxSentenceEncoder:
     """A sentence-transformers bi-encoder, run by PyTorch or, for "onnx" / "onnx-int8", by ONNX Runtime.
 
-    The ONNX backends encode faster on a CPU (see `core.onnx_encoder` and benchmarks/README.md) and
+    The ONNX backends encode faster on a CPU (see `core.models.onnx_encoder` and benchmarks/README.md) and
     offer `encode` only; the token-level views need the "torch" model.
     """
     if backend not in BACKENDS:

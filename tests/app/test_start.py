@@ -12,8 +12,10 @@ from tests.app.helpers import SMALL, labels, no_exception, open_page
 def test_start_explains_the_architectures_and_offers_the_demo():
     at = open_page("start")
     no_exception(at)
-    assert len(at.get("graphviz_chart")) == 3
-    assert [h.value for h in at.subheader][:3] == ["Bi-encoder", "Poly-encoder", "Cross-encoder"]
+    assert len(at.get("graphviz_chart")) == 5
+    assert [h.value for h in at.subheader][:5] == ["Bi-encoder", "Poly-encoder", "Cross-encoder",
+                                                   "Early-layer embedder", "ANNCUR"]
+    assert any("the index costs anchors × N calls" in m.value for m in at.markdown)  # what ANNCUR caches, and its price
     assert at.button(key="start.demo").label == "Load the sample data and run the demo"
     demo = demo_spec()
     assert any(f"k = {demo.k}" in m.value and "Settings" in m.value and all(f"**{name}**" in m.value for name in

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from core.contestants.registry import build_ranker, parse_contestant
 from core.contestants.spec import SpecError
+from core.cross_sweeps import calls_sweep, layer_sweep
+from core.data import first_queries, make_dataset
+from core.figures import calls_figure, layer_sweep_figure
 from core.models.backbone import masked_mean
 from core.models.early_layers import EarlyLayerEncoder, transformer_of
 from core.models.loading import load_cross_encoder
 from core.rankers.anncur import AnncurRanker
 from core.rankers.cross_encoder import CrossEncoderRanker
-from core.types import Corpus
+from core.types import Corpus, Queries
 
 TEXTS = ["why do my ears pop on a plane",
          "During climb and descent, the air pressure inside an aircraft cabin changes faster than the ear adjusts."]
@@ -106,3 +110,30 @@ def test_anncur_recovers_an_exactly_low_rank_scorer_from_few_anchors_and_calls()
         got = anncur.rank(query, k=5)
         assert scorer.calls == anncur.calls_per_query < len(corpus)
         assert sorted(got.values(), reverse=True) == pytest.approx(sorted(exact.rank(query, k=5).values(), reverse=True))
+
+
+def test_the_layer_sweep_prices_every_layer_below_a_cross_encoder_pair_and_draws_it(sample_dataset):
+    tiny = make_dataset(Corpus(sample_dataset.corpus.ids[:30], sample_dataset.corpus.texts[:30],
+                               sample_dataset.corpus.titles[:30]), sample_dataset.queries, sample_dataset.qrels, "tiny")
+    frame = layer_sweep(first_queries(tiny, 3), load_cross_encoder("embedded"), "embedded", layers=[1, 6])
+    assert list(frame["layers"].iloc[:2]) == [1, 6] and pd.isna(frame["layers"].iloc[2])
+    assert frame["ms_per_document"].iloc[0] < frame["ms_per_document"].iloc[1]  # one layer costs less than six
+    assert frame[["ndcg@10", "recall@10"]].iloc[:2].notna().all().all()
+    figure = layer_sweep_figure(frame)
+    assert list(figure.data[0].text) == ["ℓ = 1", "ℓ = 6"] and figure.layout.shapes  # the cross-encoder's line
+
+
+def test_the_calls_sweep_spends_equal_calls_per_method_and_draws_one_line_each():
+    corpus, scorer = word_corpus(), WordOverlapScorer()
+    queries = Queries(("q1", "q2"), ("ear plane", "heart battery"))
+    qrels = {"q1": {corpus.ids[int(np.argmax([scorer.counts("ear plane") @ scorer.counts(t) for t in corpus.texts]))]: 1},
+             "q2": {corpus.ids[0]: 1}}
+    data = make_dataset(corpus, queries, qrels, "words")
+    stage = CrossEncoderRanker(WordOverlapScorer(), "word overlap")  # any indexed ranker can be a first stage
+    stage.index(corpus)
+    frame = calls_sweep(data, scorer, "word overlap", {"exact": stage}, budgets=(4, 10), anchors=8)
+    assert list(frame["method"]) == ["ANNCUR", "exact → cross"] * 2
+    assert list(frame["calls"]) == [4, 4, 10, 10] and frame.attrs["index_calls"] == 8 * len(corpus)
+    figure = calls_figure(frame)
+    assert [trace.name for trace in figure.data] == ["ANNCUR", "exact → cross"]
+    assert figure.data[0].line.color != figure.data[1].line.color

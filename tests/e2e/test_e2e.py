@@ -175,7 +175,7 @@ def test_demo_run_and_every_page(page, server):
     """Start's demo button loads the sample data and compares; every page then renders without an exception."""
     page.goto(server)  # Start is the default page, served at the root
     settle(page, "Encoder Arena")
-    assert page.locator("[data-testid='stGraphVizChart'] svg").count() == 3
+    assert page.locator("[data-testid='stGraphVizChart'] svg").count() == 5  # three architectures, two more uses
     shoot(page, "01_start")
     page.get_by_role("button", name="Load the sample data and run the demo").click()
     page.get_by_text("Done: 4 contestants").wait_for(timeout=DEMO_MS)
