@@ -22,6 +22,8 @@ from core.types import Qrels, Run
 
 METRICS = ("ndcg@10", "mrr@10", "recall@100", "map@100")
 AGREEMENT = ("overlap@10", "kendall_tau@10")
+NOTHING = "\x00nothing"
+"""Placeholder document of a run that ranks nothing for a query being fused."""
 
 
 @numba_serial
@@ -39,19 +41,23 @@ def _ranx_run(run: Run, name: str = "run") -> RanxRun:
 @numba_serial
 def fuse_runs(runs: dict[str, Run], method: str, weights: tuple[float, ...], rrf_k: int) -> Run:
     """ranx's fusion of named `runs`: "rrf" (reciprocal rank fusion with `rrf_k`) or "wsum" (min-max
-    normalised scores weighted by `weights`, in the order of `runs`)."""
-    kept = [(name, run, weight) for (name, run), weight in zip(runs.items(), weights) if any(run.values())]
-    if not kept:
+    normalised scores weighted by `weights`, in the order of `runs`).
+
+    ranx fuses runs over the same queries; a query that one run ranks and another does not (a run file covering
+    some queries, a run ranking nothing) gets the placeholder `NOTHING` in the other. Alone in its ranking, it
+    moves no other document's rank or normalised score, and is dropped after fusing.
+    """
+    queries = dict.fromkeys(q for run in runs.values() for q, docs in run.items() if docs)
+    if not queries:
         return {}
-    fused_inputs = [_ranx_run(run, name) for name, run, _ in kept]  # a run ranking nothing adds nothing
-    weights = tuple(weight for _, _, weight in kept)
+    padded = [_ranx_run({q: run.get(q) or {NOTHING: 0.0} for q in queries}, name) for name, run in runs.items()]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numba's uint64 cast notice inside ranx
         if method == "rrf":
-            fused = ranx_fuse(fused_inputs, norm=None, method="rrf", params={"k": rrf_k})
+            fused = ranx_fuse(padded, norm=None, method="rrf", params={"k": rrf_k})
         else:
-            fused = ranx_fuse(fused_inputs, norm="min-max", method="wsum", params={"weights": list(weights)})
-    return {q: dict(docs) for q, docs in fused.to_dict().items()}
+            fused = ranx_fuse(padded, norm="min-max", method="wsum", params={"weights": list(weights)})
+    return {q: {d: s for d, s in docs.items() if d != NOTHING} for q, docs in fused.to_dict().items()}
 
 
 @numba_serial

@@ -18,7 +18,6 @@ from core.types import Queries, Run
 
 METHODS = ("rrf", "wsum")
 RRF_K = 60
-NOTHING = "\x00nothing"
 """Placeholder document of a query that a fused run does not rank (see `_padded`)."""
 
 
@@ -34,9 +33,11 @@ class FusionRanker(RunRanker):
 
     def _make_run(self, queries: Queries, progress: Progress) -> Run:
         results = [self.upstream(name) for name in self.inputs]
-        runs = _padded({name: result.run for name, result in zip(self.inputs, results)})
+        runs = {name: result.run for name, result in zip(self.inputs, results)}
         progress(f"{self.label}: fusing {len(runs)} runs", 0.0)
-        fuse_runs(runs, self.method, self.weights, RRF_K)  # warm-up: numba compiles ranx's fusion on first use
+        first = next((q for q in queries.ids if any(run.get(q) for run in runs.values())), None)
+        fuse_runs({name: {first: run.get(first, {})} for name, run in runs.items()}, self.method, self.weights,
+                  RRF_K)  # warm-up on one query: numba compiles ranx's fusion on first use
         start = time.perf_counter()
         fused = fuse_runs(runs, self.method, self.weights, RRF_K)
         fuse_ms = (time.perf_counter() - start) * 1000 / max(1, len(queries))
@@ -44,16 +45,7 @@ class FusionRanker(RunRanker):
         latencies = [result.query_ms for result in results]
         if all(len(ms) == len(queries) for ms in latencies):
             self.timings.query_ms = [fuse_ms + sum(parts) for parts in zip(*latencies)]
-        return {q: dict(sorted(((d, s) for d, s in docs.items() if d != NOTHING), key=lambda item: -item[1]))
-                for q, docs in fused.items()}
-
-
-def _padded(runs: dict[str, Run]) -> dict[str, Run]:
-    """`runs` over the same queries, as ranx's `fuse` requires: a query that one run ranks and another does
-    not (a run file covering only some queries) gets the placeholder `NOTHING` in the other. Alone in its
-    ranking, it moves no other document's rank or normalised score, and is dropped after fusing."""
-    queries = dict.fromkeys(q for run in runs.values() for q, docs in run.items() if docs)
-    return {name: {q: run.get(q) or {NOTHING: 0.0} for q in queries} for name, run in runs.items()}
+        return {q: dict(sorted(docs.items(), key=lambda item: -item[1])) for q, docs in fused.items()}
 
 
 def _inputs(spec: ContestantSpec) -> tuple[str, ...]:
