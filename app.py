@@ -22,6 +22,7 @@ PAGES = {
         st.Page("app_pages/start.py", title="Start", icon=":material/play_circle:", default=True),
         st.Page("app_pages/data.py", title="Data", icon=":material/folder_open:", url_path="data"),
         st.Page("app_pages/settings.py", title="Settings", icon=":material/tune:", url_path="settings"),
+        st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
     ],
     "Compare": [
         st.Page("app_pages/rankings.py", title="Rankings", icon=":material/format_list_numbered:", url_path="rankings"),
@@ -42,7 +43,8 @@ with st.sidebar:
         st.caption("No data loaded yet.")
     else:
         judged = "no relevance labels" if data.qrels is None else f"{len(data.qrels):,} judged queries"
-        st.caption(f"**Data:** {len(data.corpus):,} documents · {len(data.queries):,} queries · {judged}")
+        split = f" · split: {shared.plain(data.split)}" if data.split else ""
+        st.caption(f"**Data:** {len(data.corpus):,} documents · {len(data.queries):,} queries · {judged}{split}")
     if stored is not None:
         labels = ", ".join(shared.plain(result.label) for result in stored.comparison.results.values())
         st.caption(f"**Compared:** {labels} · k = {stored.comparison.spec.k}")

@@ -39,6 +39,7 @@ PAGE_ERRORS = (DataError, ModelError, SpecError, ValueError)
 DATASET = "shared.dataset"
 DATASET_KEY = "shared.dataset_key"
 SPEC = "shared.spec"  # the ComparisonSpec last chosen in Settings
+TRAINING = "shared.training"  # (training split Dataset, how it was made) or None
 COMPARISONS = "shared.comparisons"  # {(dataset key, ComparisonSpec): Stored}, most recent last
 CURRENT = "shared.current"  # key of the comparison the pages show
 FLASH = "shared.flash"  # a success message to show after the rerun that follows a state change
@@ -116,9 +117,27 @@ def dataset() -> Dataset | None:
     return st.session_state.get(DATASET)
 
 
-def set_dataset(data: Dataset) -> None:
+def set_dataset(data: Dataset, training: Dataset | None = None, split_how: str = "") -> None:
+    """Keep `data` (what comparisons rank) and, when there is one, its training split (what Train learns from)."""
     st.session_state[DATASET] = data
     st.session_state[DATASET_KEY] = views.dataset_key(data)
+    st.session_state[TRAINING] = (training, split_how) if training is not None else None
+
+
+def training() -> Dataset | None:
+    """The loaded data's training split, if it has one (read with it, or held out on Train)."""
+    return (st.session_state.get(TRAINING) or (None, ""))[0]
+
+
+def split_how() -> str:
+    return (st.session_state.get(TRAINING) or (None, ""))[1]
+
+
+def add_fine_tuned(models: dict[str, str], dataset_name: str) -> list[str]:
+    """Add fine-tuned models (kind -> folder) to this session's comparison; returns the contestants' names."""
+    chosen, added = views.with_fine_tuned(spec(), models, dataset_name)
+    set_spec(chosen)
+    return added
 
 
 def spec() -> ComparisonSpec:
@@ -147,17 +166,23 @@ def show_flash() -> bool:
     return bool(message or stopped)
 
 
-def load_into_session(loader: Callable[[], Dataset]) -> None:
-    """Run `loader` and keep its dataset; on bad input show why and keep the previous dataset."""
+def load_into_session(loader: Callable[[], Dataset],
+                      training_loader: Callable[[], Dataset | None] = lambda: None) -> None:
+    """Run `loader` (and `training_loader`, for a training split) and keep the dataset; on bad input show why
+    and keep the previous dataset."""
     try:
         with st.spinner("Reading the data…"):
             data = loader()
+            training_split = training_loader()
     except Exception as error:  # noqa: BLE001 - describe() logs anything unexpected
         kept = " The previously loaded dataset is kept." if dataset() is not None else ""
         st.error(f"Could not load the data: {describe(error)}.{kept}")
         return
-    set_dataset(data)
-    rerun_with(f"Loaded {plain(data.name or 'the data')}: {len(data.corpus):,} documents, {len(data.queries):,} queries.")
+    set_dataset(data, training_split, "qrels/train.tsv" if training_split is not None else "")
+    judged = f", {len(data.qrels):,} judged queries" if data.qrels else ", no relevance judgements"
+    trained = f"; a training split of {len(training_split.qrels or {}):,} judged queries" if training_split else ""
+    rerun_with(f"Loaded {plain(data.name or 'the data')}: {len(data.corpus):,} documents, "
+               f"{len(data.queries):,} queries{judged}{trained}.")
 
 
 def current() -> Stored | None:
@@ -173,7 +198,7 @@ def require_comparison() -> tuple[Dataset, Stored]:
     data, stored = dataset(), current()
     if data is None or stored is None:
         st.info("Nothing to show yet: run a comparison first (the Start page runs a quick demo in one click).")
-        st.page_link("app_pages/start.py", label="Start: load the sample data and run the demo", icon=":material/play_circle:")
+        st.page_link("app_pages/start.py", label="Start: load the lesson data and run the demo", icon=":material/play_circle:")
         st.page_link("app_pages/settings.py", label="Settings: choose contestants and run", icon=":material/tune:")
         st.stop()
     return data, stored

@@ -38,12 +38,22 @@ def load(uploads: str, text_field: str | None = None, title_field: str | None = 
             if error.field == "text" and error.keys:
                 st.session_state[PICKER] = (uploads, error.source, error.keys)
             raise
-    shared.load_into_session(read)
+    def read_training() -> Dataset | None:
+        if uploads != "zip":
+            return None
+        return views.training_split_from_zip(upload(archive), LIMITS, text_field=text_field, title_field=title_field)
+
+    shared.load_into_session(read, read_training)
 
 
 def load_sample() -> Dataset:
     st.session_state.pop(PICKER, None)
     return views.load_sample()
+
+
+def load_lesson() -> tuple[Dataset, Dataset]:
+    st.session_state.pop(PICKER, None)
+    return views.load_lesson()
 
 
 st.title("Data")
@@ -65,8 +75,8 @@ with files_tab, st.form("data.files_form"):
         load("files")
 with zip_tab, st.form("data.zip_form"):
     archive = st.file_uploader("A dataset as .zip: corpus.jsonl (or .csv, .tsv, .parquet, collection.tsv), "
-                               "queries.*, optional qrels/test.tsv", type=["zip"], key="data.zip",
-                               max_upload_size=MAX_MB)
+                               "queries.*, optional qrels/test.tsv (and qrels/train.tsv: a training split for the "
+                               "Train page)", type=["zip"], key="data.zip", max_upload_size=MAX_MB)
     if st.form_submit_button("Load the zip", type="primary"):
         if archive is None:
             st.error("Choose a .zip file first.")
@@ -77,6 +87,10 @@ with sample_tab:
                 "with a few dozen queries and graded relevance labels: quick to run on a CPU.")
     if st.button("Use the sample data", key="data.sample"):
         shared.load_into_session(load_sample)
+    st.markdown("The **lesson data** of the Start page's demo: questions where reading query and document together "
+                "matters (roles, negation, comparisons, two-part questions), with a training split for the Train page.")
+    if st.button("Use the lesson data", key="data.lesson"):
+        shared.load_into_session(lambda: load_lesson()[0], lambda: load_lesson()[1])
 
 if PICKER in st.session_state:
     uploads, source, keys = st.session_state[PICKER]

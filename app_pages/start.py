@@ -1,4 +1,4 @@
-"""Start: what the three architectures do, and a one-click demo on the sample data."""
+"""Start: what the three architectures do, and a one-click demo on the lesson data."""
 
 from __future__ import annotations
 
@@ -93,14 +93,17 @@ with st.expander("Two more ways to use a cross-encoder: its early layers as an e
 st.divider()
 st.subheader("Try it in one click")
 demo = views.demo_spec()
-st.markdown(f"Loads the sample data (short documents on ten everyday topics, with relevance labels) and "
-            f"compares {views.contestants_sentence(demo)}, keeping the top **k = {demo.k}** per query. "
-            f"These shallow settings make the first result arrive in a minute or two on a CPU; the **Settings** "
-            f"page offers deeper runs, other models and other contestants.")
-if st.button("Load the sample data and run the demo", type="primary", key="start.demo"):
+st.markdown(f"Loads the **lesson data**, written for this demo: questions where word overlap and a single "
+            f"vector per text mislead (who did what to whom, negation, which is heavier, two-part questions), each "
+            f"with near-identical documents that say the opposite. It compares {views.contestants_sentence(demo)} on "
+            f"its test questions, keeping the top **k = {demo.k}** per query. The **zero-shot** models were never "
+            f"trained on anything like it; the **fine-tuned** ones learned from its separate training questions "
+            f"(a few minutes on a CPU; the Train page does the same on your data). The **Settings** page offers "
+            f"deeper runs, other models and other contestants.")
+if st.button("Load the lesson data and run the demo", type="primary", key="start.demo"):
     try:
-        data = views.load_sample()
-        shared.set_dataset(data)
+        data, training = views.load_lesson()
+        shared.set_dataset(data, training, "qrels/train.tsv")
         outcome = shared.run_comparison(data, demo)
     except Exception as error:  # noqa: BLE001 - describe() logs anything unexpected
         st.error(f"The demo could not run: {shared.describe(error)}")

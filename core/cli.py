@@ -32,8 +32,9 @@ from core.evaluate import AGREEMENT, METRICS
 from core.models.loading import EMBEDDED, ModelError
 from core.report import write_report
 from core.runs import run_file_names, write_trec_run
-from core.training.devsets import DEV_SETS, export_beir, load_dev_set
+from core.training.devsets import DEV_SETS, SPLIT_SETS, export_dev_set
 from core.training.loop import DEFAULT_MIX, TrainConfig
+from core.training.model_card import add_test_table
 
 
 class StderrProgress:
@@ -111,11 +112,21 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     _add_compare_arguments(commands.add_parser("compare", help="run contestants side by side on a dataset"))
     export = commands.add_parser("devset", help="export a development set from ../shared/data as a BEIR folder")
-    export.add_argument("name", choices=sorted(DEV_SETS))
+    export.add_argument("name", choices=sorted(DEV_SETS | SPLIT_SETS),
+                        help=f"with a training split: {', '.join(SPLIT_SETS)}")
     export.add_argument("--out", type=Path, required=True, help="folder to write the BEIR files into")
     trainer = commands.add_parser("train", help="train the embedded cross-encoder or poly-encoder")
     trainer.add_argument("kind", choices=tuple(DEFAULT_MIX), help="which of the project's own models to train")
-    trainer.add_argument("--out", type=Path, required=True, help="folder for the weights and training.json")
+    trainer.add_argument("--out", type=Path, required=True, help="folder for the weights, training.json and README.md")
+    trainer.add_argument("--data", type=Path, metavar="DATA",
+                         help="fine-tune on DATA's training split (a BEIR folder with qrels/train.tsv) instead of "
+                              "the embedded recipe's WikiQA + ArguAna mix")
+    trainer.add_argument("--compact", action="store_true",
+                         help="with --data: train only biases and LayerNorm weights (BitFit) and save them as a small "
+                              "delta over the packaged backbone")
+    trainer.add_argument("--minutes", type=float, default=20.0,
+                         help="with --data: time budget; training stops and keeps the best checkpoint by a dev split "
+                              "carved from the training queries (default 20)")
     trainer.add_argument("--quick", action="store_true", help="a few hundred pairs: proves the loop, in a minute")
     trainer.add_argument("--lists", type=int, default=TrainConfig.lists, help="training lists (query + candidates)")
     trainer.add_argument("--epochs", type=int, default=TrainConfig.epochs)
@@ -143,28 +154,49 @@ def build_parser() -> argparse.ArgumentParser:
     trainer.add_argument("--sources", default=",".join(TrainConfig.sources),
                          help="comma-separated training data: wikiqa,arguana")
     trainer.add_argument("--poly-codes", type=int, default=16, help="m, the poly-encoder's number of codes")
-    trainer.add_argument("--teacher", default=EMBEDDED, metavar="SPEC", help="cross-encoder of the mix's cross signal")
+    trainer.add_argument("--teacher", metavar="SPEC",
+                         help="cross-encoder the poly-encoder distils from: with --data, the folder `train cross` "
+                              "wrote (required); else the mix's cross signal (default embedded)")
     trainer.add_argument("--teacher-dense", metavar="SPEC",
                          help="bi-encoder of the mix's dense signal (training only), e.g. all-mpnet-base-v2")
     return parser
 
 
 def run_train(args: argparse.Namespace) -> int:
+    logging.getLogger("core").setLevel(logging.INFO)
+    if args.data is not None:
+        return run_fine_tune(args)
     from core.training.recipes import run_training  # training code loads only when asked for
 
-    logging.getLogger("core").setLevel(logging.INFO)
     config = TrainConfig(lists=args.lists, epochs=args.epochs, teacher_mix=args.teacher_mix,
                          tie_weight=args.tie_weight, backbone_lr=args.backbone_lr, head_lr=args.head_lr,
                          batch_lists=args.batch_lists, freeze_backbone=args.freeze_backbone,
                          query_bitfit=args.query_bitfit, pool_negatives=args.pool_negatives, seed=args.seed,
                          idf_prior=args.idf_prior,
                          sources=tuple(part.strip() for part in args.sources.split(",") if part.strip()))
-    record = run_training(args.kind, args.out, config, args.quick, args.poly_codes, args.teacher,
+    record = run_training(args.kind, args.out, config, args.quick, args.poly_codes, args.teacher or EMBEDDED,
                           args.lists_cache, args.teacher_dense)
     dev = record["history"]["dev_ndcg@10"]
     print(f"{args.kind}: loss {record['first_loss']:.4f} -> {record['last_loss']:.4f}; WikiQA dev nDCG@10 "
           f"{dev[0][1]:.4f} -> {dev[-1][1]:.4f} (bi-encoder {record['bi_encoder_dev_ndcg@10']:.4f}); "
           f"{record['wall_s']:.0f} s; saved to {args.out}")
+    return 0
+
+
+def run_fine_tune(args: argparse.Namespace) -> int:
+    """`train KIND --data DATA --out DIR [--minutes M] [--teacher DIR]`: in-domain fine-tuning."""
+    from core.training.in_domain import fine_tune
+
+    record = fine_tune(args.kind, args.data, args.out, args.minutes, args.teacher, args.seed, args.poly_codes,
+                       StderrProgress(), compact=args.compact)
+    history = record["history"]
+    dev = dict(history["dev_ndcg@10"])
+    print(f"{args.kind}: dev nDCG@10 {dev[0]:.4f} (start) -> {dev[history['best_step']]:.4f} (kept, step "
+          f"{history['best_step']} of {history['steps']}); {record['wall_s'] / 60:.1f} min; saved to {args.out} "
+          f"(model card: {args.out / 'README.md'})")
+    if history["best_step"] == 0:
+        print(f"warning: no step beat the untrained start on the dev split; {args.out} holds the start "
+              "(give more --minutes or more training queries)", file=sys.stderr)
     return 0
 
 
@@ -194,6 +226,12 @@ def _number(value: float, width: int, decimals: int) -> str:
     return f"{'-':>{width}}" if math.isnan(value) else f"{value:>{width}.{decimals}f}"
 
 
+def fine_tuned_folders(spec: ComparisonSpec) -> list[Path]:
+    """The model folders of the comparison's contestants that `train --data` wrote (they hold training.json)."""
+    folders = {Path(c.model).expanduser() for c in spec.contestants if c.model}
+    return sorted(folder for folder in folders if (folder / "training.json").is_file() and (folder / "README.md").is_file())
+
+
 def run_compare(args: argparse.Namespace) -> int:
     spec = comparison_from_args(args)
     progress = StderrProgress()
@@ -211,7 +249,11 @@ def run_compare(args: argparse.Namespace) -> int:
         write_trec_run(comparison.results[name].run, args.out / file_name, name)
     if args.report:
         write_report(comparison, dataset, args.out / "report.html")
-    print(format_table(comparison))
+    table = format_table(comparison)
+    print(table)
+    if dataset.split == "test":  # a fine-tuned model's card gets its test table
+        for folder in fine_tuned_folders(spec):
+            add_test_table(folder, table, "python -m core " + " ".join(sys.argv[1:]))
     print(f"wrote {args.out / 'metrics.json'} and run files in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return 0
 
@@ -226,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             return run_train(args)
         if args.command == "devset":
-            export_beir(load_dev_set(args.name), args.out)
+            export_dev_set(args.name, args.out)
             print(f"wrote {args.name} to {args.out}", file=sys.stderr)
             return 0
         return run_compare(args)

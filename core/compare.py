@@ -102,7 +102,7 @@ def dataset_summary(dataset: Dataset) -> dict[str, Any]:
     qrels = dataset.qrels or {}
     return {"name": dataset.name, "documents": len(dataset.corpus), "queries": len(dataset.queries),
             "judged_queries": sum(1 for q in dataset.queries.ids if qrels.get(q)),
-            "judgements": sum(len(d) for d in qrels.values()), "notes": list(dataset.notes)}
+            "judgements": sum(len(d) for d in qrels.values()), "split": dataset.split, "notes": list(dataset.notes)}
 
 
 def _stage(fraction_done: float, share: float, progress: Progress) -> Progress:

@@ -14,7 +14,10 @@ from typing import Literal
 from core.data import DataLimits
 
 CACHE_DIR = Path(os.environ.get("ARENA_CACHE_DIR", Path.home() / ".cache" / "encoder-arena")).expanduser()
-"""Files the app keeps between runs (uploaded run files); ARENA_CACHE_DIR moves it."""
+"""Files kept between runs (uploaded run files, corpus embeddings, models fine-tuned on the Train page);
+ARENA_CACHE_DIR moves it."""
+TRAINING_DIR = CACHE_DIR / "training"
+"""Fine-tuning jobs of the Train page, with the models they write (allowed as model paths in server mode)."""
 Backend = Literal["torch", "onnx", "onnx-int8"]
 BACKENDS: tuple[Backend, ...] = ("torch", "onnx", "onnx-int8")
 """How a sentence-transformers encoder runs: PyTorch, or ONNX Runtime in fp32 or int8 (see core.models.onnx_encoder)."""
@@ -63,7 +66,8 @@ ENVIRONMENT = {
     "ARENA_MAX_DOCUMENTS": "most documents in a corpus (default 2,000,000)",
     "ARENA_MAX_QUERIES": "most queries (default 100,000)",
     "ARENA_CONFIRM_ABOVE_S": "estimated cross-encoder seconds above which a run needs a confirmation (default 60)",
-    "ARENA_CACHE_DIR": "folder for files kept between runs, such as uploaded run files (default ~/.cache/encoder-arena)",
+    "ARENA_CACHE_DIR": "folder for files kept between runs: uploaded run files, corpus embeddings, fine-tuned models "
+                       "(default ~/.cache/encoder-arena)",
     "ARENA_SERVER": "1 turns on server mode, as `streamlit run app.py -- --server` does",
     "ARENA_MODEL_DIRS": "in server mode, folders allowed for local model paths (separated by ':')",
     "ARENA_HUB_IDS": "in server mode, a regular expression allowed Hugging Face ids match in full",

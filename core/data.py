@@ -361,7 +361,7 @@ def first_queries(dataset: Dataset, limit: int) -> Dataset:
                                     tuple(dataset.queries.texts[i] for i in order), dataset.queries.source)
     qrels = None if dataset.qrels is None else {q: judged[q] for q in queries.ids if q in judged} or None
     note = f"limited to {len(order)} of {len(dataset.queries)} queries"
-    return Dataset(dataset.corpus, queries, qrels, dataset.name, dataset.notes + (note,))
+    return Dataset(dataset.corpus, queries, qrels, dataset.name, dataset.notes + (note,), dataset.split)
 
 
 def make_dataset(corpus: Corpus, queries: Queries, qrels: Qrels | None = None, name: str = "") -> Dataset:
@@ -505,16 +505,42 @@ def _assemble(
     corpus = _parse_corpus(corpus_file.read(), corpus_file.source, limits, *fields)
     queries = _parse_queries(queries_file.read(), queries_file.source, limits, fields[0])
     notes: tuple[str, ...] = ()
+    found_split = ""  # the split's own qrels file was read (not a generic qrels.tsv, nor one given apart)
     if qrels is None:
         qrels_names = (f"qrels/{split}.tsv", f"{split}.tsv", f"qrels.{split}.tsv", "qrels.csv", "qrels.tsv")
-        qrels_file = _find(members, root, qrels_names)
-        if qrels_file is None:
+        matched = next((n for n in qrels_names if _find(members, root, (n,)) is not None), None)
+        if matched is None:
             notes = (f"qrels: none found ({', '.join(qrels_names)}); evaluation unavailable",)
         else:
+            qrels_file = _find(members, root, (matched,))
             qrels = _parse_qrels(qrels_file.read(), qrels_file.source, limits)
+            if matched in qrels_names[:3]:  # the split's own file
+                found_split = split
+                queries, held_apart = _hold_apart_other_splits(members, root, split, queries, qrels, limits)
+                notes += held_apart
     dataset = make_dataset(corpus, queries, qrels, PurePosixPath(corpus_file.path).parent.name or name)
     logger.info("loaded %r from %s", dataset, container)
-    return replace(dataset, notes=notes + dataset.notes)
+    return replace(dataset, notes=notes + dataset.notes, split=found_split if dataset.qrels is not None else "")
+
+
+def _hold_apart_other_splits(members: Mapping[str, _Member], root: str, split: str, queries: Queries,
+                             qrels: Qrels, limits: DataLimits) -> tuple[Queries, tuple[str, ...]]:
+    """`queries` without those judged only in another split (`qrels/{other}.tsv`): evaluating on the test
+    split never ranks a training query, and training never sees a test query."""
+    prefix = f"{root}/qrels/" if root else "qrels/"
+    others = sorted(key[len(prefix):-4] for key in members
+                    if key.startswith(prefix) and key.endswith(".tsv") and key[len(prefix):-4] not in (split, ""))
+    elsewhere: set[str] = set()
+    for other in others:
+        member = members[f"{prefix}{other}.tsv"]
+        elsewhere.update(_parse_qrels(member.read(), member.source, limits))
+    apart = [i for i, query_id in enumerate(queries.ids) if query_id in elsewhere and query_id not in qrels]
+    if not apart:
+        return queries, ()
+    kept = sorted(set(range(len(queries))) - set(apart))
+    note = (f"split {split}: {len(kept)} queries; {len(apart)} judged only in "
+            f"{', '.join(others)} are held apart")
+    return Queries(tuple(queries.ids[i] for i in kept), tuple(queries.texts[i] for i in kept), queries.source), (note,)
 
 
 def _dataset_root(members: Mapping[str, _Member], container: str) -> str:

@@ -1,36 +1,57 @@
-"""Per-process cache of corpus embeddings, keyed by (model, corpus content hash).
+"""Cache of corpus embeddings keyed by (model, corpus content hash): in memory per process, and on disk
+shared by every process (the CLI and all app sessions) when the model's weights can be fingerprinted.
 
 Encoding a corpus is the most expensive step a comparison repeats; a re-run with the same model and
-the same corpus (whatever the file it came from) reuses the vectors. The cache is bounded and
-thread-safe, since the Streamlit server runs sessions in threads.
+the same corpus (whatever the file it came from) reuses the vectors, also in a new process. The memory
+cache is bounded and thread-safe, since the Streamlit server runs sessions in threads; disk entries are
+written atomically, so processes never read half a file.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from pathlib import Path
 
 import numpy as np
 
+from core.config import CACHE_DIR
+
+logger = logging.getLogger(__name__)
+
+MAX_DISK_ENTRIES = 256
+
 
 class EmbeddingCache:
-    """A small LRU map from `(model key, corpus hash)` to a read-only `[docs, dim]` array."""
+    """A small LRU map from `(model key, corpus hash)` to a read-only `[docs, dim]` array, backed by disk."""
 
     def __init__(self, max_entries: int = 16) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple[Hashable, str], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_compute(self, model_key: Hashable, corpus_hash: str,
-                       compute: Callable[[], np.ndarray]) -> np.ndarray:
-        """Cached vectors for this model and corpus, computing (outside the lock) on a miss."""
+    def get_or_compute(self, model_key: Hashable, corpus_hash: str, compute: Callable[[], np.ndarray],
+                       fingerprint: str | None = None) -> np.ndarray:
+        """Cached vectors for this model and corpus, computing (outside the lock) on a miss.
+
+        `fingerprint` identifies the model's weights (see `core.models.loading.model_fingerprint`); with it the
+        vectors are also kept on disk, and read from there by a later process.
+        """
         key = (model_key, corpus_hash)
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 return self._entries[key]
-        vectors = np.ascontiguousarray(compute(), dtype=np.float32)
+        path = _disk_path(model_key, corpus_hash, fingerprint) if fingerprint else None
+        vectors = _read(path) if path else None
+        if vectors is None:
+            vectors = np.ascontiguousarray(compute(), dtype=np.float32)
+            if path:
+                _write(path, vectors)
         vectors.setflags(write=False)
         with self._lock:
             self._entries[key] = vectors
@@ -39,9 +60,38 @@ class EmbeddingCache:
         return vectors
 
     def clear(self) -> None:
-        """Forget every cached array (benchmarks use this to measure a cold run)."""
+        """Forget every array held in memory (benchmarks use this to measure a cold run; disk stays)."""
         with self._lock:
             self._entries.clear()
+
+
+def _disk_path(model_key: Hashable, corpus_hash: str, fingerprint: str) -> Path:
+    digest = hashlib.sha256(f"{model_key!r}|{fingerprint}|{corpus_hash}".encode()).hexdigest()[:32]
+    return CACHE_DIR / "embeddings" / f"{digest}.npy"
+
+
+def _read(path: Path) -> np.ndarray | None:
+    try:
+        vectors = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    logger.info("embeddings read from %s", path)
+    return vectors
+
+
+def _write(path: Path, vectors: np.ndarray) -> None:
+    """Write atomically; a full or read-only disk only costs the cache."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        with partial.open("wb") as handle:
+            np.save(handle, vectors, allow_pickle=False)
+        os.replace(partial, path)
+        entries = sorted(path.parent.glob("*.npy"), key=lambda file: file.stat().st_mtime)
+        for old in entries[:-MAX_DISK_ENTRIES]:
+            old.unlink(missing_ok=True)
+    except OSError as error:
+        logger.warning("embedding cache not written (%s)", error)
 
 
 corpus_embeddings = EmbeddingCache()

@@ -583,3 +583,24 @@ def code_weights_figure(weights: np.ndarray, colour: str = colour_for(0)) -> go.
     fig.update_xaxes(type="category")
     fig.update_yaxes(rangemode="tozero")
     return _style(fig, f"Document → code attention (m = {m})", "poly-encoder code", "attention weight")
+
+
+def training_figure(history: dict, title: str = "Fine-tuning") -> go.Figure:
+    """A training run's curves side by side: the loss per step (and its running mean over 20 steps) and the
+    dev split's nDCG@10 at each evaluation (step 0 is the untrained start)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Training loss", "Dev nDCG@10 (chooses the checkpoint)"))
+    losses = history.get("loss", [])
+    if losses:
+        steps, values = zip(*losses)
+        mean = pd.Series(values).rolling(20, min_periods=1).mean()
+        fig.add_trace(go.Scatter(x=steps, y=values, mode="lines", name="loss per step",
+                                 line={"color": "#BBBBBB", "width": 1}), row=1, col=1)
+        fig.add_trace(go.Scatter(x=steps, y=mean, mode="lines", name="running mean",
+                                 line={"color": colour_for(0), "width": 3}), row=1, col=1)
+    dev = history.get("dev_ndcg@10", [])
+    if dev:
+        steps, values = zip(*dev)
+        fig.add_trace(go.Scatter(x=steps, y=values, mode="lines+markers", name="dev nDCG@10",
+                                 line={"color": colour_for(1), "width": 3}, marker={"size": 9}), row=1, col=2)
+    fig.update_xaxes(title_text="step")
+    return _style(fig, title)

@@ -108,6 +108,8 @@ def _dataset_summary(comparison: Comparison) -> str:
     parts += [f"{_e(data[key])} {label}" for key, label in
               (("documents", "documents"), ("queries", "queries"), ("judged_queries", "judged queries"))
               if key in data]
+    if data.get("split"):
+        parts.append(f"split: {_e(data['split'])}")
     return f"<p>Dataset: {', '.join(parts)}</p>"
 
 

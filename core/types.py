@@ -138,6 +138,7 @@ class Dataset:
         name: A display name, such as the folder or zip name.
         notes: Human-readable remarks: records skipped for having no text (count and lines),
             the reading taken where a file has two, judgements naming unknown ids.
+        split: The qrels split the judgements come from ("test", "train", ...; "" when unknown or unjudged).
     """
 
     corpus: Corpus
@@ -145,6 +146,7 @@ class Dataset:
     qrels: Qrels | None
     name: str
     notes: tuple[str, ...] = ()
+    split: str = ""
 
     def __repr__(self) -> str:
         judged = "no qrels" if self.qrels is None else f"{len(self.qrels)} judged queries"

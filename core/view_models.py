@@ -24,6 +24,7 @@ from core.contestants.registry import (
     DEFAULT_PRESET,
     DEPTH,
     FIRST,
+    NAME_MARKS,
     comparison,
     contestant,
     describe,
@@ -31,7 +32,7 @@ from core.contestants.registry import (
     kinds,
     presets,
 )
-from core.contestants.spec import SPEC_KEYS, ComparisonSpec, ContestantSpec, SpecError, parse_pairs
+from core.contestants.spec import SPEC_KEYS, ComparisonSpec, ContestantSpec, SpecError, parse_pairs, settings
 from core.data import (
     DataError,
     DataLimits,
@@ -43,6 +44,7 @@ from core.data import (
     read_queries,
 )
 from core.evaluate import overlap_at_k
+from core.models.loading import WEIGHTS_DIR
 from core.rankers.base import Ranker, RunRanker
 from core.rankers.cross_encoder import CrossEncoderRanker
 from core.rankers.run_file import KIND as RUN_FILE
@@ -54,12 +56,25 @@ if TYPE_CHECKING:
     from core.compare import Comparison, RankerResult
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data" / "beir"
+LESSON_DIR = SAMPLE_DIR.parent / "lesson"
+LESSON_MODELS = {"cross": WEIGHTS_DIR / "lesson-cross"}
+"""The heads fine-tuned (compact) on the lesson data's training split, shipped for the demo. No poly-encoder: its
+document vectors are the bi-encoder's, which cannot tell "A acquired B" from "B acquired A", and fine-tuned on the
+lesson it never beat its start on the dev split."""
 
 
 def demo_spec() -> ComparisonSpec:
-    """The Start page's quick demo: the textbook preset with the embedded models, shallow enough for a CPU."""
+    """The Start page's quick demo: the textbook preset with the embedded (zero-shot) models, shallow enough for a
+    CPU, beside the shipped heads fine-tuned on the lesson data's training split (`LESSON_MODELS`)."""
     textbook = presets()[DEFAULT_PRESET]
-    return comparison((c.with_options(depth=20) if c.option(FIRST.name) else c for c in textbook.contestants), k=20)
+    zero_shot = comparison((c.with_options(depth=20) if c.option(FIRST.name) else c for c in textbook.contestants),
+                           k=20)
+    shipped = {kind: str(folder) for kind, folder in LESSON_MODELS.items() if folder.is_dir()}
+    if not shipped:
+        return zero_shot
+    named = comparison((replace(c, name=f"{c.name} · zero-shot") if c.kind in shipped else c
+                        for c in zero_shot.contestants), k=zero_shot.k)
+    return with_fine_tuned(named, shipped, "lesson")[0]
 
 
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~$])")
@@ -161,6 +176,13 @@ Upload = tuple[bytes, str]
 # --- data ------------------------------------------------------------------------------------------
 
 
+def load_lesson() -> tuple[Dataset, Dataset]:
+    """The lesson data (`sample_data/lesson`, written to show what reading query and document together buys):
+    its test split, which the demo ranks, and its training split, which the shipped heads were fine-tuned on."""
+    return (replace(load_dataset(LESSON_DIR, split="test"), name="lesson"),
+            replace(load_dataset(LESSON_DIR, split="train"), name="lesson"))
+
+
 def load_sample(path: Path = SAMPLE_DIR) -> Dataset:
     """The sample dataset shipped with the project (BEIR folder with qrels), named "sample"."""
     return replace(load_dataset(path), name="sample")
@@ -192,6 +214,13 @@ def dataset_from_zip(upload: Upload, limits: DataLimits = LIMITS, *, text_field:
     `dataset_from_files`."""
     dataset = read_beir_zip(upload[0], upload[1], limits, text_field=text_field, title_field=title_field)
     return dataset if dataset.name else replace(dataset, name=Path(upload[1]).stem or "upload")
+
+
+def training_split_from_zip(upload: Upload, limits: DataLimits = LIMITS, *, text_field: str | None = None,
+                            title_field: str | None = None) -> Dataset | None:
+    """The training split (`qrels/train.tsv`) of an uploaded zip, or None when it has none."""
+    dataset = read_beir_zip(upload[0], upload[1], limits, "train", text_field=text_field, title_field=title_field)
+    return dataset if dataset.split == "train" and dataset.qrels else None
 
 
 def dataset_key(dataset: Dataset) -> str:
@@ -422,3 +451,31 @@ def cross_attention_block(attention: PairAttention, layer: int, head: int | None
     if max_document_tokens is not None:
         matrix, document_tokens = matrix[:, :max_document_tokens], document_tokens[:max_document_tokens]
     return matrix, query_tokens, document_tokens
+
+
+def with_fine_tuned(spec: ComparisonSpec, models: dict[str, str], dataset_name: str) -> tuple[ComparisonSpec, list[str]]:
+    """`spec` plus one contestant per fine-tuned model (kind -> folder), named "cross-encoder · fine-tuned on <data>"
+    and re-ranking the same first stage as the spec's zero-shot contestant of that kind (else the kind's
+    default); replaces contestants of the same name. Returns the spec and the names added.
+
+    Raises:
+        SpecError: When the comparison would exceed its contestant limit.
+    """
+    added, entries = [], list(spec.contestants)
+    for kind, folder in models.items():
+        name = f"{kinds()[kind].title} · fine-tuned on {dataset_name}"
+        for mark in NAME_MARKS:
+            name = name.replace(mark, " ")
+        zero_shot = next((entry for entry in spec.contestants if entry.kind == kind), None)
+        values = {"name": name, "kind": kind, "model": folder}
+        if zero_shot is not None:
+            values |= {option: value for option, value in zero_shot.options if option != "codes"}
+        entries = [entry for entry in entries if entry.name != name] + [contestant(values)]
+        added.append(name)
+    return comparison(entries, **{field.name: getattr(spec, field.name) for field in settings()}), added
+
+
+def model_card(folder: str) -> str | None:
+    """The model card (README.md) a fine-tuning run wrote into `folder`, or None."""
+    card = Path(folder) / "README.md"
+    return card.read_text(encoding="utf-8") if card.is_file() else None

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the embedded defaults must never need the network
+# Each test run starts with an empty disk cache of its own (servers the tests start inherit it).
+os.environ.setdefault("ARENA_CACHE_DIR", tempfile.mkdtemp(prefix="arena-cache-"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_BEIR = ROOT / "sample_data" / "beir"

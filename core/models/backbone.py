@@ -123,7 +123,7 @@ def load_weights(folder: Path, module: nn.Module, packaged: Callable[[str], bool
         ValueError: If a saved tensor is unknown to `module` or one of its own parameters is missing.
     """
     state = {name: tensor.float() for name, tensor in load_file(str(folder / WEIGHTS_FILE)).items()}
-    packaged_backbone = not any(name.startswith(BACKBONE_PREFIX) for name in state)
+    packaged_backbone = not any(packaged(name) for name in state)
     result = module.load_state_dict(state, strict=False)
     missing = [name for name in result.missing_keys if not (packaged_backbone and packaged(name))]
     if result.unexpected_keys or missing:

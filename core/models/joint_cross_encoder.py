@@ -29,7 +29,15 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from core.attention_types import PairAttention
 from core.idf import corpus_log_idf, idf_logits
-from core.models.backbone import load_backbone, load_weights, masked_mean, open_checkpoint, save_checkpoint
+from core.models.backbone import (
+    is_backbone_tensor,
+    is_bitfit_parameter,
+    load_backbone,
+    load_weights,
+    masked_mean,
+    open_checkpoint,
+    save_checkpoint,
+)
 from core.types import Corpus
 
 ARCHITECTURE = "joint-cross-encoder"
@@ -45,12 +53,17 @@ class JointCrossEncoderConfig:
         max_document_length: Token limit of the document segment.
         trained: Whether the weights were trained for ranking (False: the bi-encoder initialisation).
         idf_prior: Pool the query segment by the learned IDF prior (see the module docstring).
+        fine_tuned_on: The dataset whose training split the weights were fine-tuned on ("" for none).
+        bitfit: Only the backbone's biases and LayerNorm weights were trained (BitFit); saved over the packaged
+            backbone, they are a compact delta (a few hundred kilobytes).
     """
 
     max_query_length: int = 128
     max_document_length: int = 256
     trained: bool = False
     idf_prior: bool = False
+    fine_tuned_on: str = ""
+    bitfit: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,18 +110,23 @@ class JointCrossEncoder(nn.Module):
         folder = Path(folder)
         tokenizer, backbone, config = open_checkpoint(folder, ARCHITECTURE)
         model = cls(backbone, tokenizer, JointCrossEncoderConfig(**config))
-        load_weights(folder, model)
+        load_weights(folder, model, model.packaged_tensor)
         return model.eval()
 
     def save(self, folder: str | Path, training: dict | None = None, include_backbone: bool = True) -> None:
         """Save weights as fp16 safetensors with the config (and optional training record).
 
-        `include_backbone=False` writes only what differs from the frozen packaged backbone: the gate, scale
-        and shift, and the IDF prior's weight and fallback table.
+        `include_backbone=False` writes only what differs from the packaged backbone: the gate, scale and
+        shift, the IDF prior's weight and fallback table, and with `config.bitfit` the backbone's biases and
+        LayerNorm weights.
         """
         save_checkpoint(Path(folder), self, self.backbone, self.tokenizer,
                         {"architecture": ARCHITECTURE, "config": asdict(self.config), "training": training or {}},
-                        include_backbone)
+                        include_backbone, self.packaged_tensor)
+
+    def packaged_tensor(self, name: str) -> bool:
+        """Whether tensor `name` is the packaged backbone's own in a checkpoint saved over it."""
+        return is_backbone_tensor(name) and not (self.config.bitfit and is_bitfit_parameter(name))
 
     @property
     def trained(self) -> bool:

@@ -8,6 +8,7 @@ Weights are read from safetensors only, and remote code is never trusted.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import TypeVar
 from huggingface_hub import snapshot_download
 from sentence_transformers import CrossEncoder, SentenceTransformer
 
-from core.config import BACKENDS, Backend, ModelPolicy
+from core.config import BACKENDS, TRAINING_DIR, Backend, ModelPolicy
 from core.models.backbone import backbone_path, read_arena_config
 from core.models.joint_cross_encoder import ARCHITECTURE as JOINT_ARCHITECTURE
 from core.models.joint_cross_encoder import JointCrossEncoder
@@ -34,6 +35,8 @@ PACKAGED_MODEL = "all-MiniLM-L6-v2"
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 EMBEDDED_CROSS_DIR = WEIGHTS_DIR / "cross-encoder"
 EMBEDDED_POLY_DIR = WEIGHTS_DIR / "poly-encoder"
+FINGERPRINTED = (".safetensors", ".json", ".onnx")
+"""Files whose change makes a model's cached outputs stale."""
 PICKLED_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.pkl", "*.pickle", "*.ckpt")
 """Weight files in pickle formats: never downloaded, and a local folder of only these is refused."""
 
@@ -95,6 +98,34 @@ def saved_module(spec: str, default_dir: Path) -> tuple[str, dict] | None:
     return ("embedded" if spec.strip() == EMBEDDED else folder.name), saved.get("config", {})
 
 
+def model_fingerprint(spec: str, embedded_dir: Path | None = None) -> str | None:
+    """A short hash of the weight files behind `spec` (names, sizes, modification times), so that caches keyed
+    by it go stale when the weights change; `embedded_dir` is what "embedded" loads for this kind when it
+    exists (else the packaged backbone). None when `spec` cannot be resolved without loading or downloading."""
+    if spec.strip() == EMBEDDED:
+        folder = embedded_dir if embedded_dir is not None and embedded_dir.is_dir() else backbone_path()
+    elif offline_name(spec) is not None or Path(spec).expanduser().exists():
+        try:
+            folder = Path(resolve(spec))
+        except (ModelError, OSError):
+            return None
+    else:
+        return None  # a Hugging Face id: its files are not known without asking the hub
+    files = sorted(file for file in Path(folder).rglob("*") if file.is_file() and file.suffix in FINGERPRINTED)
+    stats = [(str(file.relative_to(folder)), file.stat().st_size, file.stat().st_mtime_ns) for file in files]
+    return hashlib.sha256(repr((spec.strip(), stats)).encode()).hexdigest()[:16]
+
+
+def training_state(folder: str, config: dict) -> str:
+    """How a saved module's weights came about, for people: "zero-shot" (the embedded heads, trained on other
+    data), "fine-tuned on <dataset>", "trained" or "untrained"."""
+    if folder == EMBEDDED:
+        return "zero-shot"
+    if config.get("fine_tuned_on"):
+        return f"fine-tuned on {config['fine_tuned_on']}"
+    return "trained" if config.get("trained") else "untrained"
+
+
 def _refuse_pickled_weights(path: Path) -> None:
     """Refuse a model folder (or subfolder) holding pickled weights without safetensors beside them."""
     folders = [path, *(child for child in path.glob("*") if child.is_dir())] if path.is_dir() else []
@@ -109,7 +140,8 @@ def check_spec(spec: str, policy: ModelPolicy) -> None:
     """Refuse a spec that `policy` does not allow (it allows every spec unless restricted).
 
     A restricted policy allows "embedded", the named offline models, a Hugging Face id matching `policy.hub_ids`
-    in full, and an existing path inside one of `policy.model_dirs` (after following links and "..").
+    in full, and an existing path inside one of `policy.model_dirs`, the models fine-tuned on this server
+    (`TRAINING_DIR`) or the project's own weights (`WEIGHTS_DIR`), after following links and "..".
 
     Raises:
         ModelError: Saying what is allowed instead.
@@ -120,7 +152,7 @@ def check_spec(spec: str, policy: ModelPolicy) -> None:
     path = Path(spec).expanduser()
     if path.exists():
         resolved = path.resolve()
-        if any(resolved.is_relative_to(folder.resolve()) for folder in policy.model_dirs):
+        if any(resolved.is_relative_to(folder.resolve()) for folder in (*policy.model_dirs, TRAINING_DIR, WEIGHTS_DIR)):
             return
     elif policy.hub_ids and re.fullmatch(policy.hub_ids, spec) and ".." not in spec:
         return

@@ -64,6 +64,7 @@ class PolyEncoderConfig:
             side learns; ParlAI's poly-encoder also encodes the two sides separately.
         idf_prior: Add the learned `idf_weight` times each query token's log IDF to the code attention
             logits (see the module docstring).
+        fine_tuned_on: The dataset whose training split the weights were fine-tuned on ("" for none).
     """
 
     n_codes: int = 16
@@ -73,6 +74,7 @@ class PolyEncoderConfig:
     trained: bool = False
     query_encoder: Literal["shared", "bitfit"] = "shared"
     idf_prior: bool = False
+    fine_tuned_on: str = ""
 
 
 class PolyEncoder(nn.Module):

@@ -16,7 +16,7 @@ import numpy as np
 from core.contestants.registry import BuildContext, Kind
 from core.contestants.spec import ContestantSpec, Option
 from core.embeddings import corpus_embeddings
-from core.models.loading import check_spec, load_cross_encoder
+from core.models.loading import EMBEDDED_CROSS_DIR, check_spec, load_cross_encoder, model_fingerprint
 from core.models.pair_scorer import PairScorer
 from core.rankers.base import Progress, top_k
 from core.rankers.cross_encoder import CrossEncoderRanker, describe_cross_encoder
@@ -72,7 +72,7 @@ class AnncurRanker(CrossEncoderRanker):
             return np.stack(rows)
 
         matrix = corpus_embeddings.get_or_compute((self.kind, self.spec, self.anchors, SEED), corpus.content_hash,
-                                                  anchor_matrix)
+                                                  anchor_matrix, model_fingerprint(self.spec, EMBEDDED_CROSS_DIR))
         self.projection = (np.linalg.pinv(matrix[:, self.anchor_rows]) @ matrix).astype(np.float32)  # [k_i, N]
 
     def _rank_corpus(self, query: str, k: int) -> dict[str, float]:

@@ -18,7 +18,7 @@ from core.contestants.spec import ContestantSpec, Option
 from core.embeddings import corpus_embeddings
 from core.index import INDEX_TYPES, IndexType, build_index, search_index
 from core.models.backbone import token_strings
-from core.models.loading import check_spec, load_bi_encoder, model_title
+from core.models.loading import check_spec, load_bi_encoder, model_fingerprint, model_title
 from core.models.onnx_encoder import OnnxSentenceEncoder
 from core.rankers.base import Progress, Ranker
 from core.types import Corpus
@@ -42,6 +42,7 @@ class BiEncoderRanker(Ranker):
                  name: str = "bi", batch_size: int = 64, backend: Backend = "torch") -> None:
         super().__init__(name, model_name)
         self.embedding_key = (self.kind, model_name, backend)  # each backend's embeddings are cached apart
+        self.fingerprint = model_fingerprint(model_name)  # None: cached in memory only
         self.model = model
         self.index_type = index_type
         self.batch_size = batch_size
@@ -63,7 +64,7 @@ class BiEncoderRanker(Ranker):
                 progress(f"{self.label}: encoding documents", min(1.0, (start + 512) / len(passages)))
             return np.concatenate(chunks)
 
-        return corpus_embeddings.get_or_compute(self.embedding_key, corpus.content_hash, compute)
+        return corpus_embeddings.get_or_compute(self.embedding_key, corpus.content_hash, compute, self.fingerprint)
 
     def _build_index(self, corpus: Corpus, progress: Progress) -> None:
         self.embeddings = self.encode_corpus(corpus, progress)

@@ -16,7 +16,14 @@ import torch
 from core.attention_types import PairAttention
 from core.contestants.registry import BuildContext, Kind
 from core.contestants.spec import ContestantSpec
-from core.models.loading import EMBEDDED_CROSS_DIR, check_spec, load_cross_encoder, model_title, saved_module
+from core.models.loading import (
+    EMBEDDED_CROSS_DIR,
+    check_spec,
+    load_cross_encoder,
+    model_title,
+    saved_module,
+    training_state,
+)
 from core.models.pair_scorer import PairScorer
 from core.rankers.base import Progress, Ranker, no_progress, top_k
 from core.types import Corpus
@@ -73,8 +80,7 @@ def describe_cross_encoder(spec: ContestantSpec) -> str:
         return model_title(spec.model)
     folder, config = saved
     prior = " with IDF prior" if config.get("idf_prior") else ""
-    trained = "zero-shot" if folder == "embedded" else "trained" if config.get("trained") else "untrained"
-    return f"Arena joint cross-encoder {folder}{prior} ({trained}) on all-MiniLM-L6-v2"
+    return f"Arena joint cross-encoder {folder}{prior} ({training_state(folder, config)}) on all-MiniLM-L6-v2"
 
 
 KIND = Kind(

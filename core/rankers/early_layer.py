@@ -15,7 +15,14 @@ from core.contestants.registry import BuildContext, Kind
 from core.contestants.spec import ContestantSpec, Option, SpecError
 from core.models.backbone import token_strings
 from core.models.early_layers import EarlyLayerEncoder, transformer_of
-from core.models.loading import EMBEDDED_CROSS_DIR, check_spec, load_cross_encoder, model_title, saved_module
+from core.models.loading import (
+    EMBEDDED_CROSS_DIR,
+    check_spec,
+    load_cross_encoder,
+    model_fingerprint,
+    model_title,
+    saved_module,
+)
 from core.rankers.bi_encoder import INDEX_OPTION, BiEncoderRanker
 
 DEFAULT_LAYERS = 6
@@ -31,6 +38,7 @@ class EarlyLayerRanker(BiEncoderRanker):
     def __init__(self, encoder: EarlyLayerEncoder, model_name: str, index_type: str = "flat") -> None:
         super().__init__(encoder, model_name, index_type, name="early-layer")
         self.embedding_key = (self.kind, model_name, encoder.layers)
+        self.fingerprint = model_fingerprint(model_name, EMBEDDED_CROSS_DIR)
 
     def attention(self, query: str, document: str) -> TokenSimilarity:
         """Cosine of each query token with each document token at layer ℓ (encoded apart)."""

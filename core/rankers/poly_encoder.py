@@ -13,7 +13,15 @@ from core.contestants.registry import BuildContext, Kind
 from core.contestants.spec import ContestantSpec, Option
 from core.embeddings import corpus_embeddings
 from core.models.backbone import token_strings
-from core.models.loading import EMBEDDED_POLY_DIR, check_spec, load_poly_encoder, model_title, saved_module
+from core.models.loading import (
+    EMBEDDED_POLY_DIR,
+    check_spec,
+    load_poly_encoder,
+    model_fingerprint,
+    model_title,
+    saved_module,
+    training_state,
+)
 from core.models.poly_encoder import PolyEncoder
 from core.rankers.base import Progress, Ranker, top_k
 from core.types import Corpus
@@ -28,6 +36,7 @@ class PolyEncoderRanker(Ranker):
     def __init__(self, model: PolyEncoder, model_name: str, name: str = "poly", batch_size: int = 64) -> None:
         super().__init__(name, model_name, trained=model.config.trained)
         self.cache_key = model_name
+        self.fingerprint = model_fingerprint(model_name, EMBEDDED_POLY_DIR)
         self.model = model
         self.batch_size = batch_size
         self.doc_vectors = torch.empty(0)
@@ -44,7 +53,7 @@ class PolyEncoderRanker(Ranker):
             return np.concatenate(chunks)
 
         vectors = corpus_embeddings.get_or_compute((self.kind, self.cache_key, self.model.config),
-                                                   corpus.content_hash, compute)
+                                                   corpus.content_hash, compute, self.fingerprint)
         self.doc_vectors = torch.from_numpy(vectors.copy())
         self.log_idf = self.model.corpus_log_idf(corpus)
 
@@ -83,8 +92,8 @@ def _model(spec: ContestantSpec) -> str:
         return f"untrained poly-encoder (m = {spec.option('codes')}) on {model_title(spec.model)}"
     folder, config = saved
     prior = ", IDF prior" if config.get("idf_prior") else ""
-    trained = "zero-shot" if folder == "embedded" else "trained"
-    return f"Arena poly-encoder {folder} (m = {config.get('n_codes')}{prior}, {trained}) on all-MiniLM-L6-v2"
+    return (f"Arena poly-encoder {folder} (m = {config.get('n_codes')}{prior}, {training_state(folder, config)}) "
+            "on all-MiniLM-L6-v2")
 
 
 KIND = Kind(

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from core.models.backbone import backbone_path
+from core.models.backbone import backbone_path, is_bitfit_parameter
 from core.models.joint_cross_encoder import JointCrossEncoder
 from core.models.loading import load_bi_encoder
 from core.training.lists import TrainingList
@@ -29,17 +29,20 @@ INITIAL_GATE = -6.0  # a little cross attention from the start, so the gate gets
 
 
 def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], config: TrainConfig,
-                out: Path, rng) -> tuple[JointCrossEncoder, dict]:
-    """Train a `JointCrossEncoder` from the packaged MiniLM and save it (fp16 safetensors) to `out`."""
+                out: Path, rng, budget_s: float | None = None, on_step: Callable[[dict], None] | None = None,
+                fine_tuned_on: str = "") -> tuple[JointCrossEncoder, dict]:
+    """Train a `JointCrossEncoder` from the packaged MiniLM and save it (fp16 safetensors) to `out`
+    (`budget_s`, `on_step`: see `core.training.loop.train`; `fine_tuned_on`: the dataset, for in-domain runs)."""
     model = JointCrossEncoder.from_backbone(backbone_path(), config.idf_prior)
-    model.config = replace(model.config, trained=True)  # it ranks at the config's lengths, trains at shorter ones
+    # It ranks at the config's lengths and trains at shorter ones.
+    model.config = replace(model.config, trained=True, fine_tuned_on=fine_tuned_on, bitfit=config.backbone_bitfit)
     head = [model.cross_bias, model.scale, model.shift]
     # With the IDF prior, its weight stays at the start, chosen on held-apart queries: trained on these lists it
     # fell from 0.6 to 0.23 in 150 steps, and Cranfield's held-apart nDCG@10 fell below the untrained start's.
     if config.idf_prior:
         start_idf_prior(model, lists, model.config.max_document_length)
         model.idf_weight.requires_grad_(False)
-    if config.freeze_backbone:
+    if config.freeze_backbone or config.backbone_bitfit:
         model.backbone.requires_grad_(False)
     # The tie's anchor: with the IDF prior, this model with its gate still closed (the IDF-weighted bi-encoder,
     # a frozen copy); otherwise the bi-encoder's cosines, which the lists carry.
@@ -47,7 +50,12 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
     with torch.no_grad():
         model.cross_bias.fill_(INITIAL_GATE)
     groups = [{"params": head, "lr": config.head_lr, "weight_decay": 0.0}]
-    if not config.freeze_backbone:
+    if config.backbone_bitfit:
+        trained = [p for name, p in model.backbone.named_parameters() if is_bitfit_parameter(name)]
+        for parameter in trained:
+            parameter.requires_grad_(True)
+        groups.append({"params": trained, "lr": config.backbone_lr, "weight_decay": 0.0})
+    elif not config.freeze_backbone:
         groups.append({"params": list(model.backbone.parameters()), "lr": config.backbone_lr})
 
     def batch_loss(batch: Sequence[TrainingList]) -> tuple[torch.Tensor, dict[str, float]]:
@@ -69,9 +77,9 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
         return dev_ndcg(lambda item: model.predict([(item.query, p) for p in item.passages]), dev_lists)
 
     def checkpoint(training: dict | None = None) -> None:
-        model.save(out, training, include_backbone=not config.freeze_backbone)
+        model.save(out, training, include_backbone=not (config.freeze_backbone or config.backbone_bitfit))
 
-    history = train(model, groups, lists, batch_loss, dev_score, config, rng, checkpoint)
+    history = train(model, groups, lists, batch_loss, dev_score, config, rng, checkpoint, budget_s, on_step)
     checkpoint({"config": asdict(config), "history": history})
     return model, history
 

@@ -104,7 +104,19 @@ def load_dev_set(name: str, root: Path | None = None) -> Dataset:
     return dataset
 
 
-def export_beir(dataset: Dataset, folder: Path) -> None:
+def export_dev_set(name: str, folder: Path, root: Path | None = None) -> Dataset:
+    """Write the development set `name` (a key of `DEV_SETS` or `SPLIT_SETS`) as a BEIR folder; returns it."""
+    root = shared_data_root() if root is None else root
+    if name in SPLIT_SETS:
+        dataset, other_splits = SPLIT_SETS[name](root)
+        export_beir(dataset, folder, other_splits)
+        return dataset
+    dataset = load_dev_set(name, root)
+    export_beir(dataset, folder)
+    return dataset
+
+
+def export_beir(dataset: Dataset, folder: Path, other_splits: dict[str, Qrels] | None = None) -> None:
     """Write ``dataset`` as a BEIR folder that :func:`core.data.load_dataset` reads back.
 
     Writes ``corpus.jsonl``, ``queries.jsonl`` and, when the dataset has qrels,
@@ -113,6 +125,7 @@ def export_beir(dataset: Dataset, folder: Path) -> None:
 
     Args:
         dataset: The dataset to write.
+        other_splits: Judgements of other splits, each written as ``qrels/{split}.tsv``.
         folder: The output folder, created if needed; files in it are overwritten.
 
     Raises:
@@ -121,6 +134,7 @@ def export_beir(dataset: Dataset, folder: Path) -> None:
     """
     corpus, queries = dataset.corpus, dataset.queries
     qrels_text = None if dataset.qrels is None else "".join(_qrels_lines(dataset.qrels))
+    split_texts = {split: "".join(_qrels_lines(qrels)) for split, qrels in (other_splits or {}).items()}
     folder.mkdir(parents=True, exist_ok=True)
     documents = zip(corpus.ids, corpus.titles, corpus.texts)
     _write_jsonl(folder / "corpus.jsonl",
@@ -133,6 +147,9 @@ def export_beir(dataset: Dataset, folder: Path) -> None:
     else:
         qrels_path.parent.mkdir(exist_ok=True)
         qrels_path.write_text(qrels_text, encoding="utf-8")
+    for split, text in split_texts.items():
+        qrels_path.parent.mkdir(exist_ok=True)
+        (folder / "qrels" / f"{split}.tsv").write_text(text, encoding="utf-8")
     logger.info("exported %r to %s", dataset, folder)
 
 
@@ -190,6 +207,62 @@ def load_climate_fever(root: Path) -> Dataset:
                       tuple(claim["claim"].strip() for _, claim in claims), source)
     return make_dataset(corpus, queries, qrels, "climate-fever")
 
+
+def load_nfcorpus(root: Path) -> tuple[Dataset, dict[str, Qrels]]:
+    """NFCorpus with its splits: every document of ``dev.docs`` and ``test.docs`` (``train.docs`` is not
+    published; 99.5% of the training judgements name documents of these two), the title queries of train,
+    dev and test, and each split's ``2-1-0`` judgements. Returns the test set and the other splits' qrels."""
+    folder = root / _NFCORPUS
+    documents: dict[str, str] = {}
+    for name in ("test.docs", "dev.docs"):
+        documents.update((i, text) for i, text in zip(*_tab_columns(folder / name)) if i not in documents)
+    corpus = Corpus(tuple(documents), tuple(documents.values()), ("",) * len(documents), str(folder))
+    queries: dict[str, str] = {}
+    for split in ("test", "dev", "train"):
+        queries.update(zip(*_tab_columns(folder / f"{split}.titles.queries")))
+    everything = Queries(tuple(queries), tuple(queries.values()), str(folder))
+    splits = {split: make_dataset(corpus, everything, load_qrels(folder / f"{split}.2-1-0.qrel")).qrels or {}
+              for split in ("train", "dev")}
+    return make_dataset(corpus, everything, load_qrels(folder / "test.2-1-0.qrel"), "nfcorpus"), splits
+
+
+def load_wikiqa(root: Path) -> tuple[Dataset, dict[str, Qrels]]:
+    """WikiQA with a training split: the test-gold set plus the training questions that have a correct
+    sentence, with every sentence of their pages (ids ``train-<n>``, deduplicated by text against the test
+    sentences). 13 malformed training rows are skipped. Returns the test set and the training qrels."""
+    test = load_wikiqa_test(root)
+    path = root / "wikiqa" / "SiemensHalske_DataAlchemist" / "data" / "WikiQA-train.tsv"
+    pages: dict[str, list[tuple[str, bool]]] = {}  # question -> [(sentence, correct)]; ids are per row here
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if len(row) == 5 and row[4] in ("0", "1"):
+                pages.setdefault(row[1].strip(), []).append((row[3].strip(), row[4] == "1"))
+    by_text = {text: i for i, text in zip(test.corpus.ids, test.corpus.texts)}
+    documents = dict(zip(test.corpus.ids, zip(test.corpus.titles, test.corpus.texts)))
+    questions = dict(zip(test.queries.ids, test.queries.texts))
+    train: Qrels = {}
+    for number, (question, sentences) in enumerate(pages.items(), 1):
+        if not any(correct for _, correct in sentences):
+            continue
+        for sentence, correct in sentences:
+            if sentence not in by_text:
+                by_text[sentence] = f"train-{len(by_text)}"
+                documents[by_text[sentence]] = ("", sentence)
+            if correct:
+                train.setdefault(f"train-q{number}", {})[by_text[sentence]] = 1
+        questions[f"train-q{number}"] = question
+    corpus = Corpus(tuple(documents), tuple(text for _, text in documents.values()),
+                    tuple(title for title, _ in documents.values()), str(path.parent))
+    queries = Queries(tuple(questions), tuple(questions.values()), str(path.parent))
+    return make_dataset(corpus, queries, test.qrels, "wikiqa"), {"train": train}
+
+
+SPLIT_SETS: dict[str, Callable[[Path], tuple[Dataset, dict[str, Qrels]]]] = {
+    "nfcorpus": load_nfcorpus,
+    "wikiqa": load_wikiqa,
+}
+"""Development sets with a training split (for `python -m core train ... --data`): name -> loader of the test
+set and the other splits' judgements, which `export_beir` writes beside ``qrels/test.tsv``."""
 
 DEV_SETS: dict[str, Callable[[Path], Dataset]] = {
     "nfcorpus-test": load_nfcorpus_test,

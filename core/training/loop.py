@@ -3,6 +3,7 @@ clipping, periodic dev evaluation, and a JSON-ready history of losses and dev sc
 
 from __future__ import annotations
 
+import copy
 import logging
 import random
 import time
@@ -11,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from transformers import get_linear_schedule_with_warmup
 
 from core.evaluate import evaluate
 from core.idf import IDF_WEIGHT_INIT, token_log_idf
@@ -43,6 +43,8 @@ class TrainConfig:
         pool_negatives: Poly-encoder with `freeze_backbone` only: random training passages added to
             every step's candidates, as negatives and tied to their bi-encoder cosine, so that the codes
             learn to keep a whole corpus in order and not only each short list.
+        backbone_bitfit: Cross-encoder: train only the backbone's biases and LayerNorm weights (BitFit, at
+            `backbone_lr`), saved as a compact delta over the packaged backbone.
         idf_prior: Give the query side the learned IDF prior (`core.idf`): the poly-encoder's code attention
             (with `freeze_backbone` only) or the cross-encoder's query pooling; its weight starts at
             `IDF_WEIGHT_INIT` (the cross-encoder holds it there) and its IDF is counted over the training passages.
@@ -67,7 +69,11 @@ class TrainConfig:
     query_bitfit: bool = False
     pool_negatives: int = 0
     idf_prior: bool = False
+    backbone_bitfit: bool = False
 
+
+EVALUATIONS_PER_BUDGET = 6
+"""Dev evaluations spread over a time-budgeted run (each costs a pass over the dev lists)."""
 
 DEFAULT_MIX = {"cross": "gold=2,bi=0.7,bm25=0.3", "poly": "cross=1"}
 """Each recipe's teacher unless `TrainConfig.teacher_mix` names another (see `core.training.teacher.TeacherMix`)."""
@@ -109,19 +115,39 @@ def dev_ndcg(score_list: Callable[[TrainingList], np.ndarray], lists: Sequence[T
 def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[TrainingList],
           batch_loss: Callable[[Sequence[TrainingList]], tuple[torch.Tensor, dict[str, float]]],
           dev_score: Callable[[], float], config: TrainConfig, rng: random.Random,
-          checkpoint: Callable[[], None] = lambda: None) -> dict:
-    """Optimise `batch_loss` over `lists`, evaluating and checkpointing every `eval_every` steps.
+          checkpoint: Callable[[], None] = lambda: None, budget_s: float | None = None,
+          on_step: Callable[[dict], None] | None = None) -> dict:
+    """Optimise `batch_loss` over `lists`, evaluating every `eval_every` steps.
+
+    Without `budget_s`, every evaluation checkpoints and the last state is kept. With a time budget in
+    seconds, training stops when it is spent (warm-up and linear decay follow whichever runs out first,
+    steps or time), `checkpoint` runs only when the dev score improves, and the model ends in its best
+    evaluated state (the start included). `on_step` sees the history after every step (live progress); it may
+    raise to cancel.
 
     Returns:
-        `{"steps", "seconds", "loss": [(step, loss)], "dev_ndcg@10": [(step, value)], "parts": {...}}`.
+        `{"steps", "seconds", "loss": [(step, loss)], "dev_ndcg@10": [(step, value)], "parts": [...],
+        "best_step", "stopped"}`; `stopped` says why training ended ("data", "time").
     """
     order = [i for _ in range(config.epochs) for i in rng.sample(range(len(lists)), len(lists))]
     batches = [order[i:i + config.batch_lists] for i in range(0, len(order), config.batch_lists)]
     optimizer = torch.optim.AdamW(parameter_groups, weight_decay=0.01)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(config.warmup * len(batches)), len(batches))
-    history: dict = {"loss": [], "dev_ndcg@10": [(0, dev_score())], "parts": []}
-    logger.info("step 0: dev nDCG@10 %.4f", history["dev_ndcg@10"][0][1])
     start = time.perf_counter()
+    done = {"steps": 0}
+
+    def progress() -> float:  # the share of the run behind us: by steps, or by time when that is shorter
+        by_time = (time.perf_counter() - start) / budget_s if budget_s else 0.0
+        return min(1.0, max(done["steps"] / len(batches), by_time))
+
+    def rate(_: int) -> float:
+        share = progress()
+        return share / config.warmup if share < config.warmup else max(0.0, (1 - share) / (1 - config.warmup))
+
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, rate)
+    history: dict = {"loss": [], "dev_ndcg@10": [(0, dev_score())], "parts": [], "best_step": 0, "stopped": "data"}
+    best = (history["dev_ndcg@10"][0][1], copy.deepcopy(model.state_dict()) if budget_s else None)
+    logger.info("step 0: dev nDCG@10 %.4f", best[0])
+    eval_at = budget_s / EVALUATIONS_PER_BUDGET if budget_s else None
     for step, batch in enumerate(batches, start=1):
         model.train()
         loss, parts = batch_loss([lists[i] for i in batch])
@@ -129,16 +155,34 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
+        done["steps"] = step
         schedule.step()
         history["loss"].append((step, loss.item()))
         history["parts"].append((step, parts))
-        if step % config.eval_every == 0 or step == len(batches):
+        elapsed = time.perf_counter() - start
+        out_of_time = budget_s is not None and elapsed >= budget_s
+        due = (elapsed >= eval_at * (len(history["dev_ndcg@10"]))) if eval_at else step % config.eval_every == 0
+        if due or out_of_time or step == len(batches):
             model.eval()
             history["dev_ndcg@10"].append((step, dev_score()))
-            checkpoint()
+            if budget_s is None:
+                checkpoint()
+            elif history["dev_ndcg@10"][-1][1] > best[0]:
+                best = (history["dev_ndcg@10"][-1][1], copy.deepcopy(model.state_dict()))
+                history["best_step"] = step
+                checkpoint()
             recent = np.mean([value for _, value in history["loss"][-config.eval_every:]])
             logger.info("step %d/%d: loss %.4f, dev nDCG@10 %.4f, %.0f s", step, len(batches), recent,
                         history["dev_ndcg@10"][-1][1], time.perf_counter() - start)
+        if on_step is not None:
+            on_step(history)
+        if out_of_time:
+            history["stopped"] = "time"
+            break
+    if budget_s is None:
+        history["best_step"] = len(batches)
+    else:
+        model.load_state_dict(best[1])
     model.eval()
-    history.update(steps=len(batches), seconds=time.perf_counter() - start)
+    history.update(steps=done["steps"], seconds=time.perf_counter() - start)
     return history

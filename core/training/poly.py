@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -96,8 +96,10 @@ class PolyInputs:
 
 
 def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], config: TrainConfig,
-               out: Path, rng, n_codes: int = 16) -> tuple[PolyEncoder, dict]:
-    """Train a `PolyEncoder` with `n_codes` codes and save it (fp16 safetensors) to `out`.
+               out: Path, rng, n_codes: int = 16, budget_s: float | None = None,
+               on_step: Callable[[dict], None] | None = None, fine_tuned_on: str = "") -> tuple[PolyEncoder, dict]:
+    """Train a `PolyEncoder` with `n_codes` codes and save it (fp16 safetensors) to `out` (`budget_s`,
+    `on_step`: see `core.training.loop.train`; `fine_tuned_on`: the dataset, for in-domain runs).
 
     With `config.freeze_backbone` the packaged MiniLM stays as it is and only the codes learn (plus, with
     `config.query_bitfit`, the biases and LayerNorm weights of the query side's own copy); only what
@@ -106,10 +108,11 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
     bitfit = config.freeze_backbone and config.query_bitfit
     model = PolyEncoder.from_backbone(backbone_path(), n_codes, "bitfit" if bitfit else "shared", config.idf_prior)
     if config.freeze_backbone:
-        model.config = replace(model.config, trained=True)
+        model.config = replace(model.config, trained=True, fine_tuned_on=fine_tuned_on)
         model.backbone.requires_grad_(False)
     else:
-        model.config = replace(model.config, max_length=config.max_document_length, trained=True)
+        model.config = replace(model.config, max_length=config.max_document_length, trained=True,
+                               fine_tuned_on=fine_tuned_on)
     with torch.no_grad():
         model.codes.normal_(0.0, CODE_INIT_STD)
     heads = [model.codes]
@@ -177,6 +180,6 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
     def checkpoint(training: dict | None = None) -> None:
         model.save(out, training, include_backbone=not config.freeze_backbone)
 
-    history = train(model, groups, lists, batch_loss, dev_score, config, rng, checkpoint)
+    history = train(model, groups, lists, batch_loss, dev_score, config, rng, checkpoint, budget_s, on_step)
     checkpoint({"config": asdict(config), "history": history})
     return model, history

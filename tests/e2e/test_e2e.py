@@ -171,14 +171,23 @@ def shoot_at(page, name: str, sizes=SIZES) -> None:
     page.set_viewport_size(size)
 
 
+def load_sample(page, server: str) -> None:
+    """Load the sample data from the Data page."""
+    page.goto(f"{server}/data")
+    settle(page, "Data")
+    page.get_by_role("tab", name="Sample data").click()
+    page.get_by_role("button", name="Use the sample data").click()
+    settle(page, "Loaded: sample")
+
+
 def test_demo_run_and_every_page(page, server):
-    """Start's demo button loads the sample data and compares; every page then renders without an exception."""
+    """Start's demo button loads the lesson data and compares; every page then renders without an exception."""
     page.goto(server)  # Start is the default page, served at the root
     settle(page, "Encoder Arena")
     assert page.locator("[data-testid='stGraphVizChart'] svg").count() == 5  # three architectures, two more uses
     shoot(page, "01_start")
-    page.get_by_role("button", name="Load the sample data and run the demo").click()
-    page.get_by_text("Done: 4 contestants").wait_for(timeout=DEMO_MS)
+    page.get_by_role("button", name="Load the lesson data and run the demo").click()
+    page.get_by_text("Done: 5 contestants").wait_for(timeout=DEMO_MS)
     settle(page, "Encoder Arena")
     shoot(page, "02_start_after_demo")
     expectations = {"data": "Read one document", "settings": "already ran", "rankings": "Each line is one document",
@@ -189,7 +198,7 @@ def test_demo_run_and_every_page(page, server):
         assert page.get_by_text(expectations[url_path]).first.is_visible()
         if url_path == "settings":
             page.get_by_role("button", name="Run the comparison").click()
-            page.get_by_text("Done: 4 contestants").wait_for()
+            page.get_by_text("Done: 5 contestants").wait_for()
             settle(page, heading)
         if url_path in ("rankings", "scores", "attention", "tradeoffs"):
             page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
@@ -203,7 +212,8 @@ def test_demo_run_and_every_page(page, server):
                 settle(page, heading)
         shoot(page, f"{number:02d}_{url_path}")
         if url_path == "attention":  # the bi-encoder's view first, then the poly-encoder's and the cross-encoder's
-            for contestant, view in (("poly-encoder", "poly"), ("bi → cross", "cross")):
+            for contestant, view in (("poly-encoder", "poly"),
+                                     ("cross-encoder · fine-tuned on lesson", "cross")):
                 choose(page, "Contestant", contestant)
                 rerun_done(page, heading)
                 page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
@@ -274,11 +284,7 @@ def figure(page, script: str, index: int = 0):
 def test_five_contestants_built_in_settings_show_on_every_page_in_their_colours(page, server):
     """A preset, a deleted pair of rows, an edited re-rank depth, a duplicate renamed in the table: the five
     contestants run, and every results page names all of them, each in one colour of its own."""
-    page.goto(f"{server}/data")
-    settle(page, "Data")
-    page.get_by_role("tab", name="Sample data").click()
-    page.get_by_role("button", name="Use the sample data").click()
-    settle(page, "Loaded: sample")
+    load_sample(page, server)
     visit(page, "settings", "Settings")
     page.get_by_text("Start from a preset").click()
     choose(page, "Preset", "Pipelines: BM25 → cross, bi → cross, hybrid")
@@ -337,6 +343,46 @@ def test_five_contestants_built_in_settings_show_on_every_page_in_their_colours(
     assert all(name in report and colour in report for name, colour in colours.items())
 
 
+FINE_TUNED = ["cross-encoder · fine-tuned on sample", "poly-encoder · fine-tuned on sample"]
+
+
+def test_fine_tuning_on_the_train_page_adds_contestants(page, server):
+    """Half the sample's judged queries held out for training, both models fine-tuned in the background for
+    seconds with visible progress, then compared on the other half beside the zero-shot ones (and the demo's heads,
+    fine-tuned on the lesson data)."""
+    load_sample(page, server)
+    visit(page, "train", "Train")
+    page.get_by_role("button", name="Hold them out for training").click()
+    page.get_by_text("Held out 30 judged queries for training").wait_for()
+    settle(page, "Train")
+    budget = page.get_by_role("spinbutton", name="Time budget per model (minutes)")
+    budget.fill("0.75")
+    budget.press("Enter")
+    rerun_done(page, "Train")
+    page.get_by_text("Estimate: about 2 min").wait_for()
+    page.get_by_role("button", name="Start fine-tuning").click()
+    page.locator("[data-testid='stProgress']").wait_for()
+    page.get_by_text("% ·").first.wait_for()  # a fraction done and the time left
+    shoot_at(page, "30_train_progress")
+    page.get_by_role("button", name="Add them to the comparison").wait_for(timeout=DEMO_MS)
+    page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()  # the loss and dev curves
+    shoot_at(page, "31_train_done")
+    page.get_by_role("button", name="Add them to the comparison").click()
+    page.get_by_text("to the comparison: run it on Settings").wait_for()
+    visit(page, "settings", "Settings")
+    assert all(name in table_names(page) for name in FINE_TUNED)
+    confirm = page.get_by_text("Yes, run it: I expect about")  # asked when the estimate is over a minute
+    if confirm.count():
+        confirm.click()
+        rerun_done(page, "Settings")
+    page.get_by_role("button", name="Run the comparison").click()
+    page.get_by_text("Done: 7 contestants on 29 queries").wait_for(timeout=DEMO_MS)
+    visit(page, "rankings", "Rankings")
+    headings = [name for name, _ in page.evaluate(SWATCHES)]  # "(untrained)" follows a name if no step beat the start
+    assert all(any(heading.startswith(name) for heading in headings) for name in FINE_TUNED)
+    shoot_at(page, "32_rankings_fine_tuned")
+
+
 def test_uploaded_markup_is_shown_as_text(page, server):
     """A corpus (and its file name) holding script and img tags is displayed literally and runs nothing."""
     script, image = "<script>window.__xss=1</script>", '<img src=x onerror="window.__xss=1">'
@@ -352,13 +398,13 @@ def test_uploaded_markup_is_shown_as_text(page, server):
                                    "buffer": f"{script} stale bread\n{image}\n".encode()})
     page.get_by_role("button", name="Load these files").click()
     settle(page, f"Loaded: {name}")
-    assert page.get_by_text(f"Loaded {name}: 2 documents, 2 queries.").is_visible()
+    assert page.get_by_text(f"Loaded {name}: 2 documents, 2 queries, no relevance judgements.").is_visible()
     assert page.get_by_text(f"{script} and more", exact=True).is_visible()
     assert page.get_by_text(image, exact=True).is_visible()
     shoot(page, "10_data_markup_as_text")
     visit(page, "settings", "Settings")
     page.get_by_role("button", name="Run the comparison").click()
-    page.get_by_text("Done: 4 contestants").wait_for()
+    page.get_by_text("Done: 5 contestants").wait_for()
     visit(page, "rankings", "Rankings")
     assert page.get_by_role("combobox", name="Query").input_value() == f"q1 · {script} stale bread"
     shoot(page, "11_rankings_markup_as_text")
@@ -425,7 +471,7 @@ def test_many_sessions_compare_at_once_on_one_server(browser, served):
         for tab in pages:  # start every run before waiting for any
             tab.get_by_role("button", name="Run the comparison").click()
         for tab in pages:
-            tab.get_by_text("Done: 4 contestants").wait_for(timeout=DEMO_MS)
+            tab.get_by_text("Done: 5 contestants").wait_for(timeout=DEMO_MS)
             settle(tab, "Settings")
         seconds = time.monotonic() - start
         for tab, word in zip(pages, words):

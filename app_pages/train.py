@@ -1,0 +1,127 @@
+"""Train: fine-tune the cross-encoder (and a poly-encoder distilled from it) on the loaded data's training
+split, in a background process; the fine-tuned models join the comparison as new contestants."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from app_pages import _shared as shared
+from core import view_models as views
+from core.figures import training_figure
+from core.splits import hold_out
+from core.training.jobs import KINDS, JobStatus, cancel, estimate_minutes, list_jobs, read_status, start_job
+
+PICKED = "train.picked"  # the job shown (a started job is shown at once)
+
+st.title("Train")
+st.markdown("Zero-shot, the embedded cross- and poly-encoder rank much like the bi-encoder they start from. "
+            "Fine-tuned on **your own judged queries**, as the Poly-encoder paper did for every architecture, "
+            "they differ for a reason. Training runs in the background (other users are not slowed beyond their "
+            "share, and a refresh does not stop it); the models then join your comparison beside the zero-shot ones.")
+shared.show_flash()
+data = shared.dataset()
+training = shared.training()
+
+st.subheader("1 · Training split")
+if data is None:
+    st.info("Load data with relevance judgements first.")
+    st.page_link("app_pages/data.py", label="Data: upload files or pick the sample data", icon=":material/folder_open:")
+elif training is not None:
+    st.success(f"Training split: {len(training.qrels or {}):,} judged queries ({shared.plain(shared.split_how())}). "
+               f"Every comparison now ranks the {len(data.queries):,} other queries only (split “{data.split}”).")
+elif not data.qrels:
+    st.info("This dataset has no relevance judgements, so there is nothing to learn from.")
+else:
+    percent = st.slider("Share of the judged queries to train on (the rest stay for evaluation)", 10, 90, 50, 5,
+                        key="train.percent")
+    if st.button("Hold them out for training", key="train.split"):
+        try:
+            splits = hold_out(data, percent)
+        except ValueError as error:
+            st.error(shared.describe(error))
+        else:
+            shared.set_dataset(splits.test, splits.training, splits.how)
+            shared.rerun_with(f"Held out {len(splits.training.qrels or {}):,} judged queries for training; "
+                              f"{len(splits.test.queries):,} queries stay for evaluation.")
+
+if training is not None:
+    st.subheader("2 · What to fine-tune")
+    chosen = tuple(kind for kind in KINDS if st.checkbox(
+        {"cross": "Cross-encoder (joint module over MiniLM; starts as the bi-encoder)",
+         "poly": "Poly-encoder (16 codes), distilled from that cross-encoder"}[kind], value=True, key=f"train.{kind}"))
+    minutes = st.number_input("Time budget per model (minutes)", min_value=0.25, max_value=60.0, value=5.0, step=0.5,
+                              key="train.minutes")
+    if "poly" in chosen and "cross" not in chosen:
+        st.warning("The poly-encoder learns from the fine-tuned cross-encoder: tick both.")
+    total = estimate_minutes(chosen, minutes)
+    st.caption(f"Estimate: about {views.duration_text(60 * total)} in all (mining negatives included; each model "
+               "stops at its budget and keeps its best checkpoint on a dev split carved from the training queries).")
+    if st.button("Start fine-tuning", type="primary", key="train.start", disabled=not chosen):
+        try:
+            st.session_state[PICKED] = str(start_job(training, chosen, minutes))
+        except ValueError as error:
+            st.error(shared.describe(error))
+
+
+def add_contestants(job: JobStatus) -> None:
+    """Add the job's models to this session's comparison and say where to run it."""
+    try:
+        added = shared.add_fine_tuned(job.models, job.dataset)
+    except ValueError as error:
+        st.error(shared.describe(error))
+        return
+    shared.rerun_with(f"Added {', '.join(shared.plain(name) for name in added)} to the comparison: run it on Settings.")
+
+
+def curves(job: JobStatus) -> None:
+    for kind, history in job.history.items():
+        if history.get("loss"):
+            st.plotly_chart(training_figure(history, f"Fine-tuning the {kind}-encoder"))
+
+
+@st.fragment(run_every=2)
+def follow(folder) -> None:
+    """A running job's progress and live curves, redrawn every two seconds; the whole page redraws once it ends."""
+    job = read_status(folder)
+    if job.state != "running":
+        st.rerun()
+    left = f" · about {views.duration_text(job.seconds_left)} left" if job.fraction > 0 else ""
+    st.progress(job.fraction, text=f"{shared.plain(job.step)} ({job.fraction:.0%}{left})")
+    if st.button("Cancel", key="train.cancel"):
+        cancel(folder)
+    curves(job)
+
+
+def outcome(job: JobStatus) -> None:
+    """What a finished, cancelled or failed job left: its models (to add), curves and model cards."""
+    if job.state == "done":
+        st.success(f"Finished: {', '.join(job.models)} fine-tuned on {shared.plain(job.dataset)}.")
+        if st.button("Add them to the comparison", type="primary", key="train.add"):
+            add_contestants(job)
+    elif job.state == "cancelled":
+        st.warning("Cancelled." + (" Finished models are kept." if job.models else ""))
+    else:
+        st.error(f"Training failed: {shared.plain(job.error)}")
+    curves(job)
+    for kind, model in job.models.items():
+        card = views.model_card(model)
+        if card:
+            with st.expander(f"Model card: {kind}"):
+                st.markdown(card)
+
+
+jobs = list_jobs()
+if jobs:
+    st.subheader("3 · Progress")
+    names = {str(job.folder): f"{job.dataset} · {', '.join(job.kinds)} · {job.state} · "
+             f"{time.strftime('%H:%M', time.localtime(job.started))}" for job in jobs}
+    if st.session_state.get(PICKED) not in names:
+        st.session_state.pop(PICKED, None)  # a job gone from the cache: show the newest
+    picked = st.selectbox("Job", list(names), format_func=names.get, key=PICKED)
+    job = jobs[list(names).index(picked)]
+    if job.state == "running":
+        follow(job.folder)
+    else:
+        outcome(job)

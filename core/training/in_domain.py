@@ -1,0 +1,195 @@
+"""Fine-tuning on a dataset's own training split (`python -m core train cross|poly --data DATA`).
+
+The Poly-encoder paper's setting: each architecture learns from the task's own judged queries and is tested on
+its held-out split. Lists are one judged positive plus negatives mined from the user's corpus by the
+bi-encoder and BM25; a dev split carved from the training queries picks the best checkpoint within a time
+budget. The cross-encoder is the project's joint module (it starts as the bi-encoder, and its cross-segment
+gate opens as it learns); the poly-encoder is distilled from a fine-tuned cross-encoder (its scores as soft
+labels, with in-batch and mined negatives).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.data import load_dataset
+from core.models.backbone import ARENA_CONFIG_FILE
+from core.models.loading import load_bi_encoder, load_cross_encoder
+from core.rankers.bi_encoder import BiEncoderRanker
+from core.rankers.bm25 import BM25Ranker
+from core.training.cross import train_cross
+from core.training.lists import TrainingList
+from core.training.loop import TrainConfig, seed_everything
+from core.training.model_card import write_model_card
+from core.training.poly import train_poly
+from core.training.teacher import TeacherMix, apply_mix
+from core.types import Dataset
+
+logger = logging.getLogger(__name__)
+Progress = Callable[[str, float], None]
+
+IN_DOMAIN = {
+    "cross": TrainConfig(lists=100_000, epochs=100, batch_lists=2, backbone_lr=2e-5, head_lr=1e-2, tie_weight=5.0,
+                         teacher_mix="gold=10", max_query_length=48, max_document_length=160, dev_lists=40),
+    "poly": TrainConfig(lists=100_000, epochs=100, batch_lists=4, backbone_lr=2e-5, head_lr=2e-2, tie_weight=1.0,
+                        teacher_mix="cross=1,gold=2", max_query_length=48, max_document_length=160, dev_lists=40),
+}
+"""Each kind's in-domain recipe (`lists` and `epochs` are caps: the time budget decides how much is seen).
+
+The poly-encoder's is not yet good enough: on WikiQA it improved its dev lists (0.779 → 0.818 nDCG@10) but fell
+below the bi-encoder over the whole test corpus (0.749 against 0.792); kept on the bi-encoder's document vectors
+(`--compact`: codes and query-side BitFit) it fell further (0.734). Both learn to order short lists, not a corpus."""
+
+COMPACT = {
+    "cross": {"backbone_bitfit": True, "backbone_lr": 1e-3},
+    "poly": {"freeze_backbone": True, "query_bitfit": True, "backbone_lr": 1e-3},
+}
+"""`--compact`: train only biases and LayerNorm weights (BitFit; the poly-encoder's on its query side, its documents
+keeping the bi-encoder's vectors) and save them as a delta over the packaged backbone: tens of kilobytes, not 45 MB."""
+
+MIN_MINUTES = 0.25
+TEACHER_SHARE = 0.35
+"""The poly-encoder's share of its budget spent having the cross-encoder score the training lists."""
+
+
+@dataclass(frozen=True)
+class ListSplits:
+    """Training lists and the dev lists carved from the same judged queries (never the test split's)."""
+
+    train: list[TrainingList]
+    dev: list[TrainingList]
+    queries: dict[str, int]  # judged queries: training, dev
+
+
+def mine(dataset: Dataset, rng: random.Random, negatives: int, depth: int = 30,
+         progress: Progress = lambda message, fraction: None) -> list[TrainingList]:
+    """One list per judged query: a best-graded relevant document, then `negatives` unjudged documents drawn
+    from the bi-encoder's and BM25's top `depth` in turn (both over the whole corpus), with bi cosines."""
+    bi = BiEncoderRanker(load_bi_encoder(), "embedded")
+    bi.index(dataset.corpus, progress)
+    bm25 = BM25Ranker()
+    bm25.index(dataset.corpus)
+    texts = dataset.corpus.passages()
+    row = {doc_id: i for i, doc_id in enumerate(dataset.corpus.ids)}
+    judged = dataset.qrels or {}
+    queries = [(q, t) for q, t in zip(dataset.queries.ids, dataset.queries.texts) if any(judged.get(q, {}).values())]
+    vectors = bi.encode_queries([text for _, text in queries])
+    lists = []
+    for done, ((query_id, text), vector) in enumerate(zip(queries, vectors), start=1):
+        grades = judged[query_id]
+        top = max(grades.values())
+        positive = row[rng.choice(sorted(d for d, g in grades.items() if g == top))]
+        cosine = bi.embeddings @ vector
+        pools = [[i for i in np.argsort(-scores)[:depth] if dataset.corpus.ids[i] not in grades]
+                 for scores in (cosine, bm25.all_scores(text))]
+        picked: list[int] = []
+        for i in range(depth):  # alternate bi, BM25, bi, ... each drawing at random from what is left
+            pool = [j for j in pools[i % 2] if j not in picked]
+            if pool and len(picked) < negatives:
+                picked.append(rng.choice(pool[:max(negatives, 1)]))
+        rows = [positive, *picked]
+        lists.append(TrainingList(text, [texts[i] for i in rows], [float(top)] + [0.0] * len(picked), dataset.name,
+                                  bi_cosine=[float(cosine[i]) for i in rows]))
+        if done % 50 == 0:
+            progress(f"mining negatives: query {done}/{len(queries)}", done / len(queries))
+    return lists
+
+
+def carve(lists: list[TrainingList], dev_size: int, rng: random.Random) -> ListSplits:
+    """Hold `dev_size` lists apart (at most a fifth) for choosing the checkpoint; the rest trains."""
+    order = rng.sample(lists, len(lists))
+    size = min(dev_size, len(lists) // 5)
+    return ListSplits(order[size:], order[:size], {"training": len(lists) - size, "dev": size})
+
+
+def attach_teacher(lists: list[TrainingList], teacher: str, budget_s: float, progress: Progress) -> list[TrainingList]:
+    """Score lists with the cross-encoder `teacher` until `budget_s` is spent; returns the scored ones."""
+    cross = load_cross_encoder(teacher)
+    start = time.perf_counter()
+    scored = []
+    for item in lists:
+        item.signals["cross"] = [float(s) for s in cross.predict([(item.query, p) for p in item.passages])]
+        scored.append(item)
+        elapsed = time.perf_counter() - start
+        progress(f"the cross-encoder teacher scored {len(scored)} of {len(lists)} lists", min(1.0, elapsed / budget_s))
+        if elapsed >= budget_s:
+            break
+    return scored
+
+
+def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | None = None, seed: int = 13,
+              n_codes: int = 16, progress: Progress = lambda message, fraction: None,
+              on_step: Callable[[dict], None] | None = None, compact: bool = False) -> dict:
+    """Fine-tune the `kind` ("cross" or "poly") on `data`'s training split within `minutes`, save the best
+    checkpoint by the carved dev split to `out` with a model card, and return the training record. `compact`
+    trains and saves a small delta (see `COMPACT`).
+
+    Raises:
+        ValueError: Without a training split, for a poly-encoder without a `teacher`, or a budget under `MIN_MINUTES`.
+    """
+    if kind == "poly" and not teacher:
+        raise ValueError("train poly --data distils from a fine-tuned cross-encoder: give --teacher DIR")
+    if minutes < MIN_MINUTES:
+        raise ValueError(f"--minutes {minutes:g}: give at least {MIN_MINUTES:g}")
+    start = time.perf_counter()
+    dataset = load_dataset(data, split="train")
+    if dataset.split != "train" or not dataset.qrels:
+        raise ValueError(f"{data}: no training split (expected qrels/train.tsv with judgements)")
+    config = IN_DOMAIN[kind]
+    rng = seed_everything(seed)
+    config = replace(config, seed=seed, **(COMPACT[kind] if compact else {}))
+    progress("mining negatives with the bi-encoder and BM25", 0.0)
+    splits = carve(mine(dataset, rng, negatives=7, progress=progress), config.dev_lists, rng)
+    dev = splits.dev
+    train_lists = splits.train
+    budget_s = minutes * 60 - (time.perf_counter() - start)
+    if kind == "poly":
+        train_lists = attach_teacher(train_lists, teacher, TEACHER_SHARE * budget_s, progress)
+        budget_s = minutes * 60 - (time.perf_counter() - start)
+    apply_mix(train_lists, TeacherMix.parse(config.teacher_mix))
+    if budget_s < 5:
+        raise ValueError(f"--minutes {minutes:g} leaves {budget_s:.0f} s for training after mining; give more")
+    progress(f"training the {kind}-encoder on {len(train_lists)} lists", 0.0)
+
+    def watch(history: dict) -> None:
+        elapsed = time.perf_counter() - start
+        loss = history["loss"][-1][1]
+        progress(f"training: step {history['loss'][-1][0]}, loss {loss:.3f}, dev nDCG@10 "
+                 f"{history['dev_ndcg@10'][-1][1]:.3f}", min(1.0, elapsed / (minutes * 60)))
+        if on_step is not None:
+            on_step(history)
+
+    if kind == "cross":
+        _, history = train_cross(train_lists, dev, config, out, rng, budget_s, watch, dataset.name)
+    else:
+        _, history = train_poly(train_lists, dev, config, out, rng, n_codes, budget_s, watch, dataset.name)
+    record = {
+        "kind": kind, "data": str(data), "dataset": dataset.name, "split": "train", "seed": seed,
+        "recipe": asdict(config), "n_codes": n_codes if kind == "poly" else None, "teacher": teacher,
+        "queries": splits.queries, "training_lists": len(train_lists), "lists_seen": history["steps"] * config.batch_lists,
+        "pairs_per_list": 1 + 7, "budget_minutes": minutes, "wall_s": time.perf_counter() - start,
+        "threads": torch.get_num_threads(),
+        "history": {key: value for key, value in history.items() if key != "parts"},
+    }
+    finish_saved_config(out, record)
+    write_model_card(out, record)
+    return record
+
+
+def finish_saved_config(folder: Path, record: dict) -> None:
+    """Keep the saved model's config small (the full record is `training.json`), and label the model untrained
+    when no step beat its start on the dev split (the start is then what was saved)."""
+    saved = json.loads((folder / ARENA_CONFIG_FILE).read_text())
+    saved["training"] = {"record": "training.json", "best_step": record["history"]["best_step"]}
+    if record["history"]["best_step"] == 0:
+        saved["config"].update(trained=False, fine_tuned_on="")
+    (folder / ARENA_CONFIG_FILE).write_text(json.dumps(saved, indent=2) + "\n")

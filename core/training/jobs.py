@@ -1,0 +1,188 @@
+"""Fine-tuning jobs for the app: each runs in its own low-priority process, so no browser session waits on it
+and a refresh or a closed tab does not stop it; its progress lives in a status file any session can read.
+
+A job folder holds `request.json` (what to train), `data/` (the training split as a BEIR folder), one model
+folder per kind, `status.json` (rewritten atomically as the job goes) and `log.txt`. Run one with
+`python -m core.training.jobs JOB_DIR`; `start_job` does that in the background.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from core.config import TRAINING_DIR
+from core.training.devsets import export_beir
+from core.training.in_domain import MIN_MINUTES, fine_tune
+from core.types import Dataset
+
+KINDS = ("cross", "poly")
+"""What the app fine-tunes, in training order: the poly-encoder distils from the cross-encoder."""
+NICENESS = 10
+CURVES = ("loss", "dev_ndcg@10")
+
+
+class Cancelled(Exception):
+    """Raised inside a job when its cancel file appears."""
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """What a job is doing, read from its folder.
+
+    Attributes:
+        state: "running", "done", "failed" or "cancelled".
+        step: What it is doing now, in words.
+        fraction: Share of the whole job done (0..1), by its time budget.
+        started: Epoch seconds at the start.
+        models: Finished models, kind -> folder.
+        history: Each model's losses and dev scores so far, kind -> curves (see `core.training.loop.train`).
+        kinds / minutes / dataset: The request.
+    """
+
+    folder: Path
+    state: str
+    step: str
+    fraction: float
+    started: float
+    updated: float
+    models: dict[str, str]
+    history: dict
+    kinds: tuple[str, ...]
+    minutes: float
+    dataset: str
+    error: str = ""
+
+    @property
+    def seconds_left(self) -> float:
+        return max(0.0, self.started + 60 * self.minutes * len(self.kinds) - time.time())
+
+
+def estimate_minutes(kinds: tuple[str, ...], minutes: float) -> float:
+    """The job's wall time: each model's budget, which mining and training keep to."""
+    return minutes * len(kinds)
+
+
+def start_job(training: Dataset, kinds: tuple[str, ...], minutes: float) -> Path:
+    """Write `training` (its `qrels` are the training split) into a new job folder and start fine-tuning
+    `kinds` there in a background process, each within `minutes`; returns the job folder.
+
+    Raises:
+        ValueError: For unknown kinds, a budget under `MIN_MINUTES`, a split without judgements, or while
+            another job of this server is still running (one at a time keeps the CPU shared fairly).
+    """
+    kinds = tuple(kind for kind in KINDS if kind in kinds)
+    if not kinds:
+        raise ValueError(f"choose what to fine-tune: {', '.join(KINDS)}")
+    if minutes < MIN_MINUTES:
+        raise ValueError(f"a budget of {minutes:g} minutes is too short; give at least {MIN_MINUTES:g}")
+    if not training.qrels:
+        raise ValueError("the training split has no judgements")
+    running = [job for job in list_jobs() if job.state == "running"]
+    if running:
+        raise ValueError(f"another fine-tuning job is running on this server ({running[0].dataset}, "
+                         f"{running[0].step}); wait for it or cancel it")
+    folder = TRAINING_DIR / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    export_beir(replace(training, qrels=None), folder / "data", {"train": training.qrels})
+    request = {"kinds": list(kinds), "minutes": minutes, "dataset": training.name or "upload"}
+    (folder / "request.json").write_text(json.dumps(request))
+    _write_status(folder, state="running", step="starting", fraction=0.0, started=time.time())
+    with (folder / "log.txt").open("ab") as log:
+        process = subprocess.Popen([sys.executable, "-m", "core.training.jobs", str(folder)], stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True, cwd=Path(__file__).parents[2])
+    (folder / "pid").write_text(str(process.pid))
+    return folder
+
+
+def cancel(folder: Path) -> None:
+    """Ask the job to stop; it keeps what finished (a model whose training was cut keeps its best checkpoint)."""
+    (folder / "cancel").touch()
+
+
+def read_status(folder: Path) -> JobStatus:
+    """The job's status; a job whose process died without saying so reads as failed."""
+    status = json.loads((folder / "status.json").read_text())
+    request = json.loads((folder / "request.json").read_text())
+    if status["state"] == "running" and not _alive(folder):
+        status.update(state="failed", error="the training process ended unexpectedly (see log.txt)")
+    return JobStatus(folder=folder, kinds=tuple(request["kinds"]), minutes=request["minutes"],
+                     dataset=request["dataset"], **status)
+
+
+def list_jobs() -> list[JobStatus]:
+    """Every job of this server, newest first."""
+    folders = sorted((f for f in TRAINING_DIR.glob("*") if (f / "status.json").is_file()), reverse=True)
+    return [read_status(folder) for folder in folders]
+
+
+def run_job(folder: Path) -> None:
+    """Fine-tune what `folder/request.json` asks for, keeping `status.json` current (the background process)."""
+    os.nice(NICENESS)
+    request = json.loads((folder / "request.json").read_text())
+    kinds, minutes = request["kinds"], request["minutes"]
+    started = json.loads((folder / "status.json").read_text())["started"]
+    models: dict[str, str] = {}
+    state = {"history": {}, "last": 0.0}  # history: kind -> its curves
+
+    def progress(message: str, fraction: float, index: int = 0) -> None:
+        if (folder / "cancel").exists():
+            raise Cancelled
+        now = time.time()
+        if now - state["last"] >= 1.0 or fraction >= 1.0:
+            state["last"] = now
+            _write_status(folder, state="running", step=f"{kinds[index]}: {message}",
+                          fraction=min(1.0, (index + fraction) / len(kinds)), started=started, models=models,
+                          history=state["history"])
+
+    try:
+        for index, kind in enumerate(kinds):
+            out = folder / kind
+            teacher = models.get("cross") if kind == "poly" else None
+            if kind == "poly" and teacher is None:
+                raise ValueError("the poly-encoder distils from the cross-encoder: fine-tune both")
+            fine_tune(kind, folder / "data", out, minutes, teacher,
+                      progress=lambda message, fraction, index=index: progress(message, fraction, index),
+                      on_step=lambda history, kind=kind: state["history"].update({kind: _curves(history)}))
+            models[kind] = str(out)
+        _write_status(folder, state="done", step="finished", fraction=1.0, started=started, models=models,
+                      history=state["history"])
+    except Cancelled:
+        _write_status(folder, state="cancelled", step="cancelled", fraction=0.0, started=started, models=models,
+                      history=state["history"])
+    except Exception as error:  # noqa: BLE001 - the status file carries it to the page
+        _write_status(folder, state="failed", step="failed", fraction=0.0, started=started, models=models,
+                      error=f"{type(error).__name__}: {error}")
+        raise
+
+
+def _curves(history: dict) -> dict:
+    return {key: history[key] for key in CURVES}
+
+
+def _write_status(folder: Path, **status) -> None:
+    status.setdefault("models", {})
+    status.setdefault("history", {})
+    status["updated"] = time.time()
+    partial = folder / "status.json.tmp"
+    partial.write_text(json.dumps(status))
+    os.replace(partial, folder / "status.json")
+
+
+def _alive(folder: Path) -> bool:
+    try:
+        pid = int((folder / "pid").read_text())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return not (folder / "pid").exists()  # not started yet: the pid file comes right after the process
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.is_file() and stat.read_text().split(")")[-1].split()[0] == "Z")  # a zombie has ended
+
+
+if __name__ == "__main__":
+    run_job(Path(sys.argv[1]))

@@ -1,0 +1,72 @@
+"""The model card written beside fine-tuned weights: data, split sizes, recipe, wall time, dev curve, and the
+test table once `python -m core compare` has measured it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+TEST_MARKER = "## Test split"
+
+
+def write_model_card(folder: Path, record: dict) -> None:
+    """Write `folder/README.md` and `folder/training.json` from a training record (see `in_domain.fine_tune`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "training.json").write_text(json.dumps(record, indent=2) + "\n")
+    history = record["history"]
+    recipe = record["recipe"]
+    dev = history["dev_ndcg@10"]
+    best = next(value for step, value in dev if step == history["best_step"])
+    kind = {"cross": "cross-encoder (joint module over all-MiniLM-L6-v2)",
+            "poly": f"poly-encoder, m = {record['n_codes']} codes, over all-MiniLM-L6-v2"}[record["kind"]]
+    lines = [
+        f"# {record['kind']} · fine-tuned on {record['dataset']}",
+        "",
+        f"A {kind}, fine-tuned by Encoder Arena on the training split of `{record['data']}`.",
+        "" if not record.get("teacher") else f"Distilled from the cross-encoder `{record['teacher']}`.",
+        "",
+        "## Data",
+        f"- training split: {record['queries']['training']} judged queries trained on, as lists of "
+        f"{record['pairs_per_list']} passages ({record['lists_seen'] / max(1, record['training_lists']):.1f} passes), "
+        f"{record['queries']['dev']} held apart as the dev split that chose the checkpoint",
+        "- negatives: mined from the corpus by the bi-encoder (all-MiniLM-L6-v2) and BM25, top 30 of each",
+        "- the test split was never seen; measure it with `python -m core compare DATA --split test ...`",
+        "",
+        "## Recipe",
+        f"- trained: {_what_trained(recipe)}",
+        f"- teacher: `{recipe['teacher_mix']}`; batch {recipe['batch_lists']} lists; learning rates "
+        f"{recipe['backbone_lr']:g} (backbone), {recipe['head_lr']:g} (new parameters); tie {recipe['tie_weight']:g}; "
+        f"lengths {recipe['max_query_length']}/{recipe['max_document_length']} tokens; seed {record['seed']}",
+        f"- budget {record['budget_minutes']:g} min; wall time {record['wall_s'] / 60:.1f} min on "
+        f"{record['threads']} CPU threads; {history['steps']} steps, stopped by {history['stopped']}",
+        "",
+        "## Dev curve (nDCG@10 over each dev list's 8 passages)",
+        "| step | dev nDCG@10 |",
+        "|---:|---:|",
+        *(f"| {step} | {value:.4f}{' (kept)' if step == history['best_step'] else ''} |" for step, value in dev),
+        "",
+        f"Kept: step {history['best_step']} (dev nDCG@10 {best:.4f}; step 0 is the untrained start).",
+        "",
+        "Licence: the training data's terms apply (`../shared/data`: research, non-commercial or share-alike; "
+        "the project's own `sample_data`: the project's).",
+        "",
+    ]
+    (folder / "README.md").write_text("\n".join(lines))
+
+
+def add_test_table(folder: Path, table: str, command: str) -> None:
+    """Put (or replace) the test-split table at the end of the model card in `folder`."""
+    card = folder / "README.md"
+    if not card.is_file():
+        return
+    text = card.read_text().split(TEST_MARKER)[0].rstrip()
+    card.write_text(f"{text}\n\n{TEST_MARKER}\nMeasured by `{command}`:\n\n```\n{table}\n```\n")
+
+
+def _what_trained(recipe: dict) -> str:
+    if recipe.get("backbone_bitfit"):
+        return "the backbone's biases and LayerNorm weights (BitFit) and the gate, scale and shift; saved as a delta"
+    if recipe.get("query_bitfit"):
+        return ("the codes and the query side's biases and LayerNorm weights (BitFit); documents keep the "
+                "bi-encoder's vectors; saved as a delta")
+    return "the whole backbone and the new parameters"

@@ -1,0 +1,35 @@
+"""The corpus-embedding cache: in memory per process, and on disk for any process when the model's weights
+have a fingerprint (a changed fingerprint is a miss; without one nothing is written)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core import embeddings
+from core.embeddings import EmbeddingCache
+from core.models.loading import model_fingerprint
+
+
+def fail() -> np.ndarray:
+    pytest.fail("recomputed what the disk cache holds")
+
+
+def test_a_new_cache_reads_the_vectors_another_one_wrote(tmp_path, monkeypatch):
+    monkeypatch.setattr(embeddings, "CACHE_DIR", tmp_path)
+    vectors = EmbeddingCache().get_or_compute(("bi", "m"), "corpus", lambda: np.eye(3), fingerprint="weights-1")
+    again = EmbeddingCache().get_or_compute(("bi", "m"), "corpus", fail, fingerprint="weights-1")
+    assert np.array_equal(vectors, again) and not again.flags.writeable
+    changed = EmbeddingCache().get_or_compute(("bi", "m"), "corpus", lambda: np.zeros((3, 3)), fingerprint="weights-2")
+    assert not changed.any()
+    EmbeddingCache().get_or_compute(("bi", "hub/id"), "corpus", lambda: np.ones((2, 2)))
+    assert len(list((tmp_path / "embeddings").glob("*.npy"))) == 2  # nothing kept without a fingerprint
+
+
+def test_fingerprints_follow_the_weight_files(tmp_path):
+    assert model_fingerprint("embedded") == model_fingerprint("embedded")
+    (tmp_path / "model.safetensors").write_bytes(b"one")
+    first = model_fingerprint(str(tmp_path))
+    (tmp_path / "model.safetensors").write_bytes(b"other weights")
+    assert model_fingerprint(str(tmp_path)) not in (first, None)
+    assert model_fingerprint("some-org/some-model") is None  # a hub id is not fingerprinted offline

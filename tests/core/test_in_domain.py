@@ -1,0 +1,100 @@
+"""Fine-tuning on a dataset's own training split, through the CLI contract, on the project's sample data split
+in two (real models, a budget of seconds): splits stay apart, the budget holds, the models load back as
+"fine-tuned on <data>" contestants, and the test split's table lands in the model card."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from core.cli import main
+from core.data import load_dataset
+from core.models.loading import load_cross_encoder
+from core.splits import hold_out
+from core.training.devsets import export_beir
+from core.training.in_domain import fine_tune
+from core.training.jobs import cancel, read_status, start_job
+
+BUDGET = "1"  # minute: mining the sample, a few steps, dev evaluations
+
+
+@pytest.fixture(scope="module")
+def split_data(tmp_path_factory, sample_dataset) -> Path:
+    """The sample data as a BEIR folder with qrels/train.tsv (half the judged queries) beside qrels/test.tsv."""
+    splits = hold_out(sample_dataset, 50)
+    folder = tmp_path_factory.mktemp("split") / "sample-split"
+    export_beir(replace(sample_dataset, qrels=splits.test.qrels), folder, {"train": splits.training.qrels})
+    return folder
+
+
+def test_hold_out_is_seeded_and_disjoint(sample_dataset):
+    first, again = hold_out(sample_dataset, 30), hold_out(sample_dataset, 30)
+    assert first.training.queries.ids == again.training.queries.ids
+    train, test = set(first.training.queries.ids), set(first.test.queries.ids)
+    assert not train & test and train | test == set(sample_dataset.queries.ids)
+    assert set(first.training.qrels) == train and first.training.split == "train"
+    assert len(first.training.qrels) == round(0.3 * len(sample_dataset.qrels))
+    with pytest.raises(ValueError, match="1 to 99"):
+        hold_out(sample_dataset, 100)
+
+
+def test_a_split_never_ranks_the_other_splits_queries(split_data):
+    train, test = load_dataset(split_data, split="train"), load_dataset(split_data, split="test")
+    assert (train.split, test.split) == ("train", "test")
+    assert not set(train.queries.ids) & set(test.queries.ids)
+    assert set(test.qrels) == set(test.queries.ids)
+    assert any("held apart" in note for note in test.notes)
+
+
+def test_cli_contract_trains_cross_then_poly_and_compares_on_the_test_split(split_data, tmp_path):
+    cross, poly, out = tmp_path / "cross", tmp_path / "poly", tmp_path / "out"
+    assert main(["train", "cross", "--data", str(split_data), "--out", str(cross), "--minutes", BUDGET]) == 0
+    record = json.loads((cross / "training.json").read_text())
+    assert record["split"] == "train" and record["queries"]["dev"] > 0
+    assert record["wall_s"] < 60 * float(BUDGET) + 45  # the budget, plus the final dev evaluation and saving
+    improved = {kind: json.loads((folder / "training.json").read_text())["history"]["best_step"] > 0
+                for kind, folder in (("cross", cross),)}
+    config = load_cross_encoder(str(cross)).config  # a start no step beat is saved, but labelled untrained
+    assert (config.trained, config.fine_tuned_on) == ((True, "sample-split") if improved["cross"] else (False, ""))
+    assert main(["train", "poly", "--data", str(split_data), "--teacher", str(cross), "--out", str(poly),
+                 "--minutes", BUDGET]) == 0
+    assert main(["compare", str(split_data), "--split", "test", "--cross-model", str(cross), "--poly-model", str(poly),
+                 "--rerank-depth", "10", "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["dataset"]["split"] == "test"
+    assert metrics["dataset"]["queries"] == len(load_dataset(split_data, split="test").queries)
+    improved["poly"] = json.loads((poly / "training.json").read_text())["history"]["best_step"] > 0
+    models = {result["kind"]: result["model"] for result in metrics["rankers"].values()}
+    for kind in ("cross", "poly"):
+        assert ("fine-tuned on sample-split" if improved[kind] else "untrained") in models[kind]
+    card = (cross / "README.md").read_text()
+    assert "## Dev curve" in card and "## Test split" in card and "ndcg@10" in card
+
+
+def test_training_refuses_data_without_a_training_split(tmp_path, sample_dataset):
+    export_beir(sample_dataset, tmp_path / "plain")
+    with pytest.raises(ValueError, match="no training split"):
+        fine_tune("cross", tmp_path / "plain", tmp_path / "out", 1.0)
+    with pytest.raises(ValueError, match="--teacher"):
+        fine_tune("poly", tmp_path / "plain", tmp_path / "out", 1.0)
+
+
+def test_a_background_job_can_be_cancelled(sample_dataset):
+    folder = start_job(hold_out(sample_dataset, 50).training, ("cross",), 5.0)
+    assert read_status(folder).state == "running"
+    with pytest.raises(ValueError, match="another fine-tuning job"):
+        start_job(hold_out(sample_dataset, 50).training, ("cross",), 5.0)
+    cancel(folder)
+    status = _wait(folder)
+    assert status.state == "cancelled" and not status.models
+
+
+def _wait(folder: Path, seconds: float = 180):
+    deadline = time.monotonic() + seconds
+    while (status := read_status(folder)).state == "running" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return status
