@@ -508,12 +508,12 @@ def _assemble(
     found_split = ""  # the split's own qrels file was read (not a generic qrels.tsv, nor one given apart)
     if qrels is None:
         qrels_names = (f"qrels/{split}.tsv", f"{split}.tsv", f"qrels.{split}.tsv", "qrels.csv", "qrels.tsv")
-        matched = next((n for n in qrels_names if _find(members, root, (n,)) is not None), None)
+        found = {name: _find(members, root, (name,)) for name in qrels_names}
+        matched = next((name for name, member in found.items() if member is not None), None)
         if matched is None:
             notes = (f"qrels: none found ({', '.join(qrels_names)}); evaluation unavailable",)
         else:
-            qrels_file = _find(members, root, (matched,))
-            qrels = _parse_qrels(qrels_file.read(), qrels_file.source, limits)
+            qrels = _parse_qrels(found[matched].read(), found[matched].source, limits)
             if matched in qrels_names[:3]:  # the split's own file
                 found_split = split
                 queries, held_apart = _hold_apart_other_splits(members, root, split, queries, qrels, limits)

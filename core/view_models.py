@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import cache
 from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -176,9 +177,11 @@ Upload = tuple[bytes, str]
 # --- data ------------------------------------------------------------------------------------------
 
 
+@cache
 def load_lesson() -> tuple[Dataset, Dataset]:
     """The lesson data (`sample_data/lesson`, written to show what reading query and document together buys):
-    its test split, which the demo ranks, and its training split, which the shipped heads were fine-tuned on."""
+    its test split, which the demo ranks, and its training split, which the shipped heads were fine-tuned on
+    (read once per process: the files ship with the project)."""
     return (replace(load_dataset(LESSON_DIR, split="test"), name="lesson"),
             replace(load_dataset(LESSON_DIR, split="train"), name="lesson"))
 
