@@ -36,9 +36,29 @@ navigation = st.navigation(PAGES)
 if shared.SETUP_ERROR:
     st.error(f"The server is misconfigured: {shared.plain(shared.SETUP_ERROR)}. See SECURITY.md.")
     st.stop()
+shared.warming_up()
+
+
+
+@st.fragment(run_every=1.0)
+def run_status() -> None:
+    """The watched run's progress, redrawn every second; the whole app reruns when a contestant finishes, so that
+    every page shows it, and once more when the run ends."""
+    run = shared.watching()
+    if run is None:
+        return
+    if run.done or run.version != st.session_state.get("app.shown_version", 0):
+        st.session_state["app.shown_version"] = run.version
+        st.rerun(scope="app")
+    st.progress(run.fraction, text=shared.run_progress_text(run))
+    st.button("Stop the run", key="app.stop", icon=":material/stop_circle:", on_click=shared.stop_run,
+              help="Stops the run now; the contestants that have already finished are kept and shown.")
+
 
 with st.sidebar:
     data, stored = shared.dataset(), shared.current()
+    if shared.watching() is not None:
+        run_status()
     if data is None:
         st.caption("No data loaded yet.")
     else:
@@ -47,7 +67,8 @@ with st.sidebar:
         st.caption(f"**Data:** {len(data.corpus):,} documents · {len(data.queries):,} queries · {judged}{split}")
     if stored is not None:
         labels = ", ".join(shared.plain(result.label) for result in stored.comparison.results.values())
-        st.caption(f"**Compared:** {labels} · k = {stored.comparison.spec.k}")
+        state = "Finished so far" if shared.watching() is not None else "Compared"
+        st.caption(f"**{state}:** {labels} · k = {stored.comparison.spec.k}")
     elif data is not None:
         st.caption("No comparison on this data yet.")
 

@@ -1,10 +1,11 @@
 """What every page shares: session-state keys and running a comparison.
 
-Models are loaded once per process (`core.models.loading`) and shared read-only by all sessions. Rankers
-are not shared: each comparison builds fresh ones over those models (a ranker keeps its own index and
-timings), and keeps them in its own session's state. Everything a
-browser session loads or computes lives in `st.session_state` under "shared.<name>" keys. Comparisons of
-all sessions wait in one line for the CPU (`core.admission`), so that many users share it in turn.
+Models are loaded once per process (`core.models.loading`) and shared read-only by all sessions. A comparison
+runs in a background thread (`core.live_run`), cheapest contestants first, and every page shows the finished
+ones while the rest run; it waits in the server's one line for the CPU (`core.admission`), and sessions asking
+for the same comparison share one run. A comparison computed before by any process is read from the disk cache
+(`core.result_cache`) without loading a model; its rankers (for sweeps and attention) are built when a page
+first needs them. Everything a browser session keeps lives in `st.session_state` under "shared.<name>" keys.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import html
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import streamlit as st
@@ -24,12 +26,14 @@ import streamlit as st
 from core import view_models as views
 from core.admission import Admission, slots_from_env
 from core.attention_types import Attention
-from core.compare import Comparison, RankerResult, compare, partial_comparison
+from core.compare import Comparison, RankerResult, compare, warm_up
 from core.config import Guards, guards_from_env
 from core.contestants.spec import ComparisonSpec, SpecError
 from core.data import DataError, Dataset
+from core.live_run import LiveRun, LiveRuns
 from core.models.loading import ModelError
 from core.rankers.base import Ranker
+from core.result_cache import read_comparison
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +48,7 @@ COMPARISONS = "shared.comparisons"  # {(dataset key, ComparisonSpec): Stored}, m
 CURRENT = "shared.current"  # key of the comparison the pages show
 FLASH = "shared.flash"  # a success message to show after the rerun that follows a state change
 STOPPED = "shared.stopped"  # what a run that did not finish kept, shown as a warning after the rerun
+LIVE = "shared.live"  # the Watched run this session is waiting for, or None
 KEEP_COMPARISONS = 3
 
 
@@ -78,14 +83,15 @@ def describe(error: Exception) -> str:
 
 @dataclass
 class Stored:
-    """A finished comparison with the indexed rankers that produced it (for sweeps and timings).
+    """A comparison (finished, or the finished part of a running one) with the indexed rankers that produced it,
+    for sweeps and attention.
 
     Attributes:
         derived: Tables and measurements computed from it, by name (so a page redraw reuses them).
     """
 
     comparison: Comparison
-    rankers: dict[str, Ranker]
+    rankers: dict[str, Ranker] | None  # None until `rankers(stored)` builds them (for a comparison from a cache)
     seconds: float
     derived: dict[str, Any] = field(default_factory=dict)
 
@@ -97,6 +103,17 @@ class Stored:
 
 
 @st.cache_resource
+def warming_up() -> threading.Thread | None:
+    """Once per server, from its first visit: load the demo's models and compile the evaluation code in the
+    background, so that the demo button finds them ready (`ARENA_WARM_UP=0` skips it)."""
+    if os.environ.get("ARENA_WARM_UP", "1").strip() == "0":
+        return None
+    thread = threading.Thread(target=warm_up, args=(views.demo_spec(), GUARDS.models), name="warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+@st.cache_resource
 def comparison_line() -> Admission:
     """The server's one line of comparisons waiting for the CPU, shared by every session."""
     return Admission(SLOTS)
@@ -105,7 +122,7 @@ def comparison_line() -> Admission:
 def attention(stored: Stored, name: str, query: str, document: str) -> Attention | None:
     """What contestant `name` lets `query` and `document` see of each other (`Ranker.attention`), once per
     comparison and pair; None for a contestant without a neural view."""
-    ranker = stored.rankers[name]
+    ranker = rankers(stored)[name]
     with st.spinner(f"Computing what {plain(ranker.label)} attends to…"):
         return stored.memo(("attention", name, query, document), lambda: ranker.attention(query, document))
 
@@ -120,7 +137,7 @@ def dataset() -> Dataset | None:
 def set_dataset(data: Dataset, training: Dataset | None = None, split_how: str = "") -> None:
     """Keep `data` (what comparisons rank) and, when there is one, its training split (what Train learns from)."""
     st.session_state[DATASET] = data
-    st.session_state[DATASET_KEY] = views.dataset_key(data)
+    st.session_state[DATASET_KEY] = data.content_hash
     st.session_state[TRAINING] = (training, split_how) if training is not None else None
 
 
@@ -186,7 +203,12 @@ def load_into_session(loader: Callable[[], Dataset],
 
 
 def current() -> Stored | None:
-    """The comparison to show, if it was run on the dataset now loaded."""
+    """The comparison to show, if it was run on the dataset now loaded: while a run this session watches is
+    going, the contestants it has finished so far."""
+    settle_run()
+    watched = st.session_state.get(LIVE)
+    if watched is not None and watched.key[0] == st.session_state.get(DATASET_KEY):
+        return watched.view()
     key = st.session_state.get(CURRENT)
     if key is None or key[0] != st.session_state.get(DATASET_KEY):
         return None
@@ -220,9 +242,113 @@ def no_qrels_note(comparison: Comparison) -> None:
 # --- running ---------------------------------------------------------------------------------------
 
 
+@st.cache_resource
+def live_runs() -> LiveRuns:
+    """The server's comparisons in progress, shared by every session (equal requests join one run)."""
+    return LiveRuns()
+
+
+@dataclass
+class Watched:
+    """A `LiveRun` this session waits for: under which key its result is kept, and whether this session started
+    it (a joined run's rankers belong to the session that started it; this one rebuilds its own when needed)."""
+
+    key: tuple[str, ComparisonSpec]
+    run: LiveRun
+    joined: bool
+    views: dict[int, Stored] = field(default_factory=dict)
+
+    def view(self) -> Stored | None:
+        """The finished contestants so far as a `Stored` (one per snapshot, so that pages memoise on it)."""
+        run, version = self.run, self.run.version
+        if run.snapshot is None:
+            return None
+        if version not in self.views:
+            finished = None if self.joined else {name: self.run.rankers[name] for name in run.snapshot.results}
+            self.views = {version: Stored(run.snapshot, finished, run.seconds)}
+        return self.views[version]
+
+
+def watching() -> LiveRun | None:
+    """The run this session waits for, if any."""
+    watched = st.session_state.get(LIVE)
+    return watched.run if watched is not None else None
+
+
+def run_comparison(data: Dataset, chosen: ComparisonSpec) -> tuple[Stored, str]:
+    """The comparison `chosen` on `data`, and where it came from: "session" (this session's cache), "disk" (a
+    comparison computed earlier by any process, `core.result_cache`), or "computed" (now, by `follow`ing a run in
+    the background that shows each contestant as it finishes, joined with any other session's equal run).
+
+    Raises:
+        ModelError / SpecError / ValueError: From core, for a model that cannot be loaded or a bad spec.
+    """
+    key = (data.content_hash, chosen)
+    stored_runs = st.session_state.setdefault(COMPARISONS, {})
+    set_spec(chosen)
+    if key in stored_runs:
+        stored_runs[key] = stored_runs.pop(key)  # most recently used last
+        st.session_state[CURRENT] = key
+        return stored_runs[key], "session"
+    cached = read_comparison(data, chosen)
+    if cached is not None:
+        return _store(key, cached, None, 0.0), "disk"
+    watched = st.session_state.get(LIVE)
+    if watched is None or watched.key != key:
+        if watched is not None:
+            stop_run()
+        run, joined = live_runs().start_or_join(key, lambda: LiveRun(data, chosen, comparison_line(), GUARDS.models))
+        st.session_state[LIVE] = Watched(key, run, joined)
+    return follow()
+
+
+def follow() -> tuple[Stored, str]:
+    """Draw the watched run's progress, and a leaderboard of its finished contestants, until it ends.
+
+    Leaving the page (which interrupts this script) leaves the run going; the sidebar then shows its progress.
+
+    Raises:
+        Exception: What stopped the run, after keeping the contestants that finished.
+    """
+    watched: Watched = st.session_state[LIVE]
+    bar = st.progress(0.0, text="Starting…")
+    st.button("Stop the run", key="run.stop", icon=":material/stop_circle:", on_click=stop_run,
+              help="Stops the run now; the contestants that have already finished are kept and shown.")
+    notice, board = st.empty(), st.empty()
+    shown = -1
+    while not watched.run.wait(0.25):
+        if watched.run.started is None:
+            notice.info(watched.run.message, icon=":material/hourglass_top:")
+        else:
+            notice.empty()
+        bar.progress(watched.run.fraction, text=run_progress_text(watched.run))
+        if watched.run.version != shown and watched.run.snapshot is not None:
+            shown = watched.run.version
+            with board.container():
+                st.caption("Finished so far (every page already shows them; the rest follow):")
+                st.dataframe(views.leaderboard(watched.run.snapshot), hide_index=True)
+    stored = settle_run()
+    if watched.run.error is not None:
+        raise watched.run.error
+    if watched.run.comparison is None:  # stopped: the next page drawn says what was kept
+        st.rerun()
+    assert stored is not None
+    return stored, "computed"
+
+
+def progress_text(message: str, fraction: float, elapsed: float) -> str:
+    """The step in words, the fraction done and the time left estimated from the pace so far, e.g.
+    "poly-encoder: query 11/52 (41% · about 20 s left)"."""
+    left = f" · about {views.duration_text(elapsed * (1 - fraction) / fraction)} left" if 0.05 <= fraction < 1 else ""
+    return f"{message} ({fraction:.0%}{left})"
+
+
+def run_progress_text(run: LiveRun) -> str:
+    return progress_text(run.message, run.fraction, run.seconds)
+
+
 class RunProgress:
-    """A core progress callback (message, overall fraction done) as one `st.progress` bar that names the
-    current step and estimates the time left from the pace so far."""
+    """A core progress callback (message, overall fraction done) as one `st.progress` bar, with `progress_text`."""
 
     def __init__(self) -> None:
         self.bar = st.progress(0.0, text="Starting…")
@@ -230,9 +356,56 @@ class RunProgress:
 
     def __call__(self, message: str, fraction: float) -> None:
         fraction = min(1.0, max(0.0, fraction))
-        elapsed = time.monotonic() - self.start
-        left = f" · about {views.duration_text(elapsed * (1 - fraction) / fraction)} left" if 0.05 <= fraction < 1 else ""
-        self.bar.progress(fraction, text=f"{message} ({fraction:.0%}{left})")
+        self.bar.progress(fraction, text=progress_text(message, fraction, time.monotonic() - self.start))
+
+
+def settle_run() -> Stored | None:
+    """Once the watched run has ended, keep what it computed (all of it, or the finished contestants with a note
+    of why the rest did not) as this session's current comparison, and stop watching; returns it."""
+    watched: Watched | None = st.session_state.get(LIVE)
+    if watched is None or not watched.run.done:
+        return None
+    del st.session_state[LIVE]
+    run = watched.run
+    if run.comparison is not None:
+        return _store(watched.key, run.comparison, None if watched.joined else run.rankers, run.seconds)
+    why = f"failed ({describe(run.error)})" if run.error is not None else "was stopped"
+    return _keep_partial(watched, f"The run {why} before it finished")
+
+
+def stop_run() -> None:
+    """Stop watching the run (it stops when no session watches it) and keep the contestants it finished."""
+    watched: Watched | None = st.session_state.pop(LIVE, None)
+    if watched is not None:
+        watched.run.release()
+        _keep_partial(watched, "The run was stopped before it finished")
+
+
+def _keep_partial(watched: Watched, what_happened: str) -> Stored | None:
+    """Keep the finished part of `watched`'s run, and say so on the next page drawn."""
+    view = watched.view()
+    if view is None:
+        st.session_state[STOPPED] = f"{what_happened}, before any contestant finished; earlier results are unchanged."
+        return None
+    comparison = view.comparison
+    if comparison.notes and comparison.notes[-1].startswith("still running"):  # no more will come for this session
+        missing = [name for name in watched.key[1].names if name not in comparison.results]
+        comparison = replace(comparison, notes=[*comparison.notes[:-1],
+                                                f"the run stopped before {', '.join(missing)} finished"])
+    labels = ", ".join(plain(result.label) for result in comparison.results.values())
+    st.session_state[STOPPED] = f"{what_happened}: kept {labels} (every page shows them); earlier results are unchanged."
+    return _store((watched.key[0], comparison.spec), comparison, view.rankers, view.seconds)
+
+
+def rankers(stored: Stored) -> dict[str, Ranker]:
+    """The indexed rankers behind `stored`, built the first time a view needs them for a comparison that came from
+    a cache or another session's run (models loaded, corpus indexed: from the caches, so mostly quick)."""
+    if stored.rankers is None:
+        built: dict[str, Ranker] = {}
+        with st.spinner("Loading the contestants' models for this view (once per comparison)…"), in_line():
+            compare(dataset(), stored.comparison.spec, rankers=built, policy=GUARDS.models)
+        stored.rankers = built
+    return stored.rankers
 
 
 @contextmanager
@@ -251,58 +424,21 @@ def in_line() -> Iterator[None]:
         yield
 
 
-def run_comparison(data: Dataset, chosen: ComparisonSpec) -> tuple[Stored, bool]:
-    """The comparison `chosen` on `data`, and whether it came from this session's cache (else computed, after
-    waiting `in_line`; a cached one never waits).
-
-    Raises:
-        ModelError / SpecError / ValueError: From core, for a model that cannot be loaded or a bad spec.
-    """
-    key = (views.dataset_key(data), chosen)
-    stored_runs = st.session_state.setdefault(COMPARISONS, {})
-    set_spec(chosen)
-    if key in stored_runs:
-        stored_runs[key] = stored_runs.pop(key)  # most recently used last
-        st.session_state[CURRENT] = key
-        return stored_runs[key], True
-    with in_line():
-        rankers: dict[str, Ranker] = {}
-        finished: dict[str, RankerResult] = {}
-        start = time.perf_counter()
-        try:
-            comparison = compare(data, chosen, RunProgress(), rankers, policy=GUARDS.models,
-                                 on_ranked=lambda result: finished.update({result.name: result}))
-        except BaseException:  # a Stop click (Streamlit interrupts the script), leaving the page, or an error
-            _keep_stopped(data, chosen, finished, rankers, time.perf_counter() - start)
-            raise
-    return _store(key[0], comparison, rankers, time.perf_counter() - start), False
-
-
-def _store(data_key: str, comparison: Comparison, rankers: dict[str, Ranker], seconds: float) -> Stored:
+def _store(key: tuple[str, ComparisonSpec], comparison: Comparison, built: dict[str, Ranker] | None,
+           seconds: float) -> Stored:
     """Keep `comparison` as this session's current one (the oldest beyond `KEEP_COMPARISONS` are dropped)."""
-    key = (data_key, comparison.spec)
     stored_runs = st.session_state.setdefault(COMPARISONS, {})
-    stored_runs[key] = Stored(comparison, rankers, seconds)
+    stored_runs.pop(key, None)
+    stored_runs[key] = Stored(comparison, built, seconds)
     while len(stored_runs) > KEEP_COMPARISONS:
         stored_runs.pop(next(iter(stored_runs)))
     st.session_state[CURRENT] = key
     return stored_runs[key]
 
 
-def _keep_stopped(data: Dataset, chosen: ComparisonSpec, finished: dict[str, RankerResult],
-                  rankers: dict[str, Ranker], seconds: float) -> None:
-    """Keep the contestants of an unfinished run that did finish, and say so after the rerun."""
-    partial = partial_comparison(data, chosen, finished, rankers)
-    if partial is None:
-        st.session_state[STOPPED] = "The run stopped before any contestant finished; earlier results are unchanged."
-        return
-    _store(views.dataset_key(data), partial, {name: rankers[name] for name in finished}, seconds)
-    labels = ", ".join(plain(result.label) for result in partial.results.values())
-    st.session_state[STOPPED] = (f"The run stopped before it finished: kept {labels} (every page shows them); "
-                                 "earlier results are unchanged.")
-
-
-def done_message(stored: Stored, reused: bool) -> str:
+def done_message(stored: Stored, how: str) -> str:
     comparison = stored.comparison
-    how = "shown from this session's cache, nothing recomputed" if reused else f"{stored.seconds:.0f} s"
-    return f"Done: {len(comparison.results)} contestants on {comparison.dataset['queries']:,} queries ({how})."
+    source = {"session": "shown from this session's cache, nothing recomputed",
+              "disk": "answered from the server's cache: computed before, latencies as measured then"}
+    return (f"Done: {len(comparison.results)} contestants on {comparison.dataset['queries']:,} queries "
+            f"({source.get(how, f'{stored.seconds:.0f} s')}).")

@@ -14,9 +14,9 @@ MEAN = "mean over heads"
 
 st.title("Attention")
 data, stored = shared.require_comparison()
-comparison = stored.comparison
+comparison, rankers = stored.comparison, shared.rankers(stored)
 viewable = [name for name in comparison.results
-            if name in stored.rankers and type(stored.rankers[name]).attention is not Ranker.attention]
+            if name in rankers and type(rankers[name]).attention is not Ranker.attention]
 if not viewable:
     st.info("None of these contestants has a neural view: attention needs a bi-, poly- or cross-encoder.")
     st.stop()

@@ -17,6 +17,7 @@ from core.contestants.spec import (
     settings,
 )
 from core.models.loading import ModelError, check_spec
+from core.result_cache import is_cached
 from core.runs import save_uploaded_run
 
 VERSION = "settings.version"  # bumped when the spec is replaced from outside the table, which resets the editor
@@ -128,7 +129,7 @@ with right:
         st.download_button("Export (TOML)", comparison_to_toml(chosen), f"{name}_comparison.toml", "application/toml",
                            on_click="ignore", key="settings.export_toml")
 
-cached = (views.dataset_key(data), chosen) in st.session_state.get(shared.COMPARISONS, {})
+cached = (data.content_hash, chosen) in st.session_state.get(shared.COMPARISONS, {}) or is_cached(data, chosen)
 confirmed = True
 if cached:
     st.success("This exact comparison already ran on this data: Run shows it again instantly.")
@@ -136,7 +137,7 @@ else:
     estimates = st.session_state.setdefault("settings.estimates", {})
     total = 0.0
     for entry in expensive(chosen):
-        probe = (views.dataset_key(data), entry.kind, entry.model, entry.options)
+        probe = (data.content_hash, entry.kind, entry.model, entry.options)
         try:
             if probe not in estimates:
                 with st.spinner(f"Timing {shared.plain(entry.name)} on a few pairs…"):
@@ -155,8 +156,6 @@ else:
                                 key="settings.confirm")
 
 if st.button("Run the comparison", type="primary", disabled=not confirmed, key="settings.run"):
-    st.button("Stop the run", key="settings.stop", icon=":material/stop_circle:",
-              help="Stops the run now; the contestants that have already finished are kept and shown.")
     try:
         outcome = shared.run_comparison(data, chosen)
     except Exception as error:  # noqa: BLE001 - describe() logs anything unexpected

@@ -18,7 +18,7 @@ NUMBER = st.column_config.NumberColumn(format="%.3f")
 
 st.title("Trade-offs")
 data, stored = shared.require_comparison()
-comparison, rankers = stored.comparison, stored.rankers
+comparison, rankers = stored.comparison, shared.rankers(stored)
 shared.no_qrels_note(comparison)
 
 st.plotly_chart(tradeoff_figure(tradeoff_points(comparison)))

@@ -9,8 +9,8 @@ import json
 
 from benchmarks._machine import RESULTS_DIR
 
-ORDER = ("scoring_cost", "scoring_cost_one_thread", "encoding_throughput", "index_scaling", "app_path_demo",
-         "app_path_cli")
+ORDER = ("scoring_cost", "scoring_cost_one_thread", "encoding_throughput", "backends", "index_scaling",
+         "app_path_demo")
 
 
 def summary() -> str:

@@ -31,6 +31,7 @@ from core.data import DataError, first_queries, load_dataset
 from core.evaluate import AGREEMENT, METRICS
 from core.models.loading import EMBEDDED, ModelError
 from core.report import write_report
+from core.result_cache import keep_comparison, read_comparison
 from core.runs import run_file_names, write_trec_run
 from core.training.devsets import DEV_SETS, SPLIT_SETS, export_dev_set
 from core.training.loop import DEFAULT_MIX, TrainConfig
@@ -90,6 +91,8 @@ def _add_compare_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--qrels", type=Path, help="qrels file kept outside DATA (TREC, BEIR TSV or CSV)")
     run.add_argument("--split", default="test", help="qrels split inside DATA (default test)")
     run.add_argument("--max-queries", type=int, help="use only the first N queries (judged ones first)")
+    run.add_argument("--recompute", action="store_true",
+                     help="compute even if this comparison is in the cache (ARENA_CACHE_DIR) from an earlier run")
     run.add_argument("--report", action="store_true", help="also write OUT/report.html (self-contained figures)")
 
 
@@ -241,7 +244,13 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.max_queries:
         dataset = first_queries(dataset, args.max_queries)
     start = time.perf_counter()
-    comparison = compare(dataset, spec, progress)
+    comparison = None if args.recompute else read_comparison(dataset, spec)
+    if comparison is None:
+        comparison = compare(dataset, spec, progress)
+        keep_comparison(dataset, comparison)
+    else:
+        progress("answered from the cache: the same data, contestants and code were compared before "
+                 "(latencies as measured then; --recompute runs it again)", 1.0)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "metrics.json").write_text(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n")
     (args.out / "comparison.json").write_text(json.dumps(spec.to_dict(), indent=2, ensure_ascii=False) + "\n")

@@ -9,9 +9,10 @@ one is reported instead, and named as agreement.
 
 from __future__ import annotations
 
-import time
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,8 @@ from core.contestants.spec import ComparisonSpec, ContestantSpec
 from core.evaluate import METRICS, evaluate, kendall_tau, overlap_at_k
 from core.rankers.base import Progress, Ranker, no_progress
 from core.types import Dataset, Run
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -192,8 +195,9 @@ def _search(dataset: Dataset, spec: ComparisonSpec, entry: ContestantSpec, ranke
 
 
 def partial_comparison(dataset: Dataset, spec: ComparisonSpec, finished: Mapping[str, RankerResult],
-                       rankers: Mapping[str, Ranker]) -> Comparison | None:
-    """What a stopped run keeps: a comparison of the contestants in `finished`, or None if none finished.
+                       rankers: Mapping[str, Ranker], running: bool = False) -> Comparison | None:
+    """A comparison of the contestants in `finished` (None if none finished): what a stopped run keeps, or
+    (`running`) what a run still going can already show.
 
     Its spec names only those contestants, so it is exactly the comparison that spec would produce.
     """
@@ -202,9 +206,9 @@ def partial_comparison(dataset: Dataset, spec: ComparisonSpec, finished: Mapping
         return None
     reduced = comparison(kept, k=spec.k, exclude_self=spec.exclude_self)
     result = _finish(dataset, reduced, dict(finished), dict(rankers))
-    missing = [name for name in spec.names if name not in finished]
-    result.notes.append(f"the run was stopped before {', '.join(missing)} finished; "
-                        f"kept {', '.join(entry.name for entry in kept)}")
+    missing = ", ".join(name for name in spec.names if name not in finished)
+    result.notes.append(f"still running: {missing}" if running else
+                        f"the run was stopped before {missing} finished; kept {', '.join(e.name for e in kept)}")
     return result
 
 
@@ -248,11 +252,23 @@ def estimate_seconds(ranker: Ranker, dataset: Dataset, entry: ContestantSpec, pr
     if ranker.corpus is not dataset.corpus:
         ranker.prepare(dataset.corpus)
     probe = list(dataset.corpus.ids[:probe_pairs])
-    start = time.perf_counter()
-    ranker.score(dataset.queries.texts[0], probe)
-    return pairs, (time.perf_counter() - start) / max(1, len(probe)) * pairs
+    _, ms = ranker.costed(partial(ranker.score, dataset.queries.texts[0], probe))
+    return pairs, ms / 1000 / max(1, len(probe)) * pairs
 
 
 def expensive(spec: ComparisonSpec) -> tuple[ContestantSpec, ...]:
     """The contestants that run a model on (query, document) pairs (worth an estimate before a run)."""
     return tuple(entry for entry in spec.contestants if kind_of(entry).pair_calls is not None)
+
+
+def warm_up(spec: ComparisonSpec, policy: ModelPolicy = ModelPolicy()) -> None:
+    """Compile the evaluation code (ranx's numba kernels: tens of seconds the first time on a machine) and load
+    the models `spec` names, so that the first comparison that needs them pays for neither."""
+    evaluate({"q": {"d": 1}}, {"q": {"d": 1.0, "e": 0.5}}, METRICS)
+    for entry in spec.contestants:
+        if kind_of(entry).has_model:
+            try:
+                build_ranker(entry, BuildContext(policy))
+            except (OSError, ValueError) as error:  # the comparison itself will say what is wrong
+                logger.warning("warm-up: %s not loaded (%s)", entry.name, error)
+

@@ -71,6 +71,7 @@ ENVIRONMENT = {
     "ARENA_SERVER": "1 turns on server mode, as `streamlit run app.py -- --server` does",
     "ARENA_MODEL_DIRS": "in server mode, folders allowed for local model paths (separated by ':')",
     "ARENA_HUB_IDS": "in server mode, a regular expression allowed Hugging Face ids match in full",
+    "ARENA_WARM_UP": "0 skips loading the demo's models and compiling the evaluation code when the server starts",
     "ARENA_CONCURRENT_RUNS": "comparisons computed at once; later ones wait in line (default: 1 per 2 CPU cores)",
 }
 """The `ARENA_*` environment variables the app reads, with what each sets."""

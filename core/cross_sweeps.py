@@ -9,6 +9,7 @@ frames for `core.figures`; scores of (query, document) pairs are computed once p
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from core.rankers.anncur import AnncurRanker
 from core.rankers.base import Progress, Ranker, no_progress
 from core.rankers.cross_encoder import CrossEncoderRanker
 from core.rankers.early_layer import EarlyLayerRanker
-from core.tradeoffs import fastest_ms
+from core.tradeoffs import fastest_ms, wall_ms
 from core.types import Corpus, Dataset, Run
 
 SWEEP_METRICS = ("ndcg@10", "recall@10")
@@ -72,14 +73,14 @@ def layer_sweep(dataset: Dataset, scorer: PairScorer, model_name: str, layers: S
         ranker.index(dataset.corpus, lambda message, fraction: progress(message, (step + fraction / 2) / len(chosen)))
         run = ranker.search(dataset.queries, 10)
         encoder.encode(probe)  # warm-up
-        ms = fastest_ms(lambda: encoder.encode(probe), repeats=5) / len(probe)
+        ms = fastest_ms(partial(wall_ms, partial(encoder.encode, probe)), repeats=5) / len(probe)
         rows.append({"layers": ell, "what": f"first {ell} of {layer_count(transformer)} layers",
                      **_quality(dataset, run), "ms_per_document": ms})
         progress(f"early layers: ℓ = {ell} done", (step + 1) / len(chosen))
     pairs = [(dataset.queries.texts[0], passage) for passage in probe]
     log_idf = scorer.corpus_log_idf(dataset.corpus)
     scorer.predict(pairs[:4], log_idf=log_idf)  # warm-up
-    ms = fastest_ms(lambda: scorer.predict(pairs, log_idf=log_idf), repeats=3) / len(pairs)
+    ms = fastest_ms(partial(wall_ms, partial(scorer.predict, pairs, log_idf=log_idf)), repeats=3) / len(pairs)
     rows.append({"layers": None, "what": "cross-encoder (per pair)", "ms_per_document": ms})
     return pd.DataFrame(rows)
 

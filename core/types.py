@@ -7,6 +7,7 @@ hash (equal content, equal hash), which keys every cache. Reading them from file
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -147,6 +148,13 @@ class Dataset:
     name: str
     notes: tuple[str, ...] = ()
     split: str = ""
+
+    @cached_property
+    def content_hash(self) -> str:
+        """A short hash of corpus, queries and qrels: equal data, equal hash, whatever the file names."""
+        qrels = json.dumps(self.qrels or {}, sort_keys=True)
+        parts = (self.corpus.content_hash, self.queries.content_hash, hashlib.sha256(qrels.encode()).hexdigest())
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
     def __repr__(self) -> str:
         judged = "no qrels" if self.qrels is None else f"{len(self.qrels)} judged queries"

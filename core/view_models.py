@@ -7,13 +7,12 @@ streamlit, and never keeps state: the app stores what it needs in each browser s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from functools import cache
+from functools import cache, partial
 from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -226,13 +225,6 @@ def training_split_from_zip(upload: Upload, limits: DataLimits = LIMITS, *, text
     return dataset if dataset.split == "train" and dataset.qrels else None
 
 
-def dataset_key(dataset: Dataset) -> str:
-    """A content hash of corpus, queries and qrels: equal data, equal key, whatever the file names."""
-    qrels = json.dumps(dataset.qrels or {}, sort_keys=True)
-    parts = (dataset.corpus.content_hash, dataset.queries.content_hash, hashlib.sha256(qrels.encode()).hexdigest())
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
-
-
 def limits_text(limits: DataLimits = LIMITS) -> str:
     """The upload limits in words, for the Data page."""
     return (f"Each file up to {limits.max_file_bytes / 2**20:,.0f} MB; zip and gzip files up to "
@@ -385,6 +377,15 @@ def results_table(comparison: Comparison) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def leaderboard(comparison: Comparison) -> pd.DataFrame:
+    """The finished contestants of a running comparison in a few columns: name, nDCG@10 and MRR@10 (or agreement
+    without qrels), median latency."""
+    table = results_table(comparison)
+    quality = [column for column in ("ndcg@10", "mrr@10") if column in table] or \
+              [column for column in table if column.startswith("overlap@10")]
+    return table[["contestant", *quality, "p50 ms"]]
+
+
 def significance_table(report: dict, max_p: float = 0.05) -> pd.DataFrame:
     """Pairwise rows of a ranx comparison report: means, p-value, significance and wins/ties/losses."""
     rows = []
@@ -434,7 +435,7 @@ def pair_ms(ranker: Ranker, dataset: Dataset, pairs: int = 8) -> float:
     """Milliseconds one (query, document) pair costs `ranker` on `dataset` (fastest of a few timed calls)."""
     doc_ids = list(dataset.corpus.ids[:pairs])
     ranker.score(dataset.queries.texts[0], doc_ids)  # warm-up
-    return fastest_ms(lambda: ranker.score(dataset.queries.texts[0], doc_ids)) / len(doc_ids)
+    return fastest_ms(lambda: ranker.costed(partial(ranker.score, dataset.queries.texts[0], doc_ids))[1]) / len(doc_ids)
 
 
 # --- attention -------------------------------------------------------------------------------------

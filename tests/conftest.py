@@ -11,6 +11,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the embedded defaults must never need the network
 # Each test run starts with an empty disk cache of its own (servers the tests start inherit it).
 os.environ.setdefault("ARENA_CACHE_DIR", tempfile.mkdtemp(prefix="arena-cache-"))
+os.environ.setdefault("ARENA_WARM_UP", "0")  # tests load what they use; a server's warm-up would contend for the CPU
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_BEIR = ROOT / "sample_data" / "beir"

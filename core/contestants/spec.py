@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from core.config import BACKENDS, Backend
+
 EMBEDDED = "embedded"
 MAX_CONTESTANTS = 8
 SPEC_KEYS = ("name", "kind", "model")
@@ -73,6 +75,21 @@ class Option:
         if self.minimum is not None and value < self.minimum:
             raise SpecError(f"{where}: {self.name} must be at least {self.minimum:g}, not {raw!r}")
         return value
+
+
+BACKEND_TITLES: dict[str, str] = {"torch": "PyTorch", "onnx": "ONNX Runtime", "onnx-int8": "ONNX Runtime, int8"}
+
+
+def runs_on(spec: ContestantSpec) -> str:
+    """", run by ONNX Runtime" (what runs a contestant's model, for its title), or "" for PyTorch or without a backend."""
+    backend = spec.option("backend", "torch")
+    return "" if backend == "torch" else f", run by {BACKEND_TITLES[backend]}"
+
+
+def backend_option(default: Backend) -> Option:
+    """The option choosing what runs a neural contestant's model (kinds that offer it pick their default)."""
+    return Option("backend", str, default, "what runs the model: PyTorch, or ONNX Runtime fp32 / int8 (faster on a "
+                  "CPU; benchmarks/README.md has the speed and quality of each)", BACKENDS)
 
 
 @dataclass(frozen=True)

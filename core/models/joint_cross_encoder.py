@@ -17,7 +17,7 @@ exactly like an untrained poly-encoder with the same prior (zero codes, same `id
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -94,6 +94,8 @@ class JointCrossEncoder(nn.Module):
         self.cross_bias = nn.Parameter(torch.tensor(float(cross_bias)))
         self.scale = nn.Parameter(torch.tensor(1.0))
         self.shift = nn.Parameter(torch.tensor(0.0))
+        # What computes the backbone's token outputs at inference instead of PyTorch (`core.models.onnx_pairs`).
+        self.runtime: Callable[[PairBatch, torch.Tensor], torch.Tensor] | None = None
         if config.idf_prior:
             self.idf_weight = nn.Parameter(torch.tensor(0.0))
             self.register_buffer("fallback_log_idf", torch.zeros(len(tokenizer)))
@@ -183,9 +185,16 @@ class JointCrossEncoder(nn.Module):
         weights = logits.masked_fill(~query, torch.finfo(logits.dtype).min).softmax(-1)
         return (weights.unsqueeze(-1) * states).sum(1)
 
+    def hidden_states(self, batch: PairBatch) -> torch.Tensor:
+        """The backbone's token outputs `[batch, tokens, dim]` for prepared pairs, by `runtime` when one is set
+        and no gradient is wanted."""
+        if self.runtime is not None and not torch.is_grad_enabled():
+            return self.runtime(batch, self.attention_bias(batch.segments))
+        return self.encode_pairs(batch).last_hidden_state
+
     def cosine(self, batch: PairBatch, log_idf: torch.Tensor | None = None) -> torch.Tensor:
         """Cosine `[batch]` of the pooled query and document segments after joint encoding."""
-        states = self.encode_pairs(batch).last_hidden_state
+        states = self.hidden_states(batch)
         document = masked_mean(states, batch.segments == 1)
         return F.cosine_similarity(self.pool_query(states, batch, log_idf), document, dim=-1)
 

@@ -25,6 +25,7 @@ from core.models.joint_cross_encoder import ARCHITECTURE as JOINT_ARCHITECTURE
 from core.models.joint_cross_encoder import JointCrossEncoder
 from core.models.offline import OFFLINE_MODELS, offline_name
 from core.models.onnx_encoder import OnnxSentenceEncoder
+from core.models.onnx_pairs import OnnxPairBackbone
 from core.models.pair_scorer import PairScorer, SentenceTransformersCrossEncoder
 from core.models.poly_encoder import ARCHITECTURE as POLY_ARCHITECTURE
 from core.models.poly_encoder import PolyEncoder
@@ -211,12 +212,16 @@ def load_poly_encoder(spec: str = EMBEDDED, n_codes: int = 16) -> PolyEncoder:
 
 
 @lru_cache(maxsize=4)
-def load_cross_encoder(spec: str = EMBEDDED) -> PairScorer:
+def load_cross_encoder(spec: str = EMBEDDED, backend: Backend = "torch") -> PairScorer:
     """A pair scorer: the project's joint cross-encoder, or a sentence-transformers `CrossEncoder`.
 
     "embedded" is the project's trained joint cross-encoder when its weights are present, else an
-    untrained one over the packaged MiniLM (which scores exactly like the bi-encoder).
+    untrained one over the packaged MiniLM (which scores exactly like the bi-encoder). The "onnx" and
+    "onnx-int8" backends run a joint cross-encoder's transformer with ONNX Runtime (`core.models.onnx_pairs`).
     """
+    if backend not in BACKENDS:
+        raise ModelError(f"unknown cross-encoder backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
     def load() -> PairScorer:
         if spec == EMBEDDED:
             if EMBEDDED_CROSS_DIR.is_dir():
@@ -225,8 +230,17 @@ def load_cross_encoder(spec: str = EMBEDDED) -> PairScorer:
         path = resolve(spec)
         if (read_arena_config(Path(path)) or {}).get("architecture") == JOINT_ARCHITECTURE:
             return JointCrossEncoder.load(path)
+        if backend != "torch":
+            raise ModelError(f"the {backend} backend runs the project's joint cross-encoders; {spec!r} is another "
+                             "kind of cross-encoder: use the torch backend")
         model = CrossEncoder(path, device="cpu", trust_remote_code=False, num_labels=None,
                              model_kwargs={"use_safetensors": True})
         return SentenceTransformersCrossEncoder(model)
 
-    return _load(f"cross-encoder {spec!r}", load)
+    def load_on_backend() -> PairScorer:
+        scorer = load()  # a model of its own: the torch backend's stays as it is
+        if backend != "torch":
+            scorer.runtime = OnnxPairBackbone(scorer, quantize=backend == "onnx-int8")
+        return scorer
+
+    return _load(f"cross-encoder {spec!r}", load_on_backend)

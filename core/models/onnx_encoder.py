@@ -38,17 +38,16 @@ class _HiddenStates(nn.Module):
                                 token_type_ids=token_type_ids).last_hidden_state
 
 
-def export_onnx(model: SentenceTransformer, quantize: bool) -> bytes:
-    """The model's transformer as a serialised ONNX graph (dynamic batch and length), int8 if `quantize`."""
-    transformer = model[0].auto_model.eval()
-    example = model.tokenizer(["an example sentence"], return_tensors="pt")
-    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUT_NAMES, "last_hidden_state")}
+def export_graph(module: nn.Module, example: dict[str, torch.Tensor], dynamic_axes: dict[str, dict[int, str]],
+                 quantize: bool) -> bytes:
+    """`module` as a serialised ONNX graph whose inputs are `example`'s keys (in order) and whose one output is
+    "last_hidden_state"; int8 if `quantize` (dynamic quantisation of the linear layers' weights)."""
     with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's notes on shape-dependent Python code, expected here
         exported = Path(folder) / "model.onnx"
-        torch.onnx.export(_HiddenStates(transformer), tuple(example[name] for name in INPUT_NAMES), str(exported),
-                          dynamo=False, input_names=list(INPUT_NAMES), output_names=["last_hidden_state"],
-                          dynamic_axes=axes, opset_version=OPSET)
+        torch.onnx.export(module.eval(), tuple(example.values()), str(exported), dynamo=False,
+                          input_names=list(example), output_names=["last_hidden_state"], dynamic_axes=dynamic_axes,
+                          opset_version=OPSET)
         if quantize:
             from onnxruntime.quantization import QuantType, quantize_dynamic  # imports onnx: only when asked
 
@@ -56,6 +55,22 @@ def export_onnx(model: SentenceTransformer, quantize: bool) -> bytes:
             quantize_dynamic(str(exported), str(quantized), weight_type=QuantType.QInt8)
             exported = quantized
         return exported.read_bytes()
+
+
+def export_onnx(model: SentenceTransformer, quantize: bool) -> bytes:
+    """The model's transformer as a serialised ONNX graph (dynamic batch and length), int8 if `quantize`."""
+    example = model.tokenizer(["an example sentence"], return_tensors="pt")
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUT_NAMES, "last_hidden_state")}
+    return export_graph(_HiddenStates(model[0].auto_model), {name: example[name] for name in INPUT_NAMES}, axes,
+                        quantize)
+
+
+def cpu_session(graph: bytes, threads: int) -> ort.InferenceSession:
+    """An ONNX Runtime session on the CPU with `threads` intra-op threads."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
 
 class OnnxSentenceEncoder:
@@ -79,11 +94,7 @@ class OnnxSentenceEncoder:
         self.tokenizer = model.tokenizer
         self.max_seq_length = model.max_seq_length
         self.normalizes = len(modules) > 2
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(export_onnx(model, quantize), options,
-                                            providers=["CPUExecutionProvider"])
+        self.session = cpu_session(export_onnx(model, quantize), threads)
 
     def encode(self, sentences: Sequence[str], batch_size: int = 32, normalize_embeddings: bool = False,
                convert_to_numpy: bool = True, show_progress_bar: bool = False) -> np.ndarray:

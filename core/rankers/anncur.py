@@ -46,7 +46,7 @@ class AnncurRanker(CrossEncoderRanker):
     kind = "anncur"
 
     def __init__(self, scorer: PairScorer, model_name: str, anchors: int, anchor_docs: int, depth: int) -> None:
-        super().__init__(scorer, model_name, name="anncur")
+        super().__init__(scorer, model_name, name="anncur", fingerprint=model_fingerprint(model_name, EMBEDDED_CROSS_DIR))
         self.spec, self.anchors, self.anchor_docs, self.depth = model_name, anchors, anchor_docs, depth
         self.anchor_rows = np.empty(0, dtype=np.int64)
         self.projection = np.empty((0, 0), dtype=np.float32)

@@ -12,9 +12,9 @@ import torch.nn.functional as F
 from sentence_transformers import SentenceTransformer
 
 from core.attention_types import TokenSimilarity
-from core.config import BACKENDS, Backend
+from core.config import Backend
 from core.contestants.registry import BuildContext, Kind
-from core.contestants.spec import ContestantSpec, Option
+from core.contestants.spec import ContestantSpec, Option, backend_option, runs_on
 from core.embeddings import corpus_embeddings
 from core.index import INDEX_TYPES, IndexType, build_index, search_index
 from core.models.backbone import token_strings
@@ -95,15 +95,12 @@ def _build(spec: ContestantSpec, context: BuildContext) -> BiEncoderRanker:
 
 
 def _model(spec: ContestantSpec) -> str:
-    backend = spec.option("backend", "torch")
-    return model_title(spec.model) + ("" if backend == "torch" else f" on {backend}")
+    return model_title(spec.model) + runs_on(spec)
 
 
 KIND = Kind(
     name="bi", title="bi-encoder", cost=1,
     summary="query and documents embedded separately; documents indexed once in FAISS; cosine similarity",
-    options=(Option("backend", str, "torch", "what runs the encoder: PyTorch, or ONNX Runtime fp32/int8 (faster on a "
-                    "CPU)", BACKENDS),
-             INDEX_OPTION),
+    options=(backend_option("onnx"), INDEX_OPTION),
     build=_build, describe_model=_model,
     shorthand={"--bi-model": "model", "--bi-backend": "backend", "--index": "index"})

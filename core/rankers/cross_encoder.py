@@ -15,17 +15,19 @@ import torch
 
 from core.attention_types import PairAttention
 from core.contestants.registry import BuildContext, Kind
-from core.contestants.spec import ContestantSpec
+from core.contestants.spec import ContestantSpec, backend_option, runs_on
 from core.models.loading import (
     EMBEDDED_CROSS_DIR,
     check_spec,
     load_cross_encoder,
+    model_fingerprint,
     model_title,
     saved_module,
     training_state,
 )
 from core.models.pair_scorer import PairScorer
 from core.rankers.base import Progress, Ranker, no_progress, top_k
+from core.score_cache import pair_scores
 from core.types import Corpus
 
 
@@ -34,10 +36,15 @@ class CrossEncoderRanker(Ranker):
 
     kind = "cross"
 
-    def __init__(self, scorer: PairScorer, model_name: str, name: str = "cross", batch_size: int = 32) -> None:
+    def __init__(self, scorer: PairScorer, model_name: str, name: str = "cross", batch_size: int = 32,
+                 fingerprint: str | None = None) -> None:
+        """`fingerprint` identifies the scorer's weights (`core.models.loading.model_fingerprint`); with it, scores
+        are kept in and read from the disk cache `core.score_cache.pair_scores`."""
         super().__init__(name, model_name, trained=scorer.trained)
         self.scorer = scorer
         self.batch_size = batch_size
+        self.fingerprint = fingerprint
+        self.cache_namespace: str | None = None
         self.passages: list[str] = []
         self.log_idf: torch.Tensor | None = None
 
@@ -45,6 +52,8 @@ class CrossEncoderRanker(Ranker):
         # Every pair is encoded at query time; at most the scorer's corpus statistics are counted now.
         self.passages = corpus.passages()
         self.log_idf = self.scorer.corpus_log_idf(corpus)
+        # A document's text is known by its id within this corpus, whose statistics the IDF prior also uses.
+        self.cache_namespace = f"{self.fingerprint}|{corpus.content_hash}" if self.fingerprint else None
 
     def prepare(self, corpus: Corpus) -> None:
         """Make `corpus` scorable (its passages and IDF) without anything else its index would build."""
@@ -52,8 +61,22 @@ class CrossEncoderRanker(Ranker):
         self.corpus = corpus
 
     def score(self, query: str, doc_ids: Sequence[str]) -> np.ndarray:
+        scores, replayed_ms = pair_scores.scores(self.cache_namespace, query, doc_ids,
+                                                 lambda missing: self._predict(query, missing))
+        self.timings.replayed_ms += replayed_ms
+        return scores
+
+    def _predict(self, query: str, doc_ids: Sequence[str]) -> np.ndarray:
         pairs = [(query, self.passages[row]) for row in self._positions(doc_ids)]
         return self.scorer.predict(pairs, batch_size=self.batch_size, log_idf=self.log_idf)
+
+    def warm_up(self, query: str, candidates: list[str] | None, k: int) -> None:
+        """Score one batch of the first query's candidates past the cache (so that no cached score carries a cold
+        cost), unless the cache holds them all: then the timed query computes nothing."""
+        assert self.corpus is not None
+        batch = list((candidates if candidates is not None else self.corpus.ids)[:self.batch_size])
+        if self.cache_namespace is None or len(pair_scores.lookup(self.cache_namespace, query, batch)) < len(batch):
+            self._predict(query, batch)
 
     def attention(self, query: str, document: str) -> PairAttention:
         return self.scorer.attention(query, document)
@@ -65,7 +88,10 @@ class CrossEncoderRanker(Ranker):
 
 def _build(spec: ContestantSpec, context: BuildContext) -> CrossEncoderRanker:
     check_spec(spec.model, context.policy)
-    return CrossEncoderRanker(load_cross_encoder(spec.model), spec.model)
+    backend = spec.option("backend")
+    weights = model_fingerprint(spec.model, EMBEDDED_CROSS_DIR)
+    return CrossEncoderRanker(load_cross_encoder(spec.model, backend), spec.model,
+                              fingerprint=f"{weights}|{backend}" if weights else None)
 
 
 def _pair_calls(spec: ContestantSpec, documents: int) -> tuple[int, int]:
@@ -77,16 +103,17 @@ def describe_cross_encoder(spec: ContestantSpec) -> str:
     """The real name of a cross-encoder spec's model, saying whether it was trained."""
     saved = saved_module(spec.model, EMBEDDED_CROSS_DIR)
     if saved is None:
-        return model_title(spec.model)
+        return model_title(spec.model) + runs_on(spec)
     folder, config = saved
     prior = " with IDF prior" if config.get("idf_prior") else ""
-    return f"Arena joint cross-encoder {folder}{prior} ({training_state(folder, config)}) on all-MiniLM-L6-v2"
+    return (f"Arena joint cross-encoder {folder}{prior} ({training_state(folder, config)}) on all-MiniLM-L6-v2"
+            f"{runs_on(spec)}")
 
 
 KIND = Kind(
     name="cross", title="cross-encoder", cost=4,
     summary="query and document read together by one transformer: one forward pass per pair, so it re-ranks a "
             "first stage's shortlist",
-    options=(), build=_build, describe_model=describe_cross_encoder, default_first="bi", pair_calls=_pair_calls,
-    shorthand={"--cross-model": "model", "--first-stage": "first", "--rerank-depth": "depth",
+    options=(backend_option("onnx"),), build=_build, describe_model=describe_cross_encoder, default_first="bi", pair_calls=_pair_calls,
+    shorthand={"--cross-model": "model", "--cross-backend": "backend", "--first-stage": "first", "--rerank-depth": "depth",
                "--cross-full-corpus": "first="})

@@ -6,7 +6,6 @@ import html
 
 from app_pages._shared import plain
 from core.data import Dataset
-from core.view_models import dataset_key
 from tests.app.helpers import SMALL, comparison_of, edit_table, labels, no_exception, open_page
 
 TOP_K_COLUMNS = ["rank", "doc id", "snippet", "score", "grade"]
@@ -46,7 +45,7 @@ def test_picking_another_query_and_fewer_documents(shared_state):
 def test_without_qrels_the_page_shows_agreement(shared_state):
     data = shared_state["shared.dataset"]
     unlabelled = Dataset(data.corpus, data.queries, None, "unlabelled")
-    at = open_page("settings", {"shared.dataset": unlabelled, "shared.dataset_key": dataset_key(unlabelled),
+    at = open_page("settings", {"shared.dataset": unlabelled, "shared.dataset_key": unlabelled.content_hash,
                                 "shared.spec": SMALL})
     edit_table(at, deleted=[2])  # MiniLM and BM25 only
     at.button(key="settings.run").click().run(timeout=300)

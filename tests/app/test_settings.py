@@ -7,11 +7,10 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from streamlit.runtime.scriptrunner_utils.exceptions import StopException
-
 from core.config import Guards, ModelPolicy
 from core.contestants.registry import presets
 from core.contestants.spec import comparison_to_toml
+from core.live_run import Cancelled
 from core.view_models import contestant_rows, duplicate, spec_json
 from tests.app.helpers import RUN_TIMEOUT, SMALL, comparison_of, edit_table, no_exception, open_page
 
@@ -204,7 +203,7 @@ def test_a_run_file_joins_as_a_contestant(shared_state, monkeypatch, tmp_path):
 
 def test_a_stopped_run_keeps_the_finished_contestants_and_the_earlier_comparison(shared_state, monkeypatch):
     def stopped(*args, **kwargs):
-        raise StopException  # what Streamlit raises inside the run when Stop is pressed
+        raise Cancelled  # what the run raises at its next step once Stop is pressed
 
     monkeypatch.setattr("core.compare.estimate_seconds", lambda ranker, data, entry: (100, 1.0))
     monkeypatch.setattr("core.rankers.cross_encoder.CrossEncoderRanker.search", stopped)
@@ -213,8 +212,7 @@ def test_a_stopped_run_keeps_the_finished_contestants_and_the_earlier_comparison
     edit_table(at, edited={2: {"options": "first=MiniLM, depth=8"}})
     at.button(key="settings.run").click().run(timeout=RUN_TIMEOUT)
     no_exception(at)
-    at.run()
-    assert at.warning[0].value == (r"The run stopped before it finished: kept MiniLM, BM25 \<s\> (every page shows "
+    assert at.warning[0].value == (r"The run was stopped before it finished: kept MiniLM, BM25 \<s\> (every page shows "
                                    "them); earlier results are unchanged.")
     kept = comparison_of(at)
     assert kept.spec.names == ("MiniLM", "BM25 <s>") and list(kept.results) == ["MiniLM", "BM25 <s>"]

@@ -47,7 +47,7 @@ def test_demo_loads_the_sample_data_and_runs_a_comparison(demo_app, shared_state
     for name, result in stored.comparison.results.items():  # an untrained model says so wherever it is named
         assert result.label == (name if result.trained else f"{name} (untrained)")
     assert [result.model for result in stored.comparison.results.values()][:2] == [
-        "all-MiniLM-L6-v2", "bm25s (k1 = 1.5, b = 0.75)"]  # real model names, never "embedded"
+        "all-MiniLM-L6-v2, run by ONNX Runtime", "bm25s (k1 = 1.5, b = 0.75)"]  # real model names, never "embedded"
     assert len({result.colour for result in stored.comparison.results.values()}) == 3
     assert demo_app.success[0].value.startswith("Done: 3 contestants on")
     assert any(", ".join(map(plain, labels(shared_state))) in c.value for c in demo_app.sidebar.caption)

@@ -70,7 +70,7 @@ def test_trained_and_untrained_models_are_labelled(result):
     assert result.results["bi"].trained and result.results["bm25"].trained
     assert result.results["cross"].trained and result.results["cross"].label == "cross"
     assert result.to_dict()["rankers"]["cross"]["trained"] is True
-    assert result.results["bi"].model == "all-MiniLM-L6-v2"  # the real model, never "embedded"
+    assert result.results["bi"].model == "all-MiniLM-L6-v2, run by ONNX Runtime"  # the real model, never "embedded"
     poly = result.results["poly"]
     assert poly.label == ("poly" if poly.trained else "poly (untrained)")
 

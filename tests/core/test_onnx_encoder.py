@@ -1,5 +1,5 @@
-"""ONNX Runtime backends of the bi-encoder: the same embeddings as sentence-transformers (float32), close
-ones (int8), the same rankings, and clear refusals."""
+"""ONNX Runtime backends of the bi-encoder (the same embeddings as sentence-transformers in float32, close ones
+in int8, the same rankings) and of the joint cross-encoder (the same scores), and clear refusals."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from core.contestants.registry import build_ranker, describe, parse_contestant
 from core.contestants.spec import SpecError
 from core.evaluate import evaluate, overlap_at_k
 from core.models.backbone import backbone_path
-from core.models.loading import ModelError, load_bi_encoder
+from core.models.loading import ModelError, load_bi_encoder, load_cross_encoder
 from core.models.onnx_encoder import OnnxSentenceEncoder
 from core.rankers import BiEncoderRanker
 
@@ -77,7 +77,7 @@ def test_backends_are_loaded_once_and_unknown_ones_are_refused():
 def test_a_contestant_names_its_backend_and_unknown_ones_are_refused():
     entry = parse_contestant("name=fast,kind=bi,backend=onnx-int8")
     assert entry.option("backend") == "onnx-int8" and parse_contestant(entry.to_text()) == entry
-    assert describe(entry) == "bi-encoder: all-MiniLM-L6-v2 on onnx-int8"
+    assert describe(entry) == "bi-encoder: all-MiniLM-L6-v2, run by ONNX Runtime, int8"
     ranker = build_ranker(entry)
     assert ranker.model is load_bi_encoder("embedded", "onnx-int8") and ranker.embedding_key[2] == "onnx-int8"
     with pytest.raises(SpecError, match="backend must be one of torch, onnx, onnx-int8, not 'tensorrt'"):
@@ -97,3 +97,23 @@ def test_models_that_do_not_mean_pool_are_refused():
     cls_pooled = SentenceTransformer(modules=[Transformer(path), Pooling(384, pooling_mode="cls")], device="cpu")
     with pytest.raises(ValueError, match="mean Pooling"):
         OnnxSentenceEncoder(cls_pooled)
+
+
+def test_the_joint_cross_encoder_scores_alike_on_onnx_runtime(sample_dataset, passages):
+    pairs = [(sample_dataset.queries.texts[0], passage) for passage in passages[:12]]
+    torch_scorer, onnx_scorer = load_cross_encoder("embedded"), load_cross_encoder("embedded", "onnx")
+    assert onnx_scorer is not torch_scorer and torch_scorer.runtime is None  # each backend has its own model
+    log_idf = torch_scorer.corpus_log_idf(sample_dataset.corpus)
+    expected = torch_scorer.predict(pairs, batch_size=5, log_idf=log_idf)
+    assert np.allclose(onnx_scorer.predict(pairs, batch_size=5, log_idf=log_idf), expected, atol=1e-4)
+    int8 = load_cross_encoder("embedded", "onnx-int8").predict(pairs, log_idf=log_idf)
+    assert np.corrcoef(int8, expected)[0, 1] > 0.9  # close, not equal: benchmarks/backends.py measures the nDCG cost
+    assert onnx_scorer.attention("blue sky", "The sky is blue.").weights.shape[0] == 6  # views use the torch backbone
+
+
+def test_a_cross_encoder_contestant_names_its_backend_and_other_cross_encoders_stay_on_torch(tmp_path):
+    entry = parse_contestant("name=reader,kind=cross,backend=onnx")
+    assert describe(entry).endswith(", run by ONNX Runtime") and build_ranker(entry).fingerprint.endswith("|onnx")
+    with pytest.raises(ModelError, match="the onnx backend runs the project's joint cross-encoders"):
+        load_cross_encoder(str(backbone_path()), "onnx")
+

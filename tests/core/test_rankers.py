@@ -230,7 +230,7 @@ def test_the_registry_builds_each_kinds_ranker_under_the_contestants_name(values
     if entry.kind == "bm25":
         assert (ranker.k1, ranker.b) == (0.9, 0.5)
     if entry.kind == "bi":
-        assert ranker.index_type == "hnsw" and ranker.model_name == "all-MiniLM-L6-v2"
+        assert ranker.index_type == "hnsw" and ranker.model_name == "all-MiniLM-L6-v2, run by ONNX Runtime"
 
 
 @pytest.mark.parametrize("index_type", ["hnsw", "ivf"])

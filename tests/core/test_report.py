@@ -82,9 +82,9 @@ def test_the_contestants_table_has_one_row_per_contestant_then_the_settings(repo
                                               [html.escape(NAMED), "bi-encoder", html.escape(ATTACK)],
                                               ["poly", "poly-encoder", "model-poly"],
                                               ["dense → cross", "cross-encoder", "model-cross"]]
-    assert rows[4][3] == f"depth = 3, first = {html.escape(NAMED)}"
+    assert rows[4][3] == f"backend = onnx, depth = 3, first = {html.escape(NAMED)}"
     assert rows[1][3] == "b = 0.75, k1 = 1.5"  # no first stage: neither it nor a depth is shown
-    assert rows[2][3] == "backend = torch, index = flat"
+    assert rows[2][3] == "backend = onnx, index = flat"
     assert "<p>Settings: k = 3, exclude_self = False</p>" in report
 
 

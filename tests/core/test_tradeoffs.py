@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ from core.colours import PALETTE
 from core.data import Corpus, Dataset, Queries
 from core.rankers.base import Progress, Ranker, top_k
 from core.tradeoff_points import TRADEOFF_COLUMNS, pareto_frontier, tradeoff_points
-from core.tradeoffs import _score_head, cost_vs_candidates, fastest_ms, poly_codes_cost, rerank_depth_sweep
+from core.tradeoffs import _score_head, cost_vs_candidates, fastest_ms, poly_codes_cost, rerank_depth_sweep, wall_ms
 from tests.core.test_figures import make_comparison
 
 CORPUS = Corpus(tuple(f"d{i}" for i in range(30)), tuple(f"text {i}" for i in range(30)), ("",) * 30)
@@ -164,11 +165,11 @@ def test_fastest_ms_keeps_the_quickest_call_and_stops_repeating_past_the_budget(
         time.sleep(calls[-1])
         took_ms.append((time.perf_counter() - start) * 1000)
 
-    fastest = fastest_ms(call, repeats=3, budget_s=1.0)
+    fastest = fastest_ms(partial(wall_ms, call), repeats=3, budget_s=1.0)
     assert calls == [0.03, 0.01, 0.02] and min(took_ms) <= fastest <= min(took_ms) + 5.0
     calls.clear()
     sleeps = iter([0.03, 0.0])
-    assert fastest_ms(call, repeats=3, budget_s=0.02) >= 30.0 and calls == [0.03]  # one call was over budget
+    assert fastest_ms(partial(wall_ms, call), repeats=3, budget_s=0.02) >= 30.0 and calls == [0.03]  # one call was over budget
 
 
 def test_cost_vs_candidates_extrapolates_what_the_budget_cannot_afford():

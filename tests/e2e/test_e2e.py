@@ -187,6 +187,10 @@ def test_demo_run_and_every_page(page, server):
     assert page.locator("[data-testid='stGraphVizChart'] svg").count() == 5  # three architectures, two more uses
     shoot(page, "01_start")
     page.get_by_role("button", name="Load the lesson data and run the demo").click()
+    page.get_by_text("Finished so far").wait_for(timeout=DEMO_MS)  # the cheap contestants show while the rest run
+    page.locator("[data-testid='stMain'] [data-testid='stDataFrame']").first.wait_for()
+    assert page.get_by_text("Done: 5 contestants").count() == 0
+    shoot(page, "02_start_during_demo")
     page.get_by_text("Done: 5 contestants").wait_for(timeout=DEMO_MS)
     settle(page, "Encoder Arena")
     shoot(page, "02_start_after_demo")
