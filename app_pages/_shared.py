@@ -6,6 +6,8 @@ ones while the rest run; it waits in the server's one line for the CPU (`core.ad
 for the same comparison share one run. A comparison computed before by any process is read from the disk cache
 (`core.result_cache`) without loading a model; its rankers (for sweeps and attention) are built when a page
 first needs them. Everything a browser session keeps lives in `st.session_state` under "shared.<name>" keys.
+Running comparisons, and whatever else needs the model libraries, is in `_runs`: this module loads in a fraction
+of a second, so the app's frame and the Start page draw before those libraries have loaded.
 """
 
 from __future__ import annotations
@@ -19,21 +21,21 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from core import view_models as views
 from core.admission import Admission, slots_from_env
-from core.attention_types import Attention
-from core.compare import Comparison, RankerResult, compare, warm_up
 from core.config import Guards, guards_from_env
 from core.contestants.spec import ComparisonSpec, SpecError
 from core.data import DataError, Dataset
-from core.live_run import LiveRun, LiveRuns
-from core.models.loading import ModelError
-from core.rankers.base import Ranker
-from core.result_cache import read_comparison
+from core.models.errors import ModelError
+from core.text import duration_text, markdown_literal
+
+if TYPE_CHECKING:  # the model libraries load with `_runs`, after the first page is drawn
+    from core.compare import Comparison, RankerResult
+    from core.live_run import LiveRun
+    from core.rankers.base import Ranker
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +71,7 @@ process (see SECURITY.md)."""
 def plain(text: object) -> str:
     """`text` with markdown's special characters escaped, so that st.markdown, st.error and the like show
     user text (file names, model ids, error messages quoting them) literally."""
-    return views.markdown_literal(text)
+    return markdown_literal(text)
 
 
 def describe(error: Exception) -> str:
@@ -104,27 +106,32 @@ class Stored:
 
 @st.cache_resource
 def warming_up() -> threading.Thread | None:
-    """Once per server, from its first visit: load the demo's models and compile the evaluation code in the
-    background, so that the demo button finds them ready (`ARENA_WARM_UP=0` skips it)."""
+    """Once per server, at its first visit: compile the evaluation code, import the model libraries and load the
+    demo's models in the background, while the first page draws, so that the demo button finds them ready
+    (`ARENA_WARM_UP=0` skips it)."""
     if os.environ.get("ARENA_WARM_UP", "1").strip() == "0":
         return None
-    thread = threading.Thread(target=warm_up, args=(views.demo_spec(), GUARDS.models), name="warm-up", daemon=True)
+    thread = threading.Thread(target=_warm_up_server, name="warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def _warm_up_server() -> None:
+    """Imported here rather than at the top: seconds, which no page should wait for. The evaluation code first,
+    since every comparison's first result waits for it; the model libraries meanwhile load on the page's thread."""
+    from core.evaluate import compile_kernels
+
+    compile_kernels()
+    from core import view_models as views
+    from core.compare import load_models
+
+    load_models(views.demo_spec(), GUARDS.models)
 
 
 @st.cache_resource
 def comparison_line() -> Admission:
     """The server's one line of comparisons waiting for the CPU, shared by every session."""
     return Admission(SLOTS)
-
-
-def attention(stored: Stored, name: str, query: str, document: str) -> Attention | None:
-    """What contestant `name` lets `query` and `document` see of each other (`Ranker.attention`), once per
-    comparison and pair; None for a contestant without a neural view."""
-    ranker = rankers(stored)[name]
-    with st.spinner(f"Computing what {plain(ranker.label)} attends to…"):
-        return stored.memo(("attention", name, query, document), lambda: ranker.attention(query, document))
 
 
 # --- session state ---------------------------------------------------------------------------------
@@ -148,18 +155,6 @@ def training() -> Dataset | None:
 
 def split_how() -> str:
     return (st.session_state.get(TRAINING) or (None, ""))[1]
-
-
-def add_fine_tuned(models: dict[str, str], dataset_name: str) -> list[str]:
-    """Add fine-tuned models (kind -> folder) to this session's comparison; returns the contestants' names."""
-    chosen, added = views.with_fine_tuned(spec(), models, dataset_name)
-    set_spec(chosen)
-    return added
-
-
-def spec() -> ComparisonSpec:
-    """The comparison last chosen in this session (the demo's until Settings changes it)."""
-    return st.session_state.get(SPEC) or views.demo_spec()
 
 
 def set_spec(chosen: ComparisonSpec) -> None:
@@ -242,12 +237,6 @@ def no_qrels_note(comparison: Comparison) -> None:
 # --- running ---------------------------------------------------------------------------------------
 
 
-@st.cache_resource
-def live_runs() -> LiveRuns:
-    """The server's comparisons in progress, shared by every session (equal requests join one run)."""
-    return LiveRuns()
-
-
 @dataclass
 class Watched:
     """A `LiveRun` this session waits for: under which key its result is kept, and whether this session started
@@ -275,71 +264,10 @@ def watching() -> LiveRun | None:
     return watched.run if watched is not None else None
 
 
-def run_comparison(data: Dataset, chosen: ComparisonSpec) -> tuple[Stored, str]:
-    """The comparison `chosen` on `data`, and where it came from: "session" (this session's cache), "disk" (a
-    comparison computed earlier by any process, `core.result_cache`), or "computed" (now, by `follow`ing a run in
-    the background that shows each contestant as it finishes, joined with any other session's equal run).
-
-    Raises:
-        ModelError / SpecError / ValueError: From core, for a model that cannot be loaded or a bad spec.
-    """
-    key = (data.content_hash, chosen)
-    stored_runs = st.session_state.setdefault(COMPARISONS, {})
-    set_spec(chosen)
-    if key in stored_runs:
-        stored_runs[key] = stored_runs.pop(key)  # most recently used last
-        st.session_state[CURRENT] = key
-        return stored_runs[key], "session"
-    cached = read_comparison(data, chosen)
-    if cached is not None:
-        return _store(key, cached, None, 0.0), "disk"
-    watched = st.session_state.get(LIVE)
-    if watched is None or watched.key != key:
-        if watched is not None:
-            stop_run()
-        run, joined = live_runs().start_or_join(key, lambda: LiveRun(data, chosen, comparison_line(), GUARDS.models))
-        st.session_state[LIVE] = Watched(key, run, joined)
-    return follow()
-
-
-def follow() -> tuple[Stored, str]:
-    """Draw the watched run's progress, and a leaderboard of its finished contestants, until it ends.
-
-    Leaving the page (which interrupts this script) leaves the run going; the sidebar then shows its progress.
-
-    Raises:
-        Exception: What stopped the run, after keeping the contestants that finished.
-    """
-    watched: Watched = st.session_state[LIVE]
-    bar = st.progress(0.0, text="Starting…")
-    st.button("Stop the run", key="run.stop", icon=":material/stop_circle:", on_click=stop_run,
-              help="Stops the run now; the contestants that have already finished are kept and shown.")
-    notice, board = st.empty(), st.empty()
-    shown = -1
-    while not watched.run.wait(0.25):
-        if watched.run.started is None:
-            notice.info(watched.run.message, icon=":material/hourglass_top:")
-        else:
-            notice.empty()
-        bar.progress(watched.run.fraction, text=run_progress_text(watched.run))
-        if watched.run.version != shown and watched.run.snapshot is not None:
-            shown = watched.run.version
-            with board.container():
-                st.caption("Finished so far (every page already shows them; the rest follow):")
-                st.dataframe(views.leaderboard(watched.run.snapshot), hide_index=True)
-    stored = settle_run()
-    if watched.run.error is not None:
-        raise watched.run.error
-    if watched.run.comparison is None:  # stopped: the next page drawn says what was kept
-        st.rerun()
-    assert stored is not None
-    return stored, "computed"
-
-
 def progress_text(message: str, fraction: float, elapsed: float) -> str:
     """The step in words, the fraction done and the time left estimated from the pace so far, e.g.
     "poly-encoder: query 11/52 (41% · about 20 s left)"."""
-    left = f" · about {views.duration_text(elapsed * (1 - fraction) / fraction)} left" if 0.05 <= fraction < 1 else ""
+    left = f" · about {duration_text(elapsed * (1 - fraction) / fraction)} left" if 0.05 <= fraction < 1 else ""
     return f"{message} ({fraction:.0%}{left})"
 
 
@@ -368,7 +296,7 @@ def settle_run() -> Stored | None:
     del st.session_state[LIVE]
     run = watched.run
     if run.comparison is not None:
-        return _store(watched.key, run.comparison, None if watched.joined else run.rankers, run.seconds)
+        return store_comparison(watched.key, run.comparison, None if watched.joined else run.rankers, run.seconds)
     why = f"failed ({describe(run.error)})" if run.error is not None else "was stopped"
     return _keep_partial(watched, f"The run {why} before it finished")
 
@@ -394,18 +322,7 @@ def _keep_partial(watched: Watched, what_happened: str) -> Stored | None:
                                                 f"the run stopped before {', '.join(missing)} finished"])
     labels = ", ".join(plain(result.label) for result in comparison.results.values())
     st.session_state[STOPPED] = f"{what_happened}: kept {labels} (every page shows them); earlier results are unchanged."
-    return _store((watched.key[0], comparison.spec), comparison, view.rankers, view.seconds)
-
-
-def rankers(stored: Stored) -> dict[str, Ranker]:
-    """The indexed rankers behind `stored`, built the first time a view needs them for a comparison that came from
-    a cache or another session's run (models loaded, corpus indexed: from the caches, so mostly quick)."""
-    if stored.rankers is None:
-        built: dict[str, Ranker] = {}
-        with st.spinner("Loading the contestants' models for this view (once per comparison)…"), in_line():
-            compare(dataset(), stored.comparison.spec, rankers=built, policy=GUARDS.models)
-        stored.rankers = built
-    return stored.rankers
+    return store_comparison((watched.key[0], comparison.spec), comparison, view.rankers, view.seconds)
 
 
 @contextmanager
@@ -424,7 +341,7 @@ def in_line() -> Iterator[None]:
         yield
 
 
-def _store(key: tuple[str, ComparisonSpec], comparison: Comparison, built: dict[str, Ranker] | None,
+def store_comparison(key: tuple[str, ComparisonSpec], comparison: Comparison, built: dict[str, Ranker] | None,
            seconds: float) -> Stored:
     """Keep `comparison` as this session's current one (the oldest beyond `KEEP_COMPARISONS` are dropped)."""
     stored_runs = st.session_state.setdefault(COMPARISONS, {})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages import _runs as runs
 from app_pages import _shared as shared
 from core import view_models as views
 from core.attention_types import PairAttention, PolyAttention, TokenSimilarity
@@ -14,7 +15,7 @@ MEAN = "mean over heads"
 
 st.title("Attention")
 data, stored = shared.require_comparison()
-comparison, rankers = stored.comparison, shared.rankers(stored)
+comparison, rankers = stored.comparison, runs.rankers(stored)
 viewable = [name for name in comparison.results
             if name in rankers and type(rankers[name]).attention is not Ranker.attention]
 if not viewable:
@@ -98,7 +99,7 @@ def bi_view(similarity: TokenSimilarity) -> None:
 
 VIEWS = {PairAttention: cross_view, PolyAttention: poly_view, TokenSimilarity: bi_view}
 try:
-    seen = shared.attention(stored, name, query, passage)
+    seen = runs.attention(stored, name, query, passage)
 except shared.PAGE_ERRORS as error:
     st.error(f"This view cannot be computed: {shared.plain(error)}")
 else:

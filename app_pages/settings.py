@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages import _runs as runs
 from app_pages import _shared as shared
 from core import view_models as views
 from core.compare import estimate_seconds, expensive
@@ -19,6 +20,7 @@ from core.contestants.spec import (
 from core.models.loading import ModelError, check_spec
 from core.result_cache import is_cached
 from core.runs import save_uploaded_run
+from core.text import duration_text
 
 VERSION = "settings.version"  # bumped when the spec is replaced from outside the table, which resets the editor
 DRAWN_FROM = "settings.drawn_from"  # the spec the table was drawn from: its edits apply to this, not to the latest spec
@@ -49,7 +51,7 @@ def allowed(spec: ComparisonSpec) -> ComparisonSpec:
     return spec
 
 
-previous = shared.spec()
+previous = runs.spec()
 shared.show_flash()
 
 st.subheader("Contestants")
@@ -150,14 +152,14 @@ else:
         pairs, seconds = estimates[probe]
         total += seconds
         st.info(f"{shared.plain(entry.name)} will score {pairs:,} (query, document) pairs: about "
-                f"{views.duration_text(seconds)} on this machine.")
+                f"{duration_text(seconds)} on this machine.")
     if total > shared.GUARDS.confirm_above_s:
-        confirmed = st.checkbox(f"Yes, run it: I expect about {views.duration_text(total)} of work",
+        confirmed = st.checkbox(f"Yes, run it: I expect about {duration_text(total)} of work",
                                 key="settings.confirm")
 
 if st.button("Run the comparison", type="primary", disabled=not confirmed, key="settings.run"):
     try:
-        outcome = shared.run_comparison(data, chosen)
+        outcome = runs.run_comparison(data, chosen)
     except Exception as error:  # noqa: BLE001 - describe() logs anything unexpected
         st.error(f"The comparison could not run: {shared.describe(error)}")
     else:

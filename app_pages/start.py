@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import _shared as shared
-from core import view_models as views
 
 NODE = ('graph [nodesep=0.25, ranksep=0.3]; node [shape=box, style="rounded,filled", fillcolor="#E8F1FA", '
         'color="#4C6A92", fontname="Helvetica", fontsize=16];')
@@ -92,19 +91,27 @@ with st.expander("Two more ways to use a cross-encoder: its early layers as an e
 
 st.divider()
 st.subheader("Try it in one click")
+description = st.empty()
+clicked = st.button("Load the lesson data and run the demo", type="primary", key="start.demo")
+
+# Imported once the page is drawn: the contestant registry loads the model libraries (seconds on a fresh server).
+from app_pages import _runs as runs  # noqa: E402
+from core import view_models as views  # noqa: E402
+
 demo = views.demo_spec()
-st.markdown(f"Loads the **lesson data**, written for this demo: questions where word overlap and a single "
-            f"vector per text mislead (who did what to whom, negation, which is heavier, two-part questions), each "
-            f"with near-identical documents that say the opposite. It compares {views.contestants_sentence(demo)} on "
-            f"its test questions, keeping the top **k = {demo.k}** per query. The **zero-shot** models were never "
-            f"trained on anything like it; the **fine-tuned** ones learned from its separate training questions "
-            f"(a few minutes on a CPU; the Train page does the same on your data). The **Settings** page offers "
-            f"deeper runs, other models and other contestants.")
-if st.button("Load the lesson data and run the demo", type="primary", key="start.demo"):
+description.markdown(f"Loads the **lesson data**, written for this demo: questions where word overlap and a single "
+                     f"vector per text mislead (who did what to whom, negation, which is heavier, two-part questions), "
+                     f"each with near-identical documents that say the opposite. It compares "
+                     f"{views.contestants_sentence(demo)} on its test questions, keeping the top **k = {demo.k}** per "
+                     f"query. The **zero-shot** models were never trained on anything like it; the **fine-tuned** ones "
+                     f"learned from its separate training questions (a few minutes on a CPU; the Train page does the "
+                     f"same on your data). The **Settings** page offers deeper runs, other models and other "
+                     f"contestants.")
+if clicked:
     try:
         data, training = views.load_lesson()
         shared.set_dataset(data, training, "qrels/train.tsv")
-        outcome = shared.run_comparison(data, demo)
+        outcome = runs.run_comparison(data, demo)
     except Exception as error:  # noqa: BLE001 - describe() logs anything unexpected
         st.error(f"The demo could not run: {shared.describe(error)}")
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages import _runs as runs
 from app_pages import _shared as shared
 from core import view_models as views
 from core.compare import estimate_seconds
@@ -11,6 +12,7 @@ from core.cross_sweeps import SWEEP_METRICS, calls_sweep, layer_sweep
 from core.data import first_queries
 from core.evaluate import significance_report
 from core.figures import calls_figure, cost_curve_figure, depth_sweep_figure, layer_sweep_figure, tradeoff_figure
+from core.text import duration_text
 from core.tradeoff_points import benchmark_tables, tradeoff_points
 from core.tradeoffs import CODES, DEPTHS, SIZES, cost_vs_candidates, poly_codes_cost, rerank_depth_sweep
 
@@ -18,7 +20,7 @@ NUMBER = st.column_config.NumberColumn(format="%.3f")
 
 st.title("Trade-offs")
 data, stored = shared.require_comparison()
-comparison, rankers = stored.comparison, shared.rankers(stored)
+comparison, rankers = stored.comparison, runs.rankers(stored)
 shared.no_qrels_note(comparison)
 
 st.plotly_chart(tradeoff_figure(tradeoff_points(comparison)))
@@ -55,7 +57,7 @@ else:
     deepest = entry.with_options(depth=max(depths or [1]))
     pairs, seconds = stored.memo(("estimate", reranker, deepest.option("depth"), queries),
                                  lambda: estimate_seconds(rankers[reranker], subset, deepest))
-    st.caption(f"{pairs:,} (query, document) pairs for {shared.plain(reranker)}: about {views.duration_text(seconds)}.")
+    st.caption(f"{pairs:,} (query, document) pairs for {shared.plain(reranker)}: about {duration_text(seconds)}.")
     confirmed = seconds <= shared.GUARDS.confirm_above_s or st.checkbox("Yes, run this long sweep", key="tradeoffs.confirm")
     if st.button("Run the depth sweep", disabled=not (depths and confirmed), key="tradeoffs.sweep_run"):
         try:
@@ -104,7 +106,7 @@ else:
                                key="tradeoffs.anchors")
         calls = anchors * len(data.corpus) + sweep_queries * sum(budgets) * (1 + len(stages))
         seconds = calls * per_pair / 1000
-        st.caption(f"At most {calls:,} cross-encoder calls: about {views.duration_text(seconds)} "
+        st.caption(f"At most {calls:,} cross-encoder calls: about {duration_text(seconds)} "
                    f"({per_pair:.0f} ms per pair here); re-ranking compares {', '.join(map(shared.plain, stages)) or 'no'} "
                    "first stages.")
         confirmed = seconds <= shared.GUARDS.confirm_above_s or st.checkbox("Yes, run this long sweep",

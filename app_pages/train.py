@@ -7,10 +7,12 @@ import time
 
 import streamlit as st
 
+from app_pages import _runs as runs
 from app_pages import _shared as shared
 from core import view_models as views
 from core.figures import training_figure
 from core.splits import hold_out
+from core.text import duration_text
 from core.training.jobs import KINDS, JobStatus, cancel, estimate_minutes, list_jobs, read_status, start_job
 
 PICKED = "train.picked"  # the job shown (a started job is shown at once)
@@ -56,7 +58,7 @@ if training is not None:
     if "poly" in chosen and "cross" not in chosen:
         st.warning("The poly-encoder learns from the fine-tuned cross-encoder: tick both.")
     total = estimate_minutes(chosen, minutes)
-    st.caption(f"Estimate: about {views.duration_text(60 * total)} in all (mining negatives included; each model "
+    st.caption(f"Estimate: about {duration_text(60 * total)} in all (mining negatives included; each model "
                "stops at its budget and keeps its best checkpoint on a dev split carved from the training queries).")
     if st.button("Start fine-tuning", type="primary", key="train.start", disabled=not chosen):
         try:
@@ -68,7 +70,7 @@ if training is not None:
 def add_contestants(job: JobStatus) -> None:
     """Add the job's models to this session's comparison and say where to run it."""
     try:
-        added = shared.add_fine_tuned(job.models, job.dataset)
+        added = runs.add_fine_tuned(job.models, job.dataset)
     except ValueError as error:
         st.error(shared.describe(error))
         return
@@ -87,7 +89,7 @@ def follow(folder) -> None:
     job = read_status(folder)
     if job.state != "running":
         st.rerun()
-    left = f" · about {views.duration_text(job.seconds_left)} left" if job.fraction > 0 else ""
+    left = f" · about {duration_text(job.seconds_left)} left" if job.fraction > 0 else ""
     st.progress(job.fraction, text=f"{shared.plain(job.step)} ({job.fraction:.0%}{left})")
     if st.button("Cancel", key="train.cancel"):
         cancel(folder)

@@ -261,14 +261,12 @@ def expensive(spec: ComparisonSpec) -> tuple[ContestantSpec, ...]:
     return tuple(entry for entry in spec.contestants if kind_of(entry).pair_calls is not None)
 
 
-def warm_up(spec: ComparisonSpec, policy: ModelPolicy = ModelPolicy()) -> None:
-    """Compile the evaluation code (ranx's numba kernels: tens of seconds the first time on a machine) and load
-    the models `spec` names, so that the first comparison that needs them pays for neither."""
-    evaluate({"q": {"d": 1}}, {"q": {"d": 1.0, "e": 0.5}}, METRICS)
+def load_models(spec: ComparisonSpec, policy: ModelPolicy = ModelPolicy()) -> None:
+    """Load the models `spec` names (each once per process), so that the first comparison that needs them finds
+    them loaded."""
     for entry in spec.contestants:
         if kind_of(entry).has_model:
             try:
                 build_ranker(entry, BuildContext(policy))
             except (OSError, ValueError) as error:  # the comparison itself will say what is wrong
                 logger.warning("warm-up: %s not loaded (%s)", entry.name, error)
-

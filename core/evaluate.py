@@ -116,3 +116,12 @@ def kendall_tau(reference_scores: dict[str, float], scores: dict[str, float]) ->
         warnings.simplefilter("ignore")  # constant input: tau is undefined and comes back NaN
         tau = kendalltau([reference_scores[d] for d in shared], [scores[d] for d in shared]).statistic
     return float(tau)
+
+
+def compile_kernels() -> None:
+    """Evaluate a one-query run, so that ranx compiles its numba kernels now (tens of seconds the first time on a
+    machine, seconds after that) rather than in the first comparison."""
+    for queries, documents in ((4, 6), (50, 20)):  # ranx takes other code paths (each compiled) as runs grow
+        qrels = {f"q{i}": {f"d{i}": 1, f"d{i + 1}": 2} for i in range(queries)}
+        run = {f"q{i}": {f"d{j}": 1.0 / (j + 1) for j in range(documents)} for i in range(queries - 1)}
+        evaluate(qrels, run)  # the last judged query is unranked, as happens

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import cache, partial
@@ -48,6 +47,7 @@ from core.models.loading import WEIGHTS_DIR
 from core.rankers.base import Ranker, RunRanker
 from core.rankers.cross_encoder import CrossEncoderRanker
 from core.rankers.run_file import KIND as RUN_FILE
+from core.text import markdown_literal
 from core.tradeoffs import fastest_ms
 from core.types import Dataset
 
@@ -75,14 +75,6 @@ def demo_spec() -> ComparisonSpec:
     named = comparison((replace(c, name=f"{c.name} · zero-shot") if c.kind in shipped else c
                         for c in zero_shot.contestants), k=zero_shot.k)
     return with_fine_tuned(named, shipped, "lesson")[0]
-
-
-MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~$])")
-
-
-def markdown_literal(text: object) -> str:
-    """`text` with markdown's special characters escaped, so that Streamlit's markdown shows it literally."""
-    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
 
 def contestants_sentence(spec: ComparisonSpec) -> str:
@@ -230,14 +222,6 @@ def limits_text(limits: DataLimits = LIMITS) -> str:
     return (f"Each file up to {limits.max_file_bytes / 2**20:,.0f} MB; zip and gzip files up to "
             f"{limits.max_uncompressed_bytes / 2**30:,.0f} GB once unpacked; at most "
             f"{limits.max_documents:,} documents and {limits.max_queries:,} queries.")
-
-
-def duration_text(seconds: float) -> str:
-    """`seconds` for people: "40 s", "3 min", "1 h 5 min"."""
-    if seconds < 90:
-        return f"{max(1, round(seconds))} s"
-    minutes = round(seconds / 60)
-    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
 
 
 def _snippet(text: str, chars: int = SNIPPET_CHARS) -> str:

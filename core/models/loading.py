@@ -12,7 +12,7 @@ import hashlib
 import re
 import threading
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,6 +21,7 @@ from sentence_transformers import CrossEncoder, SentenceTransformer
 
 from core.config import BACKENDS, TRAINING_DIR, Backend, ModelPolicy
 from core.models.backbone import backbone_path, read_arena_config
+from core.models.errors import ModelError
 from core.models.joint_cross_encoder import ARCHITECTURE as JOINT_ARCHITECTURE
 from core.models.joint_cross_encoder import JointCrossEncoder
 from core.models.offline import OFFLINE_MODELS, offline_name
@@ -42,11 +43,21 @@ PICKLED_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.pkl", "*.pickle", "*.ckpt")
 """Weight files in pickle formats: never downloaded, and a local folder of only these is refused."""
 
 T = TypeVar("T")
-_load_lock = threading.Lock()
+F = TypeVar("F", bound=Callable)
+_load_lock = threading.RLock()
 
 
-class ModelError(ValueError):
-    """A model spec that cannot be resolved or loaded; the message says which and why."""
+def _loaded_once(loader: F) -> F:
+    """`loader` with its results cached per arguments, called by one thread at a time, so that threads asking for
+    the same model at once (a server's warm-up and a first comparison) load it once."""
+    cached = lru_cache(maxsize=4)(loader)
+
+    @wraps(loader)
+    def serial(*args, **kwargs):
+        with _load_lock:
+            return cached(*args, **kwargs)
+
+    return serial  # type: ignore[return-value]
 
 
 def resolve(spec: str) -> str:
@@ -165,15 +176,14 @@ def check_spec(spec: str, policy: ModelPolicy) -> None:
 
 
 def _load(description: str, loader: Callable[[], T]) -> T:
-    """Run `loader` serially (threads share the cache) and turn library errors into `ModelError`."""
-    with _load_lock:
-        try:
-            return loader()
-        except (OSError, ValueError, KeyError, RuntimeError) as error:
-            raise ModelError(f"cannot load {description}: {error}") from error
+    """Run `loader`, turning library errors into `ModelError`."""
+    try:
+        return loader()
+    except (OSError, ValueError, KeyError, RuntimeError) as error:
+        raise ModelError(f"cannot load {description}: {error}") from error
 
 
-@lru_cache(maxsize=4)
+@_loaded_once
 def load_bi_encoder(spec: str = EMBEDDED, backend: Backend = "torch") -> SentenceTransformer | OnnxSentenceEncoder:
     """A sentence-transformers bi-encoder, run by PyTorch or, for "onnx" / "onnx-int8", by ONNX Runtime.
 
@@ -190,7 +200,7 @@ def load_bi_encoder(spec: str = EMBEDDED, backend: Backend = "torch") -> Sentenc
                  lambda: OnnxSentenceEncoder(model, quantize=backend == "onnx-int8"))
 
 
-@lru_cache(maxsize=4)
+@_loaded_once
 def load_poly_encoder(spec: str = EMBEDDED, n_codes: int = 16) -> PolyEncoder:
     """A saved poly-encoder, or an untrained one (`n_codes` codes) over a backbone.
 
@@ -211,7 +221,7 @@ def load_poly_encoder(spec: str = EMBEDDED, n_codes: int = 16) -> PolyEncoder:
     return _load(f"poly-encoder {spec!r}", load)
 
 
-@lru_cache(maxsize=4)
+@_loaded_once
 def load_cross_encoder(spec: str = EMBEDDED, backend: Backend = "torch") -> PairScorer:
     """A pair scorer: the project's joint cross-encoder, or a sentence-transformers `CrossEncoder`.
 

@@ -1,0 +1,118 @@
+"""Running comparisons, and what needs the contestant registry and the model libraries.
+
+Split from `_shared` so that the app's frame and the Start page draw before these libraries load (seconds on a
+fresh server): pages import this module only where they run or inspect a comparison.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import _shared as shared
+from core import view_models as views
+from core.attention_types import Attention
+from core.compare import compare
+from core.contestants.spec import ComparisonSpec
+from core.data import Dataset
+from core.live_run import LiveRun, LiveRuns
+from core.rankers.base import Ranker
+from core.result_cache import read_comparison
+
+
+def attention(stored: shared.Stored, name: str, query: str, document: str) -> Attention | None:
+    """What contestant `name` lets `query` and `document` see of each other (`Ranker.attention`), once per
+    comparison and pair; None for a contestant without a neural view."""
+    ranker = rankers(stored)[name]
+    with st.spinner(f"Computing what {shared.plain(ranker.label)} attends to…"):
+        return stored.memo(("attention", name, query, document), lambda: ranker.attention(query, document))
+
+
+def add_fine_tuned(models: dict[str, str], dataset_name: str) -> list[str]:
+    """Add fine-tuned models (kind -> folder) to this session's comparison; returns the contestants' names."""
+    chosen, added = views.with_fine_tuned(spec(), models, dataset_name)
+    shared.set_spec(chosen)
+    return added
+
+
+def spec() -> ComparisonSpec:
+    """The comparison last chosen in this session (the demo's until Settings changes it)."""
+    return st.session_state.get(shared.SPEC) or views.demo_spec()
+
+
+@st.cache_resource
+def live_runs() -> LiveRuns:
+    """The server's comparisons in progress, shared by every session (equal requests join one run)."""
+    return LiveRuns()
+
+
+def run_comparison(data: Dataset, chosen: ComparisonSpec) -> tuple[shared.Stored, str]:
+    """The comparison `chosen` on `data`, and where it came from: "session" (this session's cache), "disk" (a
+    comparison computed earlier by any process, `core.result_cache`), or "computed" (now, by `follow`ing a run in
+    the background that shows each contestant as it finishes, joined with any other session's equal run).
+
+    Raises:
+        ModelError / SpecError / ValueError: From core, for a model that cannot be loaded or a bad spec.
+    """
+    key = (data.content_hash, chosen)
+    stored_runs = st.session_state.setdefault(shared.COMPARISONS, {})
+    shared.set_spec(chosen)
+    if key in stored_runs:
+        stored_runs[key] = stored_runs.pop(key)  # most recently used last
+        st.session_state[shared.CURRENT] = key
+        return stored_runs[key], "session"
+    cached = read_comparison(data, chosen)
+    if cached is not None:
+        return shared.store_comparison(key, cached, None, 0.0), "disk"
+    watched = st.session_state.get(shared.LIVE)
+    if watched is None or watched.key != key:
+        if watched is not None:
+            shared.stop_run()
+        run, joined = live_runs().start_or_join(
+            key, lambda: LiveRun(data, chosen, shared.comparison_line(), shared.GUARDS.models))
+        st.session_state[shared.LIVE] = shared.Watched(key, run, joined)
+    return follow()
+
+
+def follow() -> tuple[shared.Stored, str]:
+    """Draw the watched run's progress, and a leaderboard of its finished contestants, until it ends.
+
+    Leaving the page (which interrupts this script) leaves the run going; the sidebar then shows its progress.
+
+    Raises:
+        Exception: What stopped the run, after keeping the contestants that finished.
+    """
+    watched: shared.Watched = st.session_state[shared.LIVE]
+    bar = st.progress(0.0, text="Starting…")
+    st.button("Stop the run", key="run.stop", icon=":material/stop_circle:", on_click=shared.stop_run,
+              help="Stops the run now; the contestants that have already finished are kept and shown.")
+    notice, board = st.empty(), st.empty()
+    shown = -1
+    while not watched.run.wait(0.25):
+        if watched.run.started is None:
+            notice.info(watched.run.message, icon=":material/hourglass_top:")
+        else:
+            notice.empty()
+        bar.progress(watched.run.fraction, text=shared.run_progress_text(watched.run))
+        if watched.run.version != shown and watched.run.snapshot is not None:
+            shown = watched.run.version
+            with board.container():
+                st.caption("Finished so far (every page already shows them; the rest follow):")
+                st.dataframe(views.leaderboard(watched.run.snapshot), hide_index=True)
+    stored = shared.settle_run()
+    if watched.run.error is not None:
+        raise watched.run.error
+    if watched.run.comparison is None:  # stopped: the next page drawn says what was kept
+        st.rerun()
+    assert stored is not None
+    return stored, "computed"
+
+
+def rankers(stored: shared.Stored) -> dict[str, Ranker]:
+    """The indexed rankers behind `stored`, built the first time a view needs them for a comparison that came from
+    a cache or another session's run (models loaded, corpus indexed: from the caches, so mostly quick)."""
+    if stored.rankers is None:
+        built: dict[str, Ranker] = {}
+        with st.spinner("Loading the contestants' models for this view (once per comparison)…"), shared.in_line():
+            compare(shared.dataset(), stored.comparison.spec, rankers=built, policy=shared.GUARDS.models)
+        stored.rankers = built
+    return stored.rankers
