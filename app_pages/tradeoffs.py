@@ -14,7 +14,15 @@ from core.evaluate import significance_report
 from core.figures import calls_figure, cost_curve_figure, depth_sweep_figure, layer_sweep_figure, tradeoff_figure
 from core.text import duration_text
 from core.tradeoff_points import benchmark_tables, tradeoff_points
-from core.tradeoffs import CODES, DEPTHS, SIZES, cost_vs_candidates, poly_codes_cost, rerank_depth_sweep
+from core.tradeoffs import (
+    CODES,
+    DEPTHS,
+    SIZES,
+    cost_vs_candidates,
+    load_note,
+    poly_codes_cost,
+    rerank_depth_sweep,
+)
 
 NUMBER = st.column_config.NumberColumn(format="%.3f")
 
@@ -126,6 +134,7 @@ st.subheader("Poly-encoder: what do more codes (m) cost?")
 codes = st.multiselect("m", CODES, default=list(CODES), key="tradeoffs.codes")
 if st.button("Time the poly-encoder's scoring step", disabled=not codes, key="tradeoffs.codes_run"):
     with st.spinner("Timing…"):
+        stored.derived["codes_load"] = load_note()  # before timing: the load of other work
         stored.derived["codes"] = poly_codes_cost(codes=codes)
 if "codes" in stored.derived:
     timings = stored.derived["codes"].assign(m=lambda frame: frame["codes"].map("m = {}".format))
@@ -133,6 +142,8 @@ if "codes" in stored.derived:
                  x_label="", y_label="ms to score 1,000 documents (median)")  # horizontal: labels follow the columns
     st.caption("Scoring only (each document attends over m query vectors), on random vectors; query encoding "
                "costs the same for any m. Quality at each m needs a poly-encoder trained with that m.")
+    if stored.derived["codes_load"]:
+        st.warning(stored.derived["codes_load"], icon=":material/speed:")
 
 st.subheader("Cost against the number of candidates")
 left, right = st.columns(2)
@@ -142,12 +153,15 @@ budget = right.slider("Longest measured call (s); longer ones are extrapolated",
 if st.button("Measure", disabled=not sizes, key="tradeoffs.cost_run"):
     try:
         with st.spinner("Scoring one query against growing candidate lists…"):
+            stored.derived["cost_load"] = load_note()
             stored.derived["cost"] = cost_vs_candidates(views.scoring_rankers(comparison, rankers),
                                                         data.queries.texts[0], sizes, budget)
     except shared.PAGE_ERRORS as error:
         st.error(f"The measurement could not run: {shared.plain(error)}")
 if "cost" in stored.derived:
     st.plotly_chart(cost_curve_figure(stored.derived["cost"], {n: r.colour for n, r in comparison.results.items()}))
+    if stored.derived["cost_load"]:
+        st.warning(stored.derived["cost_load"], icon=":material/speed:")
     st.caption("One query scored against N candidates by each contestant with a model (log–log). Cached-vector "
                "contestants grow slowly; a cross-encoder pays a full forward pass per candidate.")
 

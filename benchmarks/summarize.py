@@ -23,6 +23,8 @@ def summary() -> str:
              "ratios within one file were measured side by side in one run.")]
     for path in files:
         result = json.loads(path.read_text())
+        if "benchmark" not in result:  # a record kept by hand (in_domain.json: the #14 fine-tuning table), not a run
+            continue
         machine = result["machine"]
         parts += ["", f"## {path.stem}", "",
                   f"`{machine['command']}` — {machine['started']}, commit {machine['git_commit']}.  ",

@@ -9,6 +9,7 @@ live in `core.figures`.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -99,6 +100,18 @@ def rerank_depth_sweep(dataset: Dataset, first_stage: Ranker, cross: Ranker, dep
         rows.append((depth, quality, first_ms + ms_per_pair * depth, metric, first_ms, ms_per_pair))
     return pd.DataFrame(rows, columns=["depth", "quality", "latency_ms", "metric", "first_stage_ms",
                                        "cross_ms_per_pair"])
+
+
+def load_note(load: float | None = None, cores: int | None = None) -> str:
+    """A warning for timings taken on a busy machine (the 1-minute load average from half the usable cores up;
+    by default this machine's now), or "" when it is quiet enough for differences between timings to mean
+    something."""
+    load = os.getloadavg()[0] if load is None else load
+    cores = len(os.sched_getaffinity(0)) if cores is None else cores
+    if load < cores / 2:
+        return ""
+    return (f"Measured while the machine was busy (1-minute load average {load:.1f} on {cores} cores): other work "
+            "adds time unevenly, so small differences, and the order of close timings, may be noise.")
 
 
 def wall_ms(call: Callable[[], object]) -> float:

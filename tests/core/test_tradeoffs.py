@@ -17,7 +17,15 @@ from core.colours import PALETTE
 from core.data import Corpus, Dataset, Queries
 from core.rankers.base import Progress, Ranker, top_k
 from core.tradeoff_points import TRADEOFF_COLUMNS, pareto_frontier, tradeoff_points
-from core.tradeoffs import _score_head, cost_vs_candidates, fastest_ms, poly_codes_cost, rerank_depth_sweep, wall_ms
+from core.tradeoffs import (
+    _score_head,
+    cost_vs_candidates,
+    fastest_ms,
+    load_note,
+    poly_codes_cost,
+    rerank_depth_sweep,
+    wall_ms,
+)
 from tests.core.test_figures import make_comparison
 
 CORPUS = Corpus(tuple(f"d{i}" for i in range(30)), tuple(f"text {i}" for i in range(30)), ("",) * 30)
@@ -236,3 +244,10 @@ def test_the_timed_head_is_the_poly_encoders_own_scoring():
     scores, weights = head.score(context, documents)
     # one code: attention weight 1, so the score is the cosine of the document with the context vector
     assert scores[0].tolist() == pytest.approx([3 / 5, 4 / 5]) and weights.shape == (1, 2, 1)
+
+
+def test_timings_on_a_busy_machine_say_so_and_quiet_ones_do_not():
+    assert load_note(0.4, 2) == ""
+    assert load_note(3.2, 2).startswith("Measured while the machine was busy (1-minute load average 3.2 on 2 cores)")
+    assert isinstance(load_note(), str)  # this machine, now
+
