@@ -17,9 +17,11 @@ from app_pages import _shared as shared
 
 st.set_page_config(page_title="Encoder Arena", page_icon=":material/leaderboard:", layout="wide")
 
+# The page that follows a running comparison itself (so the sidebar does not).
+START = st.Page("app_pages/start.py", title="Start", icon=":material/play_circle:", default=True)
 PAGES = {
     "Set up": [
-        st.Page("app_pages/start.py", title="Start", icon=":material/play_circle:", default=True),
+        START,
         st.Page("app_pages/data.py", title="Data", icon=":material/folder_open:", url_path="data"),
         st.Page("app_pages/settings.py", title="Settings", icon=":material/tune:", url_path="settings"),
         st.Page("app_pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
@@ -39,7 +41,6 @@ if shared.SETUP_ERROR:
 shared.warming_up()
 
 
-
 @st.fragment(run_every=1.0)
 def run_status() -> None:
     """The watched run's progress, redrawn every second; the whole app reruns when a contestant finishes, so that
@@ -57,7 +58,7 @@ def run_status() -> None:
 
 with st.sidebar:
     data, stored = shared.dataset(), shared.current()
-    if shared.watching() is not None:
+    if shared.watching() is not None and navigation.url_path != START.url_path:
         run_status()
     if data is None:
         st.caption("No data loaded yet.")
@@ -69,6 +70,8 @@ with st.sidebar:
         labels = ", ".join(shared.plain(result.label) for result in stored.comparison.results.values())
         state = "Finished so far" if shared.watching() is not None else "Compared"
         st.caption(f"**{state}:** {labels} · k = {stored.comparison.spec.k}")
+    elif shared.watching() is not None:
+        st.caption("**Comparing:** each contestant appears here as it finishes.")
     elif data is not None:
         st.caption("No comparison on this data yet.")
 

@@ -53,6 +53,12 @@ def run_comparison(data: Dataset, chosen: ComparisonSpec) -> tuple[shared.Stored
     Raises:
         ModelError / SpecError / ValueError: From core, for a model that cannot be loaded or a bad spec.
     """
+    return start_comparison(data, chosen) or follow()
+
+
+def start_comparison(data: Dataset, chosen: ComparisonSpec) -> tuple[shared.Stored, str] | None:
+    """The comparison `chosen` on `data` from a cache, as `run_comparison` says; else None, once this session
+    watches a run of it (started, or joined) for `follow` to draw."""
     key = (data.content_hash, chosen)
     stored_runs = st.session_state.setdefault(shared.COMPARISONS, {})
     shared.set_spec(chosen)
@@ -70,7 +76,7 @@ def run_comparison(data: Dataset, chosen: ComparisonSpec) -> tuple[shared.Stored
         run, joined = live_runs().start_or_join(
             key, lambda: LiveRun(data, chosen, shared.comparison_line(), shared.GUARDS.models))
         st.session_state[shared.LIVE] = shared.Watched(key, run, joined)
-    return follow()
+    return None
 
 
 def follow() -> tuple[shared.Stored, str]:

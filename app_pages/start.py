@@ -111,9 +111,18 @@ if clicked:
     try:
         data, training = views.load_lesson()
         shared.set_dataset(data, training, "qrels/train.tsv")
-        outcome = runs.run_comparison(data, demo)
+        outcome = runs.start_comparison(data, demo)
     except Exception as error:  # noqa: BLE001 - describe() logs anything unexpected
         st.error(f"The demo could not run: {shared.describe(error)}")
+    else:
+        if outcome is not None:
+            shared.rerun_with(shared.done_message(*outcome))
+        st.rerun()  # so that the sidebar names the data; the run is followed below
+if shared.watching() is not None:  # the demo's run, or any run this session waits for, until it ends
+    try:
+        outcome = runs.follow()
+    except Exception as error:  # noqa: BLE001 - describe() logs anything unexpected
+        st.error(f"The comparison could not finish: {shared.describe(error)}")
     else:
         shared.rerun_with(shared.done_message(*outcome))
 shared.show_flash()

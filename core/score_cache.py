@@ -32,13 +32,16 @@ SCHEMA = ("CREATE TABLE IF NOT EXISTS pair_scores (namespace TEXT, query TEXT, d
           "PRIMARY KEY (namespace, query, doc)) WITHOUT ROWID")
 LOOKUP_CHUNK = 500
 """Documents looked up per SQL statement (SQLite caps the number of bound parameters)."""
+MAX_BYTES = 1 << 30
+"""Past this size the cache starts again empty (a score costs about 100 bytes: some 10 million fit)."""
 
 
 class PairScoreCache:
     """Pair scores by (namespace, query, document id), with the cost each took to compute."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_bytes: int = MAX_BYTES) -> None:
         self.path = path
+        self.max_bytes = max_bytes
         self._local = threading.local()
 
     def _connection(self) -> sqlite3.Connection:
@@ -74,11 +77,27 @@ class PairScoreCache:
         """Store `{doc_id: (score, ms)}` for `query`."""
         key = _query_key(query)
         try:
-            with self._connection() as connection:
+            connection = self._connection()
+            if self._bytes() > self.max_bytes:
+                self._start_again(connection)
+            with connection:
                 connection.executemany("INSERT OR REPLACE INTO pair_scores VALUES (?, ?, ?, ?, ?)",
                                        [(namespace, key, doc, score, ms) for doc, (score, ms) in scores.items()])
         except (sqlite3.Error, OSError) as error:
             logger.warning("pair score cache not written (%s)", error)
+
+    def _start_again(self, connection: sqlite3.Connection) -> None:
+        """Empty the cache and give its disk space back."""
+        with connection:
+            connection.execute("DELETE FROM pair_scores")
+        connection.execute("VACUUM")
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        logger.info("pair score cache past %d bytes: started again", self.max_bytes)
+
+    def _bytes(self) -> int:
+        """The database's size on disk, its write-ahead log included."""
+        log = self.path.with_name(self.path.name + "-wal")
+        return self.path.stat().st_size + (log.stat().st_size if log.exists() else 0)
 
     def scores(self, namespace: str | None, query: str, doc_ids: Sequence[str],
                compute: Callable[[list[str]], np.ndarray]) -> tuple[np.ndarray, float]:

@@ -165,3 +165,13 @@ def test_a_run_waits_its_turn_and_can_leave_the_line(subset):
             run.wait(0.05)
         run.release()
         assert run.wait(10) and run.snapshot is None and run.comparison is None
+
+
+def test_the_pair_score_cache_starts_again_past_its_size(tmp_path):
+    cache = PairScoreCache(tmp_path / "scores.sqlite3", max_bytes=64 * 1024)
+    for query in range(40):
+        cache.scores("ns", f"query {query}", [f"d{i}" for i in range(50)], lambda missing: np.zeros(len(missing)))
+    assert (tmp_path / "scores.sqlite3").stat().st_size < 1024 * 1024
+    assert cache.lookup("ns", "query 39", ["d0"]) == {"d0": (0.0, pytest.approx(0.0, abs=5.0))}
+    assert cache.lookup("ns", "query 0", ["d0"]) == {}  # dropped when the file grew past its size
+

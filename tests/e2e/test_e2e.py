@@ -190,6 +190,7 @@ def test_demo_run_and_every_page(page, server):
     page.get_by_text("Finished so far").wait_for(timeout=DEMO_MS)  # the cheap contestants show while the rest run
     page.locator("[data-testid='stMain'] [data-testid='stDataFrame']").first.wait_for()
     assert page.get_by_text("Done: 5 contestants").count() == 0
+    assert "450 documents" in page.locator("[data-testid='stSidebar']").inner_text()  # the data is named meanwhile
     shoot(page, "02_start_during_demo")
     page.get_by_text("Done: 5 contestants").wait_for(timeout=DEMO_MS)
     settle(page, "Encoder Arena")
