@@ -103,7 +103,10 @@ def follow() -> tuple[shared.Stored, str]:
             shown = watched.run.version
             with board.container():
                 st.caption("Finished so far (every page already shows them; the rest follow):")
-                st.dataframe(views.leaderboard(watched.run.snapshot), hide_index=True)
+                board_table = views.leaderboard(watched.run.snapshot)
+                st.dataframe(board_table, hide_index=True, column_config={
+                    column: st.column_config.NumberColumn(format="%.1f" if column == "p50 ms" else "%.3f")
+                    for column in board_table.columns[1:]})
     stored = shared.settle_run()
     if watched.run.error is not None:
         raise watched.run.error
