@@ -245,17 +245,17 @@ class Watched:
     key: tuple[str, ComparisonSpec]
     run: LiveRun
     joined: bool
-    views: dict[int, Stored] = field(default_factory=dict)
+    shown: tuple[int, Stored] | None = None  # the last view, with the snapshot version it shows
 
     def view(self) -> Stored | None:
         """The finished contestants so far as a `Stored` (one per snapshot, so that pages memoise on it)."""
-        run, version = self.run, self.run.version
+        run = self.run
         if run.snapshot is None:
             return None
-        if version not in self.views:
-            finished = None if self.joined else {name: self.run.rankers[name] for name in run.snapshot.results}
-            self.views = {version: Stored(run.snapshot, finished, run.seconds)}
-        return self.views[version]
+        if self.shown is None or self.shown[0] != run.version:
+            finished = None if self.joined else {name: run.rankers[name] for name in run.snapshot.results}
+            self.shown = (run.version, Stored(run.snapshot, finished, run.seconds))
+        return self.shown[1]
 
 
 def watching() -> LiveRun | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -252,8 +251,7 @@ def estimate_seconds(ranker: Ranker, dataset: Dataset, entry: ContestantSpec, pr
     if ranker.corpus is not dataset.corpus:
         ranker.prepare(dataset.corpus)
     probe = list(dataset.corpus.ids[:probe_pairs])
-    _, ms = ranker.costed(partial(ranker.score, dataset.queries.texts[0], probe))
-    return pairs, ms / 1000 / max(1, len(probe)) * pairs
+    return pairs, ranker.score_ms(dataset.queries.texts[0], probe) / 1000 / max(1, len(probe)) * pairs
 
 
 def expensive(spec: ComparisonSpec) -> tuple[ContestantSpec, ...]:

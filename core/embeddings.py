@@ -10,8 +10,8 @@ written atomically, so processes never read half a file.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from core.config import CACHE_DIR
+from core.disk_cache import write_newest
 
 logger = logging.getLogger(__name__)
 
@@ -80,16 +81,11 @@ def _read(path: Path) -> np.ndarray | None:
 
 
 def _write(path: Path, vectors: np.ndarray) -> None:
-    """Write atomically; a full or read-only disk only costs the cache."""
+    """Write for every process; a full or read-only disk only costs the cache."""
+    content = io.BytesIO()
+    np.save(content, vectors, allow_pickle=False)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        with partial.open("wb") as handle:
-            np.save(handle, vectors, allow_pickle=False)
-        os.replace(partial, path)
-        entries = sorted(path.parent.glob("*.npy"), key=lambda file: file.stat().st_mtime)
-        for old in entries[:-MAX_DISK_ENTRIES]:
-            old.unlink(missing_ok=True)
+        write_newest(path, content.getvalue(), MAX_DISK_ENTRIES)
     except OSError as error:
         logger.warning("embedding cache not written (%s)", error)
 

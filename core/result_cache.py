@@ -14,8 +14,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
-import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from core.compare import Comparison, RankerResult
 from core.config import CACHE_DIR
 from core.contestants.registry import kind_of
 from core.contestants.spec import ComparisonSpec, ContestantSpec
+from core.disk_cache import write_newest
 from core.models.loading import WEIGHTS_DIR, model_fingerprint
 from core.types import Dataset
 
@@ -94,13 +93,7 @@ def keep_comparison(dataset: Dataset, comparison: Comparison) -> None:
         return
     stored = {"dataset": comparison.dataset, "reference": comparison.reference, "notes": comparison.notes,
               "results": {name: dataclasses.asdict(result) for name, result in comparison.results.items()}}
-    path = FOLDER / f"{key}.json"
     try:
-        FOLDER.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        partial.write_text(json.dumps(stored, allow_nan=True), encoding="utf-8")
-        os.replace(partial, path)
-        for old in sorted(FOLDER.glob("*.json"), key=lambda file: file.stat().st_mtime)[:-MAX_ENTRIES]:
-            old.unlink(missing_ok=True)
+        write_newest(FOLDER / f"{key}.json", json.dumps(stored).encode(), MAX_ENTRIES)
     except OSError as error:
         logger.warning("comparison not cached (%s)", error)

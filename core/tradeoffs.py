@@ -123,8 +123,8 @@ def wall_ms(call: Callable[[], object]) -> float:
 
 def fastest_ms(measure: Callable[[], float], repeats: int = 3, budget_s: float = REPEAT_S) -> float:
     """The fastest of up to `repeats` measurements in ms (fewer once they total `budget_s`): `measure` is
-    `partial(wall_ms, call)`, or for a call into a ranker `lambda: ranker.costed(call)[1]` (which counts what
-    cached scores cost when computed).
+    `partial(wall_ms, call)`, or for a ranker's scoring `partial(ranker.score_ms, query, doc_ids)` (which counts
+    what cached scores cost when computed).
 
     The minimum, as `timeit` advises: on a shared machine other work only ever adds time.
     """
@@ -185,7 +185,7 @@ def cost_vs_candidates(rankers: dict[str, Ranker], query: str, sizes: Sequence[i
         ids = ranker.corpus.ids
         rng = np.random.default_rng(0)
         ranker.score(query, list(ids[:1]))  # warm-up: lazy initialisation is not scoring cost
-        measured = [(1, fastest_ms(lambda: ranker.costed(partial(ranker.score, query, list(ids[:1])))[1]))]
+        measured = [(1, fastest_ms(partial(ranker.score_ms, query, list(ids[:1]))))]
         stopped, may_extrapolate = False, not ranker.scores_from_an_index
         for i, n in enumerate(sorted(set(sizes))):
             if i > 0 and may_extrapolate and (stopped or _extrapolate(measured, n) > budget_ms):
@@ -193,7 +193,7 @@ def cost_vs_candidates(rankers: dict[str, Ranker], query: str, sizes: Sequence[i
                 rows.append((name, ranker.label, ranker.kind, n, _extrapolate(measured, n), True))
                 continue
             doc_ids = [ids[j] for j in rng.choice(len(ids), size=n, replace=n > len(ids))]
-            ms = fastest_ms(lambda: ranker.costed(partial(ranker.score, query, doc_ids))[1])
+            ms = fastest_ms(partial(ranker.score_ms, query, doc_ids))
             measured = [*measured[:-1], (n, ms)] if measured[-1][0] == n else [*measured, (n, ms)]
             stopped = ms > budget_ms
             rows.append((name, ranker.label, ranker.kind, n, ms, False))

@@ -419,7 +419,7 @@ def pair_ms(ranker: Ranker, dataset: Dataset, pairs: int = 8) -> float:
     """Milliseconds one (query, document) pair costs `ranker` on `dataset` (fastest of a few timed calls)."""
     doc_ids = list(dataset.corpus.ids[:pairs])
     ranker.score(dataset.queries.texts[0], doc_ids)  # warm-up
-    return fastest_ms(lambda: ranker.costed(partial(ranker.score, dataset.queries.texts[0], doc_ids))[1]) / len(doc_ids)
+    return fastest_ms(partial(ranker.score_ms, dataset.queries.texts[0], doc_ids)) / len(doc_ids)
 
 
 # --- attention -------------------------------------------------------------------------------------

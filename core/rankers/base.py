@@ -154,6 +154,10 @@ class Ranker(ABC):
         result = call()
         return result, (time.perf_counter() - start) * 1000 + self.timings.replayed_ms
 
+    def score_ms(self, query: str, doc_ids: Sequence[str]) -> float:
+        """Milliseconds `score(query, doc_ids)` costs, as `costed` counts them (for timing sweeps and estimates)."""
+        return self.costed(partial(self.score, query, doc_ids))[1]
+
     def warm_up(self, query: str, candidates: list[str] | None, k: int) -> None:
         """Rank `query` once, untimed, so that lazy initialisation and cold caches are not timed."""
         self.rank(query, k, candidates)

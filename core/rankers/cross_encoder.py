@@ -114,6 +114,7 @@ KIND = Kind(
     name="cross", title="cross-encoder", cost=4,
     summary="query and document read together by one transformer: one forward pass per pair, so it re-ranks a "
             "first stage's shortlist",
-    options=(backend_option("onnx"),), build=_build, describe_model=describe_cross_encoder, default_first="bi", pair_calls=_pair_calls,
-    shorthand={"--cross-model": "model", "--cross-backend": "backend", "--first-stage": "first", "--rerank-depth": "depth",
-               "--cross-full-corpus": "first="})
+    options=(backend_option("onnx"),), build=_build, describe_model=describe_cross_encoder, default_first="bi",
+    pair_calls=_pair_calls,
+    shorthand={"--cross-model": "model", "--cross-backend": "backend", "--first-stage": "first",
+               "--rerank-depth": "depth", "--cross-full-corpus": "first="})
