@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages import _present as present
 from app_pages import _shared as shared
 
 st.set_page_config(page_title="Encoder Arena", page_icon=":material/leaderboard:", layout="wide")
@@ -74,5 +75,7 @@ with st.sidebar:
         st.caption("**Comparing:** each contestant appears here as it finishes.")
     elif data is not None:
         st.caption("No comparison on this data yet.")
+    st.divider()
+    present.presentation_controls()
 
 navigation.run()

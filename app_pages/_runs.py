@@ -11,9 +11,11 @@ import streamlit as st
 from app_pages import _shared as shared
 from core import view_models as views
 from core.attention_types import Attention
-from core.compare import compare
+from core.compare import indexed_rankers
 from core.contestants.spec import ComparisonSpec
 from core.data import Dataset
+from core.highlight import WeighedWords
+from core.live_query import Answer, ask, weighed
 from core.live_run import LiveRun, LiveRuns
 from core.rankers.base import Ranker
 from core.result_cache import read_comparison
@@ -118,10 +120,33 @@ def follow() -> tuple[shared.Stored, str]:
 
 def rankers(stored: shared.Stored) -> dict[str, Ranker]:
     """The indexed rankers behind `stored`, built the first time a view needs them for a comparison that came from
-    a cache or another session's run (models loaded, corpus indexed: from the caches, so mostly quick)."""
+    a cache or another session's run (models loaded once per server, the corpus indexed from the caches)."""
     if stored.rankers is None:
-        built: dict[str, Ranker] = {}
         with st.spinner("Loading the contestants' models for this view (once per comparison)…"), shared.in_line():
-            compare(shared.dataset(), stored.comparison.spec, rankers=built, policy=shared.GUARDS.models)
-        stored.rankers = built
+            stored.rankers = indexed_rankers(shared.dataset(), stored.comparison.spec, shared.GUARDS.models)
     return stored.rankers
+
+
+def answers(stored: shared.Stored, question: str) -> dict[str, Answer]:
+    """Every contestant's top 10 for a question typed live (`core.live_query.ask`), once per comparison and
+    question; the rankers are loaded first if needed, and the question waits its turn for the CPU."""
+    def ask_all() -> dict[str, Answer]:
+        built = rankers(stored)
+        with st.spinner("Every contestant is answering…"), shared.in_line():
+            return ask(question, stored.comparison.spec, built)
+
+    return stored.memo(("answers", question), ask_all)
+
+
+def weighed_words(stored: shared.Stored, question: str, rankings: dict[str, dict[str, float]],
+                  top_documents: int = 3) -> dict[str, dict[str, WeighedWords]]:
+    """For each contestant with a neural view, the words it weighs most with each of its `top_documents` best
+    documents for `question` (`core.live_query.weighed`), once per comparison, question and rankings."""
+    def compute() -> dict[str, dict[str, WeighedWords]]:
+        built = rankers(stored)
+        with st.spinner("Reading what the models weigh…"), shared.in_line():
+            return {name: weighed(built[name], question, shared.dataset().corpus, list(ranking)[:top_documents])
+                    for name, ranking in rankings.items()}
+
+    key = ("weighed", question, tuple((name, tuple(ranking)[:top_documents]) for name, ranking in rankings.items()))
+    return stored.memo(key, compute)

@@ -1,50 +1,67 @@
-"""Rankings: one query's top-k from every contestant side by side, how ranks shift, and where they disagree."""
+"""Rankings: every contestant's answer to one query side by side (a query of the data, or a question typed live),
+why they differ (marked query terms, the words the models weigh), how ranks shift, and where they disagree."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from app_pages import _present as present
+from app_pages import _runs as runs
 from app_pages import _shared as shared
 from core import view_models as views
 from core.figures import rank_shift_figure
+from core.ranked_list import LIST_STYLE, ranked_list_html
 
-TABLE_COLUMNS = {
-    "rank": st.column_config.NumberColumn("rank", width="small"),
-    "doc id": st.column_config.TextColumn("doc id", width="small"),
-    "snippet": st.column_config.TextColumn("snippet", width="large", help="hover over a cell to read it all"),
-    "score": st.column_config.NumberColumn("score", format="%.3f", width="small"),
-    "grade": st.column_config.NumberColumn("grade", width="small", help="relevance grade; –: not judged"),
-}
+LIST_PX = 240  # one contestant's list: two fit side by side on a 1024-pixel screen with the sidebar open
 
 st.title("Rankings")
 data, stored = shared.require_comparison()
 comparison = stored.comparison
-shared.no_qrels_note(comparison)
-
-query_id = st.selectbox("Query", data.queries.ids, key="rankings.query",
-                        format_func=lambda q: views.query_label(data, q, 110))
-shown = st.slider("Documents shown", 1, comparison.spec.k, min(10, comparison.spec.k), key="rankings.shown")
-grades = (data.qrels or {}).get(query_id)
-
 results = list(comparison.results.values())
-per_row = {1: 1, 2: 2, 4: 2}.get(len(results), 3)
-for start in range(0, len(results), per_row):
-    for column, result in zip(st.columns(per_row, gap="medium"), results[start:start + per_row]):
-        with column:
+st.html(LIST_STYLE)
+
+question = st.text_input("Ask your own question", key="q", bind="query-params", icon=":material/search:",
+                         placeholder="Type a question and press Enter: every contestant answers it on this corpus")
+if question.strip():
+    answers = runs.answers(stored, question)
+    rankings = {name: answer.ranking for name, answer in answers.items()}
+    grades, shown = None, 10
+    costs = {name: (f"{answer.ms:.1f} ms for this question" if not answer.note else answer.note)
+             for name, answer in answers.items()}
+else:
+    shared.no_qrels_note(comparison)
+    query_id = st.selectbox("…or pick a query of the data", data.queries.ids, key="query", bind="query-params",
+                            format_func=lambda q: views.query_label(data, q, 110))
+    question, grades = data.queries.text(query_id), (data.qrels or {}).get(query_id)
+    shown = 10 if present.presenting() else st.slider("Documents shown", 1, comparison.spec.k,
+                                                      min(10, comparison.spec.k), key="rankings.shown")
+    rankings = {result.name: dict(list(result.run.get(query_id, {}).items())[:shown]) for result in results}
+    costs = {result.name: f"{result.latency_ms['p50']:.1f} ms per query (median)" for result in results}
+
+explain = st.toggle("Show the words each model weighs (its top 3)", value=True, key="rankings.explain",
+                    help="Yellow: the question's words, as BM25 matches them. Blue: the words a neural contestant "
+                         "weighs most for the pair, from its attention (what it looked at, not an explanation).")
+weighed = runs.weighed_words(stored, question, rankings) if explain else {}
+
+with st.container(horizontal=True, gap="medium"):  # as many side by side as the width takes, wrapping
+    for result in results:
+        with st.container(width=LIST_PX * (3 if present.presenting() else 2) // 2):
             shared.contestant_heading(result)
             pipeline = f"{shared.plain(result.pipeline)} · " if result.pipeline != result.label else ""
-            st.caption(f"{pipeline}{result.latency_ms['p50']:.1f} ms per query (median)")
-            st.dataframe(views.ranking_table(data, result, query_id, shown), hide_index=True,  # narrow: id first
-                         column_config=TABLE_COLUMNS, column_order=("rank", "doc id", "score", "grade", "snippet"),
-                         placeholder="–")
-if grades is None and data.qrels is not None:
+            st.caption(f"{pipeline}{costs[result.name]}")
+            st.html(ranked_list_html(data, rankings[result.name], question, grades, weighed.get(result.name)))
+if grades is None and data.qrels is not None and not st.session_state.get("q"):
     st.caption("This query has no relevance judgements.")
 
-runs = {result.label: result.run.get(query_id, {}) for result in results}
-st.plotly_chart(rank_shift_figure(runs, shown, grades))
+labels = {result.name: result.label for result in results}
+present.chart(rank_shift_figure({labels[name]: ranking for name, ranking in rankings.items()}, shown, grades),
+              "rank_shift")
 st.caption("Each line is one document: where each contestant puts it. Documents below a contestant's top "
            f"{shown} sit in the grey band.")
+present.share_link(q=st.session_state.get("q") or "", query="" if st.session_state.get("q") else query_id)
 
+if present.presenting() or st.session_state.get("q"):
+    st.stop()  # a room needs the lists; a live question has no judgements and no other queries to compare
 st.subheader("This query's metrics" if comparison.has_qrels else "This query's agreement")
 st.dataframe(views.query_metrics_table(comparison, query_id), placeholder="–", column_config={
     name: st.column_config.NumberColumn(format="%.3f") for name in ("ndcg@10", "mrr@10", "recall@100", "map@100")})

@@ -1,6 +1,7 @@
-"""Command line: `python -m core compare DATA --out OUT [...]` and `python -m core devset NAME --out DIR`.
+"""Command line: `python -m core compare DATA --out OUT [...]`, `show FILE --data DATA`, `train` and `devset`.
 
-Writes `OUT/metrics.json` and one TREC run file per ranker, prints a table, reports progress on
+`compare` writes `OUT/metrics.json`, the saved comparison `OUT/results.arena.json` (which `show` and the app's Export
+page open again) and one TREC run file per ranker, prints a table, reports progress on
 stderr, and turns bad input into a one-line error (exit code 2) instead of a traceback.
 """
 
@@ -33,6 +34,7 @@ from core.models.loading import EMBEDDED, ModelError
 from core.report import write_report
 from core.result_cache import keep_comparison, read_comparison
 from core.runs import run_file_names, write_trec_run
+from core.saved_comparison import SUFFIX, read_saved, saved_json
 from core.training.devsets import DEV_SETS, SPLIT_SETS, export_dev_set
 from core.training.loop import DEFAULT_MIX, TrainConfig
 from core.training.model_card import add_test_table
@@ -62,7 +64,7 @@ def _kind_list(value: str) -> tuple[str, ...]:
 def _add_compare_arguments(run: argparse.ArgumentParser) -> None:
     """`compare`'s flags: contestants, the comparison-wide settings, and each kind's shorthand flags."""
     run.add_argument("data", type=Path, help="BEIR folder or .zip, or a CSV folder (corpus, queries, optional qrels)")
-    run.add_argument("--out", type=Path, required=True, help="folder for metrics.json, comparison.json and run files")
+    run.add_argument("--out", type=Path, required=True, help="folder for metrics.json, comparison.json, results.arena.json and run files")
     run.add_argument("--ranker", action="append", metavar="SPEC", dest="contestants",
                      help="a contestant, repeatable: name=NAME,kind=KIND[,model=SPEC][,option=value...]; kinds: "
                           + "; ".join(f"{kind.name} ({', '.join(o.name for o in kind.all_options) or 'no options'})"
@@ -114,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     _add_compare_arguments(commands.add_parser("compare", help="run contestants side by side on a dataset"))
+    shower = commands.add_parser("show", help="show a saved comparison (OUT/results.arena.json, or one saved in the "
+                                              "app) beside the data it ran on, and optionally write its report")
+    shower.add_argument("file", type=Path, help="the saved comparison (*.arena.json)")
+    shower.add_argument("--data", type=Path, required=True, help="the dataset it was computed on, as given to compare")
+    shower.add_argument("--split", default="test", help="qrels split inside DATA (default test)")
+    shower.add_argument("--max-queries", type=int, help="as given to compare")
+    shower.add_argument("--report", type=Path, metavar="HTML", help="write the HTML report of it to this file")
     export = commands.add_parser("devset", help="export a development set from ../shared/data as a BEIR folder")
     export.add_argument("name", choices=sorted(DEV_SETS | SPLIT_SETS),
                         help=f"with a training split: {', '.join(SPLIT_SETS)}")
@@ -254,6 +263,7 @@ def run_compare(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "metrics.json").write_text(json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n")
     (args.out / "comparison.json").write_text(json.dumps(spec.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    (args.out / f"results{SUFFIX}").write_text(saved_json(comparison, dataset) + "\n", encoding="utf-8")
     for name, file_name in run_file_names(comparison.results).items():
         write_trec_run(comparison.results[name].run, args.out / file_name, name)
     if args.report:
@@ -267,6 +277,23 @@ def run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_show(args: argparse.Namespace) -> int:
+    """Print a saved comparison's table (and write its report) after checking it belongs to the data."""
+    dataset = load_dataset(args.data, split=args.split)
+    if args.max_queries:
+        dataset = first_queries(dataset, args.max_queries)
+    try:
+        text = args.file.read_bytes()
+    except OSError as error:
+        raise DataError(f"{args.file}: cannot be read ({error.strerror})") from None
+    comparison = read_saved(text, str(args.file), dataset)
+    print(format_table(comparison))
+    if args.report:
+        write_report(comparison, dataset, args.report)
+        print(f"wrote {args.report}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -276,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "train":
             return run_train(args)
+        if args.command == "show":
+            return run_show(args)
         if args.command == "devset":
             export_dev_set(args.name, args.out)
             print(f"wrote {args.name} to {args.out}", file=sys.stderr)

@@ -112,7 +112,7 @@ def _stage(fraction_done: float, share: float, progress: Progress) -> Progress:
     return lambda message, fraction: progress(message, min(1.0, fraction_done + share * fraction))
 
 
-def _depths(spec: ComparisonSpec, order: tuple[ContestantSpec, ...]) -> dict[str, int]:
+def run_depths(spec: ComparisonSpec, order: tuple[ContestantSpec, ...]) -> dict[str, int]:
     """Documents each contestant must rank: k, or more when a re-ranker takes a deeper shortlist from it."""
     depths = {entry.name: spec.k for entry in order}
     for entry in order:
@@ -143,7 +143,7 @@ def compare(dataset: Dataset, spec: ComparisonSpec, progress: Progress = no_prog
         A `Comparison` whose results follow the spec's order.
     """
     order = run_order(spec)
-    depths = _depths(spec, order)
+    depths = run_depths(spec, order)
     results: dict[str, RankerResult] = {}
     deep_runs: dict[str, Run] = {}  # each run before the cut to k: a re-ranker's shortlist may go deeper
     built = rankers if rankers is not None else {}
@@ -161,6 +161,21 @@ def compare(dataset: Dataset, spec: ComparisonSpec, progress: Progress = no_prog
         if entry.name in spec.names:
             on_ranked(results[entry.name])
     return _finish(dataset, spec, results, built)
+
+
+def indexed_rankers(dataset: Dataset, spec: ComparisonSpec, policy: ModelPolicy = ModelPolicy(),
+                    progress: Progress = no_progress) -> dict[str, Ranker]:
+    """Every contestant of `spec` (implicit first stages included) built and indexed on `dataset`, searching
+    nothing: what the views of a comparison read from a cache need (live questions, attention, sweeps). A fusion
+    or a run file built so ranks no query of the data; it answers new questions only (`Ranker.rank_new`)."""
+    order = run_order(spec)
+    built: dict[str, Ranker] = {}
+    for step, entry in enumerate(order):
+        progress(f"{entry.name}: loading {kind_of(entry).title} {kind_of(entry).describe_model(entry)}",
+                 step / len(order))
+        built[entry.name] = build_ranker(entry, BuildContext(policy))
+        built[entry.name].index(dataset.corpus)
+    return built
 
 
 def _search(dataset: Dataset, spec: ComparisonSpec, entry: ContestantSpec, ranker: Ranker,

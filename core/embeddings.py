@@ -4,7 +4,9 @@ shared by every process (the CLI and all app sessions) when the model's weights 
 Encoding a corpus is the most expensive step a comparison repeats; a re-run with the same model and
 the same corpus (whatever the file it came from) reuses the vectors, also in a new process. The memory
 cache is bounded and thread-safe, since the Streamlit server runs sessions in threads; disk entries are
-written atomically, so processes never read half a file.
+written atomically, so processes never read half a file. Each entry keeps what computing it cost, and a hit
+adds that to the thread's `replayed_seconds`, so that an index built from cached vectors reports the time it
+took to build, as the pair-score cache does for latencies (`core.score_cache`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import io
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
@@ -27,12 +30,25 @@ logger = logging.getLogger(__name__)
 MAX_DISK_ENTRIES = 256
 
 
+_replayed = threading.local()
+
+
+def replayed_seconds() -> float:
+    """What the cache hits of this thread cost when they were computed, in total (read it before and after)."""
+    return getattr(_replayed, "seconds", 0.0)
+
+
+def _replay(seconds: float) -> None:
+    _replayed.seconds = replayed_seconds() + seconds
+
+
 class EmbeddingCache:
-    """A small LRU map from `(model key, corpus hash)` to a read-only `[docs, dim]` array, backed by disk."""
+    """A small LRU map from `(model key, corpus hash)` to a read-only `[docs, dim]` array and the seconds computing
+    it cost, backed by disk."""
 
     def __init__(self, max_entries: int = 16) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[Hashable, str], np.ndarray] = OrderedDict()
+        self._entries: OrderedDict[tuple[Hashable, str], tuple[np.ndarray, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get_or_compute(self, model_key: Hashable, corpus_hash: str, compute: Callable[[], np.ndarray],
@@ -46,16 +62,23 @@ class EmbeddingCache:
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
-                return self._entries[key]
+                vectors, seconds = self._entries[key]
+                _replay(seconds)
+                return vectors
         path = _disk_path(model_key, corpus_hash, fingerprint) if fingerprint else None
-        vectors = _read(path) if path else None
-        if vectors is None:
+        found = _read(path) if path else None
+        if found is None:
+            start = time.perf_counter()
             vectors = np.ascontiguousarray(compute(), dtype=np.float32)
+            seconds = time.perf_counter() - start
             if path:
-                _write(path, vectors)
+                _write(path, vectors, seconds)
+        else:
+            vectors, seconds = found
+            _replay(seconds)
         vectors.setflags(write=False)
         with self._lock:
-            self._entries[key] = vectors
+            self._entries[key] = (vectors, seconds)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
         return vectors
@@ -68,22 +91,23 @@ class EmbeddingCache:
 
 def _disk_path(model_key: Hashable, corpus_hash: str, fingerprint: str) -> Path:
     digest = hashlib.sha256(f"{model_key!r}|{fingerprint}|{corpus_hash}".encode()).hexdigest()[:32]
-    return CACHE_DIR / "embeddings" / f"{digest}.npy"
+    return CACHE_DIR / "embeddings" / f"{digest}.npz"
 
 
-def _read(path: Path) -> np.ndarray | None:
+def _read(path: Path) -> tuple[np.ndarray, float] | None:
     try:
-        vectors = np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
+        with np.load(path, allow_pickle=False) as stored:
+            found = stored["vectors"], float(stored["seconds"])
+    except (OSError, ValueError, KeyError):
         return None
     logger.info("embeddings read from %s", path)
-    return vectors
+    return found
 
 
-def _write(path: Path, vectors: np.ndarray) -> None:
+def _write(path: Path, vectors: np.ndarray, seconds: float) -> None:
     """Write for every process; a full or read-only disk only costs the cache."""
     content = io.BytesIO()
-    np.save(content, vectors, allow_pickle=False)
+    np.savez(content, vectors=vectors, seconds=np.float64(seconds))
     try:
         write_newest(path, content.getvalue(), MAX_DISK_ENTRIES)
     except OSError as error:

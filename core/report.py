@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 
 from core.contestants.registry import DEPTH, FIRST
+from core.contestants.spec import settings
 from core.evaluate import METRICS
 from core.figures import (
     AGREEMENT_METRICS,
@@ -29,6 +30,7 @@ from core.figures import (
     score_frame,
     tradeoff_figure,
 )
+from core.summary import findings
 from core.tradeoff_points import tradeoff_points
 from core.types import Dataset
 
@@ -65,8 +67,8 @@ def _number(value: float | None, digits: int = 3) -> str:
 def _metrics_table(comparison: Comparison) -> str:
     """One row per ranker: label, model, quality or agreement, latency and throughput."""
     columns = METRICS if comparison.has_qrels else AGREEMENT_METRICS
-    head = ["contestant", "model", "trained", *(metric_name(c) for c in columns), "p50 ms", "p95 ms", "queries/s",
-            "index s"]
+    head = ["contestant", "model", "trained for ranking", *(metric_name(c) for c in columns), "ms per query (median)",
+            "ms per query (95th percentile)", "queries per second", "index build (s)"]
     rows = []
     for name, result in comparison.results.items():
         values = result.metrics if comparison.has_qrels else result.agreement
@@ -97,9 +99,20 @@ def _contestants_table(comparison: Comparison) -> str:
                             if value not in ("", None) and (reranks or key != DEPTH.name))
         rows.append(f"<tr><td>{_e(entry.name)}</td><td>{_e(result.kind_title if result else entry.kind)}</td>"
                     f"<td>{_e(result.model if result else entry.model)}</td><td>{_e(options or '–')}</td></tr>")
-    settings = ", ".join(f"{key} = {value}" for key, value in comparison.spec.to_dict().items() if key != "contestants")
     return (f"<table><thead><tr><th>contestant</th><th>kind</th><th>model</th><th>options</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table><p>Settings: {_e(settings)}</p>")
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _settings_table(comparison: Comparison) -> str:
+    """The comparison-wide settings, one row each, in words."""
+    meanings = {setting.name: setting.metadata["setting"].help for setting in settings()}
+    rows = "".join(f"<tr><th>{_e(key)}: {_e(meanings.get(key, ''))}</th><td>{_e(_yes_no(value))}</td></tr>"
+                   for key, value in comparison.spec.to_dict().items() if key != "contestants")
+    return f"<table><tbody>{rows}</tbody></table>"
+
+
+def _yes_no(value: object) -> object:
+    return {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
 
 
 def _dataset_summary(comparison: Comparison) -> str:
@@ -114,8 +127,6 @@ def _dataset_summary(comparison: Comparison) -> str:
 
 
 def _list(items: list[str]) -> str:
-    if not items:
-        return '<p class="muted">none</p>'
     return "<ul>" + "".join(f"<li>{_e(item)}</li>" for item in items) + "</ul>"
 
 
@@ -152,21 +163,24 @@ def html_report(comparison: Comparison, figures: dict[str, go.Figure], title: st
 <body>
 <h1>{_e(title)}</h1>
 {_dataset_summary(comparison)}
+<h2>What this shows</h2>
+{_list(findings(comparison))}
 <h2>Results</h2>
 {_metrics_table(comparison)}
-<h2>Pipelines</h2>
-{_list(pipelines)}
-<h2>Notes</h2>
-{_list(notes)}
-<h2>Contestants</h2>
+{f"<h2>Notes</h2>{_list(notes)}" if notes else ""}
+{''.join(sections)}
+<h2>The contestants</h2>
 {_contestants_table(comparison)}
-<details><summary>Comparison file (JSON: run it again with <code>--comparison</code>)</summary>
+<h2>How each ranking was made</h2>
+{_list(pipelines)}
+<h2>Settings</h2>
+{_settings_table(comparison)}
+<details><summary>To run this comparison again (for the command line)</summary>
+<p class="muted">Save the first block as comparison.json and run
+<code>python -m core compare DATA --comparison comparison.json --out OUT</code>; the second holds every result.</p>
 <pre id="arena-config">{_e(config)}</pre>
-</details>
-<details><summary>All results (metrics.json)</summary>
 <pre id="arena-metrics">{_e(everything)}</pre>
 </details>
-{''.join(sections)}
 </body>
 </html>
 """

@@ -10,19 +10,19 @@ Face id) make a comparison uncacheable.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import logging
 from functools import lru_cache
 from pathlib import Path
 
-from core.compare import Comparison, RankerResult
+from core.compare import Comparison
 from core.config import CACHE_DIR
 from core.contestants.registry import kind_of
 from core.contestants.spec import ComparisonSpec, ContestantSpec
 from core.disk_cache import write_newest
 from core.models.loading import WEIGHTS_DIR, model_fingerprint
+from core.saved_comparison import comparison_fields, comparison_from_fields
 from core.types import Dataset
 
 logger = logging.getLogger(__name__)
@@ -78,12 +78,11 @@ def read_comparison(dataset: Dataset, spec: ComparisonSpec) -> Comparison | None
     if key is None:
         return None
     try:
-        stored = json.loads((FOLDER / f"{key}.json").read_text(encoding="utf-8"))
-        results = {name: RankerResult(**fields) for name, fields in stored["results"].items()}
+        found = comparison_from_fields(spec, json.loads((FOLDER / f"{key}.json").read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError, KeyError):
         return None
     logger.info("comparison %s read from the cache", key)
-    return Comparison(spec, stored["dataset"], results, stored["reference"], stored["notes"])
+    return found
 
 
 def keep_comparison(dataset: Dataset, comparison: Comparison) -> None:
@@ -91,9 +90,7 @@ def keep_comparison(dataset: Dataset, comparison: Comparison) -> None:
     key = comparison_key(dataset, comparison.spec)
     if key is None:
         return
-    stored = {"dataset": comparison.dataset, "reference": comparison.reference, "notes": comparison.notes,
-              "results": {name: dataclasses.asdict(result) for name, result in comparison.results.items()}}
     try:
-        write_newest(FOLDER / f"{key}.json", json.dumps(stored).encode(), MAX_ENTRIES)
+        write_newest(FOLDER / f"{key}.json", json.dumps(comparison_fields(comparison)).encode(), MAX_ENTRIES)
     except OSError as error:
         logger.warning("comparison not cached (%s)", error)

@@ -391,7 +391,8 @@ def pipelines(spec: ComparisonSpec, rankers: Mapping[str, Ranker]) -> dict[str, 
     found = {}
     for entry in spec.contestants:
         first = entry.option(FIRST.name) or ""
-        if first and first in rankers and entry.name in rankers and not isinstance(rankers[entry.name], RunRanker):
+        if first in rankers and entry.name in rankers and not any(isinstance(rankers[name], RunRanker)
+                                                                  for name in (first, entry.name)):
             found[entry.name] = first
     return found
 

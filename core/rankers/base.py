@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
@@ -17,6 +17,7 @@ from typing import TypeVar
 import numpy as np
 
 from core.attention_types import Attention
+from core.embeddings import replayed_seconds
 from core.types import Corpus, Queries, Run
 
 Progress = Callable[[str, float], None]
@@ -71,11 +72,12 @@ class Ranker(ABC):
         return self.name if self.trained else f"{self.name} (untrained)"
 
     def index(self, corpus: Corpus, progress: Progress = no_progress) -> None:
-        """Prepare `corpus` for search (embeddings, FAISS or BM25 index) and time it."""
-        start = time.perf_counter()
+        """Prepare `corpus` for search (embeddings, FAISS or BM25 index) and time it: vectors from the cache count
+        what they cost when they were computed (`core.embeddings.replayed_seconds`)."""
+        start, replayed = time.perf_counter(), replayed_seconds()
         self._build_index(corpus, progress)
         self.corpus = corpus
-        self.timings.index_s = time.perf_counter() - start
+        self.timings.index_s = time.perf_counter() - start + replayed_seconds() - replayed
 
     def prepare(self, corpus: Corpus) -> None:
         """Make `corpus` scorable by `score`, for a quick cost probe; by default that is `index`, untimed."""
@@ -171,6 +173,16 @@ class Ranker(ABC):
         (None for rankers without a neural view)."""
         return None
 
+    def rank_new(self, query: str, k: int, candidates: Sequence[str] | None,
+                 upstream: Mapping[str, dict[str, float]]) -> dict[str, float] | None:
+        """Rank a question that was not in the searched queries (the live query), or None when this ranker cannot.
+
+        Args:
+            candidates: The first stage's shortlist for a re-ranker, else None.
+            upstream: The rankings this ranker's inputs gave the same question, by contestant name.
+        """
+        return self.rank(query, k, candidates)
+
     def _require_index(self) -> None:
         if self.corpus is None:
             raise RuntimeError(f"{self.name}: call index(corpus) before ranking")
@@ -206,6 +218,11 @@ class RunRanker(Ranker):
         return {query_id: dict([(d, s) for d, s in self.run.get(query_id, {}).items()
                                 if not (exclude_self and d == query_id)][:k])
                 for query_id in queries.ids}
+
+    def rank_new(self, query: str, k: int, candidates: Sequence[str] | None,
+                 upstream: Mapping[str, dict[str, float]]) -> dict[str, float] | None:
+        """None: a run known in advance has nothing for a new question (a fusion overrides this)."""
+        return None
 
     def score_query(self, query_id: str, query: str, doc_ids: Sequence[str]) -> np.ndarray:
         scores = self.run.get(query_id, {})

@@ -8,7 +8,7 @@ as hybrids (BM25 + a dense retriever). A query costs what its inputs cost, plus 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from core.contestants.registry import BuildContext, Kind
 from core.contestants.spec import ContestantSpec, Option, SpecError
@@ -46,6 +46,14 @@ class FusionRanker(RunRanker):
         if all(len(ms) == len(queries) for ms in latencies):
             self.timings.query_ms = [fuse_ms + sum(parts) for parts in zip(*latencies)]
         return {q: dict(sorted(docs.items(), key=lambda item: -item[1])) for q, docs in fused.items()}
+
+    def rank_new(self, query: str, k: int, candidates: Sequence[str] | None,
+                 upstream: Mapping[str, dict[str, float]]) -> dict[str, float] | None:
+        """The fusion of the inputs' rankings of the new question (None if an input could not rank it)."""
+        if any(upstream.get(name) is None for name in self.inputs):
+            return None
+        fused = fuse_runs({name: {"new": upstream[name]} for name in self.inputs}, self.method, self.weights, RRF_K)
+        return dict(sorted(fused.get("new", {}).items(), key=lambda item: -item[1])[:k])
 
 
 def _inputs(spec: ContestantSpec) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 
@@ -17,6 +18,7 @@ from core.evaluate import evaluate, kendall_tau, overlap_at_k
 from core.models.backbone import backbone_path
 from core.models.joint_cross_encoder import JointCrossEncoder
 from core.rankers import CrossEncoderRanker
+from core.saved_comparison import SavedComparisonError, read_saved
 from tests.conftest import SAMPLE_BEIR
 
 
@@ -184,6 +186,25 @@ def test_cli_writes_metrics_json_and_run_files(tmp_path, capsys):
     assert "<html" in report.lower() and "bi top-5 → cross" in report
     printed = capsys.readouterr()
     assert "ndcg@10" in printed.out and "bi top-5 → cross" in printed.out
+
+
+def test_a_saved_comparison_opens_again_only_beside_its_data(tmp_path, capsys, sample_dataset):
+    out = tmp_path / "out"
+    assert main(["compare", str(SAMPLE_BEIR), "--out", str(out), "--rankers", "bm25", "--max-queries", "5"]) == 0
+    first = capsys.readouterr().out
+    saved = out / "results.arena.json"
+    assert main(["show", str(saved), "--data", str(SAMPLE_BEIR), "--max-queries", "5",
+                 "--report", str(tmp_path / "again.html")]) == 0
+    assert capsys.readouterr().out.strip() == first.strip()
+    assert "What this shows" in (tmp_path / "again.html").read_text()
+    assert main(["show", str(saved), "--data", str(SAMPLE_BEIR)]) == 2  # all queries: other data
+    error = capsys.readouterr().err
+    assert "results.arena.json: computed on other data" in error and "5 queries" in error and "Traceback" not in error
+    comparison = read_saved(saved.read_text(), "x.arena.json", first_queries(sample_dataset, 5))
+    assert list(comparison.results) == ["bm25"] and comparison.results["bm25"].run
+    for text, problem in (("{", "not JSON (line 1"), ('{"format": "other"}', "not a saved Encoder Arena comparison")):
+        with pytest.raises(SavedComparisonError, match=re.escape(problem)):
+            read_saved(text, "x.arena.json", sample_dataset)
 
 
 def test_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):

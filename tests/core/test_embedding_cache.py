@@ -3,6 +3,8 @@ have a fingerprint (a changed fingerprint is a miss; without one nothing is writ
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -23,7 +25,7 @@ def test_a_new_cache_reads_the_vectors_another_one_wrote(tmp_path, monkeypatch):
     changed = EmbeddingCache().get_or_compute(("bi", "m"), "corpus", lambda: np.zeros((3, 3)), fingerprint="weights-2")
     assert not changed.any()
     EmbeddingCache().get_or_compute(("bi", "hub/id"), "corpus", lambda: np.ones((2, 2)))
-    assert len(list((tmp_path / "embeddings").glob("*.npy"))) == 2  # nothing kept without a fingerprint
+    assert len(list((tmp_path / "embeddings").glob("*.npz"))) == 2  # nothing kept without a fingerprint
 
 
 def test_fingerprints_follow_the_weight_files(tmp_path):
@@ -33,3 +35,17 @@ def test_fingerprints_follow_the_weight_files(tmp_path):
     (tmp_path / "model.safetensors").write_bytes(b"other weights")
     assert model_fingerprint(str(tmp_path)) not in (first, None)
     assert model_fingerprint("some-org/some-model") is None  # a hub id is not fingerprinted offline
+
+
+def test_a_hit_replays_what_computing_the_vectors_cost(tmp_path, monkeypatch):
+    monkeypatch.setattr(embeddings, "CACHE_DIR", tmp_path)
+
+    def slow() -> np.ndarray:
+        time.sleep(0.05)
+        return np.eye(2)
+
+    EmbeddingCache().get_or_compute(("bi", "m"), "corpus", slow, fingerprint="w")
+    for cache in (EmbeddingCache(),) * 2:  # from disk, then from memory
+        before = embeddings.replayed_seconds()
+        cache.get_or_compute(("bi", "m"), "corpus", fail, fingerprint="w")
+        assert embeddings.replayed_seconds() - before >= 0.05

@@ -61,9 +61,10 @@ def test_plotly_js_is_embedded_once_and_nothing_is_fetched(report):
 
 
 def test_report_holds_the_table_pipelines_notes_and_machine_readable_config(report):
-    for heading in ("Results", "Pipelines", "Notes", "Contestants", "Retrieval quality", "Quality vs latency",
-                    "Latency per query", "Score distributions", "Rank shift (first query)"):
-        assert f"<h2>{heading}</h2>" in report
+    headings = re.findall(r"<h2>(.*?)</h2>", report)
+    assert headings == ["What this shows", "Results", "Notes", "Retrieval quality", "Quality vs latency",
+                        "Latency per query", "Score distributions", "Rank shift (first query)", "The contestants",
+                        "How each ranking was made", "Settings"]  # the story first, the details last
     assert "<th>nDCG@10</th>" in report and '<td class="number">0.600</td>' in report  # bi's nDCG@10
     assert f"{html.escape(NAMED)} top-3 → dense → cross (untrained)" in report
     assert "a comparison note" in report and "a dataset note" in report
@@ -75,8 +76,8 @@ def test_report_holds_the_table_pipelines_notes_and_machine_readable_config(repo
     assert json.loads(html.unescape(everything))["dataset"]["name"] == ATTACK
 
 
-def test_the_contestants_table_has_one_row_per_contestant_then_the_settings(report):
-    rows = _table(report, "Contestants")
+def test_the_contestants_table_has_one_row_per_contestant_and_the_settings_one_each(report):
+    rows = _table(report, "The contestants")
     assert rows[0] == ["contestant", "kind", "model", "options"]
     assert [row[:3] for row in rows[1:]] == [["lexical", "BM25", "model-bm25"],
                                               [html.escape(NAMED), "bi-encoder", html.escape(ATTACK)],
@@ -85,7 +86,16 @@ def test_the_contestants_table_has_one_row_per_contestant_then_the_settings(repo
     assert rows[4][3] == f"backend = onnx, depth = 3, first = {html.escape(NAMED)}"
     assert rows[1][3] == "b = 0.75, k1 = 1.5"  # no first stage: neither it nor a depth is shown
     assert rows[2][3] == "backend = onnx, index = flat"
-    assert "<p>Settings: k = 3, exclude_self = False</p>" in report
+    assert _table(report, "Settings") == [["k: documents kept per query in every run", "3"],
+                                          ["exclude_self: drop a hit whose doc id equals the query id (BEIR/MTEB, e.g. "
+                                           "ArguAna)", "no"]]
+
+
+def test_no_notes_no_notes_section():
+    comparison = make_comparison()
+    comparison.notes.clear()
+    comparison.dataset["notes"] = []
+    assert "<h2>Notes</h2>" not in html_report(comparison, {}) and ">none<" not in html_report(comparison, {})
 
 
 def test_the_results_table_paints_each_contestant_in_its_colour(report):

@@ -1,0 +1,78 @@
+"""A finished comparison as one JSON file to keep or share, and read back: the contestants, every result (runs,
+metrics, latencies as measured) and the hash of the data it ran on, so that it is only ever shown beside that
+data. The same fields serve the server's cache of comparisons (`core.result_cache`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from core.compare import Comparison, RankerResult
+from core.contestants.registry import comparison_from_dict
+from core.contestants.spec import ComparisonSpec, SpecError
+from core.types import Dataset
+
+FORMAT = "encoder-arena comparison"
+VERSION = 1
+SUFFIX = ".arena.json"
+
+
+class SavedComparisonError(ValueError):
+    """A saved comparison that cannot be read, or belongs to other data; the message names the file."""
+
+
+def comparison_fields(comparison: Comparison) -> dict[str, Any]:
+    """Everything `comparison` holds but its spec, as JSON-ready fields."""
+    return {"dataset": comparison.dataset, "reference": comparison.reference, "notes": comparison.notes,
+            "results": {name: dataclasses.asdict(result) for name, result in comparison.results.items()}}
+
+
+def comparison_from_fields(spec: ComparisonSpec, fields: dict[str, Any]) -> Comparison:
+    """The comparison `comparison_fields` wrote.
+
+    Raises:
+        KeyError / TypeError: If a field is missing or has another shape.
+    """
+    results = {name: RankerResult(**result) for name, result in fields["results"].items()}
+    return Comparison(spec, fields["dataset"], results, fields["reference"], list(fields["notes"]))
+
+
+def saved_json(comparison: Comparison, dataset: Dataset) -> str:
+    """`comparison` (computed on `dataset`) as the text of a saved-comparison file."""
+    saved = {"format": FORMAT, "version": VERSION, "data_hash": dataset.content_hash,
+             "comparison": comparison.spec.to_dict(), **comparison_fields(comparison)}
+    return json.dumps(saved, ensure_ascii=False)
+
+
+def read_saved(text: str | bytes, source: str, dataset: Dataset) -> Comparison:
+    """The comparison a saved file holds, checked to belong to `dataset`.
+
+    Raises:
+        SavedComparisonError: Not JSON, not a saved comparison, a damaged one, or one of other data.
+    """
+    try:
+        saved = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SavedComparisonError(f"{source}: not JSON (line {error.lineno}: {error.msg})") from None
+    except UnicodeDecodeError:
+        raise SavedComparisonError(f"{source}: not a text file") from None
+    if not isinstance(saved, dict) or saved.get("format") != FORMAT:
+        raise SavedComparisonError(f"{source}: not a saved Encoder Arena comparison (save one on the Export page, "
+                                   f"or with `python -m core compare … --out DIR`)")
+    if saved.get("version") != VERSION:
+        raise SavedComparisonError(f"{source}: saved by another version of Encoder Arena ({saved.get('version')!r})")
+    summary = saved.get("dataset") if isinstance(saved.get("dataset"), dict) else {}
+    if saved.get("data_hash") != dataset.content_hash:
+        raise SavedComparisonError(
+            f"{source}: computed on other data ({summary.get('name') or 'unnamed'}, {summary.get('documents', '?')} "
+            f"documents, {summary.get('queries', '?')} queries), not on the loaded "
+            f"{dataset.name or 'data'} ({len(dataset.corpus)} documents, {len(dataset.queries)} queries); "
+            f"load the data it was computed on first")
+    try:
+        return comparison_from_fields(comparison_from_dict(saved["comparison"], source), saved)
+    except SpecError:
+        raise
+    except (KeyError, TypeError, AttributeError) as error:
+        raise SavedComparisonError(f"{source}: damaged ({type(error).__name__}: {error})") from None
