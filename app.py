@@ -16,7 +16,8 @@ import streamlit as st
 from app_pages import _present as present
 from app_pages import _shared as shared
 
-st.set_page_config(page_title="Encoder Arena", page_icon=":material/leaderboard:", layout="wide")
+st.set_page_config(page_title="Encoder Arena", page_icon=":material/leaderboard:", layout="wide",
+                   initial_sidebar_state=present.sidebar_state())
 
 # The page that follows a running comparison itself (so the sidebar does not).
 START = st.Page("app_pages/start.py", title="Start", icon=":material/play_circle:", default=True)

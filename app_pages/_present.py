@@ -17,9 +17,8 @@ PRESENT = "present"
 FIGURE_FORMAT = "figures"
 FORMATS = {"png": "PNG", "svg": "SVG"}
 PRESENTATION_CSS = """<style>
-[data-testid="stMain"] { font-size: 1.18rem; }
-[data-testid="stMain"] .block-container { padding-top: 2.2rem; max-width: 100%; }
-[data-testid="stMain"] h1 { font-size: 2.1rem; }
+html { font-size: 19px; }
+[data-testid="stMain"] .block-container { padding-top: 2rem; max-width: 100%; }
 [data-testid="stHeader"] { display: none; }
 </style>"""
 
@@ -27,6 +26,13 @@ PRESENTATION_CSS = """<style>
 def presenting() -> bool:
     """Whether the session shows the app to a room (bigger type, fewer controls)."""
     return bool(st.session_state.get(PRESENT))
+
+
+def sidebar_state() -> str:
+    """The sidebar when a page is opened: collapsed in presentation mode (a link with `?present=true`, or the
+    toggle), so that the page has the screen's width; its arrow opens it again."""
+    presenting_now = presenting() or st.query_params.get(PRESENT) == "true"
+    return "collapsed" if presenting_now else "auto"
 
 
 def presentation_controls() -> None:
@@ -48,10 +54,12 @@ def chart(figure: go.Figure, name: str, **options: Any) -> None:
 
 
 def share_link(**params: str) -> None:
-    """A link to this page with `params` (and presentation mode, when on), to copy."""
+    """A link to this page with `params` (and presentation mode, when on), to copy; `data="lesson"` makes it open
+    the lesson data in a new session (`_shared.require_comparison`)."""
     chosen = {key: value for key, value in params.items() if value}
     if presenting():
         chosen[PRESENT] = "true"
     suffix = f"?{urlencode(chosen)}" if chosen else ""
-    st.caption("Link to this view:")
+    st.caption("Link to this view: anyone can open it; it loads the lesson data and the demo's results first."
+               if "data" in chosen else "Link to this view, for a session with the same data loaded:")
     st.code(f"{st.context.url}{suffix}", language=None, wrap_lines=True)

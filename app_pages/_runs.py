@@ -6,6 +6,8 @@ fresh server): pages import this module only where they run or inspect a compari
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import streamlit as st
 
 from app_pages import _shared as shared
@@ -150,3 +152,13 @@ def weighed_words(stored: shared.Stored, question: str, rankings: dict[str, dict
 
     key = ("weighed", question, tuple((name, tuple(ranking)[:top_documents]) for name, ranking in rankings.items()))
     return stored.memo(key, compute)
+
+
+def open_lesson_demo() -> NoReturn:
+    """Load the lesson data and the demo's comparison, for a link that names them (`?data=lesson`): from the caches,
+    or run here with its progress shown; then draw the app again, its sidebar naming them."""
+    data, training = views.load_lesson()
+    shared.set_dataset(data, training, "qrels/train.tsv")
+    if start_comparison(data, views.demo_spec()) is None:
+        follow()
+    st.rerun()

@@ -52,6 +52,7 @@ FLASH = "shared.flash"  # a success message to show after the rerun that follows
 STOPPED = "shared.stopped"  # what a run that did not finish kept, shown as a warning after the rerun
 LIVE = "shared.live"  # the Watched run this session is waiting for, or None
 KEEP_COMPARISONS = 3
+LESSON_LINK = "data"  # the URL parameter naming the lesson data ("?data=lesson")
 
 
 def _read_guards() -> tuple[Guards, int, str | None]:
@@ -191,8 +192,11 @@ def load_into_session(loader: Callable[[], Dataset],
         st.error(f"Could not load the data: {describe(error)}.{kept}")
         return
     set_dataset(data, training_split, "qrels/train.tsv" if training_split is not None else "")
-    judged = f", {len(data.qrels):,} judged queries" if data.qrels else ", no relevance judgements"
-    trained = f"; a training split of {len(training_split.qrels or {}):,} judged queries" if training_split else ""
+    judged = (f" and relevance labels (qrels) for {len(data.qrels):,} of them ("
+              f"{sum(map(len, data.qrels.values())):,} judgements): contestants are scored on accuracy"
+              if data.qrels else "; no relevance labels (qrels): contestants are compared by how much they agree")
+    trained = (f". It has a training split of {len(training_split.qrels or {}):,} judged queries, for the Train page"
+               if training_split else "")
     rerun_with(f"Loaded {plain(data.name or 'the data')}: {len(data.corpus):,} documents, "
                f"{len(data.queries):,} queries{judged}{trained}.")
 
@@ -211,8 +215,13 @@ def current() -> Stored | None:
 
 
 def require_comparison() -> tuple[Dataset, Stored]:
-    """The dataset and its comparison, or a pointer to where to get them (and stop the page)."""
+    """The dataset and its comparison, or a pointer to where to get them (and stop the page). A link naming the
+    lesson data (`?data=lesson`) opened in a session without data loads it and the demo's comparison."""
     data, stored = dataset(), current()
+    if data is None and st.query_params.get(LESSON_LINK) == "lesson":
+        from app_pages import _runs  # the model libraries, only for this case
+
+        _runs.open_lesson_demo()
     if data is None or stored is None:
         st.info("Nothing to show yet: run a comparison first (the Start page runs a quick demo in one click).")
         st.page_link("app_pages/start.py", label="Start: load the lesson data and run the demo", icon=":material/play_circle:")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages import _present as present
 from app_pages import _runs as runs
 from app_pages import _shared as shared
 from core import view_models as views
@@ -65,9 +66,10 @@ def cross_view(pair: PairAttention) -> None:
         st.caption(f"IDF prior: after this attention, the query's token outputs are pooled with weights ∝ "
                    f"IDF^{pair.idf_weight:.2f} of each token in this corpus, so rare, specific words "
                    "count most in the score.")
-    st.plotly_chart(attention_heatmap_figure(
+    present.chart(attention_heatmap_figure(
         matrix, query_tokens, document_tokens,
-        f"{result.label}, layer {layer}, {head if head == MEAN else f'head {head}'}: query → document"))
+        f"{result.label}, layer {layer}, {head if head == MEAN else f'head {head}'}: query → document"),
+        "attention_cross")
     st.caption("Rows: query tokens; columns: document tokens; each cell is how much a query token attends to a "
                "document token (the query-to-document block of the attention over the joint input).")
 
@@ -81,18 +83,19 @@ def poly_view(poly: PolyAttention) -> None:
         st.caption(f"IDF prior: every code's attention over a query token also gets "
                    f"{poly.idf_weight:.2f} × log IDF of that token in this corpus, so rare, specific "
                    "words pull the codes' attention towards them.")
-    st.plotly_chart(attention_heatmap_figure(poly.code_weights, codes, poly.query_tokens,
+    present.chart(attention_heatmap_figure(poly.code_weights, codes, poly.query_tokens,
                                              f"{result.label}: how each code spreads over the query tokens",
-                                             x_title="query tokens", y_title="codes"))
-    st.plotly_chart(code_weights_figure(poly.document_weights, result.colour))
+                                             x_title="query tokens", y_title="codes"), "attention_poly_codes")
+    present.chart(code_weights_figure(poly.document_weights, result.colour), "attention_poly_document")
     st.caption(f"Step 1: m codes attend over the query's tokens, giving m query vectors. Step 2: the document "
                f"weighs those m vectors. Poly-encoder score for this pair: {poly.score:.3f}.")
 
 
 def bi_view(similarity: TokenSimilarity) -> None:
-    st.plotly_chart(attention_heatmap_figure(
+    present.chart(attention_heatmap_figure(
         similarity.matrix[:, :shown], similarity.query_tokens, similarity.document_tokens[:shown],
-        f"{result.label}: cosine of each query token with each document token", "RdBu", value_name="cosine"))
+        f"{result.label}: cosine of each query token with each document token", "RdBu", value_name="cosine"),
+        "attention_bi")
     st.caption("A bi-encoder has no attention between query and document at all: each is encoded alone and "
                "mean-pooled into one vector. This shows how the separately encoded tokens relate.")
 

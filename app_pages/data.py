@@ -60,6 +60,14 @@ st.title("Data")
 st.markdown("Bring a **corpus** (the documents to search), **queries**, and optionally **qrels** (relevance "
             "judgements). Without qrels the app compares contestants by how much they agree, not by accuracy.")
 st.caption(f"Limits: {views.limits_text(LIMITS)}")
+with st.expander("Format examples: a working CSV of each file, to fill with your own"):
+    st.markdown("`corpus.csv`: `doc_id,title,text` (title optional) · `queries.csv`: `query_id,text` · "
+                "`qrels.csv`: `query_id,doc_id,relevance` (0 = not relevant, higher = more relevant). "
+                "These are the sample data's.")
+    with st.container(horizontal=True):
+        for file_name, content in views.format_examples().items():
+            st.download_button(file_name, content, file_name, "text/csv", icon=":material/download:",
+                               on_click="ignore", key=f"data.example_{file_name}")
 
 files_tab, zip_tab, sample_tab = st.tabs(["Separate files", "BEIR zip", "Sample data"])
 with files_tab, st.form("data.files_form"):

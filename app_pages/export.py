@@ -1,4 +1,5 @@
-"""Export: results as CSV and JSON, TREC run files, and a self-contained HTML report for presentations."""
+"""Export: what the comparison shows, results as CSV and JSON, TREC run files, a self-contained HTML report for
+presentations, and the comparison saved to a file (and opened again)."""
 
 from __future__ import annotations
 
@@ -11,21 +12,26 @@ from core import view_models as views
 from core.figures import score_frame
 from core.report import html_report, standard_figures
 from core.runs import run_file_names, trec_lines, trec_tag
+from core.saved_comparison import SUFFIX, read_saved, saved_json
+from core.summary import findings
 
 st.title("Export")
 data, stored = shared.require_comparison()
 comparison = stored.comparison
 name = data.name or "dataset"
 
+st.subheader("What this shows")
+st.markdown("\n".join(f"- {shared.plain(line)}" for line in findings(comparison)))
+
 st.subheader("Results")
-left, middle, right = st.columns(3)
-left.download_button("Results table (CSV)", views.results_table(comparison).to_csv(index=False),
-                     f"{name}_results.csv", "text/csv", on_click="ignore", key="export.results_csv")
-middle.download_button("Every ranked document (CSV)", stored.memo(("scores", "raw"), lambda: score_frame(
-    comparison, "raw", data.qrels)).to_csv(index=False), f"{name}_rankings.csv", "text/csv", on_click="ignore",
-    key="export.rankings_csv")
-right.download_button("metrics.json (as the CLI writes it)", json.dumps(comparison.to_dict(), indent=2),
-                      f"{name}_metrics.json", "application/json", on_click="ignore", key="export.json")
+with st.container(horizontal=True):  # as many to a row as fit
+    st.download_button("Results table (CSV)", views.results_table(comparison).to_csv(index=False),
+                       f"{name}_results.csv", "text/csv", on_click="ignore", key="export.results_csv")
+    st.download_button("Every ranked document (CSV)", stored.memo(("scores", "raw"), lambda: score_frame(
+        comparison, "raw", data.qrels)).to_csv(index=False), f"{name}_rankings.csv", "text/csv", on_click="ignore",
+        key="export.rankings_csv")
+    st.download_button("metrics.json (as the CLI writes it)", json.dumps(comparison.to_dict(), indent=2),
+                       f"{name}_metrics.json", "application/json", on_click="ignore", key="export.json")
 st.caption("The results table has one row per contestant (metrics or agreement, latency, index time); the "
            "rankings CSV has one row per (contestant, query, document) with rank, score and relevance grade.")
 
@@ -49,3 +55,26 @@ if st.button("Build the report", key="export.build"):
 if "report" in stored.derived:
     st.download_button("Download the HTML report", stored.derived["report"], f"{name}_report.html", "text/html",
                        type="primary", on_click="ignore", key="export.report")
+
+st.subheader("Save this comparison, or open a saved one")
+st.markdown("A saved comparison holds the contestants and every result (rankings, metrics, latencies as measured), "
+            "tied to the data it ran on: open it later, or send it with the data, and every page shows it again "
+            "without running a model. `python -m core compare` writes one too (`results.arena.json`), and "
+            "`python -m core show FILE --data DATA` prints it.")
+left, right = st.columns(2)
+left.download_button("Save this comparison", saved_json(comparison, data), f"{name}{SUFFIX}", "application/json",
+                     icon=":material/save:", on_click="ignore", key="export.save")
+upload = right.file_uploader("Open a saved comparison of the loaded data", type=["json"], key="export.open",
+                             max_upload_size=max(1, shared.GUARDS.limits.max_file_bytes // 2**20))
+if upload is not None and st.session_state.get("export.opened") != upload.file_id:
+    try:
+        opened = read_saved(upload.getvalue(), upload.name, data)
+    except shared.PAGE_ERRORS as error:
+        st.error(f"Could not open it: {shared.plain(error)}. The comparison shown is unchanged.")
+    else:
+        st.session_state["export.opened"] = upload.file_id
+        shared.store_comparison((data.content_hash, opened.spec), opened, None, 0.0)
+        shared.set_spec(opened.spec)
+        shared.rerun_with(f"Opened {shared.plain(upload.name)}: {len(opened.results)} contestants, shown on every "
+                          "page.")
+shared.show_flash()

@@ -58,7 +58,8 @@ present.chart(rank_shift_figure({labels[name]: ranking for name, ranking in rank
               "rank_shift")
 st.caption("Each line is one document: where each contestant puts it. Documents below a contestant's top "
            f"{shown} sit in the grey band.")
-present.share_link(q=st.session_state.get("q") or "", query="" if st.session_state.get("q") else query_id)
+present.share_link(data="lesson" if views.is_lesson(data) else "", q=st.session_state.get("q") or "",
+                   query="" if st.session_state.get("q") else query_id)
 
 if present.presenting() or st.session_state.get("q"):
     st.stop()  # a room needs the lists; a live question has no judgements and no other queries to compare

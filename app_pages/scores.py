@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages import _present as present
 from app_pages import _shared as shared
 from core import view_models as views
 from core.figures import DISTRIBUTION_STYLES, NORMALISATIONS, score_distribution_figure, score_frame
@@ -19,16 +20,14 @@ st.markdown("Raw scores live on **different scales**: a bi- or poly-encoder give
             "(at most 1), a cross-encoder gives unbounded logits (or a scaled cosine), BM25 gives word-overlap "
             "weights that grow with the query. Compare shapes on the raw scale, or normalise each contestant's "
             "scores per query to put them on one axis.")
-left, right = st.columns(2)
-with left:
+with st.container(horizontal=True, gap="large"):  # side by side where they fit, else one under the other
     style = st.segmented_control("Chart", DISTRIBUTION_STYLES, default="histogram", required=True,
                                  format_func=STYLE_NAMES.get, key="scores.style")
-with right:
     normalisation = st.segmented_control("Scale", NORMALISATIONS, default="raw", required=True,
                                          format_func=SCALE_NAMES.get, key="scores.normalisation")
 
 frame = stored.memo(("scores", normalisation), lambda: score_frame(comparison, normalisation, data.qrels))
-st.plotly_chart(score_distribution_figure(frame, style))
+present.chart(score_distribution_figure(frame, style), "score_distributions")
 if comparison.has_qrels:
     st.caption("Scores of every document in each contestant's top-k. Relevant: judged grade above 0; "
                "not relevant: judged 0 or not judged, in a query that has judgements.")

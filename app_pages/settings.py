@@ -93,7 +93,8 @@ rows = st.data_editor(  # drawn from the same spec while it is edited: new data 
     key=table,
     column_config={
         "name": st.column_config.TextColumn("name", required=True, help="unique display name"),
-        "kind": st.column_config.SelectboxColumn("kind", options=list(kinds()), required=True),
+        "kind": st.column_config.SelectboxColumn("kind", options=list(kinds()), required=True,
+                                                 format_func=lambda kind: kinds()[kind].title),
         "model": st.column_config.TextColumn("model", help='"embedded" (offline default), all-MiniLM-L6-v2, '
                                              "all-mpnet-base-v2 (when installed), a local folder or a Hugging Face id"),
         "options": st.column_config.TextColumn("options", width="large"),
@@ -118,6 +119,7 @@ except shared.PAGE_ERRORS as error:
     st.error(f"These contestants cannot run: {shared.describe(error)}")
     st.stop()
 shared.set_spec(chosen)  # kept when leaving the page
+st.caption(f"In words: {views.contestants_sentence(chosen)}.")
 
 with right:
     to_copy = st.selectbox("Duplicate a contestant", chosen.names, key="settings.duplicate_of")

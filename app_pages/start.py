@@ -128,7 +128,13 @@ if shared.watching() is not None:  # the demo's run, or any run this session wai
 shared.show_flash()
 
 if shared.current() is not None:
-    st.markdown("**Results are ready.** Look at them next:")
+    st.markdown("**Results are ready.** Ask every contestant a question of your own, on the same documents:")
+    with st.form("start.ask", border=False, enter_to_submit=True):
+        question = st.text_input("Ask your own question", key="start.question", icon=":material/search:",
+                                 placeholder="e.g. who acquired the ember weasel company?", label_visibility="collapsed")
+        if st.form_submit_button("Ask every contestant", icon=":material/send:") and question.strip():
+            st.switch_page("app_pages/rankings.py", query_params={"q": question.strip()})
+    st.markdown("Or look at the results:")
     for page, label in (("app_pages/rankings.py", "Rankings: the contestants' top documents side by side"),
                         ("app_pages/scores.py", "Scores: how each contestant's scores are distributed"),
                         ("app_pages/tradeoffs.py", "Trade-offs: quality against cost")):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages import _present as present
 from app_pages import _runs as runs
 from app_pages import _shared as shared
 from core import view_models as views
@@ -31,19 +32,20 @@ data, stored = shared.require_comparison()
 comparison, rankers = stored.comparison, runs.rankers(stored)
 shared.no_qrels_note(comparison)
 
-st.plotly_chart(tradeoff_figure(tradeoff_points(comparison)))
+present.chart(tradeoff_figure(tradeoff_points(comparison)), "quality_vs_latency")
 st.caption("Each point is one contestant (median latency per query, log scale). The dashed line is the Pareto "
            "frontier: contestants that no other beats on both speed and quality. A re-ranker's latency "
            "includes its first stage.")
 table = views.results_table(comparison)
-st.dataframe(table.drop(columns="colour"), hide_index=True, placeholder="–",
-             column_config={name: NUMBER for name in table.select_dtypes("float").columns})
+numbers = list(table.select_dtypes("float").columns)  # quality and cost first: the descriptions are wide
+st.dataframe(table, hide_index=True, placeholder="–", column_order=["contestant", *numbers, "kind", "model", "pipeline", "trained"],
+             column_config={name: NUMBER for name in numbers})
 
 st.subheader("Are the differences significant?")
 if comparison.has_qrels and len(comparison.results) > 1:
     report = stored.memo("significance", lambda: significance_report(
         data.qrels, {r.label: r.run for r in comparison.results.values()}))
-    st.dataframe(views.significance_table(report), hide_index=True,
+    st.dataframe(views.significance_table(report), hide_index=True, placeholder="–",  # no p when always equal
                  column_config={"mean A": NUMBER, "mean B": NUMBER, "p-value": NUMBER})
     st.caption(f"Paired two-sided Student's t-test over the {comparison.dataset['judged_queries']} judged queries "
                "(ranx compare), significant at p < 0.05, not corrected for the many comparisons.")
@@ -75,7 +77,8 @@ else:
             st.error(f"The sweep could not run: {shared.plain(error)}")
     if ("sweep", reranker) in stored.derived:
         result = comparison.results[reranker]
-        st.plotly_chart(depth_sweep_figure(stored.derived[("sweep", reranker)], result.label, result.colour))
+        present.chart(depth_sweep_figure(stored.derived[("sweep", reranker)], result.label, result.colour),
+                      "depth_sweep")
         st.caption("Depths above the corpus size are dropped. Latency = first stage + measured cost per pair × depth.")
 
 st.subheader("A cross-encoder's cheaper uses: early layers, and ANNCUR")
@@ -102,7 +105,7 @@ else:
             except shared.PAGE_ERRORS as error:
                 st.error(f"The sweep could not run: {shared.plain(error)}")
         if ("layers", cross_name, sweep_queries) in stored.derived:
-            st.plotly_chart(layer_sweep_figure(stored.derived[("layers", cross_name, sweep_queries)]))
+            present.chart(layer_sweep_figure(stored.derived[("layers", cross_name, sweep_queries)]), "layer_sweep")
             st.caption("The embedded cross-encoder keeps its MiniLM backbone frozen, so its six layers embed exactly as "
                        "the bi-encoder does; fewer layers cost less.")
     with anncur_tab:
@@ -128,7 +131,7 @@ else:
                 st.error(f"The sweep could not run: {shared.plain(error)}")
         if key in stored.derived:
             for metric in SWEEP_METRICS:
-                st.plotly_chart(calls_figure(stored.derived[key], metric))
+                present.chart(calls_figure(stored.derived[key], metric), f"calls_{metric}")
 
 st.subheader("Poly-encoder: what do more codes (m) cost?")
 codes = st.multiselect("m", CODES, default=list(CODES), key="tradeoffs.codes")
@@ -159,7 +162,8 @@ if st.button("Measure", disabled=not sizes, key="tradeoffs.cost_run"):
     except shared.PAGE_ERRORS as error:
         st.error(f"The measurement could not run: {shared.plain(error)}")
 if "cost" in stored.derived:
-    st.plotly_chart(cost_curve_figure(stored.derived["cost"], {n: r.colour for n, r in comparison.results.items()}))
+    present.chart(cost_curve_figure(stored.derived["cost"], {n: r.colour for n, r in comparison.results.items()}),
+                  "cost_vs_candidates")
     if stored.derived["cost_load"]:
         st.warning(stored.derived["cost_load"], icon=":material/speed:")
     st.caption("One query scored against N candidates by each contestant with a model (log–log). Cached-vector "
@@ -168,9 +172,10 @@ if "cost" in stored.derived:
 measured = benchmark_tables("scoring_cost")
 if measured is not None:
     tables, machine = measured
-    with st.expander("Measured by the project's benchmarks, beside the Poly-encoder paper"):
+    with st.expander("What these costs look like at scale, beside the Poly-encoder paper"):
         for title, table in tables.items():
             st.markdown(f"**{title}**\n\n{table}")
-        st.caption(f"benchmarks/scoring_cost.py on {machine}. The paper's figures are CPU milliseconds to score "
-                   "candidates for one context, context encoding included (Humeau et al., ICLR 2020). Ratios are "
-                   "measured side by side in one run; absolute times drift with the load of a shared machine.")
+        st.caption(f"Measured by the project's benchmarks on {machine}: milliseconds to score the candidates of one "
+                   "query on a CPU, encoding the query included. “paper”: Humeau et al. (ICLR 2020), on their "
+                   "hardware; “cross/x”: how many times cheaper than the cross-encoder; “e”: extrapolated from "
+                   "smaller sizes. Ratios matter more than absolute times, which depend on the machine.")

@@ -7,6 +7,7 @@ import time
 
 import streamlit as st
 
+from app_pages import _present as present
 from app_pages import _runs as runs
 from app_pages import _shared as shared
 from core import view_models as views
@@ -80,7 +81,7 @@ def add_contestants(job: JobStatus) -> None:
 def curves(job: JobStatus) -> None:
     for kind, history in job.history.items():
         if history.get("loss"):
-            st.plotly_chart(training_figure(history, f"Fine-tuning the {kind}-encoder"))
+            present.chart(training_figure(history, f"Fine-tuning the {kind}-encoder"), f"training_{kind}")
 
 
 @st.fragment(run_every=2)

@@ -220,6 +220,10 @@ def _score_axis_title(normalisation: str) -> str:
             "zscore": "score (z-score per query)"}.get(normalisation, "score")
 
 
+RELEVANT_LEGEND = "relevant (in each contestant's colour)"
+RELEVANT_SWATCH = "#555555"
+
+
 def score_distribution_figure(frame: pd.DataFrame, style: str = "histogram") -> go.Figure:
     """Distribution of each ranker's scores, split into relevant and not relevant when known.
 
@@ -258,10 +262,11 @@ def score_distribution_figure(frame: pd.DataFrame, style: str = "histogram") -> 
             scores = (subset["score"] if flag is None
                       else subset.loc[subset["relevant"].fillna(not flag) == flag, "score"]).to_numpy(float)
             trace_colour = NOT_RELEVANT_COLOUR if flag is False else colour
-            # with relevance the legend names the classes once; the subplot titles name the rankers
+            # with relevance the legend names the classes once (relevant bars take each ranker's colour, so their
+            # legend entry is `RELEVANT_LEGEND`); the subplot titles name the rankers
             common = {"name": split_name if has_relevance else plain(labels[ranker]),
                       "legendgroup": split_name if has_relevance else ranker,
-                      "showlegend": i == 0 or not has_relevance}
+                      "showlegend": (i == 0 and flag is False) or not has_relevance}
             if style == "histogram":
                 trace = go.Histogram(x=scores, marker={"color": trace_colour}, opacity=0.7, nbinsx=30,
                                      histnorm="percent", bingroup=ranker, **common)
@@ -275,6 +280,10 @@ def score_distribution_figure(frame: pd.DataFrame, style: str = "histogram") -> 
                                   line={"color": trace_colour}, fillcolor=trace_colour, opacity=0.6,
                                   meanline={"visible": True}, points=False, **common)
             fig.add_trace(trace, row=row, col=col)
+    if has_relevance:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=RELEVANT_LEGEND, legendgroup="relevant",
+                                 legendrank=1, marker={"symbol": "square", "size": 14, "color": RELEVANT_SWATCH}),
+                      row=1, col=1)
     if style == "histogram":
         fig.update_layout(barmode="overlay")
         fig.update_xaxes(title_text=_score_axis_title(normalisation), row=n, col=1)
@@ -290,9 +299,10 @@ def score_distribution_figure(frame: pd.DataFrame, style: str = "histogram") -> 
     fig.update_annotations(font={"size": 18})  # the subplot titles
     title = {"raw": "Score distributions (raw scores)", "minmax": "Score distributions (min–max per query)",
              "zscore": "Score distributions (z-scored per query)"}.get(normalisation, "Score distributions")
-    subtitle = ("Raw scores live on different scales (cross-encoder logits, cosines, BM25): compare shapes,"
-                " not positions" if raw else None)
+    subtitle = "each on its own scale: compare shapes, not positions" if raw else None
     figure = _style(fig, title, subtitle=subtitle)
+    figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.5 / max(1, n) if style != "violin"
+                                 else -0.08, "x": 0})  # below: the subplots keep the width of a narrow screen
     return figure.update_layout(margin={"t": 150}) if subtitle else figure  # room above the first subplot's title
 
 
@@ -357,13 +367,13 @@ def tradeoff_figure(points: pd.DataFrame, quality: str = "ndcg@10") -> go.Figure
                              line={"shape": "hv", "color": "#555555", "dash": "dash", "width": 2},
                              hoverinfo="skip"))
     by_latency = list(points["latency_ms"].rank(method="first")) if len(points) else []
+    on_frontier = set(frontier.index)
     for i, row in enumerate(points.itertuples(index=False)):
         is_reference = bool(getattr(row, "reference", False))
         trained = bool(row.trained)
         symbol = "star" if is_reference else ("circle" if trained else "circle-open")
         note = " (reference)" if is_reference else ""
-        # labels alternate above and below in latency order, so that neighbours do not collide
-        position = "top center" if by_latency[i] % 2 else "bottom center"
+        position = _label_position(by_latency[i], len(points), points.index[i] in on_frontier)
         fig.add_trace(go.Scatter(
             x=[row.latency_ms], y=[row.quality], mode="markers+text", name=plain(f"{row.label}{note}"),
             text=[plain(row.label)], textposition=position, cliponaxis=False,
@@ -377,8 +387,21 @@ def tradeoff_figure(points: pd.DataFrame, quality: str = "ndcg@10") -> go.Figure
         pad = max(0.05, 0.15 * (high - low))
         fig.update_yaxes(range=[low - pad, high + pad])
     subtitle = "up and to the left is better; open markers: untrained models"
-    return _style(fig, "Quality vs latency", "latency per query, p50 (ms, log scale)",
-                  _quality_title(metric, reference), subtitle)
+    figure = _style(fig, "Quality vs latency", "latency per query, p50 (ms, log scale)",
+                    _quality_title(metric, reference), subtitle)
+    # the points carry their names: the legend goes below, so that the plot keeps the width on a narrow screen
+    return figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0}, height=520)
+
+
+def _label_position(latency_rank: float, points: int, on_frontier: bool) -> str:
+    """Where a trade-off point's label goes: above a point on the frontier (whose step line runs to its right and
+    up into it from below), otherwise alternating above and below in latency order, so that neighbours do not
+    collide; the slower half's to their left and the faster half's to their right, so that no label runs off the
+    plot."""
+    vertical = "top" if on_frontier or latency_rank % 2 else "bottom"
+    middle = (points + 1) / 2
+    horizontal = "left" if latency_rank > middle else "right" if latency_rank < middle else "center"
+    return f"{vertical} {horizontal}"
 
 
 def depth_sweep_figure(frame: pd.DataFrame, reranker: str = "the re-ranker", colour: str = colour_for(0)) -> go.Figure:

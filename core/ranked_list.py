@@ -40,7 +40,8 @@ def _grade(grades: Mapping[str, int] | None, doc_id: str) -> str:
         return ""
     grade = grades.get(doc_id)
     words, colour = GRADE_STYLE[min(max(grade, 0), 2)] if grade is not None else ("not judged", "#B8B8B8")
-    return f'<span class="grade" style="background:{colour}" title="relevance grade {"–" if grade is None else grade}">{words}</span>'
+    title = f"relevance grade {'–' if grade is None else grade}"
+    return f'<span class="grade" style="background:{colour}" title="{title}">{words}</span>'
 
 
 def ranked_list_html(dataset: Dataset, ranking: Mapping[str, float], question: str,

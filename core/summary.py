@@ -86,6 +86,7 @@ def _agreement_findings(comparison: Comparison, results: list[RankerResult]) -> 
     others = sorted((r for r in results if r.agreement), key=lambda r: -r.agreement.get(AGREEMENT_METRIC, -1.0))
     if others and reference is not None:
         closest = others[0]
-        lines.append(f"Closest to it: {closest.label}, sharing {closest.agreement[AGREEMENT_METRIC]:.0%} of its top 10.")
+        share = closest.agreement[AGREEMENT_METRIC]
+        lines.append(f"Closest to it: {closest.label}, sharing {share:.0%} of its top 10.")
         lines += _cost(reference, results, AGREEMENT_METRIC)
     return lines

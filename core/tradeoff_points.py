@@ -7,6 +7,7 @@ cost curves) are in `core.tradeoffs`.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,12 +69,16 @@ def pareto_frontier(points: pd.DataFrame, quality: str = "quality") -> pd.DataFr
     return ordered.loc[keep]
 
 def benchmark_tables(name: str, folder: Path = BENCHMARK_RESULTS) -> tuple[dict[str, str], str] | None:
-    """The markdown tables of a benchmark's result file (benchmarks/results/<name>.json) and the machine
-    it ran on, in words; None when that benchmark has not been run.
+    """The markdown tables of a benchmark's result file (benchmarks/results/<name>.json), without its checks against
+    the project's targets (those are for the developers), and where and when it ran in a few words ("a 2-core AMD
+    EPYC, 22 November 2026"); None when that benchmark has not been run.
     """
     path = folder / f"{name}.json"
     if not path.is_file():
         return None
     result = json.loads(path.read_text())
     machine = result["machine"]
-    return result["tables"], f"{machine['summary']} (`{machine['command']}`, {machine['started']})"
+    tables = {title: table for title, table in result["tables"].items() if not title.startswith("Target")}
+    day = datetime.fromisoformat(machine["started"]).strftime("%-d %B %Y")
+    cores = f"a {machine['cores']}-core " if machine.get("cores") else ""
+    return tables, f"{cores}{machine.get('cpu') or 'machine'}, {day}"

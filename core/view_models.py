@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data" / "beir"
 LESSON_DIR = SAMPLE_DIR.parent / "lesson"
+CSV_DIR = SAMPLE_DIR.parent / "csv"
 LESSON_MODELS = {"cross": WEIGHTS_DIR / "lesson-cross"}
 """The heads fine-tuned (compact) on the lesson data's training split, shipped for the demo. No poly-encoder: its
 document vectors are the bi-encoder's, which cannot tell "A acquired B" from "B acquired A", and fine-tuned on the
@@ -175,6 +176,16 @@ def load_lesson() -> tuple[Dataset, Dataset]:
     (read once per process: the files ship with the project)."""
     return (replace(load_dataset(LESSON_DIR, split="test"), name="lesson"),
             replace(load_dataset(LESSON_DIR, split="train"), name="lesson"))
+
+
+def is_lesson(dataset: Dataset) -> bool:
+    """Whether `dataset` is the lesson data's test split, which a link can name (`?data=lesson`) for anyone to open."""
+    return dataset.content_hash == load_lesson()[0].content_hash
+
+
+def format_examples() -> dict[str, bytes]:
+    """The sample data as CSV files, by name: a working example of each file the Data page reads."""
+    return {name: (CSV_DIR / name).read_bytes() for name in ("corpus.csv", "queries.csv", "qrels.csv")}
 
 
 def load_sample(path: Path = SAMPLE_DIR) -> Dataset:

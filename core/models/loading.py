@@ -128,6 +128,12 @@ def model_fingerprint(spec: str, embedded_dir: Path | None = None) -> str | None
     return hashlib.sha256(repr((spec.strip(), stats)).encode()).hexdigest()[:16]
 
 
+def checkpoint_name(folder: str) -> str:
+    """A saved module's folder as its display name says it: nothing for the packaged one (its name would be the
+    jargon "embedded"), " <folder>" for any other."""
+    return "" if folder == EMBEDDED else f" {folder}"
+
+
 def training_state(folder: str, config: dict) -> str:
     """How a saved module's weights came about, for people: "zero-shot" (the embedded heads, trained on other
     data), "fine-tuned on <dataset>", "trained" or "untrained"."""

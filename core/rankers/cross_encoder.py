@@ -19,6 +19,7 @@ from core.contestants.spec import ContestantSpec, backend_option, runs_on
 from core.models.loading import (
     EMBEDDED_CROSS_DIR,
     check_spec,
+    checkpoint_name,
     load_cross_encoder,
     model_fingerprint,
     model_title,
@@ -106,7 +107,7 @@ def describe_cross_encoder(spec: ContestantSpec) -> str:
         return model_title(spec.model) + runs_on(spec)
     folder, config = saved
     prior = " with IDF prior" if config.get("idf_prior") else ""
-    return (f"Arena joint cross-encoder {folder}{prior} ({training_state(folder, config)}) on all-MiniLM-L6-v2"
+    return (f"Arena joint cross-encoder{checkpoint_name(folder)}{prior} ({training_state(folder, config)}) on all-MiniLM-L6-v2"
             f"{runs_on(spec)}")
 
 

@@ -18,6 +18,7 @@ from core.models.early_layers import EarlyLayerEncoder, transformer_of
 from core.models.loading import (
     EMBEDDED_CROSS_DIR,
     check_spec,
+    checkpoint_name,
     load_cross_encoder,
     model_fingerprint,
     model_title,
@@ -61,7 +62,7 @@ def _build(spec: ContestantSpec, context: BuildContext) -> EarlyLayerRanker:
 
 def _model(spec: ContestantSpec) -> str:
     saved = saved_module(spec.model, EMBEDDED_CROSS_DIR)
-    source = f"Arena joint cross-encoder {saved[0]}" if saved else model_title(spec.model)
+    source = f"Arena joint cross-encoder{checkpoint_name(saved[0])}" if saved else model_title(spec.model)
     return f"first {spec.option('layers')} layers of {source}"
 
 

@@ -16,6 +16,7 @@ from core.models.backbone import token_strings
 from core.models.loading import (
     EMBEDDED_POLY_DIR,
     check_spec,
+    checkpoint_name,
     load_poly_encoder,
     model_fingerprint,
     model_title,
@@ -92,7 +93,7 @@ def _model(spec: ContestantSpec) -> str:
         return f"untrained poly-encoder (m = {spec.option('codes')}) on {model_title(spec.model)}"
     folder, config = saved
     prior = ", IDF prior" if config.get("idf_prior") else ""
-    return (f"Arena poly-encoder {folder} (m = {config.get('n_codes')}{prior}, {training_state(folder, config)}) "
+    return (f"Arena poly-encoder{checkpoint_name(folder)} (m = {config.get('n_codes')}{prior}, {training_state(folder, config)}) "
             "on all-MiniLM-L6-v2")
 
 

@@ -72,7 +72,8 @@ def test_separate_csv_txt_and_trec_files_load():
     assert data.corpus.ids == ("d1", "d2") and data.queries.ids == ("q1", "q2")
     assert data.qrels == {"q1": {"d1": 1}, "q2": {"d2": 2}}
     assert metrics(at) == {"Documents": "2", "Queries": "2", "Judged queries": "2", "Judgements": "2"}
-    assert at.success[0].value == "Loaded corpus: 2 documents, 2 queries, 2 judged queries."
+    assert at.success[0].value == ("Loaded corpus: 2 documents, 2 queries and relevance labels (qrels) for 2 of them "
+                                   "(2 judgements): contestants are scored on accuracy.")
 
 
 def test_msmarco_tsv_parquet_and_headerless_qrels_load_and_say_how_they_were_read():
@@ -101,7 +102,8 @@ def test_a_missing_text_field_offers_the_keys_found_and_reloads_with_the_mapping
     no_exception(at)
     assert at.session_state["shared.dataset"].corpus.passages() == ["Paris Paris is in France."]
     assert "data.picker" not in at.session_state and not at.warning
-    assert at.success[0].value == "Loaded corpus: 1 documents, 2 queries, no relevance judgements."
+    assert at.success[0].value == ("Loaded corpus: 1 documents, 2 queries; no relevance labels (qrels): contestants "
+                                   "are compared by how much they agree.")
 
 
 def test_the_field_picker_maps_a_zip_and_a_successful_load_closes_it():

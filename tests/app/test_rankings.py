@@ -1,25 +1,36 @@
-"""Rankings page: top-k side by side, per-query metrics, disagreements; agreement views without qrels."""
+"""Rankings page: every contestant's list side by side (a query of the data, or a question typed live), the query's
+terms and the words the models weigh marked, per-query metrics and disagreements; agreement without qrels."""
 
 from __future__ import annotations
 
 import html
+import re
+
+from streamlit.testing.v1 import AppTest
 
 from app_pages._shared import plain
 from core.data import Dataset
-from tests.app.helpers import SMALL, comparison_of, edit_table, labels, no_exception, open_page
-
-TOP_K_COLUMNS = ["rank", "doc id", "snippet", "score", "grade"]
+from tests.app.helpers import APP, RUN_TIMEOUT, SMALL, comparison_of, edit_table, labels, no_exception, open_page
 
 
-def test_top_k_side_by_side_with_metrics_and_disagreements(shared_state):
+def lists(at) -> list[str]:
+    """The HTML of each contestant's ranked list, in page order (the first html element is their stylesheet)."""
+    return [element.proto.body for element in at.get("html") if element.proto.body.startswith('<ol class="arena-list"')]
+
+
+def ranks(listing: str) -> list[int]:
+    return [int(rank) for rank in re.findall(r'<span class="rank">(\d+)</span>', listing)]
+
+
+def test_top_k_side_by_side_with_marks_metrics_and_disagreements(shared_state):
     at = open_page("rankings", shared_state)
     no_exception(at)
-    tables = [frame.value for frame in at.dataframe]
-    top_k, metrics, moved, queries = tables[:3], tables[3], tables[4], tables[5]
-    assert all(list(t.columns) == TOP_K_COLUMNS for t in top_k)
-    assert [len(t) for t in top_k] == [10, 10, 5]  # the cross-encoder re-ranks the bi-encoder's top 5
-    assert list(top_k[0]["rank"]) == list(range(1, 11))
-    assert top_k[0]["score"].is_monotonic_decreasing
+    shown = lists(at)
+    assert [len(ranks(listing)) for listing in shown] == [10, 10, 5]  # the cross-encoder re-ranks MiniLM's top 5
+    assert ranks(shown[0]) == list(range(1, 11))
+    assert all('<mark class="term">' in listing for listing in shown)  # the query's words, as BM25 matches them
+    assert all("relevant</span>" in listing or "not judged</span>" in listing for listing in shown)  # grades
+    assert "weighs most in the document" in shown[0] and "weighs most" not in shown[1]  # MiniLM yes, BM25 no
     results = comparison_of(at).results.values()
     headings = [m.value for m in at.markdown if m.value.startswith("<h4")]
     swatch = '<h4 style="margin-bottom:0"><span style="color:{}">■</span> {}</h4>'
@@ -27,6 +38,7 @@ def test_top_k_side_by_side_with_metrics_and_disagreements(shared_state):
     captions = [c.value for c in at.caption]
     assert all(plain(r.model) in captions for r in results)  # real model names, markup escaped
     assert any(c.startswith("MiniLM top-5 → MiniLM → cross · ") for c in captions)  # what a pipeline chains
+    metrics, moved, queries = (frame.value for frame in at.dataframe)
     assert list(metrics.index) == labels(shared_state) and "ndcg@10" in metrics.columns
     assert moved["largest change"].is_monotonic_decreasing
     assert queries["lowest overlap@10"].is_monotonic_increasing
@@ -34,12 +46,32 @@ def test_top_k_side_by_side_with_metrics_and_disagreements(shared_state):
 
 def test_picking_another_query_and_fewer_documents(shared_state):
     at = open_page("rankings", shared_state)
-    second = at.selectbox(key="rankings.query").options[1]
-    at.selectbox(key="rankings.query").select_index(1)
+    second = at.selectbox(key="query").options[1]
+    at.selectbox(key="query").select_index(1)
     at.slider(key="rankings.shown").set_value(5).run()
     no_exception(at)
-    assert second.startswith(at.session_state["rankings.query"])
-    assert len(at.dataframe[0].value) == 5
+    assert second.startswith(at.session_state["query"])
+    assert len(ranks(lists(at)[0])) == 5
+
+
+def test_a_question_typed_live_is_answered_by_every_contestant(shared_state):
+    at = open_page("rankings", shared_state)
+    at.text_input(key="q").input("how do stars make their light").run()
+    no_exception(at)
+    shown = lists(at)
+    assert [len(ranks(listing)) for listing in shown] == [10, 10, 5]
+    assert all('<mark class="term">star' in listing.lower() for listing in shown[:2])
+    assert "relevant</span>" not in "".join(shown)  # a new question has no judgements
+    assert sum("ms for this question" in c.value for c in at.caption) == 3
+    assert not at.dataframe  # no metrics or disagreements for a question of one's own
+    assert "?q=how+do+stars+make+their+light" in at.code[0].value  # the link to this view
+
+
+def test_presentation_mode_keeps_the_lists_and_drops_the_controls(shared_state):
+    at = open_page("rankings", {**shared_state, "present": True})
+    no_exception(at)
+    assert len(lists(at)) == 3 and not at.slider and not at.dataframe
+    assert "present=true" in at.code[0].value
 
 
 def test_without_qrels_the_page_shows_agreement(shared_state):
@@ -53,6 +85,15 @@ def test_without_qrels_the_page_shows_agreement(shared_state):
     at.switch_page("app_pages/rankings.py").run()
     no_exception(at)
     assert "no relevance labels" in at.info[0].value and "agreement" in at.info[0].value
-    metrics = at.dataframe[2].value
-    assert list(metrics.columns) == ["overlap@10 with MiniLM"]
-    assert at.dataframe[0].value["grade"].isna().all()
+    assert list(at.dataframe[0].value.columns) == ["overlap@10 with MiniLM"]
+    assert "relevant</span>" not in "".join(lists(at))  # no grades without labels
+
+
+def test_a_link_naming_the_lesson_data_opens_it_in_a_new_session():
+    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT)
+    at.query_params.update({"data": "lesson", "query": "cmp-q05"})
+    at.switch_page("app_pages/rankings.py").run()
+    no_exception(at)
+    assert at.session_state["shared.dataset"].name == "lesson" and at.session_state["query"] == "cmp-q05"
+    assert len(lists(at)) == len(comparison_of(at).results) >= 3
+    assert "data=lesson" in at.code[0].value and "query=cmp-q05" in at.code[0].value

@@ -16,6 +16,7 @@ from core.contestants.registry import comparison, contestant
 from core.figures import (
     GRADE_COLOURS,
     NOT_RELEVANT_COLOUR,
+    RELEVANT_LEGEND,
     ZERO_WIDTH_SPACE,
     attention_heatmap_figure,
     code_weights_figure,
@@ -119,8 +120,9 @@ def test_a_contestant_has_the_same_colour_in_every_figure():
     frame = score_frame(comparison, qrels=QRELS)
     assert frame.groupby("ranker")["colour"].unique().map(list).to_dict() == {n: [c] for n, c in colours.items()}
     histogram = score_distribution_figure(frame)  # the relevant class in the contestant's colour, the rest grey
-    assert [trace.marker.color for trace in histogram.data[::2]] == list(colours.values())
-    assert {trace.marker.color for trace in histogram.data[1::2]} == {NOT_RELEVANT_COLOUR}
+    bars = histogram.data[:-1]  # the last trace is the legend's entry for the relevant class
+    assert [trace.marker.color for trace in bars[::2]] == list(colours.values())
+    assert {trace.marker.color for trace in bars[1::2]} == {NOT_RELEVANT_COLOUR}
     ecdf = score_distribution_figure(score_frame(comparison), "ecdf")  # no relevance: one line per contestant
     assert {trace.name: trace.line.color for trace in ecdf.data} == labels
     violin = score_distribution_figure(score_frame(comparison), "violin")
@@ -219,11 +221,14 @@ def test_zscore_centres_each_ranker_and_query():
 
 def test_histogram_splits_relevant_from_not_relevant_per_ranker():
     fig = score_distribution_figure(score_frame(make_comparison(), qrels=QRELS))
-    assert len(fig.data) == 4 * 2
-    assert {trace.name for trace in fig.data} == {"relevant", "not relevant"}
-    assert {trace.histnorm for trace in fig.data} == {"percent"}  # each class as a share of itself
+    assert len(fig.data) == 4 * 2 + 1
+    assert {trace.name for trace in fig.data} == {"relevant", "not relevant", RELEVANT_LEGEND}
+    legend = [(trace.name, trace.marker.color) for trace in fig.data if trace.showlegend is not False]
+    assert legend == [("not relevant", NOT_RELEVANT_COLOUR), (RELEVANT_LEGEND, "#555555")]  # no contestant's colour
+    assert fig.layout.legend.orientation == "h" and fig.layout.legend.y < 0  # below: the plots keep the width
+    assert {trace.histnorm for trace in fig.data[:-1]} == {"percent"}  # each class as a share of itself
     assert fig.data[0].bingroup == fig.data[1].bingroup == "lexical"  # both classes of a contestant share bins
-    assert "raw" in _title(fig) and "different scales" in fig.layout.title.subtitle.text
+    assert "raw" in _title(fig) and "its own scale" in fig.layout.title.subtitle.text
     unlabelled = score_distribution_figure(score_frame(make_comparison()))
     assert len(unlabelled.data) == 4 and [t.name for t in unlabelled.data][2] == "poly (untrained)"
 
@@ -231,7 +236,7 @@ def test_histogram_splits_relevant_from_not_relevant_per_ranker():
 def test_ecdf_is_monotone_and_ends_at_one():
     fig = score_distribution_figure(score_frame(make_comparison(), "minmax", QRELS), style="ecdf")
     assert "min–max" in _title(fig) and not fig.layout.title.subtitle.text
-    for trace in fig.data:
+    for trace in fig.data[:-1]:
         x, y = np.asarray(trace.x, float), np.asarray(trace.y, float)
         if len(x):
             assert np.all(np.diff(x) >= 0) and np.all(np.diff(y) > 0) and y[-1] == pytest.approx(1.0)
@@ -239,7 +244,7 @@ def test_ecdf_is_monotone_and_ends_at_one():
 
 def test_violin_uses_one_column_per_ranker_and_both_sides():
     fig = score_distribution_figure(score_frame(make_comparison(), "zscore", QRELS), style="violin")
-    assert len(fig.data) == 8 and {trace.side for trace in fig.data} == {"positive", "negative"}
+    assert len(fig.data) == 9 and {trace.side for trace in fig.data[:-1]} == {"positive", "negative"}
     assert fig.layout.xaxis4.domain[0] > fig.layout.xaxis.domain[1]
     with pytest.raises(ValueError, match="style"):
         score_distribution_figure(score_frame(make_comparison()), style="pie")
@@ -364,3 +369,9 @@ def test_builders_accept_empty_inputs():
                 for norm, style in (("raw", "histogram"), ("minmax", "ecdf"), ("zscore", "violin"))]
     for fig in figures:
         assert _title(fig) and len(fig.data) <= 1  # at most the (empty) frontier
+
+
+def test_trade_off_labels_sit_above_the_frontier_and_inside_the_plot():
+    points = tradeoff_points(make_comparison())  # every contestant is on the frontier: slower ones score higher
+    positions = [trace.textposition for trace in tradeoff_figure(points).data[1:]]
+    assert positions == ["top right", "top right", "top left", "top left"]

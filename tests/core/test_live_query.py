@@ -51,7 +51,8 @@ def test_a_run_file_has_no_answer_and_a_fusion_of_it_falls_back_to_its_other_inp
     rankers = {}
     compare(first_queries(sample_dataset, 2), spec, rankers=rankers)
     answers = ask("how is bread kept fresh", spec, rankers, k=5)
-    assert answers["fixed"].ranking == {} and "new question" in answers["fixed"].note and math.isnan(answers["fixed"].ms)
+    fixed = answers["fixed"]
+    assert fixed.ranking == {} and "new question" in fixed.note and math.isnan(fixed.ms)
     assert answers["hybrid"].ranking == {} and answers["hybrid"].note
     with pytest.raises(ValueError, match="empty"):
         ask("  ", spec, rankers)

@@ -130,7 +130,7 @@ def settle(page, heading: str, timeout: int = PAGE_MS) -> None:
 def visit(page, url_path: str, heading: str) -> None:
     """Open a page through its sidebar link (same browser session) and wait until it has rendered."""
     page.locator(f"[data-testid='stSidebarNav'] a[href$='/{url_path}']").click()
-    page.wait_for_url(f"**/{url_path}")
+    page.wait_for_url(f"**/{url_path}*")  # widgets bound to the URL may add their query parameters
     settle(page, heading)
 
 
@@ -223,6 +223,94 @@ def test_demo_run_and_every_page(page, server):
                 rerun_done(page, heading)
                 page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
                 shoot(page, f"{number:02d}_{url_path}_{view}")
+
+
+QUESTION = "which company bought the other one?"
+LISTS = "[data-testid='stMain'] ol.arena-list"
+
+
+def download(page, click) -> Path:
+    """Run `click` (which starts a download) and return the downloaded file's path, named as the browser offered."""
+    with page.expect_download() as started:
+        click()
+    target = ARTIFACTS / "downloads" / started.value.suggested_filename
+    target.parent.mkdir(exist_ok=True)
+    started.value.save_as(target)
+    return target
+
+
+def download_figure(page) -> Path:
+    """Save the page's first figure with its camera icon (PNG or SVG, as the sidebar says)."""
+    chart = page.locator(FIGURE).first
+    chart.scroll_into_view_if_needed()
+    chart.hover()
+    return download(page, lambda: chart.locator(".modebar-btn[data-title^='Download plot']").first.click())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_a_classroom_asks_live_downloads_figures_and_the_report_and_reopens_a_saved_comparison(browser, server, size):
+    """At a projector's and a laptop's size: a question typed on Start is answered by every contestant on Rankings
+    with its words marked; a figure downloads as PNG and SVG; the report says what it shows; a saved comparison opens
+    again; presentation mode keeps the lists; and a link naming the lesson data opens it in a new session."""
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(PAGE_MS)
+    page.goto(server)
+    settle(page, "Encoder Arena")
+    page.get_by_role("button", name="Load the lesson data and run the demo").click()
+    page.get_by_text("Done: 5 contestants").wait_for(timeout=DEMO_MS)
+    settle(page, "Encoder Arena")
+    box = page.get_by_placeholder("e.g. who acquired")
+    box.fill(QUESTION)
+    box.press("Enter")
+    page.wait_for_url("**/rankings?q=*")
+    settle(page, "Rankings")
+    page.locator(LISTS).nth(4).wait_for()
+    lists = page.locator(LISTS)
+    assert lists.count() == 5 and all(lists.nth(i).locator("mark.term").count() for i in range(5))
+    assert sum(lists.nth(i).locator(".weighs").count() > 0 for i in range(5)) == 4  # every neural contestant
+    assert page.get_by_text("ms for this question").count() == 5
+    shoot(page, f"40_live_question_{width}x{height}")
+
+    png = download_figure(page)
+    assert png.name == "rank_shift.png" and png.read_bytes()[:4] == b"\x89PNG"
+    page.locator("[data-testid='stSidebar']").get_by_text("SVG", exact=True).click()
+    settle(page, "Rankings")
+    svg = download_figure(page)
+    assert svg.name == "rank_shift.svg" and "<svg" in svg.read_text(encoding="utf-8")[:200]
+
+    visit(page, "export", "Export")
+    assert page.get_by_text("Best by nDCG@10:").is_visible()
+    page.get_by_role("button", name="Build the report").click()
+    report = download(page, lambda: page.get_by_role("button", name="Download the HTML report").click())
+    text = report.read_text(encoding="utf-8")
+    assert "<h2>What this shows</h2>" in text and "Best by nDCG@10" in text and "Notes: none" not in text
+    saved = download(page, lambda: page.get_by_role("button", name="Save this comparison").click())
+    assert saved.name == "lesson.arena.json"
+    page.locator("[data-testid='stFileUploader'] input[type=file]").set_input_files(str(saved))
+    page.get_by_text("Opened lesson.arena.json: 5 contestants").wait_for()
+    shoot(page, f"41_export_{width}x{height}")
+
+    visit(page, "rankings", "Rankings")
+    page.locator("[data-testid='stSidebar']").get_by_text("Presentation mode").click()
+    page.wait_for_url("**present=true*")
+    settle(page, "Rankings")
+    page.wait_for_function(f"document.querySelectorAll(\"{LISTS}\").length === 5")  # the stale lists gone
+    assert page.get_by_text("Documents shown").count() == 0
+    shoot(page, f"42_presentation_{width}x{height}")
+    link = page.locator("[data-testid='stCode'] code").first.inner_text()
+    assert "present=true" in link
+    context.close()
+
+    fresh = browser.new_context(viewport={"width": width, "height": height})  # a student opening the teacher's link
+    student = fresh.new_page()
+    student.set_default_timeout(PAGE_MS)
+    student.goto(f"{server}/rankings?data=lesson&q=who+bought+whom")
+    settle(student, "Rankings")
+    student.locator(LISTS).nth(4).wait_for()
+    assert student.locator(LISTS).count() == 5
+    fresh.close()
 
 
 FIVE = ["BM25", "bi-encoder", "MiniLM twin", "hybrid (RRF)", "bi → cross"]
@@ -403,7 +491,8 @@ def test_uploaded_markup_is_shown_as_text(page, server):
                                    "buffer": f"{script} stale bread\n{image}\n".encode()})
     page.get_by_role("button", name="Load these files").click()
     settle(page, f"Loaded: {name}")
-    assert page.get_by_text(f"Loaded {name}: 2 documents, 2 queries, no relevance judgements.").is_visible()
+    assert page.get_by_text(f"Loaded {name}: 2 documents, 2 queries; no relevance labels (qrels): contestants are "
+                            "compared by how much they agree.").is_visible()
     assert page.get_by_text(f"{script} and more", exact=True).is_visible()
     assert page.get_by_text(image, exact=True).is_visible()
     shoot(page, "10_data_markup_as_text")
@@ -411,7 +500,8 @@ def test_uploaded_markup_is_shown_as_text(page, server):
     page.get_by_role("button", name="Run the comparison").click()
     page.get_by_text("Done: 5 contestants").wait_for()
     visit(page, "rankings", "Rankings")
-    assert page.get_by_role("combobox", name="Query").input_value() == f"q1 · {script} stale bread"
+    picked = page.get_by_role("combobox", name="…or pick a query of the data").input_value()
+    assert picked == f"q1 · {script} stale bread"
     shoot(page, "11_rankings_markup_as_text")
     assert page.evaluate("typeof window.__xss") == "undefined"
 
