@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from typing import Any
 
 from core.compare import Comparison, RankerResult
@@ -17,6 +18,7 @@ from core.types import Dataset
 FORMAT = "encoder-arena comparison"
 VERSION = 1
 SUFFIX = ".arena.json"
+COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
 class SavedComparisonError(ValueError):
@@ -71,8 +73,28 @@ def read_saved(text: str | bytes, source: str, dataset: Dataset) -> Comparison:
             f"{dataset.name or 'data'} ({len(dataset.corpus)} documents, {len(dataset.queries)} queries); "
             f"load the data it was computed on first")
     try:
-        return comparison_from_fields(comparison_from_dict(saved["comparison"], source), saved)
+        comparison = comparison_from_fields(comparison_from_dict(saved["comparison"], source), saved)
     except SpecError:
         raise
     except (KeyError, TypeError, AttributeError) as error:
         raise SavedComparisonError(f"{source}: damaged ({type(error).__name__}: {error})") from None
+    for name, result in comparison.results.items():
+        problem = _problem(result)
+        if problem:
+            raise SavedComparisonError(f"{source}: damaged (contestant {name!r}: {problem})")
+    return comparison
+
+
+def _problem(result: RankerResult) -> str:
+    """What is wrong with a result read from a file, or "" (pages draw its fields into HTML and figures)."""
+    if not isinstance(result.colour, str) or not COLOUR.fullmatch(result.colour):
+        return f"colour {str(result.colour)[:20]!r} is not #RRGGBB"
+    numbers = (int, float)
+    if not (isinstance(result.run, dict) and all(isinstance(docs, dict) and all(
+            isinstance(score, numbers) for score in docs.values()) for docs in result.run.values())):
+        return "its run is not {query: {document: score}}"
+    if not all(isinstance(ms, numbers) for ms in result.query_ms) or not isinstance(result.index_s, numbers):
+        return "its timings are not numbers"
+    if not all(isinstance(value, numbers) for value in (*result.metrics.values(), *result.agreement.values())):
+        return "its metrics are not numbers"
+    return ""

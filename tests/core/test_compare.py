@@ -205,6 +205,10 @@ def test_a_saved_comparison_opens_again_only_beside_its_data(tmp_path, capsys, s
     for text, problem in (("{", "not JSON (line 1"), ('{"format": "other"}', "not a saved Encoder Arena comparison")):
         with pytest.raises(SavedComparisonError, match=re.escape(problem)):
             read_saved(text, "x.arena.json", sample_dataset)
+    fields = json.loads(saved.read_text())
+    fields["results"]["bm25"]["colour"] = 'red"><img src=x onerror=alert(1)>'  # pages draw colours into HTML
+    with pytest.raises(SavedComparisonError, match="damaged .contestant 'bm25': colour"):
+        read_saved(json.dumps(fields), "x.arena.json", first_queries(sample_dataset, 5))
 
 
 def test_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):
