@@ -26,8 +26,8 @@ if question.strip():
     answers = runs.answers(stored, question)
     rankings = {name: answer.ranking for name, answer in answers.items()}
     grades, shown = None, 10
-    costs = {name: (f"{answer.ms:.1f} ms for this question" if not answer.note else answer.note)
-             for name, answer in answers.items()}
+    costs = {result.name: answers[result.name].note or f"typically {result.latency_ms['p50']:.1f} ms per question "
+             f"(median of the comparison's {len(result.query_ms)})" for result in results}
 else:
     shared.no_qrels_note(comparison)
     query_id = st.selectbox("…or pick a query of the data", data.queries.ids, key="query", bind="query-params",

@@ -2,14 +2,13 @@
 
 The contestants keep their roles: each runs in the comparison's order, a re-ranker re-ranks its first stage's
 shortlist of this question, a fusion fuses its inputs' rankings, and a run file, fixed in advance, has no answer.
-Latencies count as in the comparison (`Ranker.costed`; a re-ranker's includes its first stage's).
+One question is one call, too noisy a timing to show: what a contestant costs is the comparison's median.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 
 from core.compare import run_depths
 from core.contestants.registry import FIRST, run_order
@@ -21,15 +20,13 @@ from core.types import Corpus
 
 @dataclass(frozen=True)
 class Answer:
-    """One contestant's answer: its top documents, best first, and what the answer cost.
+    """One contestant's answer: its top documents, best first.
 
     Attributes:
         ranking: `{doc_id: score}`; empty when the contestant cannot rank a new question (`note` says why).
-        ms: Milliseconds, a re-ranker's first stage included (NaN without an answer).
     """
 
     ranking: dict[str, float]
-    ms: float
     note: str = ""
 
 
@@ -50,14 +47,9 @@ def ask(question: str, spec: ComparisonSpec, rankers: Mapping[str, Ranker], k: i
         shortlist = None
         if first:
             shortlist = list(deep.get(first) or {})[:entry.option("depth")]
-        ranked, ms = ranker.costed(partial(ranker.rank_new, question, depths[entry.name], shortlist, deep))
-        deep[entry.name] = ranked
-        if ranked is None:
-            answers[entry.name] = Answer({}, float("nan"), "a run fixed in advance has no answer to a new question")
-            continue
-        if first and first in answers:
-            ms += answers[first].ms
-        answers[entry.name] = Answer(dict(list(ranked.items())[:k]), ms)
+        ranked = deep[entry.name] = ranker.rank_new(question, depths[entry.name], shortlist, deep)
+        answers[entry.name] = (Answer({}, "a run fixed in advance has no answer to a new question") if ranked is None
+                               else Answer(dict(list(ranked.items())[:k])))
     return {name: answers[name] for name in spec.names}
 
 

@@ -3,8 +3,6 @@ embedded models."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -37,8 +35,7 @@ def test_a_live_question_gets_the_rankings_the_comparison_gave_it(compared, samp
         ranked = result.results[name].run[query_id]
         assert list(answer.ranking) == list(ranked)[:10], name
         assert np.allclose(list(answer.ranking.values()), list(ranked.values())[:10], atol=1e-4), name
-        assert answer.ms > 0 and not answer.note
-    assert answers["reranked"].ms > answers["dense"].ms  # a re-ranker's latency includes its first stage's
+        assert not answer.note
     assert set(answers["reranked"].ranking) <= set(ask(question, SPEC, rankers, k=10)["dense"].ranking)
 
 
@@ -51,8 +48,7 @@ def test_a_run_file_has_no_answer_and_a_fusion_of_it_falls_back_to_its_other_inp
     rankers = {}
     compare(first_queries(sample_dataset, 2), spec, rankers=rankers)
     answers = ask("how is bread kept fresh", spec, rankers, k=5)
-    fixed = answers["fixed"]
-    assert fixed.ranking == {} and "new question" in fixed.note and math.isnan(fixed.ms)
+    assert answers["fixed"].ranking == {} and "new question" in answers["fixed"].note
     assert answers["hybrid"].ranking == {} and answers["hybrid"].note
     with pytest.raises(ValueError, match="empty"):
         ask("  ", spec, rankers)

@@ -270,7 +270,7 @@ def test_a_classroom_asks_live_downloads_figures_and_the_report_and_reopens_a_sa
     lists = page.locator(LISTS)
     assert lists.count() == 5 and all(lists.nth(i).locator("mark.term").count() for i in range(5))
     assert sum(lists.nth(i).locator(".weighs").count() > 0 for i in range(5)) == 4  # every neural contestant
-    assert page.get_by_text("ms for this question").count() == 5
+    assert page.get_by_text("ms per question (median of the comparison's 52)").count() == 5
     shoot(page, f"40_live_question_{width}x{height}")
 
     png = download_figure(page)
