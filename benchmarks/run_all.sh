@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f .venv/bin/activate ] && . .venv/bin/activate
 export HF_HUB_OFFLINE=1
-for script in scoring_cost encoding_throughput index_scaling app_path backends; do
+for script in scoring_cost encoding_throughput index_scaling app_path backends live_question; do
   python -m "benchmarks.$script"
 done
 python -m benchmarks.summarize
