@@ -30,11 +30,14 @@ from core.contestants.registry import (
 from core.contestants.spec import ComparisonSpec, SpecError, read_comparison_file, settings
 from core.data import DataError, first_queries, load_dataset
 from core.evaluate import AGREEMENT, METRICS
+from core.index import INDEX_TYPES
 from core.models.loading import EMBEDDED, ModelError
 from core.report import write_report
 from core.result_cache import keep_comparison, read_comparison
 from core.runs import run_file_names, write_trec_run
 from core.saved_comparison import SUFFIX, read_saved, saved_json
+from core.scale.index_job import DEFAULT_CONTESTANT, ENGINES, build
+from core.scale.prebuilt import open_prebuilt
 from core.training.devsets import DEV_SETS, SPLIT_SETS, export_dev_set
 from core.training.loop import DEFAULT_MIX, TrainConfig
 from core.training.model_card import add_test_table
@@ -96,6 +99,8 @@ def _add_compare_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--recompute", action="store_true",
                      help="compute even if this comparison is in the cache (ARENA_CACHE_DIR) from an earlier run")
     run.add_argument("--report", action="store_true", help="also write OUT/report.html (self-contained figures)")
+    run.add_argument("--index", type=Path, metavar="INDEX_DIR",
+                     help="document vectors from a prebuilt index (python -m core index) instead of encoding")
 
 
 def comparison_from_args(args: argparse.Namespace) -> ComparisonSpec:
@@ -116,6 +121,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     _add_compare_arguments(commands.add_parser("compare", help="run contestants side by side on a dataset"))
+    indexer = commands.add_parser("index", help="encode and index a corpus once, in this process or on Ray, for "
+                                                "compare --index and the app")
+    indexer.add_argument("data", type=Path,
+                         help="a BEIR folder, a corpus .jsonl(.gz) or .parquet, or a folder of shards")
+    indexer.add_argument("--out", type=Path, required=True, help="the index directory to write")
+    indexer.add_argument("--engine", choices=ENGINES, default="local", help="local: this process; ray: Ray Data")
+    indexer.add_argument("--address", metavar="auto|ray://HOST:PORT",
+                         help="a Ray cluster to join (default: a local Ray with this machine's cores)")
+    indexer.add_argument("--contestant", default=DEFAULT_CONTESTANT, metavar="SPEC",
+                         help=f"whose document encoder, as --ranker takes it (default {DEFAULT_CONTESTANT})")
+    indexer.add_argument("--index-type", choices=INDEX_TYPES, default="ivf-sq8", help="FAISS index (default ivf-sq8)")
+    indexer.add_argument("--batch-size", type=int, default=256, help="documents per encoding batch")
+    indexer.add_argument("--workers", type=int, default=1, help="encoders at once on Ray (one model load each)")
     shower = commands.add_parser("show", help="show a saved comparison (OUT/results.arena.json, or one saved in the "
                                               "app) beside the data it ran on, and optionally write its report")
     shower.add_argument("file", type=Path, help="the saved comparison (*.arena.json)")
@@ -253,6 +271,10 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.max_queries:
         dataset = first_queries(dataset, args.max_queries)
     start = time.perf_counter()
+    if args.index:
+        manifest, users = open_prebuilt(args.index, dataset.corpus, spec)
+        progress(f"document vectors of {', '.join(users)} from {args.index} ({manifest.documents:,} documents, "
+                 f"encoded by {manifest.engine} in {manifest.encode_s:.0f} s)", 0.0)
     comparison = None if args.recompute else read_comparison(dataset, spec)
     if comparison is None:
         comparison = compare(dataset, spec, progress)
@@ -274,6 +296,17 @@ def run_compare(args: argparse.Namespace) -> int:
         for folder in fine_tuned_folders(spec):
             add_test_table(folder, table, "python -m core " + " ".join(sys.argv[1:]))
     print(f"wrote {args.out / 'metrics.json'} and run files in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return 0
+
+
+def run_index(args: argparse.Namespace) -> int:
+    """Build an index directory and print its manifest."""
+    manifest = build(args.data, args.out, args.contestant, args.engine, args.index_type, args.batch_size,
+                     args.workers, args.address, StderrProgress())
+    recall = "–" if manifest.recall_at_10 is None else f"{manifest.recall_at_10:.3f}"
+    print(f"{manifest.documents:,} documents, {manifest.dim}-d, {manifest.index}; encoded in {manifest.encode_s:.1f} s "
+          f"({manifest.engine}, {manifest.workers} worker(s)), indexed in {manifest.build_s:.1f} s; recall@10 {recall}")
+    print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
 
@@ -303,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "train":
             return run_train(args)
+        if args.command == "index":
+            return run_index(args)
         if args.command == "show":
             return run_show(args)
         if args.command == "devset":

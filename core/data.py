@@ -931,6 +931,20 @@ def _json_object(line: str, source: str, number: int) -> dict:
     return value
 
 
+def corpus_row(record: dict, source: str, number: int) -> tuple[str, str, str] | None:
+    """(id, title, text) of one corpus record (a JSON object or a Parquet row) exactly as `read_corpus` keeps it, or
+    None for a record without text, which it skips: for readers that stream a corpus too big to load.
+
+    Raises:
+        DataError: For a missing id or text field, or an empty id.
+    """
+    row = _record_fields(record, _CORPUS_FIELDS, source, number)
+    item_id, text, title = row["id"].strip(), row["text"].strip(), row.get("title", "").strip()
+    if not item_id:
+        raise DataError(source, "empty id", number)
+    return (item_id, title, text) if text or title else None
+
+
 def _record_fields(record: dict, fields: Mapping[str, tuple[str, ...]], source: str, number: int) -> dict[str, str]:
     """{field: value} from a JSON object, taking each field from the first of its names the object has."""
     row = {}

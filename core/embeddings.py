@@ -83,6 +83,15 @@ class EmbeddingCache:
                 self._entries.popitem(last=False)
         return vectors
 
+    def put(self, model_key: Hashable, corpus_hash: str, vectors: np.ndarray, seconds: float) -> None:
+        """Hold vectors computed elsewhere (a prebuilt index) for this model and corpus, with what they cost."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        vectors.setflags(write=False)
+        with self._lock:
+            self._entries[(model_key, corpus_hash)] = (vectors, seconds)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
     def clear(self) -> None:
         """Forget every array held in memory (benchmarks use this to measure a cold run; disk stays)."""
         with self._lock:

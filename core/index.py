@@ -29,45 +29,52 @@ def ivf_lists(count: int) -> int:
     return max(1, min(int(4 * np.sqrt(count)), count // 39))
 
 
-def _trained_ivf(vectors: np.ndarray, index: faiss.IndexIVF) -> faiss.IndexIVF:
-    """Train `index` on a seeded sample of `vectors` (all of them when few) and set its nprobe."""
-    sample_size = TRAINING_POINTS_PER_LIST * index.nlist
+def new_index(dim: int, count: int, index_type: IndexType = "flat") -> faiss.Index:
+    """An empty inner-product index of `index_type` sized for `count` vectors of `dim` (IVF kinds still untrained):
+    "flat" (exact), "hnsw" (graph, no training, M=32, efSearch=128), "ivf" (inverted lists, nprobe=16) or "ivf-sq8"
+    (the same lists over vectors scalar-quantised to 8 bits per dimension).
+
+    Raises:
+        ValueError: For an unknown index type.
+    """
+    if index_type == "flat":
+        return faiss.IndexFlatIP(dim)
+    if index_type == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+        return index
+    if index_type == "ivf":
+        return faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, ivf_lists(count), faiss.METRIC_INNER_PRODUCT)
+    if index_type == "ivf-sq8":
+        return faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, ivf_lists(count),
+                                             faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+    raise ValueError(f"unknown index type {index_type!r}; choose one of {', '.join(INDEX_TYPES)}")
+
+
+def training_size(index: faiss.Index) -> int:
+    """How many vectors `train_index` samples for `index` (0: it needs no training)."""
+    return TRAINING_POINTS_PER_LIST * index.nlist if isinstance(index, faiss.IndexIVF) else 0
+
+
+def train_index(index: faiss.Index, vectors: np.ndarray) -> faiss.Index:
+    """Train an IVF `index` on a seeded sample of `vectors` (all of them when few) and set its nprobe; other kinds
+    need no training."""
+    if not isinstance(index, faiss.IndexIVF):
+        return index
+    sample_size = training_size(index)
     if len(vectors) > sample_size:
         vectors = vectors[np.sort(np.random.default_rng(0).choice(len(vectors), sample_size, replace=False))]
-    index.train(vectors)
+    index.train(np.ascontiguousarray(vectors, dtype=np.float32))
     index.nprobe = min(NPROBE, index.nlist)
     return index
 
 
 def build_index(vectors: np.ndarray, index_type: IndexType = "flat") -> faiss.Index:
-    """Index `[docs, dim]` float32 vectors for maximum-inner-product search.
-
-    Args:
-        vectors: Normalised embeddings, so inner product equals cosine.
-        index_type: "flat" (exact), "hnsw" (graph, no training, M=32, efSearch=128), "ivf" (inverted
-            lists, k-means trained on a sample of the vectors, nprobe=16) or "ivf-sq8" (the same lists
-            over vectors scalar-quantised to 8 bits per dimension).
-
-    Returns:
-        A populated FAISS index.
-    """
+    """Index `[docs, dim]` float32 vectors (normalised, so inner product equals cosine) for maximum-inner-product
+    search with a populated index of `index_type` (see `new_index`)."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    dim = vectors.shape[1]
-    if index_type == "flat":
-        index = faiss.IndexFlatIP(dim)
-    elif index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
-    elif index_type == "ivf":
-        index = _trained_ivf(vectors, faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, ivf_lists(len(vectors)),
-                                                         faiss.METRIC_INNER_PRODUCT))
-    elif index_type == "ivf-sq8":
-        index = _trained_ivf(vectors, faiss.IndexIVFScalarQuantizer(
-            faiss.IndexFlatIP(dim), dim, ivf_lists(len(vectors)), faiss.ScalarQuantizer.QT_8bit,
-            faiss.METRIC_INNER_PRODUCT))
-    else:
-        raise ValueError(f"unknown index type {index_type!r}; choose one of {', '.join(INDEX_TYPES)}")
+    index = train_index(new_index(vectors.shape[1], len(vectors), index_type), vectors)
     index.add(vectors)
     return index
 

@@ -180,12 +180,26 @@ def _index_of(ids: tuple[str, ...]) -> dict[str, int]:
     return index
 
 
-def _digest(kind: str, *columns: tuple[str, ...]) -> str:
-    """Hash parallel string columns row by row; each value is length-prefixed, so no two differ."""
-    digest = hashlib.sha256(f"encoder-arena/{kind}/v1".encode())
-    for row in zip(*columns, strict=True):
+class RowDigest:
+    """The content hash of `Corpus` and `Queries`, fed one row at a time (so a corpus too big for memory can be
+    hashed as it streams past); each value is length-prefixed, so no two contents hash alike."""
+
+    def __init__(self, kind: str) -> None:
+        self._digest = hashlib.sha256(f"encoder-arena/{kind}/v1".encode())
+
+    def add(self, *row: str) -> None:
         for value in row:
             encoded = value.encode("utf-8")
-            digest.update(len(encoded).to_bytes(8, "big"))
-            digest.update(encoded)
+            self._digest.update(len(encoded).to_bytes(8, "big"))
+            self._digest.update(encoded)
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+def _digest(kind: str, *columns: tuple[str, ...]) -> str:
+    """Hash parallel string columns row by row (`RowDigest`)."""
+    digest = RowDigest(kind)
+    for row in zip(*columns, strict=True):
+        digest.add(*row)
     return digest.hexdigest()

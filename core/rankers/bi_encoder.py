@@ -26,6 +26,11 @@ from core.types import Corpus
 INDEX_OPTION = Option("index", str, "flat", "FAISS index: flat (exact), hnsw, ivf or ivf-sq8", INDEX_TYPES)
 
 
+def embedding_key(model: str, backend: Backend) -> tuple[str, str, str]:
+    """The embedding cache's key of a bi-encoder's document vectors (each backend's are cached apart)."""
+    return "bi", model, backend
+
+
 class BiEncoderRanker(Ranker):
     """Cosine similarity of sentence-transformers embeddings, searched with a FAISS index.
 
@@ -41,7 +46,7 @@ class BiEncoderRanker(Ranker):
     def __init__(self, model: SentenceTransformer | OnnxSentenceEncoder, model_name: str, index_type: IndexType = "flat",
                  name: str = "bi", batch_size: int = 64, backend: Backend = "torch") -> None:
         super().__init__(name, model_name)
-        self.embedding_key = (self.kind, model_name, backend)  # each backend's embeddings are cached apart
+        self.embedding_key = embedding_key(model_name, backend)
         self.fingerprint = model_fingerprint(model_name)  # None: cached in memory only
         self.model = model
         self.index_type = index_type
@@ -103,4 +108,4 @@ KIND = Kind(
     summary="query and documents embedded separately; documents indexed once in FAISS; cosine similarity",
     options=(backend_option("onnx"), INDEX_OPTION),
     build=_build, describe_model=_model,
-    shorthand={"--bi-model": "model", "--bi-backend": "backend", "--index": "index"})
+    shorthand={"--bi-model": "model", "--bi-backend": "backend", "--index-type": "index"})

@@ -1,0 +1,41 @@
+"""Opening a prebuilt index directory (`python -m core index`) for a comparison: its vectors replace encoding the
+corpus, for the contestants whose document encoder built it, and only on the corpus it was built from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from core.contestants.registry import parse_contestant, run_order
+from core.contestants.spec import ComparisonSpec
+from core.data import DataError
+from core.embeddings import corpus_embeddings
+from core.rankers.bi_encoder import embedding_key
+from core.scale.index_job import IndexManifest, read_manifest, read_vectors
+from core.types import Corpus
+
+
+def open_prebuilt(folder: Path, corpus: Corpus, spec: ComparisonSpec) -> tuple[IndexManifest, list[str]]:
+    """Make the vectors of index directory `folder` the document vectors of the contestants of `spec` it was built
+    for (same kind, model and backend); returns its manifest and their names.
+
+    Raises:
+        DataError: Naming the folder, when it was built on another corpus or by a model no contestant uses.
+    """
+    manifest = read_manifest(folder)
+    if manifest.corpus_hash != corpus.content_hash:
+        raise DataError(str(folder), f"built on another corpus ({manifest.documents:,} documents), not on this one "
+                                     f"({len(corpus):,} documents): build it from this data with python -m core index")
+    built = parse_contestant(manifest.contestant)
+    users = [entry.name for entry in run_order(spec) if entry.kind == built.kind and entry.model == built.model
+             and entry.option("backend") == built.option("backend")]  # what the vectors depend on
+    if not users:
+        raise DataError(str(folder), f"built by {manifest.model}, which no contestant here uses: add "
+                                     f"--ranker {manifest.contestant!r}, or build the index with a contestant's spec")
+    vectors = np.zeros((len(corpus), manifest.dim), dtype=np.float32)
+    for ids, shard in read_vectors(folder):
+        vectors[[corpus.position(item_id) for item_id in ids]] = shard
+    corpus_embeddings.put(embedding_key(built.model, built.option("backend")), corpus.content_hash, vectors,
+                          manifest.encode_s)
+    return manifest, users
