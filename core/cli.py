@@ -36,8 +36,10 @@ from core.report import write_report
 from core.result_cache import keep_comparison, read_comparison
 from core.runs import run_file_names, write_trec_run
 from core.saved_comparison import SUFFIX, read_saved, saved_json
-from core.scale.index_job import DEFAULT_CONTESTANT, ENGINES, build
+from core.scale.engine import ENGINES
+from core.scale.index_job import DEFAULT_CONTESTANT, build
 from core.scale.prebuilt import open_prebuilt
+from core.scale.rerank_job import rerank
 from core.training.devsets import DEV_SETS, SPLIT_SETS, export_dev_set
 from core.training.loop import DEFAULT_MIX, TrainConfig
 from core.training.model_card import add_test_table
@@ -134,6 +136,19 @@ def build_parser() -> argparse.ArgumentParser:
     indexer.add_argument("--index-type", choices=INDEX_TYPES, default="ivf-sq8", help="FAISS index (default ivf-sq8)")
     indexer.add_argument("--batch-size", type=int, default=256, help="documents per encoding batch")
     indexer.add_argument("--workers", type=int, default=1, help="encoders at once on Ray (one model load each)")
+    reranker = commands.add_parser("rerank", help="re-rank a first-stage run's shortlists with a contestant, in this "
+                                                  "process or on Ray, into a TREC run (a kind=run contestant)")
+    reranker.add_argument("data", type=Path, help="the dataset (as compare takes it)")
+    reranker.add_argument("--run", type=Path, required=True, metavar="FIRST.trec", help="the first stage's TREC run")
+    reranker.add_argument("--out", type=Path, required=True, metavar="RUN.trec", help="the re-ranked TREC run to write")
+    reranker.add_argument("--contestant", required=True, metavar="SPEC",
+                          help="the re-ranker, as --ranker takes it (e.g. name=cross,kind=cross)")
+    reranker.add_argument("--depth", type=int, default=100, help="documents re-ranked per query (default 100)")
+    reranker.add_argument("--k", type=int, default=100, help="documents kept per query (default 100)")
+    reranker.add_argument("--split", default="test", help="qrels split inside DATA (default test)")
+    reranker.add_argument("--engine", choices=ENGINES, default="local")
+    reranker.add_argument("--workers", type=int, default=1, help="re-rankers at once on Ray (one model load each)")
+    reranker.add_argument("--address", metavar="auto|ray://HOST:PORT", help="a Ray cluster to join")
     shower = commands.add_parser("show", help="show a saved comparison (OUT/results.arena.json, or one saved in the "
                                               "app) beside the data it ran on, and optionally write its report")
     shower.add_argument("file", type=Path, help="the saved comparison (*.arena.json)")
@@ -310,6 +325,13 @@ def run_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_rerank(args: argparse.Namespace) -> int:
+    run = rerank(args.data, args.run, args.out, args.contestant, args.depth, args.k, args.split, args.engine,
+                 args.workers, args.address, StderrProgress())
+    print(f"wrote {args.out}: {len(run):,} queries re-ranked (use it as --ranker name=NAME,kind=run,path={args.out})")
+    return 0
+
+
 def run_show(args: argparse.Namespace) -> int:
     """Print a saved comparison's table (and write its report) after checking it belongs to the data."""
     dataset = load_dataset(args.data, split=args.split)
@@ -338,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_train(args)
         if args.command == "index":
             return run_index(args)
+        if args.command == "rerank":
+            return run_rerank(args)
         if args.command == "show":
             return run_show(args)
         if args.command == "devset":

@@ -13,7 +13,6 @@ Layout of INDEX_DIR: `embeddings/*.parquet` (id, vector), `index.faiss`, `ids.js
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -30,10 +29,10 @@ from core.data import DataError
 from core.index import IndexType, new_index, train_index, training_size
 from core.models.loading import model_fingerprint
 from core.scale.encoder import DocumentEncoder
+from core.scale.engine import ENGINES, start_ray, threads_per_worker
 from core.scale.shards import batches, corpus_files, corpus_hash, is_parquet
 
 Progress = Callable[[str, float], None]
-ENGINES = ("local", "ray")
 MANIFEST = "manifest.json"
 ROWS_PER_FILE = 50_000
 RECALL_QUERIES = 100
@@ -81,7 +80,7 @@ def build(data: Path, out: Path, contestant: str = DEFAULT_CONTESTANT, engine: s
     embeddings.mkdir(parents=True, exist_ok=True)
     for stale in embeddings.glob("*.parquet"):
         stale.unlink()
-    threads = max(1, (os.cpu_count() or 1) // max(1, workers))
+    threads = threads_per_worker(workers)
     start = time.perf_counter()
     if engine == "ray":
         _encode_on_ray(files, embeddings, contestant, batch_size, workers, threads, address, progress)
@@ -148,9 +147,7 @@ def _encode_on_ray(files: list[Path], embeddings: Path, contestant: str, batch_s
     `map_batches`, Parquet written by the workers."""
     import ray
 
-    if not ray.is_initialized():
-        ray.init(address=address, include_dashboard=False, log_to_driver=False,
-                 **({} if address else {"num_cpus": os.cpu_count()}))
+    start_ray(address)
     paths = [str(file) for file in files]
     reader = ray.data.read_parquet if is_parquet(files) else partial(ray.data.read_json, lines=True)
     corpus = reader(paths, num_cpus=0)  # reading is light; the cores are the encoders' (else they deadlock, waiting)

@@ -17,6 +17,7 @@ from core.contestants.registry import comparison, parse_contestant
 from core.data import DataError, first_queries, load_dataset
 from core.index import search_index
 from core.rankers.bi_encoder import BiEncoderRanker
+from core.runs import read_trec_run, write_trec_run
 from core.scale.index_job import build, read_manifest, read_vectors
 from core.scale.prebuilt import open_prebuilt
 from core.scale.shards import corpus_files, corpus_hash
@@ -114,3 +115,30 @@ def test_bad_index_input_is_one_line(tmp_path, capsys):
     assert "no such file or folder" in capsys.readouterr().err
     assert main(["compare", str(SAMPLE_BEIR), "--out", str(tmp_path / "o"), "--index", str(tmp_path)]) == 2
     assert "not an index directory" in capsys.readouterr().err
+
+
+def test_re_ranking_shortlists_on_ray_gives_the_comparison_s_pipeline_run(tmp_path, sample_dataset):
+    import ray
+
+    first_stage = tmp_path / "bi.trec"
+    data = first_queries(sample_dataset, 4)
+    spec = comparison([parse_contestant("name=bi,kind=bi"),
+                       parse_contestant("name=cross,kind=cross,first=bi,depth=5")], k=5)
+    result = compare(data, spec)
+    write_trec_run(result.results["bi"].run, first_stage, "bi")
+    runs = {}
+    try:
+        for engine in ("local", "ray"):
+            out = tmp_path / f"{engine}.trec"
+            assert main(["rerank", str(SAMPLE_BEIR), "--run", str(first_stage), "--out", str(out), "--contestant",
+                         "name=cross,kind=cross", "--depth", "5", "--k", "5", "--engine", engine,
+                         "--workers", "2"]) == 0
+            runs[engine] = read_trec_run(out.read_text(), engine)
+    finally:
+        ray.shutdown()
+    expected = result.results["cross"].run
+    for run in runs.values():
+        assert list(run) == list(expected)
+        for query_id, docs in expected.items():
+            assert list(run[query_id]) == list(docs)
+            assert np.allclose(list(run[query_id].values()), list(docs.values()), atol=1e-5)
