@@ -6,6 +6,7 @@ fresh server): pages import this module only where they run or inspect a compari
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NoReturn
 
 import streamlit as st
@@ -21,6 +22,7 @@ from core.live_query import Answer, ask, weighed
 from core.live_run import LiveRun, LiveRuns
 from core.rankers.base import Ranker
 from core.result_cache import read_comparison
+from core.scale.prebuilt import open_prebuilt
 
 
 def attention(stored: shared.Stored, name: str, query: str, document: str) -> Attention | None:
@@ -162,3 +164,17 @@ def open_lesson_demo() -> NoReturn:
     if start_comparison(data, views.demo_spec()) is None:
         follow()
     st.rerun()
+
+
+def open_index(folder: str) -> str:
+    """Use a prebuilt index directory for the loaded data and this session's comparison; a message saying for whom.
+
+    Raises:
+        DataError: When it is not allowed here, or belongs to other data or another model.
+    """
+    manifest, users = open_prebuilt(Path(folder), shared.dataset().corpus, spec(), shared.GUARDS.models)
+    recall = "" if manifest.recall_at_10 is None else f", recall@10 {manifest.recall_at_10:.3f}"
+    return (f"{', '.join(map(shared.plain, users))} will take their document vectors from {shared.plain(folder)}: "
+            f"{manifest.documents:,} documents encoded by {shared.plain(manifest.model)} "
+            f"{'on Ray' if manifest.engine == 'ray' else 'in one process'} in "
+            f"{manifest.encode_s:.0f} s ({manifest.index}{recall}), not encoded again here.")

@@ -136,6 +136,24 @@ else:
     qrels_tab.dataframe(views.qrels_preview(data), hide_index=True)
 st.caption("Tables show the first 200 rows.")
 
+with st.expander("Use a prebuilt index (encoded elsewhere, e.g. on a Ray cluster)"):
+    st.markdown("`python -m core index DATA --out INDEX_DIR --engine ray` encodes a corpus once, on as many machines "
+                "as a Ray cluster has, into an index directory. Opened here, the bi-encoder contestants it was built "
+                "for take their document vectors from it instead of encoding this corpus; one built on other data or "
+                "by another model is refused.")
+    with st.form("data.index_form", border=False):
+        folder = st.text_input("Index directory", key="data.index_dir", placeholder="/path/to/INDEX_DIR")
+        opening = st.form_submit_button("Use this index") and folder.strip()
+if opening:  # the outcome shows outside the expander, which folds again on the rerun
+    from app_pages import _runs  # the model libraries, only for this
+
+    try:
+        st.session_state[shared.FLASH] = _runs.open_index(folder.strip())
+    except shared.PAGE_ERRORS as error:
+        st.error(f"Could not use the index: {shared.describe(error)}")
+    else:
+        st.rerun()
+
 st.subheader("Read one document")
 doc_id = st.selectbox("Document", data.corpus.ids[:200], key="data.doc")
 title, text = views.document(data, doc_id)

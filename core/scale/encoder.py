@@ -1,5 +1,5 @@
 """One contestant's document encoder as a batch function: loaded once per worker (a Ray Data actor, or this
-process), it turns a batch of documents into `{id, vector}` rows of normalised float32 embeddings."""
+process), it turns a batch of documents into `{id, vector, model}` rows of normalised float32 embeddings."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from core.config import ModelPolicy
 from core.contestants.registry import BuildContext, build_ranker, parse_contestant
 from core.contestants.spec import SpecError
 from core.data import corpus_row
+from core.models.loading import model_fingerprint
 from core.scale.shards import Batch
 
 ENCODING_KINDS = ("bi",)
@@ -35,15 +36,18 @@ class DocumentEncoder:
             raise SpecError(f"contestant {spec.name!r}: a {spec.kind} has no document encoder to index with; "
                             f"use one of {', '.join(ENCODING_KINDS)}")
         self.ranker = build_ranker(spec, BuildContext(ModelPolicy()))
+        self.model = model_fingerprint(spec.model) or spec.model  # each row says which weights made it
         self.dim = int(self.ranker.encode_queries(["dimension probe"]).shape[1])
 
     def encode(self, batch: Batch) -> pa.Table:
-        """`{id, vector}` of a batch: vectors as fixed-size float32 lists, the same bytes whichever engine ran."""
+        """`{id, vector, model}` of a batch: vectors as fixed-size float32 lists (the same bytes whichever engine ran),
+        and the model's weights fingerprint."""
         vectors = (np.ascontiguousarray(self.ranker.encode_queries(batch.passages()), dtype=np.float32) if len(batch)
                    else np.empty((0, self.dim), dtype=np.float32))
         flat = pa.array(vectors.reshape(-1), type=pa.float32())
         return pa.table({"id": pa.array(batch.ids, type=pa.string()),
-                         "vector": pa.FixedSizeListArray.from_arrays(flat, self.dim)})
+                         "vector": pa.FixedSizeListArray.from_arrays(flat, self.dim),
+                         "model": pa.array([self.model] * len(batch), type=pa.string())})
 
     def __call__(self, table: pa.Table) -> pa.Table:
         """Ray Data's entry: a batch of raw corpus records (as read from JSONL or Parquet)."""

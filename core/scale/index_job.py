@@ -6,7 +6,7 @@ Parquet themselves (`ray`); the index is trained on a sample and then filled one
 against exact search is measured on sampled documents as queries, the exact top 10 again streamed file by file.
 Both engines run the same `DocumentEncoder` on the same batches of records, so they give the same vectors.
 
-Layout of INDEX_DIR: `embeddings/*.parquet` (id, vector), `index.faiss`, `ids.jsonl` (the doc id of each index row),
+Layout of INDEX_DIR: `embeddings/*.parquet` (id, vector, model fingerprint), `index.faiss`, `ids.jsonl` (the doc id of each index row),
 `manifest.json` (`IndexManifest`).
 """
 
@@ -87,14 +87,10 @@ def build(data: Path, out: Path, contestant: str = DEFAULT_CONTESTANT, engine: s
     else:
         _encode_here(files, embeddings, contestant, batch_size, threads, documents, progress)
     encode_s = time.perf_counter() - start
-    start = time.perf_counter()
-    dim = _dimension(embeddings)
-    index = _index_from_shards(embeddings, dim, documents, index_type, out, progress)
-    build_s = time.perf_counter() - start
-    progress("measuring recall@10 against exact search", 0.95)
+    index, build_s, recall = index_embeddings(out, documents, index_type, progress)
     manifest = IndexManifest(contestant, model_fingerprint(spec.model), content_hash, describe(spec), index.ntotal,
-                             dim, index_type, engine, workers if engine == "ray" else 1, batch_size, encode_s, build_s,
-                             _recall_at_10(index, embeddings))
+                             index.d, index_type, engine, workers if engine == "ray" else 1, batch_size, encode_s,
+                             build_s, recall)
     (out / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
     progress(f"indexed {index.ntotal:,} documents", 1.0)
     return manifest
@@ -118,10 +114,22 @@ def read_manifest(folder: Path) -> IndexManifest:
 def read_vectors(folder: Path) -> Iterator[tuple[list[str], np.ndarray]]:
     """(ids, `[n, dim]` vectors) of each Parquet file of an index directory, in name order."""
     for file in sorted((Path(folder) / "embeddings").glob("*.parquet")):
-        table = pq.read_table(file)
+        table = pq.read_table(file, columns=["id", "vector"])
         vectors = table.column("vector").combine_chunks()
         dim = vectors.type.list_size
-        yield table.column("id").to_pylist(), vectors.flatten().to_numpy().reshape(-1, dim).astype(np.float32)
+        yield table.column("id").to_pylist(), np.asarray(vectors.flatten().to_numpy().reshape(-1, dim), np.float32)
+
+
+def index_embeddings(out: Path, documents: int, index_type: IndexType,
+                     progress: Progress = lambda message, fraction: None) -> tuple[faiss.Index, float, float | None]:
+    """The FAISS index of the Parquet embeddings in `out` (written to `out`), the seconds building it took, and its
+    recall@10 against exact search; memory holds the index and one Parquet file at a time, never all vectors."""
+    start = time.perf_counter()
+    index = _index_from_shards(out / "embeddings", _dimension(out / "embeddings"), documents, index_type, out,
+                               progress)
+    build_s = time.perf_counter() - start
+    progress("measuring recall@10 against exact search", 0.95)
+    return index, build_s, _recall_at_10(index, out / "embeddings")
 
 
 def _encode_here(files: list[Path], embeddings: Path, contestant: str, batch_size: int, threads: int,
@@ -175,6 +183,7 @@ def _index_from_shards(embeddings: Path, dim: int, documents: int, index_type: I
             if sum(map(len, sample)) >= wanted:
                 break
         train_index(index, np.concatenate(sample))
+        sample.clear()  # before the vectors are added: the driver holds one file of them at a time
     with (out / "ids.jsonl").open("w", encoding="utf-8") as ids_file:
         for ids, vectors in read_vectors(out):
             index.add(vectors)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.config import ModelPolicy
 from core.contestants.registry import parse_contestant, run_order
 from core.contestants.spec import ComparisonSpec
 from core.data import DataError
@@ -16,13 +17,21 @@ from core.scale.index_job import IndexManifest, read_manifest, read_vectors
 from core.types import Corpus
 
 
-def open_prebuilt(folder: Path, corpus: Corpus, spec: ComparisonSpec) -> tuple[IndexManifest, list[str]]:
+def open_prebuilt(folder: Path, corpus: Corpus, spec: ComparisonSpec,
+                  policy: ModelPolicy = ModelPolicy()) -> tuple[IndexManifest, list[str]]:
     """Make the vectors of index directory `folder` the document vectors of the contestants of `spec` it was built
-    for (same kind, model and backend); returns its manifest and their names.
+    for (same kind, model and backend); returns its manifest and their names. A restricted `policy` (server mode)
+    allows index directories only inside its model folders, as it does models.
 
     Raises:
-        DataError: Naming the folder, when it was built on another corpus or by a model no contestant uses.
+        DataError: Naming the folder, when it is not allowed here, or was built on another corpus or by a model no
+            contestant uses.
     """
+    folder = Path(folder).expanduser()
+    allowed = (folder.resolve().is_relative_to(place.resolve()) for place in policy.model_dirs)
+    if policy.restricted and not any(allowed):
+        raise DataError(str(folder), "not allowed on this server: index directories must be inside the allowed model "
+                                     "folders (ARENA_MODEL_DIRS)")
     manifest = read_manifest(folder)
     if manifest.corpus_hash != corpus.content_hash:
         raise DataError(str(folder), f"built on another corpus ({manifest.documents:,} documents), not on this one "

@@ -78,6 +78,8 @@ def test_the_manifest_ties_the_index_to_the_corpus_as_loaded(built, shards):
     (here, here_dir), _ = built
     folder, parquet = shards
     assert read_manifest(here_dir) == here and here.documents == DOCUMENTS
+    for part in (here_dir / "embeddings").glob("*.parquet"):  # every row names the weights that made it
+        assert set(pq.read_table(part, columns=["model"]).column("model").to_pylist()) == {here.fingerprint}
     assert corpus_hash(corpus_files(folder)) == (here.corpus_hash, DOCUMENTS)
     assert corpus_hash([parquet])[0] == here.corpus_hash  # the same documents as Parquet hash alike
     loaded = load_dataset(SAMPLE_BEIR).corpus

@@ -313,6 +313,32 @@ def test_a_classroom_asks_live_downloads_figures_and_the_report_and_reopens_a_sa
     fresh.close()
 
 
+def test_a_prebuilt_index_opens_on_the_data_page_and_a_comparison_runs_on_it(page, server, tmp_path):
+    """An index directory built by `python -m core index` (here in this process; on a cluster with --engine ray)
+    gives the bi-encoder its document vectors; one of other data is refused with the reason."""
+    from core.cli import main
+
+    index = tmp_path / "index"
+    assert main(["index", str(ROOT / "sample_data" / "beir"), "--out", str(index), "--index-type", "flat"]) == 0
+    tiny = tmp_path / "tiny.jsonl"
+    tiny.write_text("".join(json.dumps({"_id": f"d{i}", "text": f"document {i}"}) + "\n" for i in range(3)))
+    other = tmp_path / "other"
+    assert main(["index", str(tiny), "--out", str(other), "--index-type", "flat"]) == 0
+    load_sample(page, server)
+    for folder, expected in ((other, "built on another corpus"), (index, "will take their document vectors from")):
+        if not page.get_by_label("Index directory").is_visible():  # the expander folds on each rerun
+            page.get_by_text("Use a prebuilt index").click()
+        page.get_by_label("Index directory").fill(str(folder))
+        page.get_by_role("button", name="Use this index").click()
+        page.get_by_text(expected).wait_for()
+        settle(page, "Loaded: sample")
+    shoot(page, "50_data_prebuilt_index")
+    visit(page, "settings", "Settings")
+    page.get_by_role("button", name="Run the comparison").click()
+    page.get_by_text("Done:").wait_for(timeout=DEMO_MS)
+    settle(page, "Settings")
+
+
 FIVE = ["BM25", "bi-encoder", "MiniLM twin", "hybrid (RRF)", "bi → cross"]
 """The five contestants the Settings test builds: cheap ones, and a cross-encoder re-ranking only 5 documents."""
 TABLE = "[data-testid='stDataFrame']"  # the contestant table is the first on the Settings page
