@@ -59,9 +59,7 @@ def weighed(ranker: Ranker, question: str, corpus: Corpus, doc_ids: Sequence[str
     for a ranker without a neural view (BM25, a run file, a fusion)."""
     found = {}
     for doc_id in doc_ids:
-        position = corpus.position(doc_id)
-        passage = " ".join(part for part in (corpus.titles[position], corpus.texts[position]) if part)  # as encoded
-        attention = ranker.attention(question, passage)
+        attention = ranker.attention(question, corpus.passage(doc_id))
         if attention is None:
             return {}
         found[doc_id] = weighed_words(attention, top)

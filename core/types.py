@@ -54,12 +54,13 @@ class Corpus:
         return f"Corpus({len(self)} documents, source={self.source!r})"
 
     def passages(self) -> list[str]:
-        """Return what models encode: ``"{title} {text}"``, or the text alone without a title.
+        """Return what models encode, every document's `passage`."""
+        return [passage(title, text) for title, text in zip(self.titles, self.texts, strict=True)]
 
-        This is the BEIR convention. A document with a title may have an empty text.
-        """
-        pairs = zip(self.titles, self.texts, strict=True)
-        return [" ".join(part for part in pair if part) for pair in pairs]
+    def passage(self, doc_id: str) -> str:
+        """What models encode of one document (`passage`)."""
+        position = self.position(doc_id)
+        return passage(self.titles[position], self.texts[position])
 
     def position(self, doc_id: str) -> int:
         """Return the index of ``doc_id`` in ``ids``.
@@ -178,6 +179,12 @@ def _index_of(ids: tuple[str, ...]) -> dict[str, int]:
     if len(index) != len(ids):
         raise ValueError("ids must be unique")
     return index
+
+
+def passage(title: str, text: str) -> str:
+    """What models encode of a document: ``"{title} {text}"``, or the text alone without a title (the BEIR
+    convention; a document with a title may have an empty text)."""
+    return f"{title} {text}" if title and text else title or text
 
 
 class RowDigest:

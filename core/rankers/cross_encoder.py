@@ -107,8 +107,8 @@ def describe_cross_encoder(spec: ContestantSpec) -> str:
         return model_title(spec.model) + runs_on(spec)
     folder, config = saved
     prior = " with IDF prior" if config.get("idf_prior") else ""
-    return (f"Arena joint cross-encoder{checkpoint_name(folder)}{prior} ({training_state(folder, config)}) on all-MiniLM-L6-v2"
-            f"{runs_on(spec)}")
+    return (f"Arena joint cross-encoder{checkpoint_name(folder)}{prior} ({training_state(folder, config)}) "
+            f"on all-MiniLM-L6-v2{runs_on(spec)}")
 
 
 KIND = Kind(

@@ -6,8 +6,8 @@ Parquet themselves (`ray`); the index is trained on a sample and then filled one
 against exact search is measured on sampled documents as queries, the exact top 10 again streamed file by file.
 Both engines run the same `DocumentEncoder` on the same batches of records, so they give the same vectors.
 
-Layout of INDEX_DIR: `embeddings/*.parquet` (id, vector, model fingerprint), `index.faiss`, `ids.jsonl` (the doc id of each index row),
-`manifest.json` (`IndexManifest`).
+Layout of INDEX_DIR: `embeddings/*.parquet` (id, vector, model fingerprint), `index.faiss`, `ids.jsonl` (the doc id
+of each index row), `manifest.json` (`IndexManifest`).
 """
 
 from __future__ import annotations
@@ -125,11 +125,10 @@ def index_embeddings(out: Path, documents: int, index_type: IndexType,
     """The FAISS index of the Parquet embeddings in `out` (written to `out`), the seconds building it took, and its
     recall@10 against exact search; memory holds the index and one Parquet file at a time, never all vectors."""
     start = time.perf_counter()
-    index = _index_from_shards(out / "embeddings", _dimension(out / "embeddings"), documents, index_type, out,
-                               progress)
+    index = _index_from_shards(out, documents, index_type, progress)
     build_s = time.perf_counter() - start
     progress("measuring recall@10 against exact search", 0.95)
-    return index, build_s, _recall_at_10(index, out / "embeddings")
+    return index, build_s, _recall_at_10(index, out)
 
 
 def _encode_here(files: list[Path], embeddings: Path, contestant: str, batch_size: int, threads: int,
@@ -172,10 +171,9 @@ def _dimension(embeddings: Path) -> int:
     return pq.read_schema(files[0]).field("vector").type.list_size
 
 
-def _index_from_shards(embeddings: Path, dim: int, documents: int, index_type: IndexType, out: Path,
-                       progress: Progress) -> faiss.Index:
+def _index_from_shards(out: Path, documents: int, index_type: IndexType, progress: Progress) -> faiss.Index:
     """Train on the first vectors (as many as the index samples), then add every file; write the index and its ids."""
-    index = new_index(dim, documents, index_type)
+    index = new_index(_dimension(out / "embeddings"), documents, index_type)
     wanted, sample = training_size(index), []
     if wanted:
         for _, vectors in read_vectors(out):
@@ -193,17 +191,17 @@ def _index_from_shards(embeddings: Path, dim: int, documents: int, index_type: I
     return index
 
 
-def _recall_at_10(index: faiss.Index, embeddings: Path) -> float | None:
+def _recall_at_10(index: faiss.Index, out: Path) -> float | None:
     """Mean share of the exact top 10 the index finds, for sampled documents as queries (None: nothing to test)."""
     if isinstance(index, faiss.IndexFlat) or index.ntotal < 11:
         return 1.0 if index.ntotal else None
     rng = np.random.default_rng(0)
     rows = np.sort(rng.choice(index.ntotal, min(RECALL_QUERIES, index.ntotal), replace=False))
-    queries = index.reconstruct_batch(rows) if isinstance(index, faiss.IndexHNSW) else _rows(embeddings, rows)
+    queries = _rows(out, rows)
     best = np.full((len(queries), 10), -np.inf, dtype=np.float32)
     best_rows = np.full((len(queries), 10), -1)
     offset = 0
-    for _, vectors in read_vectors(embeddings.parent):
+    for _, vectors in read_vectors(out):
         scores = queries @ vectors.T
         merged = np.concatenate([best, scores], axis=1)
         merged_rows = np.concatenate([best_rows, np.broadcast_to(np.arange(offset, offset + len(vectors)),
@@ -215,10 +213,10 @@ def _recall_at_10(index: faiss.Index, embeddings: Path) -> float | None:
     return float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, best_rows)]))
 
 
-def _rows(embeddings: Path, rows: np.ndarray) -> np.ndarray:
+def _rows(out: Path, rows: np.ndarray) -> np.ndarray:
     """The vectors at index rows `rows` (sorted), read file by file."""
     picked, offset = [], 0
-    for _, vectors in read_vectors(embeddings.parent):
+    for _, vectors in read_vectors(out):
         inside = rows[(rows >= offset) & (rows < offset + len(vectors))] - offset
         picked.append(vectors[inside])
         offset += len(vectors)

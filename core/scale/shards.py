@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.data import DataError, corpus_row
-from core.types import RowDigest
+from core.types import RowDigest, passage
 
 JSONL = (".jsonl", ".jsonl.gz")
 PARQUET = (".parquet",)
@@ -28,7 +28,7 @@ class Batch:
 
     def passages(self) -> list[str]:
         """What the encoders read: the title and the text, as `Corpus.passages`."""
-        return [" ".join(part for part in pair if part) for pair in zip(self.titles, self.texts, strict=True)]
+        return [passage(title, text) for title, text in zip(self.titles, self.texts, strict=True)]
 
     def __len__(self) -> int:
         return len(self.ids)
