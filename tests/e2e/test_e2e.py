@@ -21,6 +21,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -60,7 +61,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served():
-    """A headless `streamlit run` for this module: its URL and its process."""
+    """A headless `streamlit run` for this module, on an empty disk cache as a fresh server has (the unit tests
+    may have cached the demo's comparison): its URL and its process."""
     _require_browser()
     port = _free_port()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -68,7 +70,8 @@ def served():
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=log, stderr=subprocess.STDOUT)
+        cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1", "ARENA_CACHE_DIR": tempfile.mkdtemp(prefix="arena-e2e-")},
+        stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
