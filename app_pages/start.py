@@ -55,7 +55,8 @@ MORE_DIAGRAMS = {
         ("Run a cross-encoder's **first ℓ layers** on each text **alone** and average its token outputs: an "
          "embedder, searched like a bi-encoder. A document costs **ℓ/L** of a full pass and is **cached**; a query "
          "costs ℓ layers plus a vector search. Early layers already embed usefully; a study of cross-encoders as "
-         "embedders built ≈5× faster dual encoders this way. Kind `early-layer`, option `layers`.")),
+         "embedders built ≈5× faster dual encoders this way, distilling those layers from the whole cross-encoder "
+         "(the Train page does that on your training split). Kind `early-layer`, option `layers`.")),
     "ANNCUR": (f"""digraph {{ rankdir=TB; {NODE} edge [color="#4C6A92"];
         a [label="anchor queries × every document\\n(cross-encoder, once)", {CACHED}];
         q [label="query"]; c [label="cross-encoder on\\nk_i anchor documents"];

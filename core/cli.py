@@ -44,6 +44,9 @@ from core.training.devsets import DEV_SETS, SPLIT_SETS, export_dev_set
 from core.training.loop import DEFAULT_MIX, TrainConfig
 from core.training.model_card import add_test_table
 
+EARLY_LAYER = "early-layer"
+"""`train`'s kind for the distilled early-layer dual encoder (`core.training.early_layers`)."""
+
 
 class StderrProgress:
     """Progress callback printing a line to stderr whenever the step changes or 10% more is done."""
@@ -160,8 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("name", choices=sorted(DEV_SETS | SPLIT_SETS),
                         help=f"with a training split: {', '.join(SPLIT_SETS)}")
     export.add_argument("--out", type=Path, required=True, help="folder to write the BEIR files into")
-    trainer = commands.add_parser("train", help="train the embedded cross-encoder or poly-encoder")
-    trainer.add_argument("kind", choices=tuple(DEFAULT_MIX), help="which of the project's own models to train")
+    trainer = commands.add_parser("train", help="train the embedded cross-encoder or poly-encoder, or distil an "
+                                                "early-layer dual encoder")
+    trainer.add_argument("kind", choices=(*DEFAULT_MIX, EARLY_LAYER),
+                         help=f"which of the project's own models to train ({EARLY_LAYER}: with --data and --teacher)")
     trainer.add_argument("--out", type=Path, required=True, help="folder for the weights, training.json and README.md")
     trainer.add_argument("--data", type=Path, metavar="DATA",
                          help="fine-tune on DATA's training split (a BEIR folder with qrels/train.tsv) instead of "
@@ -200,8 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="comma-separated training data: wikiqa,arguana")
     trainer.add_argument("--poly-codes", type=int, default=16, help="m, the poly-encoder's number of codes")
     trainer.add_argument("--teacher", metavar="SPEC",
-                         help="cross-encoder the poly-encoder distils from: with --data, the folder `train cross` "
-                              "wrote (required); else the mix's cross signal (default embedded)")
+                         help="cross-encoder the poly-encoder (or the early-layer student) distils from: with --data, "
+                              "the folder `train cross` wrote, or embedded (required); else the mix's cross signal "
+                              "(default embedded)")
+    trainer.add_argument("--layers", type=int, default=2,
+                         help=f"{EARLY_LAYER}: ℓ, how many of the teacher's first layers the student keeps (default 2)")
     trainer.add_argument("--teacher-dense", metavar="SPEC",
                          help="bi-encoder of the mix's dense signal (training only), e.g. all-mpnet-base-v2")
     return parser
@@ -211,6 +219,8 @@ def run_train(args: argparse.Namespace) -> int:
     logging.getLogger("core").setLevel(logging.INFO)
     if args.data is not None:
         return run_fine_tune(args)
+    if args.kind == EARLY_LAYER:
+        raise SystemExit(f"train {EARLY_LAYER} distils on a dataset's training split: give --data DATA and --teacher")
     from core.training.recipes import run_training  # training code loads only when asked for
 
     config = TrainConfig(lists=args.lists, epochs=args.epochs, teacher_mix=args.teacher_mix,
@@ -233,7 +243,7 @@ def run_fine_tune(args: argparse.Namespace) -> int:
     from core.training.in_domain import fine_tune
 
     record = fine_tune(args.kind, args.data, args.out, args.minutes, args.teacher, args.seed, args.poly_codes,
-                       StderrProgress(), compact=args.compact)
+                       StderrProgress(), compact=args.compact, layers=args.layers)
     history = record["history"]
     dev = dict(history["dev_ndcg@10"])
     print(f"{args.kind}: dev nDCG@10 {dev[0]:.4f} (start) -> {dev[history['best_step']]:.4f} (kept, step "

@@ -453,19 +453,26 @@ def cross_attention_block(attention: PairAttention, layer: int, head: int | None
     return matrix, query_tokens, document_tokens
 
 
+COMPETES_AS = {"early-layer": "bi"}
+"""The contestant kind a trained model joins a comparison as, where it is not its own: the distilled early-layer
+student is a sentence-transformers model, searched like the bi-encoder."""
+
+
 def with_fine_tuned(spec: ComparisonSpec, models: dict[str, str], dataset_name: str) -> tuple[ComparisonSpec, list[str]]:
-    """`spec` plus one contestant per fine-tuned model (kind -> folder), named "cross-encoder · fine-tuned on <data>"
-    and re-ranking the same first stage as the spec's zero-shot contestant of that kind (else the kind's
-    default); replaces contestants of the same name. Returns the spec and the names added.
+    """`spec` plus one contestant per fine-tuned model (trained kind -> folder), named "cross-encoder · fine-tuned on
+    <data>", of the kind it competes as (`COMPETES_AS`), with the options of the spec's zero-shot contestant of that
+    kind (its first stage too), else the kind's defaults; replaces contestants of the same name. Returns the spec
+    and the names added.
 
     Raises:
         SpecError: When the comparison would exceed its contestant limit.
     """
     added, entries = [], list(spec.contestants)
-    for kind, folder in models.items():
-        name = f"{kinds()[kind].title} · fine-tuned on {dataset_name}"
+    for trained, folder in models.items():
+        name = f"{kinds()[trained].title} · fine-tuned on {dataset_name}"
         for mark in NAME_MARKS:
             name = name.replace(mark, " ")
+        kind = COMPETES_AS.get(trained, trained)
         zero_shot = next((entry for entry in spec.contestants if entry.kind == kind), None)
         values = {"name": name, "kind": kind, "model": folder}
         if zero_shot is not None:

@@ -5,7 +5,8 @@ its held-out split. Lists are one judged positive plus negatives mined from the 
 bi-encoder and BM25; a dev split carved from the training queries picks the best checkpoint within a time
 budget. The cross-encoder is the project's joint module (it starts as the bi-encoder, and its cross-segment
 gate opens as it learns); the poly-encoder is distilled from a fine-tuned cross-encoder (its scores as soft
-labels, with in-batch and mined negatives).
+labels, with in-batch and mined negatives), and so is the early-layer dual encoder (that cross-encoder's first ℓ
+layers, `core.training.early_layers`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from core.models.loading import load_bi_encoder, load_cross_encoder
 from core.rankers.bi_encoder import BiEncoderRanker
 from core.rankers.bm25 import BM25Ranker
 from core.training.cross import train_cross
+from core.training.early_layers import train_early_layers
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, seed_everything
 from core.training.model_card import write_model_card
@@ -42,6 +44,9 @@ IN_DOMAIN = {
                          teacher_mix="gold=10", max_query_length=48, max_document_length=160, dev_lists=40),
     "poly": TrainConfig(lists=100_000, epochs=100, batch_lists=4, backbone_lr=2e-5, head_lr=2e-2, tie_weight=1.0,
                         teacher_mix="cross=1,gold=2", max_query_length=48, max_document_length=160, dev_lists=40),
+    "early-layer": TrainConfig(lists=100_000, epochs=100, batch_lists=8, backbone_lr=1e-4, head_lr=0.0,
+                               tie_weight=10.0, teacher_mix="cross=1,gold=2", max_query_length=48,
+                               max_document_length=160, dev_lists=40),
 }
 """Each kind's in-domain recipe (`lists` and `epochs` are caps: the time budget decides how much is seen).
 
@@ -58,7 +63,9 @@ keeping the bi-encoder's vectors) and save them as a delta over the packaged bac
 
 MIN_MINUTES = 0.25
 TEACHER_SHARE = 0.35
-"""The poly-encoder's share of its budget spent having the cross-encoder score the training lists."""
+"""A distilled student's share of its budget spent having the cross-encoder score the training lists."""
+DISTILLED = ("poly", "early-layer")
+"""The kinds that learn from a cross-encoder teacher's scores."""
 
 
 @dataclass(frozen=True)
@@ -128,16 +135,19 @@ def attach_teacher(lists: list[TrainingList], teacher: str, budget_s: float, pro
 
 def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | None = None, seed: int = 13,
               n_codes: int = 16, progress: Progress = lambda message, fraction: None,
-              on_step: Callable[[dict], None] | None = None, compact: bool = False) -> dict:
-    """Fine-tune the `kind` ("cross" or "poly") on `data`'s training split within `minutes`, save the best
-    checkpoint by the carved dev split to `out` with a model card, and return the training record. `compact`
-    trains and saves a small delta (see `COMPACT`).
+              on_step: Callable[[dict], None] | None = None, compact: bool = False, layers: int = 2) -> dict:
+    """Fine-tune the `kind` ("cross", "poly" or "early-layer", the latter keeping the teacher's first `layers`
+    layers) on `data`'s training split within `minutes`, save the best checkpoint by the carved dev split to `out`
+    with a model card, and return the training record. `compact` trains and saves a small delta (see `COMPACT`).
 
     Raises:
-        ValueError: Without a training split, for a poly-encoder without a `teacher`, or a budget under `MIN_MINUTES`.
+        ValueError: Without a training split, for a distilled kind without a `teacher`, or a budget under
+            `MIN_MINUTES`.
     """
-    if kind == "poly" and not teacher:
-        raise ValueError("train poly --data distils from a fine-tuned cross-encoder: give --teacher DIR")
+    if kind in DISTILLED and not teacher:
+        raise ValueError(f"train {kind} --data distils from a cross-encoder: give --teacher DIR (or embedded)")
+    if kind == "early-layer" and compact:
+        raise ValueError("--compact is for the cross- and poly-encoder: the early-layer student is its own copy")
     if minutes < MIN_MINUTES:
         raise ValueError(f"--minutes {minutes:g}: give at least {MIN_MINUTES:g}")
     start = time.perf_counter()
@@ -152,13 +162,14 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
     dev = splits.dev
     train_lists = splits.train
     budget_s = minutes * 60 - (time.perf_counter() - start)
-    if kind == "poly":
+    if kind in DISTILLED:
         train_lists = attach_teacher(train_lists, teacher, TEACHER_SHARE * budget_s, progress)
         budget_s = minutes * 60 - (time.perf_counter() - start)
     apply_mix(train_lists, TeacherMix.parse(config.teacher_mix))
     if budget_s < 5:
         raise ValueError(f"--minutes {minutes:g} leaves {budget_s:.0f} s for training after mining; give more")
-    progress(f"training the {kind}-encoder on {len(train_lists)} lists", 0.0)
+    progress(f"training the {kind} student on {len(train_lists)} lists" if kind == "early-layer"
+             else f"training the {kind}-encoder on {len(train_lists)} lists", 0.0)
 
     def watch(history: dict) -> None:
         elapsed = time.perf_counter() - start
@@ -170,17 +181,21 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
 
     if kind == "cross":
         _, history = train_cross(train_lists, dev, config, out, rng, budget_s, watch, dataset.name)
-    else:
+    elif kind == "poly":
         _, history = train_poly(train_lists, dev, config, out, rng, n_codes, budget_s, watch, dataset.name)
+    else:
+        _, history = train_early_layers(train_lists, dev, config, out, rng, teacher, layers, budget_s, watch)
     record = {
         "kind": kind, "data": str(data), "dataset": dataset.name, "split": "train", "seed": seed,
         "recipe": asdict(config), "n_codes": n_codes if kind == "poly" else None, "teacher": teacher,
+        "layers": layers if kind == "early-layer" else None,
         "queries": splits.queries, "training_lists": len(train_lists), "lists_seen": history["steps"] * config.batch_lists,
         "pairs_per_list": 1 + 7, "budget_minutes": minutes, "wall_s": time.perf_counter() - start,
         "threads": torch.get_num_threads(),
         "history": {key: value for key, value in history.items() if key != "parts"},
     }
-    finish_saved_config(out, record)
+    if kind != "early-layer":  # a sentence-transformers folder, not an Arena module
+        finish_saved_config(out, record)
     write_model_card(out, record)
     return record
 

@@ -18,12 +18,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.config import TRAINING_DIR
+from core.models.loading import EMBEDDED
 from core.training.devsets import export_beir
 from core.training.in_domain import MIN_MINUTES, fine_tune
 from core.types import Dataset
 
-KINDS = ("cross", "poly")
-"""What the app fine-tunes, in training order: the poly-encoder distils from the cross-encoder."""
+KINDS = ("cross", "poly", "early-layer")
+"""What the app fine-tunes, in training order: the poly-encoder distils from the cross-encoder, and so does the
+early-layer dual encoder (from the zero-shot one when the cross-encoder is not fine-tuned too)."""
 NICENESS = 10
 CURVES = ("loss", "dev_ndcg@10")
 
@@ -143,7 +145,7 @@ def run_job(folder: Path) -> None:
     try:
         for index, kind in enumerate(kinds):
             out = folder / kind
-            teacher = models.get("cross") if kind == "poly" else None
+            teacher = {"poly": models.get("cross"), "early-layer": models.get("cross", EMBEDDED)}.get(kind)
             if kind == "poly" and teacher is None:
                 raise ValueError("the poly-encoder distils from the cross-encoder: fine-tune both")
             fine_tune(kind, folder / "data", out, minutes, teacher,

@@ -31,7 +31,8 @@ class TrainConfig:
         temperature: Divides student scores (cosines) before the listwise softmax.
         tie_weight: Weight of the squared difference between the student's score and its starting point's
             (the bi-encoder's cosine; with `idf_prior`, the untrained IDF-weighted model's), which
-            keeps small off-domain data from erasing what the backbone knew.
+            keeps small off-domain data from erasing what the backbone knew. The early-layer student: the weight of
+            its cosine distance to the teacher's whole-transformer vectors.
         teacher_mix: The teacher as weighted signals (see `core.training.teacher.TeacherMix`);
             empty for the recipe's default (`DEFAULT_MIX`).
         sources: Training data: "wikiqa" (WikiQA train) and/or "arguana" (ArguAna synthetic pairs).

@@ -18,7 +18,10 @@ def write_model_card(folder: Path, record: dict) -> None:
     dev = history["dev_ndcg@10"]
     best = next(value for step, value in dev if step == history["best_step"])
     kind = {"cross": "cross-encoder (joint module over all-MiniLM-L6-v2)",
-            "poly": f"poly-encoder, m = {record['n_codes']} codes, over all-MiniLM-L6-v2"}[record["kind"]]
+            "poly": f"poly-encoder, m = {record['n_codes']} codes, over all-MiniLM-L6-v2",
+            "early-layer": f"dual encoder made of the teacher's first {record.get('layers')} layers, mean-pooled "
+                           "(a sentence-transformers folder: compare it as `kind=bi,model=THIS_FOLDER`)",
+            }[record["kind"]]
     lines = [
         f"# {record['kind']} · fine-tuned on {record['dataset']}",
         "",
@@ -33,7 +36,7 @@ def write_model_card(folder: Path, record: dict) -> None:
         "- the test split was never seen; measure it with `python -m core compare DATA --split test ...`",
         "",
         "## Recipe",
-        f"- trained: {_what_trained(recipe)}",
+        f"- trained: {_what_trained(recipe, record['kind'])}",
         f"- teacher: `{recipe['teacher_mix']}`; batch {recipe['batch_lists']} lists; learning rates "
         f"{recipe['backbone_lr']:g} (backbone), {recipe['head_lr']:g} (new parameters); tie {recipe['tie_weight']:g}; "
         f"lengths {recipe['max_query_length']}/{recipe['max_document_length']} tokens; seed {record['seed']}",
@@ -63,7 +66,9 @@ def add_test_table(folder: Path, table: str, command: str) -> None:
     card.write_text(f"{text}\n\n{TEST_MARKER}\nMeasured by `{command}`:\n\n```\n{table}\n```\n")
 
 
-def _what_trained(recipe: dict) -> str:
+def _what_trained(recipe: dict, kind: str) -> str:
+    if kind == "early-layer":
+        return "a copy of the teacher's token embeddings and first layers (the teacher is unchanged)"
     if recipe.get("backbone_bitfit"):
         return "the backbone's biases and LayerNorm weights (BitFit) and the gate, scale and shift; saved as a delta"
     if recipe.get("query_bitfit"):

@@ -38,3 +38,12 @@ def test_fine_tuned_models_join_the_comparison_beside_the_zero_shot_ones(tmp_pat
     assert len(spec.contestants) == len(textbook.contestants) + 2
     again = with_fine_tuned(spec, {"cross": str(tmp_path / "c")}, "my=data")[0]  # a second run replaces the first
     assert sorted(again.names) == sorted(spec.names)
+
+
+def test_a_distilled_early_layer_student_joins_as_a_bi_encoder_with_the_zero_shot_ones_options(tmp_path):
+    textbook = presets()[DEFAULT_PRESET]
+    spec, added = with_fine_tuned(textbook, {"early-layer": str(tmp_path / "e")}, "my data")
+    assert added == ["early-layer embedder · fine-tuned on my data"]
+    student, zero_shot = spec.contestants[-1], next(entry for entry in textbook.contestants if entry.kind == "bi")
+    assert (student.kind, student.model) == ("bi", str(tmp_path / "e"))
+    assert student.options == zero_shot.options  # the same backend and index as the bi-encoder it sits beside

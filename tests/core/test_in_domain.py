@@ -13,9 +13,11 @@ import pytest
 
 from core.cli import main
 from core.data import load_dataset
-from core.models.loading import load_cross_encoder
+from core.models.early_layers import EarlyLayerEncoder, transformer_of
+from core.models.loading import EMBEDDED, load_bi_encoder, load_cross_encoder
 from core.splits import hold_out
 from core.training.devsets import export_beir
+from core.training.early_layers import EarlyLayerStudent
 from core.training.in_domain import fine_tune
 from core.training.jobs import cancel, read_status, start_job
 
@@ -79,8 +81,34 @@ def test_training_refuses_data_without_a_training_split(tmp_path, sample_dataset
     export_beir(sample_dataset, tmp_path / "plain")
     with pytest.raises(ValueError, match="no training split"):
         fine_tune("cross", tmp_path / "plain", tmp_path / "out", 1.0)
-    with pytest.raises(ValueError, match="--teacher"):
-        fine_tune("poly", tmp_path / "plain", tmp_path / "out", 1.0)
+    for kind in ("poly", "early-layer"):
+        with pytest.raises(ValueError, match="--teacher"):
+            fine_tune(kind, tmp_path / "plain", tmp_path / "out", 1.0)
+
+
+def test_an_early_layer_student_starts_as_the_early_layer_embedder_and_saves_as_a_bi_encoder(tmp_path, sample_dataset):
+    tokenizer, transformer, max_length = transformer_of(load_cross_encoder(EMBEDDED))
+    student = EarlyLayerStudent(tokenizer, transformer, layers=2)
+    assert not {p.data_ptr() for p in student.parameters()} & {p.data_ptr() for p in transformer.parameters()}
+    student.save(tmp_path / "student", max_length)
+    texts = list(sample_dataset.corpus.passages()[:6])
+    saved = load_bi_encoder(str(tmp_path / "student"), backend="torch").encode(texts, normalize_embeddings=True)
+    assert saved.shape == (6, 384)
+    assert saved == pytest.approx(EarlyLayerEncoder(tokenizer, transformer, 2, max_length).encode(texts), abs=1e-5)
+
+
+def test_cli_distils_an_early_layer_student_that_competes_as_a_bi_encoder(split_data, tmp_path):
+    student, out = tmp_path / "first-2-layers", tmp_path / "out"
+    assert main(["train", "early-layer", "--data", str(split_data), "--teacher", EMBEDDED, "--layers", "2",
+                 "--out", str(student), "--minutes", BUDGET]) == 0
+    record = json.loads((student / "training.json").read_text())
+    assert (record["kind"], record["layers"], record["teacher"]) == ("early-layer", 2, EMBEDDED)
+    assert record["history"]["loss"] and record["wall_s"] < 60 * float(BUDGET) + 45
+    assert "kind=bi,model=" in (student / "README.md").read_text()
+    assert main(["compare", str(split_data), "--split", "test", "--ranker", f"name=student,kind=bi,model={student}",
+                 "--out", str(out)]) == 0
+    result = json.loads((out / "metrics.json").read_text())["rankers"]["student"]
+    assert result["model"].startswith("first-2-layers") and 0 < result["metrics"]["ndcg@10"] <= 1
 
 
 def test_a_background_job_can_be_cancelled(sample_dataset):
