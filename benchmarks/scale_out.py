@@ -20,7 +20,6 @@ import argparse
 import json
 import multiprocessing
 import re
-import resource
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -71,9 +70,10 @@ def encoding(folder: Path, documents: int) -> tuple[list[dict], float]:
     return rows, ray_start_s
 
 
-def resident_mb() -> float:
-    """This process's resident memory now, in MB."""
-    return int(re.search(r"VmRSS:\s+(\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024
+def resident_mb(field: str = "VmRSS") -> float:
+    """This process's resident memory now ("VmRSS") or at its peak ("VmHWM"), in MB. (Not `getrusage`: its peak
+    carries over a parent's across fork and exec.)"""
+    return int(re.search(rf"{field}:\s+(\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024
 
 
 def index_in_child(folder: str, count: int) -> dict:
@@ -81,7 +81,7 @@ def index_in_child(folder: str, count: int) -> dict:
     recall@10, vectors indexed, index MB, and resident memory after the imports and at its peak, in MB."""
     baseline_mb = resident_mb()
     index, build_s, recall = index_embeddings(Path(folder), count, "ivf-sq8")
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before index_bytes serialises a copy
+    peak_mb = resident_mb("VmHWM")  # before index_bytes serialises a copy
     return {"documents": index.ntotal, "build_s": build_s, "recall_at_10": recall,
             "index_mb": index_bytes(index) / 2**20, "baseline_rss_mb": baseline_mb, "peak_rss_mb": peak_mb}
 

@@ -24,9 +24,15 @@ NPROBE = 16
 TRAINING_POINTS_PER_LIST = 64  # k-means sample per inverted list (FAISS warns below 39)
 
 
+MAX_LISTS = 4096
+"""At most this many inverted lists, so that training samples at most 64 × 4,096 vectors (400 MB at 384-d) however
+large the corpus: indexing memory is then the index itself plus a bounded sample."""
+
+
 def ivf_lists(count: int) -> int:
-    """Inverted lists for `count` vectors: 4·√count, with at least 39 vectors per list to train on."""
-    return max(1, min(int(4 * np.sqrt(count)), count // 39))
+    """Inverted lists for `count` vectors: 4·√count (at most `MAX_LISTS`), with at least 39 vectors per list to
+    train on."""
+    return max(1, min(int(4 * np.sqrt(count)), count // 39, MAX_LISTS))
 
 
 def new_index(dim: int, count: int, index_type: IndexType = "flat") -> faiss.Index:

@@ -2,7 +2,7 @@
 write the embeddings to Parquet, build a FAISS index from them shard by shard, and describe it in a manifest.
 
 The driver never holds all vectors: encoding streams batch by batch (`local`) or runs in Ray workers that write
-Parquet themselves (`ray`); the index is trained on a sample and then filled one Parquet file at a time; recall@10
+Parquet themselves (`ray`); the index is trained on a sample and then filled batch by batch; recall@10
 against exact search is measured on sampled documents as queries, the exact top 10 again streamed file by file.
 Both engines run the same `DocumentEncoder` on the same batches of records, so they give the same vectors.
 
@@ -35,6 +35,7 @@ from core.scale.shards import batches, corpus_files, corpus_hash, is_parquet
 Progress = Callable[[str, float], None]
 MANIFEST = "manifest.json"
 ROWS_PER_FILE = 50_000
+READ_ROWS = 16_384
 RECALL_QUERIES = 100
 DEFAULT_CONTESTANT = "name=bi-encoder,kind=bi"
 
@@ -112,18 +113,27 @@ def read_manifest(folder: Path) -> IndexManifest:
 
 
 def read_vectors(folder: Path) -> Iterator[tuple[list[str], np.ndarray]]:
-    """(ids, `[n, dim]` vectors) of each Parquet file of an index directory, in name order."""
+    """(ids, `[n, dim]` vectors) of an index directory's embeddings, `READ_ROWS` at a time, files in name order.
+
+    A reader holds one batch, whatever the size of the files or the corpus: each batch's memory goes back to the
+    system before the next is read (Arrow's pool would keep it cached). Keep a copy of what must outlive the loop.
+    """
+    pool = pa.default_memory_pool()
     for file in sorted((Path(folder) / "embeddings").glob("*.parquet")):
-        table = pq.read_table(file, columns=["id", "vector"])
-        vectors = table.column("vector").combine_chunks()
-        dim = vectors.type.list_size
-        yield table.column("id").to_pylist(), np.asarray(vectors.flatten().to_numpy().reshape(-1, dim), np.float32)
+        with pq.ParquetFile(file) as reader:
+            for batch in reader.iter_batches(batch_size=READ_ROWS, columns=["id", "vector"]):
+                vectors = batch.column("vector")
+                dim = vectors.type.list_size
+                yield (batch.column("id").to_pylist(),
+                       np.asarray(vectors.flatten().to_numpy().reshape(-1, dim), np.float32))
+                del batch, vectors
+                pool.release_unused()
 
 
 def index_embeddings(out: Path, documents: int, index_type: IndexType,
                      progress: Progress = lambda message, fraction: None) -> tuple[faiss.Index, float, float | None]:
     """The FAISS index of the Parquet embeddings in `out` (written to `out`), the seconds building it took, and its
-    recall@10 against exact search; memory holds the index and one Parquet file at a time, never all vectors."""
+    recall@10 against exact search; memory holds the index, the training sample and one batch of vectors at a time, never all vectors."""
     start = time.perf_counter()
     index = _index_from_shards(out, documents, index_type, progress)
     build_s = time.perf_counter() - start
@@ -172,16 +182,19 @@ def _dimension(embeddings: Path) -> int:
 
 
 def _index_from_shards(out: Path, documents: int, index_type: IndexType, progress: Progress) -> faiss.Index:
-    """Train on the first vectors (as many as the index samples), then add every file; write the index and its ids."""
+    """Train on the first vectors (as many as the index samples), then add them batch by batch; write the index and
+    its ids."""
     index = new_index(_dimension(out / "embeddings"), documents, index_type)
-    wanted, sample = training_size(index), []
-    if wanted:
+    if wanted := training_size(index):
+        sample, filled = np.empty((wanted, index.d), np.float32), 0
         for _, vectors in read_vectors(out):
-            sample.append(vectors[: wanted - sum(map(len, sample))])
-            if sum(map(len, sample)) >= wanted:
+            taken = min(len(vectors), wanted - filled)
+            sample[filled:filled + taken] = vectors[:taken]
+            filled += taken
+            if filled == wanted:
                 break
-        train_index(index, np.concatenate(sample))
-        sample.clear()  # before the vectors are added: the driver holds one file of them at a time
+        train_index(index, sample[:filled])
+        del sample  # before the vectors are added: the driver holds one batch of them at a time
     with (out / "ids.jsonl").open("w", encoding="utf-8") as ids_file:
         for ids, vectors in read_vectors(out):
             index.add(vectors)

@@ -43,8 +43,8 @@ def test_ivf_sq8_keeps_one_byte_per_dimension():
     assert compressed < 0.3 * flat
 
 
-def test_ivf_lists_grow_with_the_square_root_and_keep_39_vectors_per_list():
-    assert [ivf_lists(n) for n in (10, 331, 10_000, 1_000_000)] == [1, 8, 256, 4000]
+def test_ivf_lists_grow_with_the_square_root_and_keep_39_vectors_per_list_up_to_a_bounded_training_sample():
+    assert [ivf_lists(n) for n in (10, 331, 10_000, 1_000_000, 100_000_000)] == [1, 8, 256, 4000, 4096]
 
 
 def test_every_index_type_has_a_label_and_unknown_types_are_refused():
