@@ -61,6 +61,15 @@ def truncated(model: PreTrainedModel, layers: int) -> PreTrainedModel:
     return cut.eval()
 
 
+def mean_pooled(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel, texts: Sequence[str], max_length: int,
+                normalize: bool = True) -> torch.Tensor:
+    """`[len(texts), dim]` means of `model`'s last token states over each text's tokens, unit length if `normalize`
+    (gradients flow: a student trains through it)."""
+    batch = tokenizer(list(texts), padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+    pooled = masked_mean(model(**batch).last_hidden_state, batch["attention_mask"])
+    return F.normalize(pooled, dim=-1) if normalize else pooled
+
+
 def _shallow_copy(module: torch.nn.Module) -> torch.nn.Module:
     """A copy of `module` sharing its parameters, whose child modules can be replaced without touching it."""
     twin = copy.copy(module)
@@ -95,12 +104,10 @@ class EarlyLayerEncoder:
                                return_tensors="pt")
         return self.model(**batch).last_hidden_state, batch["attention_mask"]
 
+    @torch.inference_mode()
     def encode(self, texts: Sequence[str], batch_size: int = 64, normalize_embeddings: bool = True,
                convert_to_numpy: bool = True, show_progress_bar: bool = False) -> np.ndarray:
         """`[len(texts), dim]` mean-pooled layer-ℓ embeddings (the signature of `SentenceTransformer.encode`)."""
-        chunks = []
-        for start in range(0, len(texts), batch_size):
-            states, mask = self.token_states(texts[start:start + batch_size])
-            pooled = masked_mean(states, mask)
-            chunks.append(F.normalize(pooled, dim=-1) if normalize_embeddings else pooled)
+        chunks = [mean_pooled(self.tokenizer, self.model, texts[start:start + batch_size], self.max_seq_length,
+                              normalize_embeddings) for start in range(0, len(texts), batch_size)]
         return torch.cat(chunks).numpy() if chunks else np.empty((0, self.get_embedding_dimension()), np.float32)

@@ -3,7 +3,7 @@ write the embeddings to Parquet, build a FAISS index from them shard by shard, a
 
 The driver never holds all vectors: encoding streams batch by batch (`local`) or runs in Ray workers that write
 Parquet themselves (`ray`); the index is trained on a sample and then filled batch by batch; recall@10
-against exact search is measured on sampled documents as queries, the exact top 10 again streamed file by file.
+against exact search is measured on sampled documents as queries, the exact top 10 again streamed batch by batch.
 Both engines run the same `DocumentEncoder` on the same batches of records, so they give the same vectors.
 
 Layout of INDEX_DIR: `embeddings/*.parquet` (id, vector, model fingerprint), `index.faiss`, `ids.jsonl` (the doc id
@@ -133,7 +133,8 @@ def read_vectors(folder: Path) -> Iterator[tuple[list[str], np.ndarray]]:
 def index_embeddings(out: Path, documents: int, index_type: IndexType,
                      progress: Progress = lambda message, fraction: None) -> tuple[faiss.Index, float, float | None]:
     """The FAISS index of the Parquet embeddings in `out` (written to `out`), the seconds building it took, and its
-    recall@10 against exact search; memory holds the index, the training sample and one batch of vectors at a time, never all vectors."""
+    recall@10 against exact search; memory holds the index, the training sample and one batch of vectors at a time,
+    never all vectors."""
     start = time.perf_counter()
     index = _index_from_shards(out, documents, index_type, progress)
     build_s = time.perf_counter() - start

@@ -22,8 +22,7 @@ from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from core.models.backbone import masked_mean
-from core.models.early_layers import EarlyLayerEncoder, layer_count, transformer_of, truncated
+from core.models.early_layers import EarlyLayerEncoder, layer_count, mean_pooled, transformer_of, truncated
 from core.models.loading import load_cross_encoder
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, train
@@ -39,9 +38,7 @@ class EarlyLayerStudent(torch.nn.Module):
         self.transformer = copy.deepcopy(truncated(transformer, layers))
 
     def forward(self, texts: Sequence[str], max_length: int) -> torch.Tensor:
-        batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=max_length, return_tensors="pt")
-        states = self.transformer(**batch).last_hidden_state
-        return F.normalize(masked_mean(states, batch["attention_mask"]), dim=-1)
+        return mean_pooled(self.tokenizer, self.transformer, texts, max_length)
 
     def save(self, folder: Path, max_length: int) -> None:
         """Write a sentence-transformers folder (safetensors; transformer, mean pooling, normalisation)."""
