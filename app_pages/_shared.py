@@ -119,14 +119,16 @@ def warming_up() -> threading.Thread | None:
 
 def _warm_up_server() -> None:
     """Imported here rather than at the top: seconds, which no page should wait for. The evaluation code first,
-    since every comparison's first result waits for it; the model libraries meanwhile load on the page's thread."""
-    from core.evaluate import compile_kernels
+    since every comparison's first result waits for it, then the demo's models, and last the significance tests
+    of the Trade-offs page."""
+    from core.evaluate import compile_kernels, compile_significance
 
     compile_kernels()
     from core import view_models as views
     from core.compare import load_models
 
     load_models(views.demo_spec(), GUARDS.models)
+    compile_significance()
 
 
 @st.cache_resource
@@ -180,9 +182,10 @@ def show_flash() -> bool:
 
 
 def load_into_session(loader: Callable[[], Dataset],
-                      training_loader: Callable[[], Dataset | None] = lambda: None) -> None:
-    """Run `loader` (and `training_loader`, for a training split) and keep the dataset; on bad input show why
-    and keep the previous dataset."""
+                      training_loader: Callable[[], Dataset | None] = lambda: None,
+                      training_source: str = "qrels/train.tsv") -> None:
+    """Run `loader` (and `training_loader`, for a training split read from `training_source`) and keep the dataset;
+    on bad input show why and keep the previous dataset."""
     try:
         with st.spinner("Reading the data…"):
             data = loader()
@@ -191,7 +194,7 @@ def load_into_session(loader: Callable[[], Dataset],
         kept = " The previously loaded dataset is kept." if dataset() is not None else ""
         st.error(f"Could not load the data: {describe(error)}.{kept}")
         return
-    set_dataset(data, training_split, "qrels/train.tsv" if training_split is not None else "")
+    set_dataset(data, training_split, training_source if training_split is not None else "")
     judged = (f" and relevance labels (qrels) for {len(data.qrels):,} of them ("
               f"{sum(map(len, data.qrels.values())):,} judgements): contestants are scored on accuracy"
               if data.qrels else "; no relevance labels (qrels): contestants are compared by how much they agree")

@@ -39,11 +39,13 @@ def load(uploads: str, text_field: str | None = None, title_field: str | None = 
                 st.session_state[PICKER] = (uploads, error.source, error.keys)
             raise
     def read_training() -> Dataset | None:
-        if uploads != "zip":
-            return None
-        return views.training_split_from_zip(upload(archive), LIMITS, text_field=text_field, title_field=title_field)
+        if uploads == "zip":
+            return views.training_split_from_zip(upload(archive), LIMITS, text_field=text_field,
+                                                 title_field=title_field)
+        return views.training_split_from_files(upload(corpus), upload(queries), upload(qrels), LIMITS,
+                                               text_field=text_field, title_field=title_field)
 
-    shared.load_into_session(read, read_training)
+    shared.load_into_session(read, read_training, "qrels/train.tsv" if uploads == "zip" else "the qrels' split column")
 
 
 def load_sample() -> Dataset:
@@ -77,7 +79,8 @@ with files_tab, st.form("data.files_form"):
     queries = st.file_uploader("Queries: the same formats (id, text)",
                                type=ITEM_TYPES, key="data.queries", max_upload_size=MAX_MB)
     qrels = st.file_uploader("Qrels (optional): BEIR TSV or CSV with or without a header, or TREC (qid 0 docid "
-                             "grade)", type=QRELS_TYPES, key="data.qrels", max_upload_size=MAX_MB)
+                             "grade); a `split` column (train, test) gives the Train page a training split",
+                             type=QRELS_TYPES, key="data.qrels", max_upload_size=MAX_MB)
     st.caption("Gzipped files (.jsonl.gz, .csv.gz, …) are read too.")
     if st.form_submit_button("Load these files", type="primary"):
         load("files")

@@ -68,11 +68,14 @@ upload = right.file_uploader("Open a saved comparison of the loaded data", type=
                              max_upload_size=max(1, shared.GUARDS.limits.max_file_bytes // 2**20))
 if upload is not None and st.session_state.get("export.opened") != upload.file_id:
     try:
-        opened = read_saved(upload.getvalue(), upload.name, data)
+        opened, splits = read_saved(upload.getvalue(), upload.name, data)
     except shared.PAGE_ERRORS as error:
         st.error(f"Could not open it: {shared.plain(error)}. The comparison shown is unchanged.")
     else:
         st.session_state["export.opened"] = upload.file_id
+        if splits is not None:  # computed on a hold-out of the loaded data: the same cut again
+            shared.set_dataset(splits.test, splits.training, splits.how)
+            data = splits.test
         shared.store_comparison((data.content_hash, opened.spec), opened, None, 0.0)
         shared.set_spec(opened.spec)
         shared.rerun_with(f"Opened {shared.plain(upload.name)}: {len(opened.results)} contestants, shown on every "

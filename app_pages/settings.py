@@ -17,7 +17,8 @@ from core.contestants.spec import (
     parse_comparison_text,
     settings,
 )
-from core.models.loading import ModelError, check_spec
+from core.models.errors import ModelError
+from core.models.specs import check_spec
 from core.result_cache import is_cached
 from core.runs import save_uploaded_run
 from core.text import duration_text

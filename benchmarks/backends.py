@@ -21,8 +21,8 @@ from core.config import BACKENDS
 from core.data import first_queries
 from core.evaluate import evaluate
 from core.models.loading import load_bi_encoder, load_cross_encoder
-from core.rankers import BiEncoderRanker
 from core.rankers.base import top_k
+from core.rankers.bi_encoder import BiEncoderRanker
 from core.training.devsets import load_dev_set
 from core.types import Dataset, Run
 from core.view_models import LESSON_MODELS, load_lesson

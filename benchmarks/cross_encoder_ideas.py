@@ -19,11 +19,12 @@ import argparse
 import numpy as np
 
 from benchmarks._machine import machine_record, markdown_table, report
+from core.contestants.kinds import BI, BM25
 from core.contestants.registry import build_ranker, contestant
 from core.cross_sweeps import calls_sweep, layer_sweep
 from core.data import first_queries, make_dataset
-from core.models.loading import EMBEDDED, load_cross_encoder
-from core.rankers import bi_encoder, bm25
+from core.models.loading import load_cross_encoder
+from core.models.specs import EMBEDDED
 from core.training.devsets import DEV_SETS, load_dev_set
 from core.types import Corpus, Dataset
 
@@ -64,7 +65,7 @@ def main() -> None:
              for row in (r for _, r in layers.iterrows())])
         small = reduced(full, args.queries, args.documents)
         stages = {label: build_ranker(contestant({"name": label, "kind": kind.name}))
-                  for label, kind in (("bi-encoder", bi_encoder.KIND), ("BM25", bm25.KIND))}
+                  for label, kind in (("bi-encoder", BI), ("BM25", BM25))}
         for stage in stages.values():
             stage.index(small.corpus)
         calls = calls_sweep(small, scorer, EMBEDDED, stages, BUDGETS, args.anchors)

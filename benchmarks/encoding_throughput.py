@@ -21,8 +21,9 @@ from benchmarks._machine import machine_record, markdown_table, percentiles, rep
 from core.config import BACKENDS
 from core.data import first_queries
 from core.evaluate import evaluate
-from core.models.loading import EMBEDDED, load_bi_encoder
-from core.rankers import BiEncoderRanker
+from core.models.loading import load_bi_encoder
+from core.models.specs import EMBEDDED
+from core.rankers.bi_encoder import BiEncoderRanker
 from core.training.devsets import DEV_SETS, load_dev_set
 from core.types import Dataset
 

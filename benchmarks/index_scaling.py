@@ -22,7 +22,8 @@ import numpy as np
 from benchmarks._machine import machine_record, markdown_table, percentiles, report, time_ms
 from benchmarks._synthetic import Clusters, clustered_vectors, neighbour_cosines
 from core.index import INDEX_TYPES, build_index, index_bytes, search_index
-from core.models.loading import EMBEDDED, load_bi_encoder
+from core.models.loading import load_bi_encoder
+from core.models.specs import EMBEDDED
 from core.view_models import load_sample
 
 K = 10

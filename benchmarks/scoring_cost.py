@@ -27,10 +27,14 @@ import torch
 from benchmarks._machine import machine_record, markdown_table, report
 from benchmarks._synthetic import Clusters, clustered_vectors, seeded_corpus
 from core.index import INDEX_TYPES
-from core.models.backbone import backbone_path
-from core.models.loading import EMBEDDED, load_bi_encoder, load_cross_encoder, load_poly_encoder
-from core.rankers import BiEncoderRanker, CrossEncoderRanker, PolyEncoderRanker, Ranker
-from core.tradeoffs import cost_vs_candidates, fastest_ms
+from core.models.loading import load_bi_encoder, load_cross_encoder, load_poly_encoder
+from core.models.specs import EMBEDDED, backbone_path
+from core.rankers.base import Ranker
+from core.rankers.bi_encoder import BiEncoderRanker
+from core.rankers.cross_encoder import CrossEncoderRanker
+from core.rankers.poly_encoder import PolyEncoderRanker
+from core.timing import fastest_ms
+from core.tradeoffs import cost_vs_candidates
 from core.view_models import load_sample
 
 PAPER_MS = {  # Humeau et al. (ICLR 2020), CPU ms to score candidates for one context, context encoding included

@@ -31,7 +31,8 @@ from core.contestants.spec import ComparisonSpec, SpecError, read_comparison_fil
 from core.data import DataError, first_queries, load_dataset
 from core.evaluate import AGREEMENT, METRICS
 from core.index import INDEX_TYPES
-from core.models.loading import EMBEDDED, ModelError
+from core.models.errors import ModelError
+from core.models.specs import EMBEDDED
 from core.report import write_report
 from core.result_cache import keep_comparison, read_comparison
 from core.runs import run_file_names, write_trec_run
@@ -351,7 +352,10 @@ def run_show(args: argparse.Namespace) -> int:
         text = args.file.read_bytes()
     except OSError as error:
         raise DataError(f"{args.file}: cannot be read ({error.strerror})") from None
-    comparison = read_saved(text, str(args.file), dataset)
+    comparison, splits = read_saved(text, str(args.file), dataset)
+    if splits is not None:
+        dataset = splits.test
+        print(f"computed on the test split of a hold-out: {splits.how}", file=sys.stderr)
     print(format_table(comparison))
     if args.report:
         write_report(comparison, dataset, args.report)

@@ -104,7 +104,8 @@ def dataset_summary(dataset: Dataset) -> dict[str, Any]:
     qrels = dataset.qrels or {}
     return {"name": dataset.name, "documents": len(dataset.corpus), "queries": len(dataset.queries),
             "judged_queries": sum(1 for q in dataset.queries.ids if qrels.get(q)),
-            "judgements": sum(len(d) for d in qrels.values()), "split": dataset.split, "notes": list(dataset.notes)}
+            "judgements": sum(len(d) for d in qrels.values()), "split": dataset.split, "held_out": dataset.held_out,
+            "notes": list(dataset.notes)}
 
 
 def _stage(fraction_done: float, share: float, progress: Progress) -> Progress:
@@ -271,7 +272,7 @@ def estimate_seconds(ranker: Ranker, dataset: Dataset, entry: ContestantSpec, pr
 
 def expensive(spec: ComparisonSpec) -> tuple[ContestantSpec, ...]:
     """The contestants that run a model on (query, document) pairs (worth an estimate before a run)."""
-    return tuple(entry for entry in spec.contestants if kind_of(entry).pair_calls is not None)
+    return tuple(entry for entry in spec.contestants if kind_of(entry).scores_pairs)
 
 
 def load_models(spec: ComparisonSpec, policy: ModelPolicy = ModelPolicy()) -> None:

@@ -16,6 +16,8 @@ from core.data import DataLimits
 CACHE_DIR = Path(os.environ.get("ARENA_CACHE_DIR", Path.home() / ".cache" / "encoder-arena")).expanduser()
 """Files kept between runs (uploaded run files, corpus embeddings, models fine-tuned on the Train page);
 ARENA_CACHE_DIR moves it."""
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+"""The project's own shipped weights (embedded models and heads fine-tuned on the lesson data)."""
 TRAINING_DIR = CACHE_DIR / "training"
 """Fine-tuning jobs of the Train page, with the models they write (allowed as model paths in server mode)."""
 Backend = Literal["torch", "onnx", "onnx-int8"]

@@ -22,7 +22,7 @@ from core.rankers.anncur import AnncurRanker
 from core.rankers.base import Progress, Ranker, no_progress
 from core.rankers.cross_encoder import CrossEncoderRanker
 from core.rankers.early_layer import EarlyLayerRanker
-from core.tradeoffs import fastest_ms, wall_ms
+from core.timing import fastest_ms, wall_ms
 from core.types import Corpus, Dataset, Run
 
 SWEEP_METRICS = ("ndcg@10", "recall@10")

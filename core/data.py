@@ -44,8 +44,9 @@ _QRELS_FIELDS = {
     "query id": ("query-id", "query_id", "qid"),
     "doc id": ("corpus-id", "doc_id", "docid"),
     "grade": ("score", "relevance", "rel", "grade", "label"),
+    "split": ("split",),
 }
-_OPTIONAL_FIELDS = frozenset({"title"})
+_OPTIONAL_FIELDS = frozenset({"title", "split"})
 # Qrels without a header, by column count: where each field is, and the layout's name for messages.
 _HEADERLESS_QRELS = {
     3: ({"query id": 0, "doc id": 1, "grade": 2}, "query-id corpus-id score"),
@@ -130,11 +131,15 @@ class DataLimits:
 
 
 class Judgements(dict):
-    """Qrels read from a file: the ``{query_id: {doc_id: grade}}`` dict, plus ``notes`` on how it was read."""
+    """Qrels read from a file: the ``{query_id: {doc_id: grade}}`` dict, plus ``notes`` on how it was read, and
+    from a file with a ``split`` column, each split's qrels apart (``splits``; the dict itself holds them all)."""
 
-    def __init__(self, qrels: Qrels, notes: tuple[str, ...] = ()) -> None:
+    def __init__(self, qrels: Qrels, notes: tuple[str, ...] = (), splits: Mapping[str, Qrels] | None = None,
+                 source: str = "") -> None:
         super().__init__(qrels)
         self.notes = notes
+        self.splits = dict(splits or {})
+        self.source = source
 
 
 def read_corpus(
@@ -516,30 +521,51 @@ def _assemble(
             qrels = _parse_qrels(found[matched].read(), found[matched].source, limits)
             if matched in qrels_names[:3]:  # the split's own file
                 found_split = split
-                queries, held_apart = _hold_apart_other_splits(members, root, split, queries, qrels, limits)
+                queries, held_apart = hold_apart(queries, qrels, split, _other_split_files(members, root, split,
+                                                                                            limits))
                 notes += held_apart
+    if isinstance(qrels, Judgements) and qrels.splits:  # a split column
+        qrels, queries, held_apart = split_judgements(qrels, split, queries)
+        found_split, notes = split, notes + held_apart
     dataset = make_dataset(corpus, queries, qrels, PurePosixPath(corpus_file.path).parent.name or name)
     logger.info("loaded %r from %s", dataset, container)
     return replace(dataset, notes=notes + dataset.notes, split=found_split if dataset.qrels is not None else "")
 
 
-def _hold_apart_other_splits(members: Mapping[str, _Member], root: str, split: str, queries: Queries,
-                             qrels: Qrels, limits: DataLimits) -> tuple[Queries, tuple[str, ...]]:
-    """`queries` without those judged only in another split (`qrels/{other}.tsv`): evaluating on the test
-    split never ranks a training query, and training never sees a test query."""
+def _other_split_files(members: Mapping[str, _Member], root: str, split: str,
+                       limits: DataLimits) -> dict[str, Qrels]:
+    """The qrels of every split but `split` that has its own file (`qrels/{other}.tsv`), by split."""
     prefix = f"{root}/qrels/" if root else "qrels/"
     others = sorted(key[len(prefix):-4] for key in members
                     if key.startswith(prefix) and key.endswith(".tsv") and key[len(prefix):-4] not in (split, ""))
-    elsewhere: set[str] = set()
-    for other in others:
-        member = members[f"{prefix}{other}.tsv"]
-        elsewhere.update(_parse_qrels(member.read(), member.source, limits))
+    return {other: _parse_qrels(members[f"{prefix}{other}.tsv"].read(), members[f"{prefix}{other}.tsv"].source,
+                                limits) for other in others}
+
+
+def split_judgements(judgements: Judgements, split: str, queries: Queries) -> tuple[Qrels, Queries, tuple[str, ...]]:
+    """The qrels of `split` from a file with a split column, with `queries` held apart as `hold_apart` does.
+
+    Raises:
+        DataError: If no row belongs to `split` (naming the splits the file has).
+    """
+    if split not in judgements.splits:
+        raise DataError(judgements.source, f"no rows of split {split!r} in its split column "
+                                           f"(it has {', '.join(sorted(judgements.splits))})")
+    others = {name: qrels for name, qrels in judgements.splits.items() if name != split}
+    chosen = Judgements(judgements.splits[split], judgements.notes, source=judgements.source)
+    return (chosen, *hold_apart(queries, chosen, split, others))
+
+
+def hold_apart(queries: Queries, qrels: Qrels, split: str, others: Mapping[str, Qrels]) -> tuple[Queries, tuple[str, ...]]:
+    """`queries` without those judged only in another split (`others`, by name): evaluating on the test split
+    never ranks a training query, and training never sees a test query; with a note saying how many."""
+    elsewhere = {query_id for other in others.values() for query_id in other}
     apart = [i for i, query_id in enumerate(queries.ids) if query_id in elsewhere and query_id not in qrels]
     if not apart:
         return queries, ()
     kept = sorted(set(range(len(queries))) - set(apart))
     note = (f"split {split}: {len(kept)} queries; {len(apart)} judged only in "
-            f"{', '.join(others)} are held apart")
+            f"{', '.join(sorted(others))} are held apart")
     return Queries(tuple(queries.ids[i] for i in kept), tuple(queries.texts[i] for i in kept), queries.source), (note,)
 
 
@@ -658,9 +684,16 @@ def _parse_qrels(data: bytes, source: str, limits: DataLimits) -> Judgements:
         reason = f"; line {line} is taken as a header, its last field {_shown(first[-1])} not being a number"
         columns = _resolve_columns(first, _QRELS_FIELDS, source, line, _delimiter_hint(first, delimiter) + reason)
         trec, width = False, "the header"
-    qrels = _collect_qrels(_fixed_width(records, len(first), width, delimiter, source), columns, source, trec)
-    logger.info("read judgements for %d queries from %s", len(qrels), source)
-    return Judgements(qrels, notes)
+    splits = _collect_qrels(_fixed_width(records, len(first), width, delimiter, source), columns, source, trec)
+    if "split" not in columns:
+        logger.info("read judgements for %d queries from %s", len(splits[""]), source)
+        return Judgements(splits[""], notes)
+    every: Qrels = {}
+    for qrels in splits.values():
+        for query_id, docs in qrels.items():
+            every.setdefault(query_id, {}).update(docs)
+    logger.info("read judgements for %d queries in splits %s from %s", len(every), ", ".join(splits), source)
+    return Judgements(every, notes, splits, source)
 
 
 def _headerless_qrels(
@@ -793,10 +826,15 @@ def _collect(
 
 def _collect_qrels(
     rows: Iterable[tuple[int, list[str]]], columns: Mapping[str, int], source: str, trec: bool
-) -> Qrels:
-    """Validate (line, fields) rows into qrels, taking each field from its index in `columns`."""
-    qrels: Qrels = {}
+) -> dict[str, Qrels]:
+    """Validate (line, fields) rows into qrels per split (all under "" without a split column), taking each field
+    from its index in `columns`."""
+    splits: dict[str, Qrels] = {}
     for line, row in rows:
+        split = row[columns["split"]].strip().lower() if "split" in columns else ""
+        if "split" in columns and not split:
+            raise DataError(source, "empty split (expected a name such as train or test)", line)
+        qrels = splits.setdefault(split, {})
         query_id, doc_id = row[columns["query id"]].strip(), row[columns["doc id"]].strip()
         if not query_id:
             raise DataError(source, "empty query id", line)
@@ -816,9 +854,9 @@ def _collect_qrels(
                 line,
             )
         judged[doc_id] = grade
-    if not qrels:
+    if not splits:
         raise DataError(source, "no rows")
-    return qrels
+    return splits
 
 
 def _parse_grade(raw: str, source: str, line: int) -> int:

@@ -125,3 +125,8 @@ def _write(path: Path, vectors: np.ndarray, seconds: float) -> None:
 
 corpus_embeddings = EmbeddingCache()
 """The process-wide cache the rankers use."""
+
+
+def bi_embedding_key(model: str, backend: str) -> tuple[str, str, str]:
+    """The cache's key of a bi-encoder's document vectors (each backend's are cached apart)."""
+    return "bi", model, backend

@@ -15,6 +15,7 @@ from ranx import Run as RanxRun
 from ranx import compare as ranx_compare
 from ranx import evaluate as ranx_evaluate
 from ranx import fuse as ranx_fuse
+from ranx.utils import python_dict_to_typed_list
 from scipy.stats import kendalltau
 
 from core.threadsafe import numba_serial
@@ -65,20 +66,26 @@ def evaluate(qrels: Qrels, run: Run, metrics: tuple[str, ...] = METRICS) -> tupl
                                                                                   dict[str, dict[str, float]]]:
     """Mean and per-query metrics of `run` against `qrels`.
 
+    ranx's metric kernels read its typed-list form (one [document hash, score] array per query, built by ranx's
+    `python_dict_to_typed_list`): in a fresh process that costs a fraction of a second, where ranx's `Qrels` and
+    `Run` objects first compile numba's typed-dict operations for seconds (they cannot be cached), which every
+    server's first result would wait for.
+
     Returns:
         `({metric: mean}, {metric: {query_id: value}})` over the judged queries.
     """
-    if not any(run.values()):  # ranx cannot hold an empty run; every judged query it misses scores 0
-        judged = [q for q, docs in qrels.items() if docs]
-        return {m: 0.0 for m in metrics}, {m: dict.fromkeys(judged, 0.0) for m in metrics}
-    ranx_run = _ranx_run(run)
+    judged = [q for q, docs in qrels.items() if docs]
+    if not judged:
+        return {m: 0.0 for m in metrics}, {m: {} for m in metrics}
+    ranked = [run.get(q) or {NOTHING: 0.0} for q in judged]  # a judged query the run misses scores 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numba's uint64 cast notice inside ranx
-        means = ranx_evaluate(_ranx_qrels(qrels), ranx_run, list(metrics), make_comparable=True)
+        scores = ranx_evaluate(python_dict_to_typed_list({q: qrels[q] for q in judged}),
+                               python_dict_to_typed_list(dict(zip(judged, ranked))), list(metrics), return_mean=False)
     if len(metrics) == 1:
-        means = {metrics[0]: means}
-    per_query = {m: {q: float(v) for q, v in ranx_run.scores[m].items()} for m in metrics}
-    return {m: float(v) for m, v in means.items()}, per_query
+        scores = {metrics[0]: scores}
+    per_query = {m: dict(zip(judged, map(float, scores[m]))) for m in metrics}
+    return {m: float(np.mean(scores[m])) for m in metrics}, per_query
 
 
 @numba_serial
@@ -119,9 +126,17 @@ def kendall_tau(reference_scores: dict[str, float], scores: dict[str, float]) ->
 
 
 def compile_kernels() -> None:
-    """Evaluate a one-query run, so that ranx compiles its numba kernels now (tens of seconds the first time on a
-    machine, seconds after that) rather than in the first comparison."""
+    """Evaluate small runs, so that ranx's metric kernels are compiled (or read from numba's cache) now, not in the
+    first comparison."""
     for queries, documents in ((4, 6), (50, 20)):  # ranx takes other code paths (each compiled) as runs grow
         qrels = {f"q{i}": {f"d{i}": 1, f"d{i + 1}": 2} for i in range(queries)}
         run = {f"q{i}": {f"d{j}": 1.0 / (j + 1) for j in range(documents)} for i in range(queries - 1)}
         evaluate(qrels, run)  # the last judged query is unranked, as happens
+
+
+def compile_significance() -> None:
+    """Compare two small runs, so that the Trade-offs page's significance tests (ranx's `Qrels` and `Run`, whose
+    typed dictionaries numba compiles in every process) are ready before it is first opened."""
+    qrels = {f"q{i}": {f"d{i}": 1} for i in range(12)}
+    significance_report(qrels, {name: {q: {f"d{j}": 1.0 / (j + shift) for j in range(12)} for q in qrels}
+                                for name, shift in (("a", 1), ("b", 2))})

@@ -17,11 +17,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from core.compare import Comparison
-from core.config import CACHE_DIR
+from core.config import CACHE_DIR, WEIGHTS_DIR
 from core.contestants.registry import kind_of
 from core.contestants.spec import ComparisonSpec, ContestantSpec
 from core.disk_cache import write_newest
-from core.models.loading import WEIGHTS_DIR, model_fingerprint
+from core.models.specs import model_fingerprint
 from core.saved_comparison import comparison_fields, comparison_from_fields
 from core.types import Dataset
 

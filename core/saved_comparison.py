@@ -13,6 +13,7 @@ from typing import Any
 from core.compare import Comparison, RankerResult
 from core.contestants.registry import comparison_from_dict
 from core.contestants.spec import ComparisonSpec, SpecError
+from core.splits import Splits, hold_out
 from core.types import Dataset
 
 FORMAT = "encoder-arena comparison"
@@ -48,8 +49,10 @@ def saved_json(comparison: Comparison, dataset: Dataset) -> str:
     return json.dumps(saved, ensure_ascii=False)
 
 
-def read_saved(text: str | bytes, source: str, dataset: Dataset) -> Comparison:
-    """The comparison a saved file holds, checked to belong to `dataset`.
+def read_saved(text: str | bytes, source: str, dataset: Dataset) -> tuple[Comparison, Splits | None]:
+    """The comparison a saved file holds, checked to belong to `dataset`, or to the test split of the hold-out it
+    was computed on (`core.splits.hold_out`, cut again with the saved share and seed; those splits are returned
+    too, else None).
 
     Raises:
         SavedComparisonError: Not JSON, not a saved comparison, a damaged one, or one of other data.
@@ -66,7 +69,9 @@ def read_saved(text: str | bytes, source: str, dataset: Dataset) -> Comparison:
     if saved.get("version") != VERSION:
         raise SavedComparisonError(f"{source}: saved by another version of Encoder Arena ({saved.get('version')!r})")
     summary = saved.get("dataset") if isinstance(saved.get("dataset"), dict) else {}
-    if saved.get("data_hash") != dataset.content_hash:
+    splits = None if saved.get("data_hash") == dataset.content_hash else _held_out_again(dataset, summary)
+    if saved.get("data_hash") != dataset.content_hash and (splits is None or
+                                                           splits.test.content_hash != saved.get("data_hash")):
         raise SavedComparisonError(
             f"{source}: computed on other data ({summary.get('name') or 'unnamed'}, {summary.get('documents', '?')} "
             f"documents, {summary.get('queries', '?')} queries), not on the loaded "
@@ -82,7 +87,19 @@ def read_saved(text: str | bytes, source: str, dataset: Dataset) -> Comparison:
         problem = _problem(result)
         if problem:
             raise SavedComparisonError(f"{source}: damaged (contestant {name!r}: {problem})")
-    return comparison
+    return comparison, splits
+
+
+def _held_out_again(dataset: Dataset, summary: dict[str, Any]) -> Splits | None:
+    """The hold-out a saved comparison's data summary records, cut again from `dataset` (None if it records none or
+    it cannot be cut)."""
+    held = summary.get("held_out")
+    if not (isinstance(held, list) and len(held) == 2 and all(isinstance(value, int) for value in held)):
+        return None
+    try:
+        return hold_out(dataset, *held)
+    except ValueError:
+        return None
 
 
 def _problem(result: RankerResult) -> str:

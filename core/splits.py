@@ -44,14 +44,15 @@ def hold_out(dataset: Dataset, training_percent: int, seed: int = HOLD_OUT_SEED)
     chosen = set(random.Random(seed).sample(judged, count))
     how = f"{training_percent} % of the judged queries held out for training (seed {seed})"
     rest = f"test: the other {100 - training_percent} %"
-    return Splits(_keep(dataset, lambda query_id: query_id in chosen, "train"),
-                  _keep(dataset, lambda query_id: query_id not in chosen, rest), how)
+    return Splits(_keep(dataset, lambda query_id: query_id in chosen, "train", (training_percent, seed)),
+                  _keep(dataset, lambda query_id: query_id not in chosen, rest, (training_percent, seed)), how)
 
 
-def _keep(dataset: Dataset, wanted, split: str) -> Dataset:
+def _keep(dataset: Dataset, wanted, split: str, held_out: tuple[int, int]) -> Dataset:
     queries = dataset.queries
     rows = [i for i, query_id in enumerate(queries.ids) if wanted(query_id)]
     kept = Queries(tuple(queries.ids[i] for i in rows), tuple(queries.texts[i] for i in rows), queries.source)
     qrels = {query_id: grades for query_id, grades in (dataset.qrels or {}).items() if wanted(query_id)}
     note = f"split {split}: {len(rows)} of {len(queries)} queries"
-    return replace(dataset, queries=kept, qrels=qrels or None, split=split, notes=(*dataset.notes, note))
+    return replace(dataset, queries=kept, qrels=qrels or None, split=split, notes=(*dataset.notes, note),
+                   held_out=held_out)

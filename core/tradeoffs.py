@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from types import SimpleNamespace
 
@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from core.evaluate import evaluate, overlap_at_k
 from core.models.poly_encoder import PolyEncoder, PolyEncoderConfig
 from core.rankers.base import Progress, Ranker, no_progress, top_k
+from core.timing import fastest_ms
 from core.types import Dataset, Run
 
 logger = logging.getLogger(__name__)
@@ -30,12 +31,7 @@ logger = logging.getLogger(__name__)
 DEPTHS = (10, 20, 50, 100, 200, 500, 1000)
 SIZES = (10, 100, 1000, 10_000, 100_000)
 CODES = (1, 4, 16, 64, 360)
-REPEAT_S = 1.0  # a cost measurement repeats a call (up to 3 times) only while the calls total less
 FIRST_SHARE = 0.2  # share of a depth sweep's progress bar given to the first stage
-
-
-
-
 
 
 def _percentile_50(values: Sequence[float]) -> float:
@@ -112,26 +108,6 @@ def load_note(load: float | None = None, cores: int | None = None) -> str:
         return ""
     return (f"Measured while the machine was busy (1-minute load average {load:.1f} on {cores} cores): other work "
             "adds time unevenly, so small differences, and the order of close timings, may be noise.")
-
-
-def wall_ms(call: Callable[[], object]) -> float:
-    """Milliseconds `call()` takes."""
-    start = time.perf_counter()
-    call()
-    return (time.perf_counter() - start) * 1000
-
-
-def fastest_ms(measure: Callable[[], float], repeats: int = 3, budget_s: float = REPEAT_S) -> float:
-    """The fastest of up to `repeats` measurements in ms (fewer once they total `budget_s`): `measure` is
-    `partial(wall_ms, call)`, or for a ranker's scoring `partial(ranker.score_ms, query, doc_ids)` (which counts
-    what cached scores cost when computed).
-
-    The minimum, as `timeit` advises: on a shared machine other work only ever adds time.
-    """
-    times: list[float] = []
-    while len(times) < repeats and sum(times) < budget_s * 1000:
-        times.append(measure())
-    return min(times)
 
 
 def _extrapolate(measured: list[tuple[int, float]], n: int) -> float:

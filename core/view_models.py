@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from core.config import WEIGHTS_DIR
+from core.contestants.kinds import RUN_FILE
 from core.contestants.registry import (
     DEFAULT_PRESET,
     DEPTH,
@@ -41,19 +43,18 @@ from core.data import (
     read_corpus,
     read_qrels,
     read_queries,
+    split_judgements,
 )
 from core.evaluate import overlap_at_k
-from core.models.loading import WEIGHTS_DIR
 from core.rankers.base import Ranker, RunRanker
-from core.rankers.cross_encoder import CrossEncoderRanker
-from core.rankers.run_file import KIND as RUN_FILE
 from core.text import markdown_literal
-from core.tradeoffs import fastest_ms
+from core.timing import fastest_ms
 from core.types import Dataset
 
 if TYPE_CHECKING:
     from core.attention_types import PairAttention
     from core.compare import Comparison, RankerResult
+    from core.rankers.cross_encoder import CrossEncoderRanker
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data" / "beir"
 LESSON_DIR = SAMPLE_DIR.parent / "lesson"
@@ -195,11 +196,12 @@ def load_sample(path: Path = SAMPLE_DIR) -> Dataset:
 
 def dataset_from_files(corpus: Upload | None, queries: Upload | None, qrels: Upload | None = None,
                        limits: DataLimits = LIMITS, *, text_field: str | None = None,
-                       title_field: str | None = None) -> Dataset:
+                       title_field: str | None = None, split: str = "test") -> Dataset:
     """A dataset from separately uploaded corpus, queries and optional qrels files.
 
     `text_field` and `title_field` name the keys or columns holding the text (corpus and queries) and the
-    title, tried before the usual names (see `core.data.read_corpus`).
+    title, tried before the usual names (see `core.data.read_corpus`). Qrels with a `split` column give `split`'s
+    judgements, and queries judged only in other splits are held apart.
 
     Raises:
         FieldError: If a corpus or queries record has no text field (the error lists the keys it has).
@@ -210,7 +212,21 @@ def dataset_from_files(corpus: Upload | None, queries: Upload | None, qrels: Upl
     documents = read_corpus(corpus[0], corpus[1], limits, text_field=text_field, title_field=title_field)
     questions = read_queries(queries[0], queries[1], limits, text_field=text_field)
     judgements = None if qrels is None else read_qrels(qrels[0], qrels[1], limits)
-    return make_dataset(documents, questions, judgements, name=Path(corpus[1]).stem)
+    if judgements is None or not judgements.splits:
+        return make_dataset(documents, questions, judgements, name=Path(corpus[1]).stem)
+    judgements, questions, held_apart = split_judgements(judgements, split, questions)
+    dataset = make_dataset(documents, questions, judgements, name=Path(corpus[1]).stem)
+    return replace(dataset, notes=held_apart + dataset.notes, split=split)
+
+
+def training_split_from_files(corpus: Upload | None, queries: Upload | None, qrels: Upload | None = None,
+                              limits: DataLimits = LIMITS, *, text_field: str | None = None,
+                              title_field: str | None = None) -> Dataset | None:
+    """The training split of separately uploaded files (qrels with a `split` column), or None when there is none."""
+    if qrels is None or "train" not in read_qrels(qrels[0], qrels[1], limits).splits:
+        return None
+    return dataset_from_files(corpus, queries, qrels, limits, text_field=text_field, title_field=title_field,
+                              split="train")
 
 
 def dataset_from_zip(upload: Upload, limits: DataLimits = LIMITS, *, text_field: str | None = None,
@@ -416,6 +432,8 @@ def scoring_rankers(comparison: Comparison, rankers: Mapping[str, Ranker]) -> di
 
 def cross_encoders(comparison: Comparison, rankers: Mapping[str, Ranker]) -> dict[str, CrossEncoderRanker]:
     """The contestants' rankers that hold a cross-encoder (for the sweeps of its cheaper uses)."""
+    from core.rankers.cross_encoder import CrossEncoderRanker  # here: the rankers exist, so their libraries are loaded
+
     return {name: rankers[name] for name in comparison.results
             if name in rankers and isinstance(rankers[name], CrossEncoderRanker)}
 

@@ -1,15 +1,18 @@
-"""The one place kinds are registered, and what turns specs into checked contestants and rankers.
+"""What turns specs into checked contestants and rankers, over the kinds declared in `core.contestants.kinds`.
 
-A kind is one module under `core/rankers/` that declares a `KIND` (its options, cost rank and how to
-build its ranker); `REGISTERED` below lists those modules. Nothing else in the code names a kind.
+A kind is declared there (its options, cost rank and title: nothing heavy) and implemented by one module under
+`core/rankers/`, imported when a contestant of that kind is first built or described. Nothing else in the code
+names a kind.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from core.config import ModelPolicy
@@ -60,17 +63,20 @@ class Kind:
         summary: One sentence for the Settings page and `--help`.
         cost: Rank from cheapest (0); the most expensive contestant present is the agreement reference.
         options: Its own options (the re-ranking ones are added when `reranks`).
-        build: A ranker for a checked spec.
-        describe_model: The real model name a user sees for a spec ("all-MiniLM-L6-v2", never "embedded").
+        implementation: Its module, which defines `build(spec, context) -> Ranker` and `describe_model(spec)` (the
+            real model name a user sees: "all-MiniLM-L6-v2", never "embedded"), `pair_calls` when `scores_pairs`
+            and `check` when `checks_spec`. Imported on first use: model libraries load only when needed.
         has_model: Whether `model` means anything for this kind.
         reranks: Whether it can re-rank a first stage's shortlist (adds `first` and `depth`).
         default_first: The first stage used when a spec leaves `first` out ("" ranks the whole corpus).
-        inputs: Names of the contestants whose results it needs besides its first stage (a fusion's).
-        pair_calls: For a kind that runs a model on (query, document) pairs (priced before a run): its calls
-            at indexing and per query, for a spec and a corpus of N documents; None for the others.
+        inputs_option: The option naming, joined by "+", the contestants whose results it needs besides its first
+            stage (a fusion's inputs); "" for none.
+        scores_pairs: Whether it runs a model on (query, document) pairs, priced before a run by its module's
+            `pair_calls(spec, N) -> (calls at indexing, calls per query)`.
+        checks_spec: Whether its module's `check(spec)` raises SpecError for options that do not fit together
+            (called by `contestant`).
         shorthand: Legacy CLI flags of this kind, flag → option ("model" for the model; "option=value" for a
             flag that takes no value and sets one).
-        check: Raises SpecError for a spec whose options do not fit together (called by `contestant`).
     """
 
     name: str
@@ -78,15 +84,14 @@ class Kind:
     summary: str
     cost: int
     options: tuple[Option, ...]
-    build: Callable[[ContestantSpec, BuildContext], Ranker]
-    describe_model: Callable[[ContestantSpec], str]
+    implementation: str
     has_model: bool = True
     reranks: bool = True
     default_first: str = ""
-    inputs: Callable[[ContestantSpec], tuple[str, ...]] = lambda spec: ()
-    pair_calls: Callable[[ContestantSpec, int], tuple[int, int]] | None = None
+    inputs_option: str = ""
+    scores_pairs: bool = False
+    checks_spec: bool = False
     shorthand: Mapping[str, str] = field(default_factory=dict)
-    check: Callable[[ContestantSpec], None] = lambda spec: None
 
     @property
     def all_options(self) -> tuple[Option, ...]:
@@ -94,22 +99,38 @@ class Kind:
             return self.options
         return (*self.options, Option(FIRST.name, str, self.default_first, FIRST.help), DEPTH)
 
+    @property
+    def module(self) -> ModuleType:
+        return importlib.import_module(self.implementation)
 
-def _registered() -> dict[str, Kind]:
-    from core.rankers import anncur, bi_encoder, bm25, cross_encoder, early_layer, fusion, poly_encoder, run_file
+    def build(self, spec: ContestantSpec, context: BuildContext) -> Ranker:
+        return self.module.build(spec, context)
 
-    kinds = (bm25.KIND, bi_encoder.KIND, poly_encoder.KIND, cross_encoder.KIND, fusion.KIND, run_file.KIND,
-             early_layer.KIND, anncur.KIND)
-    return {kind.name: kind for kind in kinds}
+    def describe_model(self, spec: ContestantSpec) -> str:
+        return self.module.describe_model(spec)
+
+    def pair_calls(self, spec: ContestantSpec, documents: int) -> tuple[int, int]:
+        return self.module.pair_calls(spec, documents)
+
+    def check(self, spec: ContestantSpec) -> None:
+        if self.checks_spec:
+            self.module.check(spec)
+
+    def inputs(self, spec: ContestantSpec) -> tuple[str, ...]:
+        if not self.inputs_option:
+            return ()
+        return tuple(part.strip() for part in (spec.option(self.inputs_option) or "").split("+") if part.strip())
 
 
 _KINDS: dict[str, Kind] = {}
 
 
 def kinds() -> dict[str, Kind]:
-    """Every registered kind by name, cheapest first."""
+    """Every declared kind by name, cheapest first."""
     if not _KINDS:
-        _KINDS.update(sorted(_registered().items(), key=lambda item: item[1].cost))
+        from core.contestants.kinds import KINDS
+
+        _KINDS.update((kind.name, kind) for kind in sorted(KINDS, key=lambda kind: kind.cost))
     return _KINDS
 
 

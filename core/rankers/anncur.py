@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.contestants.registry import BuildContext, Kind
-from core.contestants.spec import ContestantSpec, Option
+from core.contestants.registry import BuildContext
+from core.contestants.spec import ContestantSpec
 from core.embeddings import corpus_embeddings
-from core.models.loading import EMBEDDED_CROSS_DIR, check_spec, load_cross_encoder, model_fingerprint
+from core.models.loading import load_cross_encoder
 from core.models.pair_scorer import PairScorer
+from core.models.specs import EMBEDDED_CROSS_DIR, check_spec, model_fingerprint
 from core.rankers.base import Progress, top_k
 from core.rankers.cross_encoder import CrossEncoderRanker, describe_cross_encoder
 from core.types import Corpus
@@ -87,29 +88,18 @@ class AnncurRanker(CrossEncoderRanker):
         return top_k([ids[row] for row in rows], exact, k)
 
 
-def _build(spec: ContestantSpec, context: BuildContext) -> AnncurRanker:
+def build(spec: ContestantSpec, context: BuildContext) -> AnncurRanker:
     check_spec(spec.model, context.policy)
     return AnncurRanker(load_cross_encoder(spec.model), spec.model, spec.option("anchors"),
                         spec.option("anchor_docs"), spec.option("depth"))
 
 
-def _pair_calls(spec: ContestantSpec, documents: int) -> tuple[int, int]:
+def pair_calls(spec: ContestantSpec, documents: int) -> tuple[int, int]:
     """Anchor queries × N at indexing; anchor documents plus the re-scored ones per query."""
     return (min(spec.option("anchors"), documents) * documents,
             min(spec.option("anchor_docs"), documents) + spec.option("depth"))
 
 
-def _model(spec: ContestantSpec) -> str:
+def describe_model(spec: ContestantSpec) -> str:
     return (f"{describe_cross_encoder(spec)}; {spec.option('anchors')} anchor queries, "
             f"{spec.option('anchor_docs')} + {spec.option('depth')} calls per query")
-
-
-KIND = Kind(
-    name="anncur", title="ANNCUR (cross-encoder kNN)", cost=3,
-    summary="a cross-encoder's own nearest neighbours without a bi-encoder: scores against anchor queries are "
-            "indexed once; a query scores a few anchor documents, approximates the rest (CUR), re-scores the best",
-    options=(Option("anchors", int, 20, "k_q, pseudo-queries from the corpus scored against every document at "
-                    "indexing (index cost: k_q × N cross-encoder calls)", minimum=1),
-             Option("anchor_docs", int, 20, "k_i, anchor documents every query is scored against", minimum=1),
-             Option("depth", int, 30, "documents re-scored exactly after the approximation", minimum=0)),
-    build=_build, describe_model=_model, reranks=False, pair_calls=_pair_calls)

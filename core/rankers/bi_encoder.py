@@ -13,22 +13,16 @@ from sentence_transformers import SentenceTransformer
 
 from core.attention_types import TokenSimilarity
 from core.config import Backend
-from core.contestants.registry import BuildContext, Kind
-from core.contestants.spec import ContestantSpec, Option, backend_option, runs_on
-from core.embeddings import corpus_embeddings
-from core.index import INDEX_TYPES, IndexType, build_index, search_index
+from core.contestants.registry import BuildContext
+from core.contestants.spec import ContestantSpec, runs_on
+from core.embeddings import bi_embedding_key, corpus_embeddings
+from core.index import IndexType, build_index, search_index
 from core.models.backbone import token_strings
-from core.models.loading import check_spec, load_bi_encoder, model_fingerprint, model_title
+from core.models.loading import load_bi_encoder
 from core.models.onnx_encoder import OnnxSentenceEncoder
+from core.models.specs import check_spec, model_fingerprint, model_title
 from core.rankers.base import Progress, Ranker
 from core.types import Corpus
-
-INDEX_OPTION = Option("index", str, "flat", "FAISS index: flat (exact), hnsw, ivf or ivf-sq8", INDEX_TYPES)
-
-
-def embedding_key(model: str, backend: Backend) -> tuple[str, str, str]:
-    """The embedding cache's key of a bi-encoder's document vectors (each backend's are cached apart)."""
-    return "bi", model, backend
 
 
 class BiEncoderRanker(Ranker):
@@ -46,7 +40,7 @@ class BiEncoderRanker(Ranker):
     def __init__(self, model: SentenceTransformer | OnnxSentenceEncoder, model_name: str, index_type: IndexType = "flat",
                  name: str = "bi", batch_size: int = 64, backend: Backend = "torch") -> None:
         super().__init__(name, model_name)
-        self.embedding_key = embedding_key(model_name, backend)
+        self.embedding_key = bi_embedding_key(model_name, backend)
         self.fingerprint = model_fingerprint(model_name)  # None: cached in memory only
         self.model = model
         self.index_type = index_type
@@ -93,19 +87,11 @@ class BiEncoderRanker(Ranker):
         return {self.corpus.ids[row]: float(score) for score, row in zip(scores[0], rows[0]) if row >= 0}
 
 
-def _build(spec: ContestantSpec, context: BuildContext) -> BiEncoderRanker:
+def build(spec: ContestantSpec, context: BuildContext) -> BiEncoderRanker:
     check_spec(spec.model, context.policy)
     backend = spec.option("backend")
     return BiEncoderRanker(load_bi_encoder(spec.model, backend), spec.model, spec.option("index"), backend=backend)
 
 
-def _model(spec: ContestantSpec) -> str:
+def describe_model(spec: ContestantSpec) -> str:
     return model_title(spec.model) + runs_on(spec)
-
-
-KIND = Kind(
-    name="bi", title="bi-encoder", cost=1,
-    summary="query and documents embedded separately; documents indexed once in FAISS; cosine similarity",
-    options=(backend_option("onnx"), INDEX_OPTION),
-    build=_build, describe_model=_model,
-    shorthand={"--bi-model": "model", "--bi-backend": "backend", "--index-type": "index"})

@@ -12,8 +12,8 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from core.contestants.registry import BuildContext, Kind
-from core.contestants.spec import ContestantSpec, Option
+from core.contestants.registry import BuildContext
+from core.contestants.spec import ContestantSpec
 from core.rankers.base import Progress, Ranker, top_k
 from core.types import Corpus
 
@@ -56,14 +56,9 @@ class BM25Ranker(Ranker):
         return top_k(self.corpus.ids, self.all_scores(query), k)
 
 
-def _build(spec: ContestantSpec, context: BuildContext) -> BM25Ranker:
+def build(spec: ContestantSpec, context: BuildContext) -> BM25Ranker:
     return BM25Ranker(spec.name, spec.option("k1"), spec.option("b"))
 
 
-KIND = Kind(
-    name="bm25", title="BM25", cost=0,
-    summary="term-frequency statistics of shared words (bm25s, English stop words, Snowball stemming)",
-    options=(Option("k1", float, 1.5, "term-frequency saturation", minimum=0),
-             Option("b", float, 0.75, "length normalisation, 0 to 1", minimum=0)),
-    build=_build, describe_model=lambda spec: f"bm25s (k1 = {spec.option('k1')}, b = {spec.option('b')})",
-    has_model=False)
+def describe_model(spec: ContestantSpec) -> str:
+    return f"bm25s (k1 = {spec.option('k1')}, b = {spec.option('b')})"

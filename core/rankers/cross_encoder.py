@@ -14,19 +14,19 @@ import numpy as np
 import torch
 
 from core.attention_types import PairAttention
-from core.contestants.registry import BuildContext, Kind
-from core.contestants.spec import ContestantSpec, backend_option, runs_on
-from core.models.loading import (
+from core.contestants.registry import BuildContext
+from core.contestants.spec import ContestantSpec, runs_on
+from core.models.loading import load_cross_encoder
+from core.models.pair_scorer import PairScorer
+from core.models.specs import (
     EMBEDDED_CROSS_DIR,
     check_spec,
     checkpoint_name,
-    load_cross_encoder,
     model_fingerprint,
     model_title,
     saved_module,
     training_state,
 )
-from core.models.pair_scorer import PairScorer
 from core.rankers.base import Progress, Ranker, no_progress, top_k
 from core.score_cache import pair_scores
 from core.types import Corpus
@@ -87,7 +87,7 @@ class CrossEncoderRanker(Ranker):
         return top_k(self.corpus.ids, self.score(query, self.corpus.ids), k)
 
 
-def _build(spec: ContestantSpec, context: BuildContext) -> CrossEncoderRanker:
+def build(spec: ContestantSpec, context: BuildContext) -> CrossEncoderRanker:
     check_spec(spec.model, context.policy)
     backend = spec.option("backend")
     weights = model_fingerprint(spec.model, EMBEDDED_CROSS_DIR)
@@ -95,7 +95,7 @@ def _build(spec: ContestantSpec, context: BuildContext) -> CrossEncoderRanker:
                               fingerprint=f"{weights}|{backend}" if weights else None)
 
 
-def _pair_calls(spec: ContestantSpec, documents: int) -> tuple[int, int]:
+def pair_calls(spec: ContestantSpec, documents: int) -> tuple[int, int]:
     """None at indexing; per query, its shortlist (or the whole corpus without a first stage)."""
     return 0, min(spec.option("depth"), documents) if spec.option("first") else documents
 
@@ -111,11 +111,4 @@ def describe_cross_encoder(spec: ContestantSpec) -> str:
             f"on all-MiniLM-L6-v2{runs_on(spec)}")
 
 
-KIND = Kind(
-    name="cross", title="cross-encoder", cost=4,
-    summary="query and document read together by one transformer: one forward pass per pair, so it re-ranks a "
-            "first stage's shortlist",
-    options=(backend_option("onnx"),), build=_build, describe_model=describe_cross_encoder, default_first="bi",
-    pair_calls=_pair_calls,
-    shorthand={"--cross-model": "model", "--cross-backend": "backend", "--first-stage": "first",
-               "--rerank-depth": "depth", "--cross-full-corpus": "first="})
+describe_model = describe_cross_encoder

@@ -11,24 +11,20 @@ from __future__ import annotations
 import torch.nn.functional as F
 
 from core.attention_types import TokenSimilarity
-from core.contestants.registry import BuildContext, Kind
-from core.contestants.spec import ContestantSpec, Option, SpecError
+from core.contestants.registry import BuildContext
+from core.contestants.spec import ContestantSpec, SpecError
 from core.models.backbone import token_strings
 from core.models.early_layers import EarlyLayerEncoder, transformer_of
-from core.models.loading import (
+from core.models.loading import load_cross_encoder
+from core.models.specs import (
     EMBEDDED_CROSS_DIR,
     check_spec,
     checkpoint_name,
-    load_cross_encoder,
     model_fingerprint,
     model_title,
     saved_module,
 )
-from core.rankers.bi_encoder import INDEX_OPTION, BiEncoderRanker
-
-DEFAULT_LAYERS = 6
-"""All of them: on wikiqa-test and cranfield fewer layers of the embedded model lose 0.34-0.53 and 0.26-0.29
-nDCG@10 (benchmarks/results/cross_encoder_ideas.json), since its backbone was trained to embed at layer 6."""
+from core.rankers.bi_encoder import BiEncoderRanker
 
 
 class EarlyLayerRanker(BiEncoderRanker):
@@ -50,7 +46,7 @@ class EarlyLayerRanker(BiEncoderRanker):
                                token_strings(encoder.tokenizer, document, encoder.max_seq_length), matrix.numpy())
 
 
-def _build(spec: ContestantSpec, context: BuildContext) -> EarlyLayerRanker:
+def build(spec: ContestantSpec, context: BuildContext) -> EarlyLayerRanker:
     check_spec(spec.model, context.policy)
     try:
         tokenizer, transformer, max_length = transformer_of(load_cross_encoder(spec.model))
@@ -60,16 +56,7 @@ def _build(spec: ContestantSpec, context: BuildContext) -> EarlyLayerRanker:
     return EarlyLayerRanker(encoder, spec.model, spec.option("index"))
 
 
-def _model(spec: ContestantSpec) -> str:
+def describe_model(spec: ContestantSpec) -> str:
     saved = saved_module(spec.model, EMBEDDED_CROSS_DIR)
     source = f"Arena joint cross-encoder{checkpoint_name(saved[0])}" if saved else model_title(spec.model)
     return f"first {spec.option('layers')} layers of {source}"
-
-
-KIND = Kind(
-    name="early-layer", title="early-layer embedder", cost=1,
-    summary="a cross-encoder's first ℓ layers run on each text alone, mean-pooled: a bi-encoder at ℓ/L of the cost",
-    options=(Option("layers", int, DEFAULT_LAYERS, "ℓ, how many of the cross-encoder's layers embed each text",
-                    minimum=1),
-             INDEX_OPTION),
-    build=_build, describe_model=_model)

@@ -10,15 +10,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-from core.contestants.registry import BuildContext, Kind
-from core.contestants.spec import ContestantSpec, Option, SpecError
+from core.contestants.kinds import FUSION
+from core.contestants.registry import BuildContext
+from core.contestants.spec import ContestantSpec, SpecError
 from core.evaluate import fuse_runs
 from core.rankers.base import Progress, RunRanker
 from core.types import Queries, Run
 
-METHODS = ("rrf", "wsum")
 RRF_K = 60
-"""Placeholder document of a query that a fused run does not rank (see `_padded`)."""
+"""k of reciprocal rank fusion: 1 / (k + rank), as Cormack et al. set it."""
 
 
 class FusionRanker(RunRanker):
@@ -56,12 +56,8 @@ class FusionRanker(RunRanker):
         return dict(sorted(fused.get("new", {}).items(), key=lambda item: -item[1])[:k])
 
 
-def _inputs(spec: ContestantSpec) -> tuple[str, ...]:
-    return tuple(part.strip() for part in spec.option("of", "").split("+") if part.strip())
-
-
 def _weights(spec: ContestantSpec) -> tuple[float, ...]:
-    names, raw = _inputs(spec), spec.option("weights", "")
+    names, raw = FUSION.inputs(spec), spec.option("weights", "")
     if not raw:
         return tuple(1.0 / len(names) for _ in names)
     try:
@@ -73,29 +69,19 @@ def _weights(spec: ContestantSpec) -> tuple[float, ...]:
     return weights
 
 
-def _check(spec: ContestantSpec) -> None:
+def check(spec: ContestantSpec) -> None:
     """Raises SpecError unless `of` names at least two distinct contestants, with one weight each if given."""
-    names = _inputs(spec)
+    names = FUSION.inputs(spec)
     if len(names) < 2 or len(set(names)) < len(names):
         raise SpecError(f"contestant {spec.name!r}: fuse at least two different contestants (of=a+b)")
     _weights(spec)
 
 
-def _build(spec: ContestantSpec, context: BuildContext) -> FusionRanker:
-    _check(spec)
-    return FusionRanker(_inputs(spec), spec.option("method"), _weights(spec), context.upstream)
+def build(spec: ContestantSpec, context: BuildContext) -> FusionRanker:
+    check(spec)
+    return FusionRanker(FUSION.inputs(spec), spec.option("method"), _weights(spec), context.upstream)
 
 
-def _model(spec: ContestantSpec) -> str:
+def describe_model(spec: ContestantSpec) -> str:
     method = "reciprocal rank fusion" if spec.option("method") == "rrf" else "weighted sum of min-max scores"
-    return f"{method} of {' + '.join(_inputs(spec))}"
-
-
-KIND = Kind(
-    name="fusion", title="fusion", cost=3,
-    summary="a hybrid: other contestants' runs fused by reciprocal rank fusion or a normalised weighted sum",
-    options=(Option("of", str, "", "the contestants fused, joined by '+' (e.g. minilm+bm25)"),
-             Option("method", str, "rrf", "rrf (reciprocal rank fusion, k = 60) or wsum (min-max normalised "
-                    "weighted sum)", METHODS),
-             Option("weights", str, "", "wsum's weights joined by '+' (default: equal)")),
-    build=_build, describe_model=_model, has_model=False, reranks=False, inputs=_inputs, check=_check)
+    return f"{method} of {' + '.join(FUSION.inputs(spec))}"

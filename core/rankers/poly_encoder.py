@@ -9,21 +9,21 @@ import numpy as np
 import torch
 
 from core.attention_types import PolyAttention
-from core.contestants.registry import BuildContext, Kind
-from core.contestants.spec import ContestantSpec, Option
+from core.contestants.registry import BuildContext
+from core.contestants.spec import ContestantSpec
 from core.embeddings import corpus_embeddings
 from core.models.backbone import token_strings
-from core.models.loading import (
+from core.models.loading import load_poly_encoder
+from core.models.poly_encoder import PolyEncoder
+from core.models.specs import (
     EMBEDDED_POLY_DIR,
     check_spec,
     checkpoint_name,
-    load_poly_encoder,
     model_fingerprint,
     model_title,
     saved_module,
     training_state,
 )
-from core.models.poly_encoder import PolyEncoder
 from core.rankers.base import Progress, Ranker, top_k
 from core.types import Corpus
 
@@ -82,12 +82,12 @@ class PolyEncoderRanker(Ranker):
         return top_k(self.corpus.ids, self._scores(query, None), k)
 
 
-def _build(spec: ContestantSpec, context: BuildContext) -> PolyEncoderRanker:
+def build(spec: ContestantSpec, context: BuildContext) -> PolyEncoderRanker:
     check_spec(spec.model, context.policy)
     return PolyEncoderRanker(load_poly_encoder(spec.model, spec.option("codes")), spec.model)
 
 
-def _model(spec: ContestantSpec) -> str:
+def describe_model(spec: ContestantSpec) -> str:
     saved = saved_module(spec.model, EMBEDDED_POLY_DIR)
     if saved is None:
         return f"untrained poly-encoder (m = {spec.option('codes')}) on {model_title(spec.model)}"
@@ -95,12 +95,3 @@ def _model(spec: ContestantSpec) -> str:
     prior = ", IDF prior" if config.get("idf_prior") else ""
     return (f"Arena poly-encoder{checkpoint_name(folder)} (m = {config.get('n_codes')}{prior}, {training_state(folder, config)}) "
             "on all-MiniLM-L6-v2")
-
-
-KIND = Kind(
-    name="poly", title="poly-encoder", cost=2,
-    summary="m learned codes attend over the query's tokens; each cached document vector attends over those m "
-            "vectors; dot product",
-    options=(Option("codes", int, 16, "m, the number of codes of an untrained poly-encoder (a trained one keeps its "
-                    "own)", minimum=1),),
-    build=_build, describe_model=_model, shorthand={"--poly-model": "model", "--poly-codes": "codes"})

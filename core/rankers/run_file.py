@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.contestants.registry import BuildContext, Kind
-from core.contestants.spec import ContestantSpec, Option, SpecError
+from core.contestants.registry import BuildContext
+from core.contestants.spec import ContestantSpec, SpecError
 from core.rankers.base import Progress, RunRanker
 from core.runs import RUN_UPLOADS, load_trec_run
 from core.types import Queries, Run
@@ -43,7 +43,7 @@ class RunFileRanker(RunRanker):
         return {q: run[q] for q in queries.ids if q in run}
 
 
-def _build(spec: ContestantSpec, context: BuildContext) -> RunFileRanker:
+def build(spec: ContestantSpec, context: BuildContext) -> RunFileRanker:
     raw = spec.option("path", "")
     if not raw:
         raise SpecError(f"contestant {spec.name!r}: give the run file (path=...)")
@@ -53,9 +53,5 @@ def _build(spec: ContestantSpec, context: BuildContext) -> RunFileRanker:
     return RunFileRanker(path)
 
 
-KIND = Kind(
-    name="run", title="run file", cost=0,
-    summary="a TREC run file (query Q0 doc rank score tag): your production system or a paper's released run",
-    options=(Option("path", str, "", "the TREC run file"),),
-    build=_build, describe_model=lambda spec: f"run file {Path(spec.option('path', '')).name}", has_model=False,
-    reranks=False)
+def describe_model(spec: ContestantSpec) -> str:
+    return f"run file {Path(spec.option('path', '')).name}"

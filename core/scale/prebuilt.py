@@ -11,8 +11,7 @@ from core.config import ModelPolicy
 from core.contestants.registry import parse_contestant, run_order
 from core.contestants.spec import ComparisonSpec
 from core.data import DataError
-from core.embeddings import corpus_embeddings
-from core.rankers.bi_encoder import embedding_key
+from core.embeddings import bi_embedding_key, corpus_embeddings
 from core.scale.index_job import IndexManifest, read_manifest, read_vectors
 from core.types import Corpus
 
@@ -45,6 +44,6 @@ def open_prebuilt(folder: Path, corpus: Corpus, spec: ComparisonSpec,
     vectors = np.zeros((len(corpus), manifest.dim), dtype=np.float32)
     for ids, shard in read_vectors(folder):
         vectors[[corpus.position(item_id) for item_id in ids]] = shard
-    corpus_embeddings.put(embedding_key(built.model, built.option("backend")), corpus.content_hash, vectors,
+    corpus_embeddings.put(bi_embedding_key(built.model, built.option("backend")), corpus.content_hash, vectors,
                           manifest.encode_s)
     return manifest, users

@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from core.models.backbone import backbone_path, is_bitfit_parameter
+from core.models.backbone import is_bitfit_parameter
 from core.models.joint_cross_encoder import JointCrossEncoder
 from core.models.loading import load_bi_encoder
+from core.models.specs import backbone_path
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, start_idf_prior, train
 

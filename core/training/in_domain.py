@@ -23,8 +23,8 @@ import numpy as np
 import torch
 
 from core.data import load_dataset
-from core.models.backbone import ARENA_CONFIG_FILE
 from core.models.loading import load_bi_encoder, load_cross_encoder
+from core.models.specs import ARENA_CONFIG_FILE
 from core.rankers.bi_encoder import BiEncoderRanker
 from core.rankers.bm25 import BM25Ranker
 from core.training.cross import train_cross

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.config import TRAINING_DIR
-from core.models.loading import EMBEDDED
+from core.models.specs import EMBEDDED
 from core.training.devsets import export_beir
 from core.training.in_domain import MIN_MINUTES, fine_tune
 from core.types import Dataset

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from app_pages._shared import Stored
-from core.models.loading import ModelError
+from core.models.errors import ModelError
 from tests.app.helpers import comparison_of, no_exception, open_page
 
 

@@ -20,7 +20,7 @@ from core.contestants.registry import comparison, contestant
 from core.data import first_queries
 from core.live_run import LiveRun, LiveRuns
 from core.models.loading import load_cross_encoder
-from core.rankers import CrossEncoderRanker
+from core.rankers.cross_encoder import CrossEncoderRanker
 from core.score_cache import PairScoreCache
 from core.types import Corpus
 from tests.conftest import SAMPLE_BEIR

@@ -15,10 +15,11 @@ from core.contestants.registry import build_ranker, comparison, contestant, shor
 from core.contestants.spec import ComparisonSpec
 from core.data import Dataset, Queries, first_queries
 from core.evaluate import evaluate, kendall_tau, overlap_at_k
-from core.models.backbone import backbone_path
 from core.models.joint_cross_encoder import JointCrossEncoder
-from core.rankers import CrossEncoderRanker
-from core.saved_comparison import SavedComparisonError, read_saved
+from core.models.specs import backbone_path
+from core.rankers.cross_encoder import CrossEncoderRanker
+from core.saved_comparison import SavedComparisonError, read_saved, saved_json
+from core.splits import hold_out
 from tests.conftest import SAMPLE_BEIR
 
 
@@ -200,8 +201,8 @@ def test_a_saved_comparison_opens_again_only_beside_its_data(tmp_path, capsys, s
     assert main(["show", str(saved), "--data", str(SAMPLE_BEIR)]) == 2  # all queries: other data
     error = capsys.readouterr().err
     assert "results.arena.json: computed on other data" in error and "5 queries" in error and "Traceback" not in error
-    comparison = read_saved(saved.read_text(), "x.arena.json", first_queries(sample_dataset, 5))
-    assert list(comparison.results) == ["bm25"] and comparison.results["bm25"].run
+    comparison, splits = read_saved(saved.read_text(), "x.arena.json", first_queries(sample_dataset, 5))
+    assert list(comparison.results) == ["bm25"] and comparison.results["bm25"].run and splits is None
     for text, problem in (("{", "not JSON (line 1"), ('{"format": "other"}', "not a saved Encoder Arena comparison")):
         with pytest.raises(SavedComparisonError, match=re.escape(problem)):
             read_saved(text, "x.arena.json", sample_dataset)
@@ -209,6 +210,18 @@ def test_a_saved_comparison_opens_again_only_beside_its_data(tmp_path, capsys, s
     fields["results"]["bm25"]["colour"] = 'red"><img src=x onerror=alert(1)>'  # pages draw colours into HTML
     with pytest.raises(SavedComparisonError, match="damaged .contestant 'bm25': colour"):
         read_saved(json.dumps(fields), "x.arena.json", first_queries(sample_dataset, 5))
+
+
+def test_a_comparison_on_a_hold_out_opens_again_on_the_whole_data_by_cutting_the_same_split(sample_dataset):
+    splits = hold_out(sample_dataset, 40, seed=7)
+    spec = comparison([contestant({"kind": "bm25"})])
+    text = saved_json(compare(splits.test, spec), splits.test)
+    assert json.loads(text)["dataset"]["held_out"] == [40, 7]
+    opened, again = read_saved(text, "x.arena.json", sample_dataset)
+    assert again.test.content_hash == splits.test.content_hash and again.training.queries == splits.training.queries
+    assert opened.results["bm25"].metrics == compare(splits.test, spec).results["bm25"].metrics
+    with pytest.raises(SavedComparisonError, match="computed on other data"):
+        read_saved(text, "x.arena.json", first_queries(sample_dataset, 20))  # not the data it was cut from
 
 
 def test_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -178,6 +180,30 @@ def test_every_preset_loads_orders_and_round_trips():
 
 
 # --- a real comparison ----------------------------------------------------------------------------
+
+
+LIGHT_FIRST_RESULT = """
+import sys
+import app_pages._runs
+from core.compare import compare
+from core.contestants.registry import comparison, contestant, describe, run_order, shorthand_flags
+from core.view_models import demo_spec, load_sample
+run_order(demo_spec())
+shorthand_flags()
+spec = comparison([contestant({"kind": "bm25"})])
+print(describe(spec.contestants[0]), round(compare(load_sample(), spec).results["bm25"].metrics["ndcg@10"], 3))
+print(sorted(m for m in ("torch", "transformers", "sentence_transformers", "onnxruntime") if m in sys.modules))
+"""
+
+
+def test_declaring_every_kind_and_running_bm25_loads_no_model_library():
+    """The demo's first result (BM25) must not wait seconds for torch: a kind's module loads when first built."""
+    done = subprocess.run([sys.executable, "-c", LIGHT_FIRST_RESULT], cwd=Path(__file__).parents[2],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    described, loaded = done.stdout.splitlines()
+    assert described.startswith("BM25: bm25s (k1 = 1.5") and float(described.split()[-1]) > 0.3
+    assert loaded == "[]"
 
 
 def test_results_are_keyed_by_name_in_spec_order_with_distinct_colours(arena):

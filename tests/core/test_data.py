@@ -857,6 +857,36 @@ def test_csv_variant_folder(tmp_path):
     assert dataset.corpus.passages() == ["T x", "y"]
 
 
+SPLIT_QRELS = "query_id,doc_id,score,split\nq1,d1,1,train\nq2,d2,1,test\nq3,d1,2,Test\n"
+
+
+def test_a_split_column_in_csv_qrels_gives_each_split_and_holds_the_others_queries_apart(tmp_path):
+    write(tmp_path, "corpus.csv", "id,text\nd1,x\nd2,y\n")
+    write(tmp_path, "queries.csv", "id,text\nq1,find x\nq2,find y\nq3,x again\nq4,unjudged\n")
+    write(tmp_path, "qrels.csv", SPLIT_QRELS)
+    test = load_dataset(tmp_path)
+    assert (test.split, test.qrels, test.queries.ids) == ("test", {"q2": {"d2": 1}, "q3": {"d1": 2}}, ("q2", "q3", "q4"))
+    assert "split test: 3 queries; 1 judged only in train are held apart" in test.notes
+    train = load_dataset(tmp_path, split="train")
+    assert (train.split, train.qrels, train.queries.ids) == ("train", {"q1": {"d1": 1}}, ("q1", "q4"))
+    error = raises_data_error(load_dataset, tmp_path, split="dev")
+    assert (error.source, str(error)) == (str(tmp_path / "qrels.csv"), f"{tmp_path / 'qrels.csv'}: no rows of split "
+                                          "'dev' in its split column (it has test, train)")
+
+
+def test_separate_files_with_a_split_column_give_a_training_split_for_the_train_page():
+    from core.view_models import dataset_from_files, training_split_from_files
+
+    files = ((b"id,text\nd1,x\nd2,y\n", "corpus.csv"), (b"id,text\nq1,find x\nq2,find y\nq3,x again\n", "queries.csv"),
+             (SPLIT_QRELS.encode(), "qrels.csv"))
+    test, train = dataset_from_files(*files), training_split_from_files(*files)
+    assert (test.split, sorted(test.qrels), test.queries.ids) == ("test", ["q2", "q3"], ("q2", "q3"))
+    assert (train.split, sorted(train.qrels), train.queries.ids) == ("train", ["q1"], ("q1",))
+    assert training_split_from_files(*files[:2], (b"query_id,doc_id,score\nq1,d1,1\n", "qrels.csv")) is None
+    error = raises_data_error(read_qrels, b"query_id,doc_id,score,split\nq1,d1,1,\n", "qrels.csv")
+    assert (error.line, str(error)) == (2, "qrels.csv, line 2: empty split (expected a name such as train or test)")
+
+
 def test_msmarco_folder_with_a_split(tmp_path):
     write(tmp_path, "collection.tsv", "0\tParis is in France.\n1\tBread goes stale.\n")
     write(tmp_path, "queries.dev.tsv", "10\tcapital of France\n")

@@ -10,7 +10,7 @@ import pytest
 
 from core import embeddings
 from core.embeddings import EmbeddingCache
-from core.models.loading import model_fingerprint
+from core.models.specs import model_fingerprint
 
 
 def fail() -> np.ndarray:

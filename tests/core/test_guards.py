@@ -17,7 +17,8 @@ from core.contestants.registry import (
 )
 from core.contestants.spec import SpecError
 from core.data import DataError, first_queries
-from core.models.loading import ModelError, check_spec, load_cross_encoder, resolve
+from core.models.loading import ModelError, load_cross_encoder
+from core.models.specs import check_spec, resolve
 from core.view_models import dataset_from_files
 
 SERVER = ModelPolicy(restricted=True)

@@ -14,7 +14,8 @@ import pytest
 from core.cli import main
 from core.data import load_dataset
 from core.models.early_layers import EarlyLayerEncoder, transformer_of
-from core.models.loading import EMBEDDED, load_bi_encoder, load_cross_encoder
+from core.models.loading import load_bi_encoder, load_cross_encoder
+from core.models.specs import EMBEDDED
 from core.splits import hold_out
 from core.training.devsets import export_beir
 from core.training.early_layers import EarlyLayerStudent

@@ -11,8 +11,8 @@ import pytest
 
 from core.config import ModelPolicy
 from core.models import loading, offline
-from core.models.backbone import backbone_path
-from core.models.loading import ModelError, check_spec, model_title, resolve
+from core.models.errors import ModelError
+from core.models.specs import backbone_path, check_spec, model_title, resolve
 
 MODEL_FILES = {"model.safetensors": b"\x00weights" * 700, "config.json": b'{"hidden_size": 4}',
                "1_Pooling/config.json": b'{"pooling_mode_mean_tokens": true}'}

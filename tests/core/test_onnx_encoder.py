@@ -12,10 +12,10 @@ from core.config import BACKENDS
 from core.contestants.registry import build_ranker, describe, parse_contestant
 from core.contestants.spec import SpecError
 from core.evaluate import evaluate, overlap_at_k
-from core.models.backbone import backbone_path
 from core.models.loading import ModelError, load_bi_encoder, load_cross_encoder
 from core.models.onnx_encoder import OnnxSentenceEncoder
-from core.rankers import BiEncoderRanker
+from core.models.specs import backbone_path
+from core.rankers.bi_encoder import BiEncoderRanker
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,14 @@ from core.attention_types import PairAttention, PolyAttention, TokenSimilarity
 from core.contestants.registry import build_ranker, contestant, describe
 from core.data import Corpus
 from core.idf import token_log_idf
-from core.models.backbone import backbone_path
 from core.models.joint_cross_encoder import JointCrossEncoder
 from core.models.loading import ModelError, load_cross_encoder, load_poly_encoder
 from core.models.poly_encoder import PolyEncoder
-from core.rankers import BiEncoderRanker, BM25Ranker, CrossEncoderRanker, PolyEncoderRanker
+from core.models.specs import backbone_path
+from core.rankers.bi_encoder import BiEncoderRanker
+from core.rankers.bm25 import BM25Ranker
+from core.rankers.cross_encoder import CrossEncoderRanker
+from core.rankers.poly_encoder import PolyEncoderRanker
 
 TINY = Corpus(ids=("sky", "pasta", "bank", "river"),
               texts=("The sky looks blue because air scatters short wavelengths of sunlight.",

@@ -16,15 +16,14 @@ import torch.nn.functional as F
 from core.colours import PALETTE
 from core.data import Corpus, Dataset, Queries
 from core.rankers.base import Progress, Ranker, top_k
+from core.timing import fastest_ms, wall_ms
 from core.tradeoff_points import TRADEOFF_COLUMNS, pareto_frontier, tradeoff_points
 from core.tradeoffs import (
     _score_head,
     cost_vs_candidates,
-    fastest_ms,
     load_note,
     poly_codes_cost,
     rerank_depth_sweep,
-    wall_ms,
 )
 from tests.core.test_figures import make_comparison
 

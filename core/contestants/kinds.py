@@ -1,0 +1,79 @@
+"""Every kind of contestant, declared once: what specs may say about it, and which module implements it.
+
+A declaration is cheap to import (no model library), so that specs are parsed and checked, and BM25's first
+result shown, before torch and sentence-transformers have loaded; a kind's implementation module under
+`core/rankers/` is imported when one of its contestants is first built or described.
+"""
+
+from __future__ import annotations
+
+from core.contestants.registry import Kind
+from core.contestants.spec import Option, backend_option
+from core.index import INDEX_TYPES
+
+INDEX_OPTION = Option("index", str, "flat", "FAISS index: flat (exact), hnsw, ivf or ivf-sq8", INDEX_TYPES)
+FUSION_METHODS = ("rrf", "wsum")
+EARLY_LAYERS = 6
+"""All of them: on wikiqa-test and cranfield fewer layers of the embedded model lose 0.34-0.53 and 0.26-0.29
+nDCG@10 (benchmarks/results/cross_encoder_ideas.json), since its backbone was trained to embed at layer 6."""
+
+BM25 = Kind(
+    name="bm25", title="BM25", cost=0, implementation="core.rankers.bm25", has_model=False,
+    summary="term-frequency statistics of shared words (bm25s, English stop words, Snowball stemming)",
+    options=(Option("k1", float, 1.5, "term-frequency saturation", minimum=0),
+             Option("b", float, 0.75, "length normalisation, 0 to 1", minimum=0)))
+
+BI = Kind(
+    name="bi", title="bi-encoder", cost=1, implementation="core.rankers.bi_encoder",
+    summary="query and documents embedded separately; documents indexed once in FAISS; cosine similarity",
+    options=(backend_option("onnx"), INDEX_OPTION),
+    shorthand={"--bi-model": "model", "--bi-backend": "backend", "--index-type": "index"})
+
+POLY = Kind(
+    name="poly", title="poly-encoder", cost=2, implementation="core.rankers.poly_encoder",
+    summary="m learned codes attend over the query's tokens; each cached document vector attends over those m "
+            "vectors; dot product",
+    options=(Option("codes", int, 16, "m, the number of codes of an untrained poly-encoder (a trained one keeps its "
+                    "own)", minimum=1),),
+    shorthand={"--poly-model": "model", "--poly-codes": "codes"})
+
+CROSS = Kind(
+    name="cross", title="cross-encoder", cost=4, implementation="core.rankers.cross_encoder",
+    summary="query and document read together by one transformer: one forward pass per pair, so it re-ranks a "
+            "first stage's shortlist",
+    options=(backend_option("onnx"),), default_first="bi", scores_pairs=True,
+    shorthand={"--cross-model": "model", "--cross-backend": "backend", "--first-stage": "first",
+               "--rerank-depth": "depth", "--cross-full-corpus": "first="})
+
+FUSION = Kind(
+    name="fusion", title="fusion", cost=3, implementation="core.rankers.fusion", has_model=False, reranks=False,
+    summary="a hybrid: other contestants' runs fused by reciprocal rank fusion or a normalised weighted sum",
+    options=(Option("of", str, "", "the contestants fused, joined by '+' (e.g. minilm+bm25)"),
+             Option("method", str, "rrf", "rrf (reciprocal rank fusion, k = 60) or wsum (min-max normalised "
+                    "weighted sum)", FUSION_METHODS),
+             Option("weights", str, "", "wsum's weights joined by '+' (default: equal)")),
+    inputs_option="of", checks_spec=True)
+
+RUN_FILE = Kind(
+    name="run", title="run file", cost=0, implementation="core.rankers.run_file", has_model=False, reranks=False,
+    summary="a TREC run file (query Q0 doc rank score tag): your production system or a paper's released run",
+    options=(Option("path", str, "", "the TREC run file"),))
+
+EARLY_LAYER = Kind(
+    name="early-layer", title="early-layer embedder", cost=1, implementation="core.rankers.early_layer",
+    summary="a cross-encoder's first ℓ layers run on each text alone, mean-pooled: a bi-encoder at ℓ/L of the cost",
+    options=(Option("layers", int, EARLY_LAYERS, "ℓ, how many of the cross-encoder's layers embed each text",
+                    minimum=1),
+             INDEX_OPTION))
+
+ANNCUR = Kind(
+    name="anncur", title="ANNCUR (cross-encoder kNN)", cost=3, implementation="core.rankers.anncur", reranks=False,
+    summary="a cross-encoder's own nearest neighbours without a bi-encoder: scores against anchor queries are "
+            "indexed once; a query scores a few anchor documents, approximates the rest (CUR), re-scores the best",
+    options=(Option("anchors", int, 20, "k_q, pseudo-queries from the corpus scored against every document at "
+                    "indexing (index cost: k_q × N cross-encoder calls)", minimum=1),
+             Option("anchor_docs", int, 20, "k_i, anchor documents every query is scored against", minimum=1),
+             Option("depth", int, 30, "documents re-scored exactly after the approximation", minimum=0)),
+    scores_pairs=True)
+
+KINDS = (BM25, BI, POLY, CROSS, FUSION, RUN_FILE, EARLY_LAYER, ANNCUR)
