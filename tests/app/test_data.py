@@ -76,6 +76,17 @@ def test_separate_csv_txt_and_trec_files_load():
                                    "(2 judgements): contestants are scored on accuracy.")
 
 
+def test_qrels_with_a_split_column_load_the_test_split_and_give_the_train_page_its_training_split():
+    queries = b"id,text\nq1,capital of France\nq2,why does bread go stale\nq3,stale bread\n"
+    qrels = b"query_id,doc_id,score,split\nq1,d1,1,train\nq2,d2,2,test\nq3,d2,1,test\n"
+    at = upload(open_page("data"), ("corpus.csv", CORPUS), ("queries.csv", queries), ("qrels.csv", qrels))
+    no_exception(at)
+    data, (training, how) = at.session_state["shared.dataset"], at.session_state["shared.training"]
+    assert (data.split, data.queries.ids, training.split, training.queries.ids) == ("test", ("q2", "q3"), "train", ("q1",))
+    assert how == "the qrels' split column"
+    assert at.success[0].value.endswith("It has a training split of 1 judged queries, for the Train page.")
+
+
 def test_msmarco_tsv_parquet_and_headerless_qrels_load_and_say_how_they_were_read():
     corpus = parquet_bytes({"_id": ["d1", "d2"], "title": ["Paris", None], "text": ["In France.", ""]})
     at = upload(open_page("data"), ("corpus.parquet", corpus), ("queries.tsv", b"q1\tcapital of France\n"),
