@@ -81,9 +81,9 @@ def evaluate(qrels: Qrels, run: Run, metrics: tuple[str, ...] = METRICS) -> tupl
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numba's uint64 cast notice inside ranx
         scores = ranx_evaluate(python_dict_to_typed_list({q: qrels[q] for q in judged}),
-                               python_dict_to_typed_list(dict(zip(judged, ranked))), list(metrics), return_mean=False)
-    if len(metrics) == 1:
-        scores = {metrics[0]: scores}
+                               python_dict_to_typed_list(dict(zip(judged, ranked))),
+                               list(metrics) * (2 if len(metrics) == 1 else 1),  # ranx 0.3.21 returns one metric's
+                               return_mean=False)  # per-query scores under a key it then misses: ask twice
     per_query = {m: dict(zip(judged, map(float, scores[m]))) for m in metrics}
     return {m: float(np.mean(scores[m])) for m in metrics}, per_query
 

@@ -122,6 +122,8 @@ def test_metrics_match_hand_arithmetic():
     assert per_query["ndcg@10"]["q1"] == pytest.approx(dcg_q1 / ideal_q1)
     assert per_query["mrr@10"]["q2"] == pytest.approx(1 / 2)
     assert means["ndcg@10"] == pytest.approx((dcg_q1 / ideal_q1 + (1 / math.log2(3))) / 2)
+    assert evaluate(qrels, run, ("mrr@10",)) == ({"mrr@10": 0.75}, {"mrr@10": {"q1": 1.0, "q2": 0.5}})  # one metric
+    assert evaluate(qrels, {"q1": run["q1"]})[1]["ndcg@10"]["q2"] == 0.0  # a judged query the run misses
 
 
 def test_agreement_measures():
