@@ -198,8 +198,9 @@ def load_into_session(loader: Callable[[], Dataset],
     judged = (f" and relevance labels (qrels) for {len(data.qrels):,} of them ("
               f"{sum(map(len, data.qrels.values())):,} judgements): contestants are scored on accuracy"
               if data.qrels else "; no relevance labels (qrels): contestants are compared by how much they agree")
-    trained = (f". It has a training split of {len(training_split.qrels or {}):,} judged queries, for the Train page"
-               if training_split else "")
+    judged_training = len(training_split.qrels or {}) if training_split else 0
+    trained = (f". It has a training split of {judged_training:,} judged quer{'y' if judged_training == 1 else 'ies'}, "
+               "for the Train page" if training_split else "")
     rerun_with(f"Loaded {plain(data.name or 'the data')}: {len(data.corpus):,} documents, "
                f"{len(data.queries):,} queries{judged}{trained}.")
 

@@ -84,7 +84,7 @@ def test_qrels_with_a_split_column_load_the_test_split_and_give_the_train_page_i
     data, (training, how) = at.session_state["shared.dataset"], at.session_state["shared.training"]
     assert (data.split, data.queries.ids, training.split, training.queries.ids) == ("test", ("q2", "q3"), "train", ("q1",))
     assert how == "the qrels' split column"
-    assert at.success[0].value.endswith("It has a training split of 1 judged queries, for the Train page.")
+    assert at.success[0].value.endswith("It has a training split of 1 judged query, for the Train page.")
 
 
 def test_msmarco_tsv_parquet_and_headerless_qrels_load_and_say_how_they_were_read():
