@@ -7,6 +7,7 @@ import importlib.metadata
 import io
 import zipfile
 
+import huggingface_hub
 import pytest
 
 from core.config import ModelPolicy
@@ -58,7 +59,7 @@ def no_downloads(monkeypatch):
     def download(*args, **kwargs):
         raise AssertionError("a named offline model must never be downloaded")
 
-    monkeypatch.setattr(loading, "snapshot_download", download)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", download)  # what core.models.specs.resolve calls
 
 
 @pytest.mark.parametrize("spec", ["all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2", " all-MiniLM-L6-v2 "])
