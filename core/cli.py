@@ -201,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     trainer.add_argument("--idf-prior", action="store_true",
                          help="weigh query tokens by their corpus IDF: in the cross's query pooling, "
                               "or in the poly's code attention (with --freeze-backbone)")
+    trainer.add_argument("--bf16", action="store_true",
+                         help="forward passes in bfloat16: about twice as fast on CPUs that compute it natively "
+                              "(AVX-512 BF16, AMX); weights and optimiser stay float32")
     trainer.add_argument("--seed", type=int, default=TrainConfig.seed)
     trainer.add_argument("--sources", default=",".join(TrainConfig.sources),
                          help="comma-separated training data: wikiqa,arguana")
@@ -228,7 +231,7 @@ def run_train(args: argparse.Namespace) -> int:
                          tie_weight=args.tie_weight, backbone_lr=args.backbone_lr, head_lr=args.head_lr,
                          batch_lists=args.batch_lists, freeze_backbone=args.freeze_backbone,
                          query_bitfit=args.query_bitfit, pool_negatives=args.pool_negatives, seed=args.seed,
-                         idf_prior=args.idf_prior,
+                         idf_prior=args.idf_prior, bfloat16=args.bf16,
                          sources=tuple(part.strip() for part in args.sources.split(",") if part.strip()))
     record = run_training(args.kind, args.out, config, args.quick, args.poly_codes, args.teacher or EMBEDDED,
                           args.lists_cache, args.teacher_dense)
@@ -244,7 +247,7 @@ def run_fine_tune(args: argparse.Namespace) -> int:
     from core.training.in_domain import fine_tune
 
     record = fine_tune(args.kind, args.data, args.out, args.minutes, args.teacher, args.seed, args.poly_codes,
-                       StderrProgress(), compact=args.compact, layers=args.layers)
+                       StderrProgress(), compact=args.compact, layers=args.layers, bfloat16=args.bf16)
     history = record["history"]
     dev = dict(history["dev_ndcg@10"])
     print(f"{args.kind}: dev nDCG@10 {dev[0]:.4f} (start) -> {dev[history['best_step']]:.4f} (kept, step "

@@ -20,9 +20,28 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 """The project's own shipped weights (embedded models and heads fine-tuned on the lesson data)."""
 TRAINING_DIR = CACHE_DIR / "training"
 """Fine-tuning jobs of the Train page, with the models they write (allowed as model paths in server mode)."""
-Backend = Literal["torch", "onnx", "onnx-int8"]
+Backend = Literal["torch", "torch-bf16", "onnx", "onnx-int8"]
 BACKENDS: tuple[Backend, ...] = ("torch", "onnx", "onnx-int8")
 """How a sentence-transformers encoder runs: PyTorch, or ONNX Runtime in fp32 or int8 (see core.models.onnx_encoder)."""
+PAIR_BACKENDS: tuple[Backend, ...] = ("torch", "torch-bf16", "onnx", "onnx-int8")
+"""How the joint cross-encoder's transformer runs: the encoder backends, or PyTorch in bfloat16
+(see core.models.bf16_pairs)."""
+
+
+def native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether this CPU computes in bfloat16 natively (AVX-512 BF16 or AMX), read without importing torch: elsewhere
+    PyTorch emulates bfloat16, slower than float32."""
+    try:
+        flags = next((line for line in cpuinfo.read_text().splitlines() if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+FAST_PAIR_BACKEND: Backend = "torch-bf16" if native_bf16() else "onnx"
+"""The cross-encoder's default: PyTorch in bfloat16 where the CPU computes it natively, else ONNX Runtime float32,
+the fastest backends whose nDCG@10 stays within 0.005 of PyTorch float32 on the development sets
+(benchmarks/backends.py)."""
 
 
 # --- guards: limits and model policy, configured by environment variables (see SECURITY.md) ---------

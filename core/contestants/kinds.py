@@ -7,6 +7,7 @@ result shown, before torch and sentence-transformers have loaded; a kind's imple
 
 from __future__ import annotations
 
+from core.config import FAST_PAIR_BACKEND, PAIR_BACKENDS
 from core.contestants.registry import Kind
 from core.contestants.spec import Option, backend_option
 from core.index import INDEX_TYPES
@@ -41,7 +42,7 @@ CROSS = Kind(
     name="cross", title="cross-encoder", cost=4, implementation="core.rankers.cross_encoder",
     summary="query and document read together by one transformer: one forward pass per pair, so it re-ranks a "
             "first stage's shortlist",
-    options=(backend_option("onnx"),), default_first="bi", scores_pairs=True,
+    options=(backend_option(FAST_PAIR_BACKEND, PAIR_BACKENDS),), default_first="bi", scores_pairs=True,
     shorthand={"--cross-model": "model", "--cross-backend": "backend", "--first-stage": "first",
                "--rerank-depth": "depth", "--cross-full-corpus": "first="})
 

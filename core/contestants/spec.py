@@ -77,7 +77,8 @@ class Option:
         return value
 
 
-BACKEND_TITLES: dict[str, str] = {"torch": "PyTorch", "onnx": "ONNX Runtime", "onnx-int8": "ONNX Runtime, int8"}
+BACKEND_TITLES: dict[str, str] = {"torch": "PyTorch", "torch-bf16": "PyTorch in bfloat16", "onnx": "ONNX Runtime",
+                                  "onnx-int8": "ONNX Runtime, int8"}
 
 
 def runs_on(spec: ContestantSpec) -> str:
@@ -86,10 +87,11 @@ def runs_on(spec: ContestantSpec) -> str:
     return "" if backend == "torch" else f", run by {BACKEND_TITLES[backend]}"
 
 
-def backend_option(default: Backend) -> Option:
+def backend_option(default: Backend, choices: tuple[Backend, ...] = BACKENDS) -> Option:
     """The option choosing what runs a neural contestant's model (kinds that offer it pick their default)."""
-    return Option("backend", str, default, "what runs the model: PyTorch, or ONNX Runtime fp32 / int8 (faster on a "
-                  "CPU; benchmarks/README.md has the speed and quality of each)", BACKENDS)
+    ways = "PyTorch in float32 or bfloat16, or" if "torch-bf16" in choices else "PyTorch, or"
+    return Option("backend", str, default, f"what runs the model: {ways} ONNX Runtime fp32 / int8 (faster on a "
+                  "CPU; benchmarks/README.md has the speed and quality of each)", choices)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from typing import TypeVar
 
 from sentence_transformers import CrossEncoder, SentenceTransformer
 
-from core.config import BACKENDS, Backend
+from core.config import BACKENDS, PAIR_BACKENDS, Backend
+from core.models.bf16_pairs import Bf16PairBackbone
 from core.models.errors import ModelError
 from core.models.joint_cross_encoder import ARCHITECTURE as JOINT_ARCHITECTURE
 from core.models.joint_cross_encoder import JointCrossEncoder
@@ -95,10 +96,11 @@ def load_cross_encoder(spec: str = EMBEDDED, backend: Backend = "torch") -> Pair
 
     "embedded" is the project's trained joint cross-encoder when its weights are present, else an
     untrained one over the packaged MiniLM (which scores exactly like the bi-encoder). The "onnx" and
-    "onnx-int8" backends run a joint cross-encoder's transformer with ONNX Runtime (`core.models.onnx_pairs`).
+    "onnx-int8" backends run a joint cross-encoder's transformer with ONNX Runtime (`core.models.onnx_pairs`), and
+    "torch-bf16" runs it in bfloat16 (`core.models.bf16_pairs`).
     """
-    if backend not in BACKENDS:
-        raise ModelError(f"unknown cross-encoder backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if backend not in PAIR_BACKENDS:
+        raise ModelError(f"unknown cross-encoder backend {backend!r}; choose one of {', '.join(PAIR_BACKENDS)}")
 
     def load() -> PairScorer:
         if spec == EMBEDDED:
@@ -117,7 +119,9 @@ def load_cross_encoder(spec: str = EMBEDDED, backend: Backend = "torch") -> Pair
 
     def load_on_backend() -> PairScorer:
         scorer = load()  # a model of its own: the torch backend's stays as it is
-        if backend != "torch":
+        if backend == "torch-bf16":
+            scorer.runtime = Bf16PairBackbone(scorer)
+        elif backend != "torch":
             scorer.runtime = OnnxPairBackbone(scorer, quantize=backend == "onnx-int8")
         return scorer
 

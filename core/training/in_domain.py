@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from core.config import FAST_PAIR_BACKEND
 from core.data import load_dataset
 from core.models.errors import ModelError
 from core.models.loading import load_bi_encoder, load_cross_encoder
@@ -66,9 +67,9 @@ MIN_MINUTES = 0.25
 TEACHER_SHARE = 0.35
 """A distilled student's share of its budget spent having the cross-encoder score the training lists."""
 DISTILLED = ("poly", "early-layer")
+"""The kinds that learn from a cross-encoder teacher's scores."""
 DEV_SHORTLIST = 20
 """Documents of a dev query's list: the bi-encoder's top 20 of the corpus, as a comparison's re-ranker sees them."""
-"""The kinds that learn from a cross-encoder teacher's scores."""
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,8 @@ def mine(dataset: Dataset, rng: random.Random, negatives: int, dev_size: int, de
 
 def attach_teacher(lists: list[TrainingList], teacher: str, budget_s: float, progress: Progress) -> list[TrainingList]:
     """Score lists with the cross-encoder `teacher` until `budget_s` is spent; returns the scored ones."""
-    try:  # ONNX Runtime: the same scores as torch, 1.2-1.8× sooner (benchmarks/backends.py)
-        cross = load_cross_encoder(teacher, "onnx")
+    try:  # the cross-encoder's fast default backend (benchmarks/backends.py)
+        cross = load_cross_encoder(teacher, FAST_PAIR_BACKEND)
     except ModelError:  # a sentence-transformers CrossEncoder runs on torch only
         cross = load_cross_encoder(teacher)
     start = time.perf_counter()
@@ -148,10 +149,12 @@ def attach_teacher(lists: list[TrainingList], teacher: str, budget_s: float, pro
 
 def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | None = None, seed: int = 13,
               n_codes: int = 16, progress: Progress = lambda message, fraction: None,
-              on_step: Callable[[dict], None] | None = None, compact: bool = False, layers: int = 2) -> dict:
+              on_step: Callable[[dict], None] | None = None, compact: bool = False, layers: int = 2,
+              bfloat16: bool = False) -> dict:
     """Fine-tune the `kind` ("cross", "poly" or "early-layer", the latter keeping the teacher's first `layers`
     layers) on `data`'s training split within `minutes`, save the best checkpoint by the carved dev split to `out`
-    with a model card, and return the training record. `compact` trains and saves a small delta (see `COMPACT`).
+    with a model card, and return the training record. `compact` trains and saves a small delta (see `COMPACT`);
+    `bfloat16` computes the forward passes in bfloat16 (see `TrainConfig.bfloat16`).
 
     Raises:
         ValueError: Without a training split, for a distilled kind without a `teacher`, or a budget under
@@ -169,7 +172,7 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         raise ValueError(f"{data}: no training split (expected qrels/train.tsv with judgements)")
     config = IN_DOMAIN[kind]
     rng = seed_everything(seed)
-    config = replace(config, seed=seed, **(COMPACT[kind] if compact else {}))
+    config = replace(config, seed=seed, bfloat16=bfloat16, **(COMPACT[kind] if compact else {}))
     progress("mining negatives with the bi-encoder and BM25", 0.0)
     splits = mine(dataset, rng, negatives=7, dev_size=config.dev_lists, progress=progress)
     dev = splits.dev

@@ -46,6 +46,8 @@ class TrainConfig:
             learn to keep a whole corpus in order and not only each short list.
         backbone_bitfit: Cross-encoder: train only the backbone's biases and LayerNorm weights (BitFit, at
             `backbone_lr`), saved as a compact delta over the packaged backbone.
+        bfloat16: Run the forward pass in bfloat16 (`torch.autocast`): about twice the steps per minute on CPUs that
+            compute bfloat16 natively; the weights, gradients and optimiser stay float32, and dev scoring float32.
         idf_prior: Give the query side the learned IDF prior (`core.idf`): the poly-encoder's code attention
             (with `freeze_backbone` only) or the cross-encoder's query pooling; its weight starts at
             `IDF_WEIGHT_INIT` (the cross-encoder holds it there) and its IDF is counted over the training passages.
@@ -71,6 +73,7 @@ class TrainConfig:
     pool_negatives: int = 0
     idf_prior: bool = False
     backbone_bitfit: bool = False
+    bfloat16: bool = False
 
 
 EVALUATIONS_PER_BUDGET = 6
@@ -151,7 +154,8 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
     eval_at = budget_s / EVALUATIONS_PER_BUDGET if budget_s else None
     for step, batch in enumerate(batches, start=1):
         model.train()
-        loss, parts = batch_loss([lists[i] for i in batch])
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bfloat16):
+            loss, parts = batch_loss([lists[i] for i in batch])
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

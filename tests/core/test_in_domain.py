@@ -64,7 +64,8 @@ def test_cli_contract_trains_cross_then_poly_and_compares_on_the_test_split(spli
     config = load_cross_encoder(str(cross)).config  # a start no step beat is saved, but labelled untrained
     assert (config.trained, config.fine_tuned_on) == ((True, "sample-split") if improved["cross"] else (False, ""))
     assert main(["train", "poly", "--data", str(split_data), "--teacher", str(cross), "--out", str(poly),
-                 "--minutes", BUDGET]) == 0
+                 "--minutes", BUDGET, "--bf16"]) == 0
+    assert json.loads((poly / "training.json").read_text())["recipe"]["bfloat16"]  # forward passes in bfloat16
     assert main(["compare", str(split_data), "--split", "test", "--cross-model", str(cross), "--poly-model", str(poly),
                  "--rerank-depth", "10", "--out", str(out)]) == 0
     metrics = json.loads((out / "metrics.json").read_text())

@@ -1,14 +1,17 @@
-"""ONNX Runtime backends of the bi-encoder (the same embeddings as sentence-transformers in float32, close ones
-in int8, the same rankings) and of the joint cross-encoder (the same scores), and clear refusals."""
+"""Backends: ONNX Runtime for the bi-encoder (the same embeddings as sentence-transformers in float32, close ones
+in int8, the same rankings) and for the joint cross-encoder (the same scores); bfloat16 PyTorch for the joint
+cross-encoder (close scores), where it is the default only on CPUs that compute bfloat16 natively; scores that do
+not depend on how pairs are batched; clear refusals."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
-from core.config import BACKENDS
+from core.config import BACKENDS, native_bf16
 from core.contestants.registry import build_ranker, describe, parse_contestant
 from core.contestants.spec import SpecError
 from core.evaluate import evaluate, overlap_at_k
@@ -16,6 +19,7 @@ from core.models.loading import ModelError, load_bi_encoder, load_cross_encoder
 from core.models.onnx_encoder import OnnxSentenceEncoder
 from core.models.specs import backbone_path
 from core.rankers.bi_encoder import BiEncoderRanker
+from core.view_models import LESSON_MODELS
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +118,33 @@ def test_the_joint_cross_encoder_scores_alike_on_onnx_runtime(sample_dataset, pa
 def test_a_cross_encoder_contestant_names_its_backend_and_other_cross_encoders_stay_on_torch(tmp_path):
     entry = parse_contestant("name=reader,kind=cross,backend=onnx")
     assert describe(entry).endswith(", run by ONNX Runtime") and build_ranker(entry).fingerprint.endswith("|onnx")
+    assert describe(parse_contestant("name=r,kind=cross,backend=torch-bf16")).endswith(", run by PyTorch in bfloat16")
     with pytest.raises(ModelError, match="the onnx backend runs the project's joint cross-encoders"):
         load_cross_encoder(str(backbone_path()), "onnx")
+    with pytest.raises(SpecError, match="backend must be one of torch, onnx, onnx-int8"):
+        parse_contestant("name=b,kind=bi,backend=torch-bf16")  # bfloat16 is offered for the joint cross-encoder
+
+
+def test_joint_cross_encoder_scores_do_not_depend_on_the_batching_and_stay_close_in_bfloat16(sample_dataset, passages):
+    pairs = [(sample_dataset.queries.texts[1], passage) for passage in passages[:16]]
+    model = str(LESSON_MODELS["cross"])  # fine-tuned: its gate lets attention cross the segments
+    scorer = load_cross_encoder(model)
+    log_idf = scorer.corpus_log_idf(sample_dataset.corpus)
+    in_order = scorer.predict(pairs, batch_size=32, log_idf=log_idf, batch_tokens=None)
+    for batch_tokens in (1, 100, 512):  # one pair per batch, a few, all of them
+        assert np.allclose(scorer.predict(pairs, log_idf=log_idf, batch_tokens=batch_tokens), in_order, atol=1e-5)
+    bf16 = load_cross_encoder(model, "torch-bf16")
+    scores = bf16.predict(pairs, log_idf=log_idf)
+    assert np.abs(scores - in_order).max() < 0.02 and np.corrcoef(scores, in_order)[0, 1] > 0.999
+    assert not np.array_equal(scores, in_order)  # really computed in bfloat16
+    assert next(bf16.backbone.parameters()).dtype == torch.float32  # the model's own, for training and the views
+    assert bf16.attention("a", "b").weights.shape[0] == 6
+
+
+def test_bfloat16_counts_as_native_only_with_the_cpu_flag(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor : 0\nflags : fpu avx2 avx512f\n")
+    assert not native_bf16(cpuinfo)
+    cpuinfo.write_text("processor : 0\nflags : fpu avx2 avx512f avx512_bf16\n")
+    assert native_bf16(cpuinfo) and not native_bf16(tmp_path / "missing")
 

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from core.config import FAST_PAIR_BACKEND
 from core.contestants.registry import comparison_from_dict
 from core.data import Corpus, Dataset, Queries
 from core.figures import code_weights_figure, latency_figure
@@ -83,7 +84,7 @@ def test_the_contestants_table_has_one_row_per_contestant_and_the_settings_one_e
                                               [html.escape(NAMED), "bi-encoder", html.escape(ATTACK)],
                                               ["poly", "poly-encoder", "model-poly"],
                                               ["dense → cross", "cross-encoder", "model-cross"]]
-    assert rows[4][3] == f"backend = onnx, depth = 3, first = {html.escape(NAMED)}"
+    assert rows[4][3] == f"backend = {FAST_PAIR_BACKEND}, depth = 3, first = {html.escape(NAMED)}"
     assert rows[1][3] == "b = 0.75, k1 = 1.5"  # no first stage: neither it nor a depth is shown
     assert rows[2][3] == "backend = onnx, index = flat"
     assert _table(report, "Settings") == [["k: documents kept per query in every run", "3"],
