@@ -222,6 +222,8 @@ class JointCrossEncoder(nn.Module):
         Pairs are sorted by length and batched under `batch_tokens` padded tokens (at most `batch_size` pairs);
         `batch_tokens=None` batches `batch_size` pairs in the given order. Scores do not depend on the batching.
         """
+        if not pairs:
+            return np.empty(0, dtype=np.float32)
         queries, documents = self.tokenise(pairs)
         lengths = [len(q) + len(d) for q, d in zip(queries, documents)]
         order = np.argsort(lengths, kind="stable")[::-1] if batch_tokens else np.arange(len(pairs))

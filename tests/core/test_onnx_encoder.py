@@ -133,6 +133,7 @@ def test_joint_cross_encoder_scores_do_not_depend_on_the_batching_and_stay_close
     in_order = scorer.predict(pairs, batch_size=32, log_idf=log_idf, batch_tokens=None)
     for batch_tokens in (1, 100, 512):  # one pair per batch, a few, all of them
         assert np.allclose(scorer.predict(pairs, log_idf=log_idf, batch_tokens=batch_tokens), in_order, atol=1e-5)
+    assert scorer.predict([], log_idf=log_idf).shape == (0,)
     bf16 = load_cross_encoder(model, "torch-bf16")
     scores = bf16.predict(pairs, log_idf=log_idf)
     assert np.abs(scores - in_order).max() < 0.02 and np.corrcoef(scores, in_order)[0, 1] > 0.999
