@@ -86,8 +86,8 @@ def bi_rows(dataset: Dataset) -> tuple[list[dict], Run]:
 
 def default_backend(rows: list[dict]) -> str:
     """The fastest backend whose nDCG@10 is within `TOLERANCE` of torch on every set (by the slowest set's speed-up)."""
-    by_backend = {backend: [row for row in rows if row["backend"] == backend] for backend in PAIR_BACKENDS}
-    by_backend = {backend: chosen for backend, chosen in by_backend.items() if chosen}
+    by_backend = {backend: [row for row in rows if row["backend"] == backend]
+                  for backend in dict.fromkeys(row["backend"] for row in rows) if backend != BEFORE}
     torch_rows = by_backend["torch"]
     kept = {backend: min(row["per_s"] / base["per_s"] for row, base in zip(chosen, torch_rows))
             for backend, chosen in by_backend.items()

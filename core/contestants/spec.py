@@ -89,9 +89,9 @@ def runs_on(spec: ContestantSpec) -> str:
 
 def backend_option(default: Backend, choices: tuple[Backend, ...] = BACKENDS) -> Option:
     """The option choosing what runs a neural contestant's model (kinds that offer it pick their default)."""
-    ways = "PyTorch in float32 or bfloat16, or" if "torch-bf16" in choices else "PyTorch, or"
-    return Option("backend", str, default, f"what runs the model: {ways} ONNX Runtime fp32 / int8 (faster on a "
-                  "CPU; benchmarks/README.md has the speed and quality of each)", choices)
+    ways = "; ".join(f"{backend} ({BACKEND_TITLES[backend]})" for backend in choices)
+    return Option("backend", str, default, f"what runs the model: {ways} (benchmarks/README.md has the speed and "
+                  "quality of each)", choices)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import copy
 
 import torch
 
-from core.models.joint_cross_encoder import JointCrossEncoder, PairBatch
+from core.models.joint_cross_encoder import JointCrossEncoder, PairBatch, run_backbone
 
 
 class Bf16PairBackbone:
@@ -20,6 +20,5 @@ class Bf16PairBackbone:
         self.backbone = copy.deepcopy(model.backbone).to(torch.bfloat16).eval()
 
     def __call__(self, batch: PairBatch, attention_bias: torch.Tensor) -> torch.Tensor:
-        return self.backbone(input_ids=batch.input_ids, position_ids=batch.position_ids,
-                             token_type_ids=torch.zeros_like(batch.input_ids),
-                             attention_mask=attention_bias.to(torch.bfloat16)).last_hidden_state.float()
+        return run_backbone(self.backbone, batch.input_ids, batch.position_ids,
+                            attention_bias.to(torch.bfloat16)).last_hidden_state.float()

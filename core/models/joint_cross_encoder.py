@@ -44,7 +44,8 @@ ARCHITECTURE = "joint-cross-encoder"
 CLOSED_GATE = -1e4  # exp(-1e4) is exactly 0 in float32: no attention crosses the segments
 BATCH_TOKENS = 512
 """Padded tokens per batch when scoring: pairs sorted by length pad little, and batches this small stay in the CPU's
-caches (on 2 cores they scored 10-25 % more pairs per second than one batch of a query's 20 pairs)."""
+caches (on 2 cores PyTorch scored 1.1-1.4× the pairs per second of one batch of a query's 20 pairs;
+benchmarks/backends.py)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,14 @@ class JointCrossEncoderConfig:
     idf_prior: bool = False
     fine_tuned_on: str = ""
     bitfit: bool = False
+
+
+def run_backbone(backbone: nn.Module, input_ids: torch.Tensor, position_ids: torch.Tensor,
+                 attention_bias: torch.Tensor, output_attentions: bool = False):
+    """The transformer as the joint cross-encoder runs it (also on its faster backends): positions restarting at each
+    segment, one token type, and the additive cross-segment bias as its attention mask."""
+    return backbone(input_ids=input_ids, position_ids=position_ids, token_type_ids=torch.zeros_like(input_ids),
+                    attention_mask=attention_bias, output_attentions=output_attentions)
 
 
 @dataclass(frozen=True)
@@ -175,10 +184,8 @@ class JointCrossEncoder(nn.Module):
         return bias.masked_fill(padding, torch.finfo(bias.dtype).min).unsqueeze(1)
 
     def encode_pairs(self, batch: PairBatch, output_attentions: bool = False):
-        return self.backbone(input_ids=batch.input_ids, position_ids=batch.position_ids,
-                             token_type_ids=torch.zeros_like(batch.input_ids),
-                             attention_mask=self.attention_bias(batch.segments),
-                             output_attentions=output_attentions)
+        return run_backbone(self.backbone, batch.input_ids, batch.position_ids, self.attention_bias(batch.segments),
+                            output_attentions)
 
     def corpus_log_idf(self, corpus: Corpus) -> torch.Tensor | None:
         """`corpus`'s log IDF for the prior (counted once per corpus), or None without `config.idf_prior`."""

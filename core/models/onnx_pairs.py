@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from core.models.joint_cross_encoder import JointCrossEncoder, PairBatch
+from core.models.joint_cross_encoder import JointCrossEncoder, PairBatch, run_backbone
 from core.models.onnx_encoder import cpu_session, export_graph
 
 INPUTS = ("input_ids", "position_ids", "attention_bias")
@@ -26,8 +26,7 @@ class _JointHiddenStates(nn.Module):
         self.backbone = backbone
 
     def forward(self, input_ids: torch.Tensor, position_ids: torch.Tensor, attention_bias: torch.Tensor) -> torch.Tensor:
-        return self.backbone(input_ids=input_ids, position_ids=position_ids, token_type_ids=torch.zeros_like(input_ids),
-                             attention_mask=attention_bias).last_hidden_state
+        return run_backbone(self.backbone, input_ids, position_ids, attention_bias).last_hidden_state
 
 
 class OnnxPairBackbone:
