@@ -239,6 +239,8 @@ def contestant_heading(result: RankerResult) -> None:
     st.markdown(f'<h4 style="margin-bottom:0"><span style="color:{result.colour}">■</span> '
                 f'{html.escape(result.label)}</h4>', unsafe_allow_html=True)
     st.caption(plain(result.model))
+    for note in result.notes:
+        st.caption(plain(note))
 
 
 def no_qrels_note(comparison: Comparison) -> None:

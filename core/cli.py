@@ -172,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     trainer.add_argument("--data", type=Path, metavar="DATA",
                          help="fine-tune on DATA's training split (a BEIR folder with qrels/train.tsv) instead of "
                               "the embedded recipe's WikiQA + ArguAna mix")
+    trainer.add_argument("--pseudo-queries", type=int, default=0, metavar="N",
+                         help="with --data: train on N pseudo-queries drawn from DATA's corpus alone (a sentence "
+                              "taken out of a document is the query), for data without a training split")
     trainer.add_argument("--compact", action="store_true",
                          help="with --data: train only biases and LayerNorm weights (BitFit) and save them as a small "
                               "delta over the packaged backbone")
@@ -247,7 +250,8 @@ def run_fine_tune(args: argparse.Namespace) -> int:
     from core.training.in_domain import fine_tune
 
     record = fine_tune(args.kind, args.data, args.out, args.minutes, args.teacher, args.seed, args.poly_codes,
-                       StderrProgress(), compact=args.compact, layers=args.layers, bfloat16=args.bf16)
+                       StderrProgress(), compact=args.compact, layers=args.layers, bfloat16=args.bf16,
+                       pseudo_queries=args.pseudo_queries)
     history = record["history"]
     dev = dict(history["dev_ndcg@10"])
     print(f"{args.kind}: dev nDCG@10 {dev[0]:.4f} (start) -> {dev[history['best_step']]:.4f} (kept, step "

@@ -41,6 +41,7 @@ class RankerResult:
         pipeline: How the run was produced, e.g. "bm25 top-20 → bm25>cross".
         metrics / per_query: ranx metrics (empty without qrels).
         agreement: overlap@10 and Kendall tau with the reference contestant (empty for the reference).
+        notes: What its ranker decided for this corpus (e.g. the IDF prior's test, `core.prior_check`).
     """
 
     name: str
@@ -57,6 +58,7 @@ class RankerResult:
     metrics: dict[str, float] = field(default_factory=dict)
     per_query: dict[str, dict[str, float]] = field(default_factory=dict)
     agreement: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def latency_ms(self) -> dict[str, float]:
@@ -91,7 +93,7 @@ class Comparison:
             "rankers": {name: {"kind": r.kind, "label": r.label, "trained": r.trained, "model": r.model,
                                "pipeline": r.pipeline, "metrics": r.metrics, "agreement": r.agreement,
                                "latency_ms": r.latency_ms, "queries_per_s": r.queries_per_s,
-                               "index_s": r.index_s}
+                               "index_s": r.index_s, "notes": r.notes}
                         for name, r in self.results.items()},
             "dataset": self.dataset,
             "agreement_reference": self.reference,
@@ -202,7 +204,8 @@ def _search(dataset: Dataset, spec: ComparisonSpec, entry: ContestantSpec, ranke
     kind = kind_of(entry)
     position = spec.names.index(entry.name) if entry.name in spec.names else len(spec.names)
     result = RankerResult(entry.name, kind.name, kind.title, ranker.label, ranker.trained, ranker.model_name,
-                          colour_for(position), run, ranker.timings.index_s, query_ms, pipeline)
+                          colour_for(position), run, ranker.timings.index_s, query_ms, pipeline,
+                          notes=list(ranker.notes))
     result.run = {q: dict(list(d.items())[:spec.k]) for q, d in run.items()}
     if dataset.qrels and entry.name in spec.names:
         result.metrics, result.per_query = evaluate(dataset.qrels, result.run, METRICS)
@@ -232,7 +235,7 @@ def _finish(dataset: Dataset, spec: ComparisonSpec, results: dict[str, RankerRes
     """The comparison of `spec`'s contestants among `results`, with agreement against the most expensive."""
     shown = {name: results[name] for name in spec.names if name in results}
     notes = ["hits whose doc id equals the query id were dropped (BEIR/MTEB convention)"] if spec.exclude_self else []
-    notes += [note for name in shown for note in getattr(rankers.get(name), "notes", [])]
+    notes += [note for result in shown.values() for note in result.notes]
     costs = {entry.name: kind_of(entry).cost for entry in spec.contestants if entry.name in shown}
     reference = max(costs, key=lambda name: costs[name]) if costs else None  # the first of the most expensive
     if reference is not None:

@@ -114,4 +114,6 @@ def _problem(result: RankerResult) -> str:
         return "its timings are not numbers"
     if not all(isinstance(value, numbers) for value in (*result.metrics.values(), *result.agreement.values())):
         return "its metrics are not numbers"
+    if not (isinstance(result.notes, list) and all(isinstance(note, str) for note in result.notes)):
+        return "its notes are not a list of texts"
     return ""

@@ -185,6 +185,14 @@ class PolyEncoder(nn.Module):
         states, batch = self.encode_tokens(texts, query=True)
         return self.attend_codes(states, batch["attention_mask"], self.token_prior(batch["input_ids"], log_idf))
 
+    def attend_as_start(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """What the untrained start computes instead of `attend_query`: one query vector `[batch, 1, dim]`, the
+        masked mean of the query's tokens (the bi-encoder's pooling), and its uniform weights `[batch, 1, tokens]`."""
+        states, batch = self.encode_tokens(texts, query=True)
+        mask = batch["attention_mask"].to(states.dtype)
+        weights = (mask / mask.sum(-1, keepdim=True))[:, None, :]
+        return weights @ states, weights
+
     def encode_context(self, texts: Sequence[str], log_idf: torch.Tensor | None = None) -> torch.Tensor:
         """The m query vectors `[batch, m, dim]` (see `attend_query`)."""
         return self.attend_query(texts, log_idf)[0]

@@ -63,6 +63,7 @@ class Ranker(ABC):
         self.name = name
         self.model_name = model_name
         self.trained = trained
+        self.notes: list[str] = []  # what people should know about this run, e.g. a choice made for the corpus
         self.timings = Timings()
         self.corpus: Corpus | None = None
 

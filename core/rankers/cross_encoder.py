@@ -9,6 +9,7 @@ embedded default) and any sentence-transformers `CrossEncoder` (Hugging Face id 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -27,6 +28,7 @@ from core.models.specs import (
     saved_module,
     training_state,
 )
+from core.prior_check import zero_shot_prior
 from core.rankers.base import Progress, Ranker, no_progress, top_k
 from core.score_cache import pair_scores
 from core.types import Corpus
@@ -48,13 +50,20 @@ class CrossEncoderRanker(Ranker):
         self.cache_namespace: str | None = None
         self.passages: list[str] = []
         self.log_idf: torch.Tensor | None = None
+        self.prior_off = False
 
     def _build_index(self, corpus: Corpus, progress: Progress) -> None:
         # Every pair is encoded at query time; at most the scorer's corpus statistics are counted now.
         self.passages = corpus.passages()
         self.log_idf = self.scorer.corpus_log_idf(corpus)
+        prior = zero_shot_prior(self.scorer, self.log_idf, corpus, progress)
+        self.notes = [prior.note(self.label, "so it pools the query segment by its plain mean")] if prior else []
+        self.prior_off = prior is not None and not prior.keep
+        if self.prior_off:  # every token then weighs the same: the plain mean of the query segment
+            self.log_idf = torch.zeros_like(self.log_idf)
         # A document's text is known by its id within this corpus, whose statistics the IDF prior also uses.
-        self.cache_namespace = f"{self.fingerprint}|{corpus.content_hash}" if self.fingerprint else None
+        self.cache_namespace = (f"{self.fingerprint}|{corpus.content_hash}{'|prior off' if self.prior_off else ''}"
+                                if self.fingerprint else None)
 
     def prepare(self, corpus: Corpus) -> None:
         """Make `corpus` scorable (its passages and IDF) without anything else its index would build."""
@@ -80,7 +89,8 @@ class CrossEncoderRanker(Ranker):
             self._predict(query, batch)
 
     def attention(self, query: str, document: str) -> PairAttention:
-        return self.scorer.attention(query, document)
+        attention = self.scorer.attention(query, document)
+        return replace(attention, idf_weight=None) if self.prior_off else attention
 
     def _rank_corpus(self, query: str, k: int) -> dict[str, float]:
         assert self.corpus is not None

@@ -24,6 +24,7 @@ from core.models.specs import (
     saved_module,
     training_state,
 )
+from core.prior_check import PriorVerdict, zero_shot_prior
 from core.rankers.base import Progress, Ranker, top_k
 from core.types import Corpus
 
@@ -42,6 +43,7 @@ class PolyEncoderRanker(Ranker):
         self.batch_size = batch_size
         self.doc_vectors = torch.empty(0)
         self.log_idf: torch.Tensor | None = None
+        self.prior: PriorVerdict | None = None
 
     def _build_index(self, corpus: Corpus, progress: Progress) -> None:
         def compute() -> np.ndarray:
@@ -57,22 +59,36 @@ class PolyEncoderRanker(Ranker):
                                                    corpus.content_hash, compute, self.fingerprint)
         self.doc_vectors = torch.from_numpy(vectors.copy())
         self.log_idf = self.model.corpus_log_idf(corpus)
+        self.prior = zero_shot_prior(self.model, self.log_idf, corpus, progress)
+        self.notes = [self.prior.note(self.label, "so it ranks as its start, the bi-encoder")] if self.prior else []
+
+    @property
+    def as_start(self) -> bool:
+        """Whether this corpus is ranked as the model's start, the bi-encoder: its zero-shot IDF prior failed the
+        corpus's test, and its codes, trained with the prior, ranked below the start without it on Cranfield."""
+        return self.prior is not None and not self.prior.keep
+
+    def _attend(self, query: str) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.as_start:
+            return self.model.attend_as_start([query])
+        return self.model.attend_query([query], self.log_idf)
 
     @torch.inference_mode()
     def _scores(self, query: str, rows: torch.Tensor | None) -> np.ndarray:
-        context = self.model.encode_context([query], self.log_idf)
         candidates = self.doc_vectors if rows is None else self.doc_vectors[rows]
-        return self.model.score(context, candidates)[0][0].numpy()
+        return self.model.score(self._attend(query)[0], candidates)[0][0].numpy()
 
     @torch.inference_mode()
     def attention(self, query: str, document: str) -> PolyAttention:
-        """Code → query-token and document → code attention for one pair, with this corpus's IDF prior."""
+        """Code → query-token and document → code attention for one pair, with this corpus's IDF prior (or, ranked
+        as its start, the one uniform "code" of mean pooling)."""
         model = self.model
-        context, code_weights = model.attend_query([query], self.log_idf)
+        context, code_weights = self._attend(query)
         scores, document_weights = model.score(context, model.encode_candidates([document]))
+        prior = model.config.idf_prior and not self.as_start
         return PolyAttention(token_strings(model.tokenizer, query, model.config.max_length), code_weights[0].numpy(),
                              document_weights[0, 0].numpy(), float(scores[0, 0]),
-                             float(model.idf_weight.item()) if model.config.idf_prior else None, model.config.trained)
+                             float(model.idf_weight.item()) if prior else None, model.config.trained)
 
     def score(self, query: str, doc_ids: Sequence[str]) -> np.ndarray:
         return self._scores(query, torch.from_numpy(self._positions(doc_ids)))

@@ -35,7 +35,8 @@ from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, seed_everything
 from core.training.model_card import write_model_card
 from core.training.poly import train_poly
-from core.training.teacher import TeacherMix, apply_mix
+from core.training.pseudo_queries import inverse_cloze
+from core.training.teacher import TeacherMix, apply_mix, compute_signal
 from core.types import Dataset
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,10 @@ COMPACT = {
 }
 """`--compact`: train only biases and LayerNorm weights (BitFit; the poly-encoder's on its query side, its documents
 keeping the bi-encoder's vectors) and save them as a delta over the packaged backbone: tens of kilobytes, not 45 MB."""
+
+PSEUDO_QUERY_MIX = {"cross": "gold=2,bi=0.7,bm25=0.3"}
+"""What labels a pseudo-query's list for the cross-encoder: its source document (gold) with the bi-encoder's and
+BM25's scores (the embedded cross-encoder's mix), as a corpus-only teacher; distilled kinds keep their cross teacher."""
 
 MIN_MINUTES = 0.25
 TEACHER_SHARE = 0.35
@@ -150,11 +155,13 @@ def attach_teacher(lists: list[TrainingList], teacher: str, budget_s: float, pro
 def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | None = None, seed: int = 13,
               n_codes: int = 16, progress: Progress = lambda message, fraction: None,
               on_step: Callable[[dict], None] | None = None, compact: bool = False, layers: int = 2,
-              bfloat16: bool = False) -> dict:
+              bfloat16: bool = False, pseudo_queries: int = 0) -> dict:
     """Fine-tune the `kind` ("cross", "poly" or "early-layer", the latter keeping the teacher's first `layers`
     layers) on `data`'s training split within `minutes`, save the best checkpoint by the carved dev split to `out`
     with a model card, and return the training record. `compact` trains and saves a small delta (see `COMPACT`);
-    `bfloat16` computes the forward passes in bfloat16 (see `TrainConfig.bfloat16`).
+    `bfloat16` computes the forward passes in bfloat16 (see `TrainConfig.bfloat16`). With `pseudo_queries` > 0
+    the training split is that many pseudo-queries drawn from `data`'s corpus alone (`inverse_cloze`), labelled
+    as `PSEUDO_QUERY_MIX` says, and `data`'s own queries are never read.
 
     Raises:
         ValueError: Without a training split, for a distilled kind without a `teacher`, or a budget under
@@ -167,12 +174,16 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
     if minutes < MIN_MINUTES:
         raise ValueError(f"--minutes {minutes:g}: give at least {MIN_MINUTES:g}")
     start = time.perf_counter()
-    dataset = load_dataset(data, split="train")
-    if dataset.split != "train" or not dataset.qrels:
-        raise ValueError(f"{data}: no training split (expected qrels/train.tsv with judgements)")
-    config = IN_DOMAIN[kind]
     rng = seed_everything(seed)
-    config = replace(config, seed=seed, bfloat16=bfloat16, **(COMPACT[kind] if compact else {}))
+    config = replace(IN_DOMAIN[kind], seed=seed, bfloat16=bfloat16, **(COMPACT[kind] if compact else {}))
+    if pseudo_queries:
+        progress(f"drawing {pseudo_queries} pseudo-queries from the corpus", 0.0)
+        dataset = inverse_cloze(load_dataset(data), pseudo_queries, rng)
+        config = replace(config, teacher_mix=PSEUDO_QUERY_MIX.get(kind, config.teacher_mix))
+    else:
+        dataset = load_dataset(data, split="train")
+        if dataset.split != "train" or not dataset.qrels:
+            raise ValueError(f"{data}: no training split (expected qrels/train.tsv with judgements)")
     progress("mining negatives with the bi-encoder and BM25", 0.0)
     splits = mine(dataset, rng, negatives=7, dev_size=config.dev_lists, progress=progress)
     dev = splits.dev
@@ -181,7 +192,11 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
     if kind in DISTILLED:
         train_lists = attach_teacher(train_lists, teacher, TEACHER_SHARE * budget_s, progress)
         budget_s = minutes * 60 - (time.perf_counter() - start)
-    apply_mix(train_lists, TeacherMix.parse(config.teacher_mix))
+    mix = TeacherMix.parse(config.teacher_mix)
+    for name in set(mix.signals) - {"cross"}:  # the cross-encoder's scores are attached above, within a budget
+        for item, scores in zip(train_lists, compute_signal(name, train_lists)):
+            item.signals[name] = scores
+    apply_mix(train_lists, mix)
     if budget_s < 5:
         raise ValueError(f"--minutes {minutes:g} leaves {budget_s:.0f} s for training after mining; give more")
     progress(f"training the {kind} student on {len(train_lists)} lists" if kind == "early-layer"
@@ -202,7 +217,7 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
     else:
         _, history = train_early_layers(train_lists, dev, config, out, rng, teacher, layers, budget_s, watch)
     record = {
-        "kind": kind, "data": str(data), "dataset": dataset.name, "split": "train", "seed": seed,
+        "kind": kind, "data": str(data), "dataset": dataset.name, "split": dataset.split, "seed": seed,
         "recipe": asdict(config), "n_codes": n_codes if kind == "poly" else None, "teacher": teacher,
         "layers": layers if kind == "early-layer" else None,
         "queries": splits.queries, "training_lists": len(train_lists), "lists_seen": history["steps"] * config.batch_lists,

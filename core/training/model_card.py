@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from core.training.pseudo_queries import SPLIT as PSEUDO_SPLIT
+
 TEST_MARKER = "## Test split"
 
 
@@ -25,11 +27,11 @@ def write_model_card(folder: Path, record: dict) -> None:
     lines = [
         f"# {record['kind']} · fine-tuned on {record['dataset']}",
         "",
-        f"A {kind}, fine-tuned by Encoder Arena on the training split of `{record['data']}`.",
+        f"A {kind}, fine-tuned by Encoder Arena on {_trained_on(record)}.",
         "" if not record.get("teacher") else f"Distilled from the cross-encoder `{record['teacher']}`.",
         "",
         "## Data",
-        f"- training split: {record['queries']['training']} judged queries trained on, as lists of "
+        f"- training split: {record['queries']['training']} {_query_kind(record)} trained on, as lists of "
         f"{record['pairs_per_list']} passages ({record['lists_seen'] / max(1, record['training_lists']):.1f} passes), "
         f"{record['queries']['dev']} held apart as the dev split that chose the checkpoint",
         "- negatives: mined from the corpus by the bi-encoder (all-MiniLM-L6-v2) and BM25, top 30 of each",
@@ -43,7 +45,7 @@ def write_model_card(folder: Path, record: dict) -> None:
         f"- budget {record['budget_minutes']:g} min; wall time {record['wall_s'] / 60:.1f} min on "
         f"{record['threads']} CPU threads; {history['steps']} steps, stopped by {history['stopped']}",
         "",
-        "## Dev curve (nDCG@10 over each dev list's 8 passages)",
+        "## Dev curve (nDCG@10 of each dev query's bi-encoder top 20 of the corpus)",
         "| step | dev nDCG@10 |",
         "|---:|---:|",
         *(f"| {step} | {value:.4f}{' (kept)' if step == history['best_step'] else ''} |" for step, value in dev),
@@ -55,6 +57,17 @@ def write_model_card(folder: Path, record: dict) -> None:
         "",
     ]
     (folder / "README.md").write_text("\n".join(lines))
+
+
+def _trained_on(record: dict) -> str:
+    if record.get("split") == PSEUDO_SPLIT:
+        return (f"pseudo-queries drawn from the corpus of `{record['data']}` alone (a sentence taken out of a "
+                "document is the query, the rest of the document its positive); no judged query was read")
+    return f"the training split of `{record['data']}`"
+
+
+def _query_kind(record: dict) -> str:
+    return "pseudo-queries" if record.get("split") == PSEUDO_SPLIT else "judged queries"
 
 
 def add_test_table(folder: Path, table: str, command: str) -> None:

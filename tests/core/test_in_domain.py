@@ -1,10 +1,12 @@
 """Fine-tuning on a dataset's own training split, through the CLI contract, on the project's sample data split
 in two (real models, a budget of seconds): splits stay apart, the budget holds, the models load back as
-"fine-tuned on <data>" contestants, and the test split's table lands in the model card."""
+"fine-tuned on <data>" contestants, and the test split's table lands in the model card; without a training split,
+pseudo-queries drawn from the corpus stand in for one."""
 
 from __future__ import annotations
 
 import json
+import random
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +23,7 @@ from core.training.devsets import export_beir
 from core.training.early_layers import EarlyLayerStudent
 from core.training.in_domain import fine_tune
 from core.training.jobs import cancel, read_status, start_job
+from core.training.pseudo_queries import SPAN_WORDS, draw, inverse_cloze
 
 BUDGET = "1"  # minute: mining the sample, a few steps, dev evaluations
 
@@ -128,3 +131,46 @@ def _wait(folder: Path, seconds: float = 180):
     while (status := read_status(folder)).state == "running" and time.monotonic() < deadline:
         time.sleep(0.5)
     return status
+
+
+def test_pseudo_queries_are_sentences_taken_out_of_their_documents(sample_dataset):
+    pseudo = inverse_cloze(sample_dataset, 30, random.Random(0))
+    assert len(pseudo.queries) == 30 and pseudo.split == "pseudo-queries"
+    assert pseudo.name == f"pseudo-queries from {sample_dataset.name}"
+    sources = [next(iter(pseudo.qrels[query_id])) for query_id in pseudo.queries.ids]
+    assert len(set(sources)) == 30  # one per document
+    original = dict(zip(sample_dataset.corpus.ids, sample_dataset.corpus.texts))
+    changed = dict(zip(pseudo.corpus.ids, pseudo.corpus.texts))
+    for query, source in zip(pseudo.queries.texts, sources):
+        assert query in original[source] and query not in changed[source]
+        assert len(changed[source].split()) == len(original[source].split()) - len(query.split())
+    assert sum(original[doc] != changed[doc] for doc in original) == 30  # no other document changes
+    assert inverse_cloze(sample_dataset, 30, random.Random(0)).queries == pseudo.queries  # seeded
+
+
+def test_a_text_without_sentences_gives_a_span_of_words_and_a_short_one_nothing():
+    words = [f"w{i}" for i in range(3 * SPAN_WORDS)]
+    query, rest = draw(" ".join(words), random.Random(0))
+    assert len(query.split()) == SPAN_WORDS and " ".join(words).replace(query, " ").split() == rest.split()
+    assert draw(" ".join(words[:-1]), random.Random(0)) is None
+    assert draw("Too short. Both are.", random.Random(0)) is None  # two sentences, neither long enough to ask
+
+
+def test_pseudo_queries_need_documents_that_offer_one(sample_dataset):
+    corpus = replace(sample_dataset.corpus, texts=tuple(" ".join(text.replace(".", ",").split()[:20])
+                                                        for text in sample_dataset.corpus.texts))
+    with pytest.raises(ValueError, match="two sentences or 36 words"):
+        inverse_cloze(replace(sample_dataset, corpus=corpus), 10, random.Random(0))
+
+
+def test_cli_adapts_a_cross_encoder_on_pseudo_queries_from_a_corpus_without_a_training_split(tmp_path, sample_dataset):
+    export_beir(sample_dataset, tmp_path / "plain")
+    out = tmp_path / "adapted"
+    assert main(["train", "cross", "--data", str(tmp_path / "plain"), "--pseudo-queries", "60", "--out", str(out),
+                 "--minutes", BUDGET]) == 0
+    record = json.loads((out / "training.json").read_text())
+    assert record["split"] == "pseudo-queries" and record["queries"]["training"] + record["queries"]["dev"] == 60
+    assert record["recipe"]["teacher_mix"] == "gold=2,bi=0.7,bm25=0.3"
+    assert "no judged query was read" in (out / "README.md").read_text()
+    if record["history"]["best_step"] > 0:
+        assert load_cross_encoder(str(out)).config.fine_tuned_on == f"pseudo-queries from {sample_dataset.name}"

@@ -242,12 +242,17 @@ def download(page, click) -> Path:
     return target
 
 
-def download_figure(page) -> Path:
-    """Save the page's first figure with its camera icon (PNG or SVG, as the sidebar says)."""
+CAMERA_TITLES = {"png": "Download plot as a PNG", "svg": "Download plot"}  # plotly.js names its camera by format
+
+
+def download_figure(page, image_format: str) -> Path:
+    """Save the page's first figure with its camera icon, once the figure has been redrawn for `image_format`."""
     chart = page.locator(FIGURE).first
     chart.scroll_into_view_if_needed()
     chart.hover()
-    return download(page, lambda: chart.locator(".modebar-btn[data-title^='Download plot']").first.click())
+    camera = chart.locator(f".modebar-btn[data-title='{CAMERA_TITLES[image_format]}']").first
+    camera.wait_for()
+    return download(page, camera.click)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
@@ -276,11 +281,11 @@ def test_a_classroom_asks_live_downloads_figures_and_the_report_and_reopens_a_sa
     assert page.get_by_text("ms per question (median of the comparison's 52)").count() == 5
     shoot(page, f"40_live_question_{width}x{height}")
 
-    png = download_figure(page)
+    png = download_figure(page, "png")
     assert png.name == "rank_shift.png" and png.read_bytes()[:4] == b"\x89PNG"
     page.locator("[data-testid='stSidebar']").get_by_text("SVG", exact=True).click()
     settle(page, "Rankings")
-    svg = download_figure(page)
+    svg = download_figure(page, "svg")
     assert svg.name == "rank_shift.svg" and "<svg" in svg.read_text(encoding="utf-8")[:200]
 
     visit(page, "export", "Export")
