@@ -48,3 +48,10 @@ def idf_logits(weight: torch.Tensor, fallback_log_idf: torch.Tensor, input_ids: 
     """The prior's logits `weight · log idf` for `input_ids` (any shape) under a corpus's `log_idf`, or
     under `fallback_log_idf` (the training passages', stored with the model) without one."""
     return weight * (fallback_log_idf if log_idf is None else log_idf)[input_ids]
+
+
+def idf_pool(states: torch.Tensor, logits: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    """Token outputs `states` `[batch, tokens, dim]` pooled by `softmax(logits)` over the tokens where `keep`
+    (`[batch, tokens]`, bool): the query vector the IDF prior gives `[batch, dim]`."""
+    weights = logits.masked_fill(~keep, torch.finfo(logits.dtype).min).softmax(-1)
+    return (weights.unsqueeze(-1) * states).sum(1)

@@ -21,6 +21,7 @@ import torch
 
 from core.contestants.kinds import BI
 from core.embeddings import corpus_embeddings
+from core.idf import idf_pool
 from core.models.loading import load_bi_encoder
 from core.models.pair_scorer import PairScorer
 from core.models.poly_encoder import PolyEncoder
@@ -116,7 +117,5 @@ def _idf_pooled(bi: BiEncoderRanker, texts: list[str], weight: float, log_idf: t
     model = bi.model
     features = model.preprocess(texts)
     states = model.forward(features)["token_embeddings"]
-    mask = features["attention_mask"]
-    logits = (weight * log_idf[features["input_ids"]]).masked_fill(mask == 0, torch.finfo(states.dtype).min)
-    pooled = (logits.softmax(-1).unsqueeze(-1) * states).sum(1)
+    pooled = idf_pool(states, weight * log_idf[features["input_ids"]], features["attention_mask"].bool())
     return torch.nn.functional.normalize(pooled, dim=-1).numpy()

@@ -28,7 +28,7 @@ from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from core.attention_types import PairAttention
-from core.idf import corpus_log_idf, idf_logits
+from core.idf import corpus_log_idf, idf_logits, idf_pool
 from core.models.backbone import (
     is_backbone_tensor,
     is_bitfit_parameter,
@@ -199,9 +199,7 @@ class JointCrossEncoder(nn.Module):
         query = batch.segments == 0
         if not self.config.idf_prior:
             return masked_mean(states, query)
-        logits = idf_logits(self.idf_weight, self.fallback_log_idf, batch.input_ids, log_idf)
-        weights = logits.masked_fill(~query, torch.finfo(logits.dtype).min).softmax(-1)
-        return (weights.unsqueeze(-1) * states).sum(1)
+        return idf_pool(states, idf_logits(self.idf_weight, self.fallback_log_idf, batch.input_ids, log_idf), query)
 
     def hidden_states(self, batch: PairBatch) -> torch.Tensor:
         """The backbone's token outputs `[batch, tokens, dim]` for prepared pairs, by `runtime` when one is set
