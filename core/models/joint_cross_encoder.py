@@ -38,6 +38,7 @@ from core.models.backbone import (
     open_checkpoint,
     save_checkpoint,
 )
+from core.models.worker_threads import for_each_on_threads
 from core.types import Corpus
 
 ARCHITECTURE = "joint-cross-encoder"
@@ -224,7 +225,8 @@ class JointCrossEncoder(nn.Module):
         """One score per (query, document) pair, `[len(pairs)]`; `log_idf` is the ranked corpus's (see
         `corpus_log_idf`) for the IDF prior.
 
-        Pairs are sorted by length and batched under `batch_tokens` padded tokens (at most `batch_size` pairs);
+        Pairs are sorted by length and batched under `batch_tokens` padded tokens (at most `batch_size` pairs),
+        and the batches are shared by worker threads of one PyTorch thread each (`core.models.worker_threads`);
         `batch_tokens=None` batches `batch_size` pairs in the given order. Scores do not depend on the batching.
         """
         if not pairs:
@@ -232,14 +234,18 @@ class JointCrossEncoder(nn.Module):
         queries, documents = self.tokenise(pairs)
         lengths = [len(q) + len(d) for q, d in zip(queries, documents)]
         order = np.argsort(lengths, kind="stable")[::-1] if batch_tokens else np.arange(len(pairs))
-        scores = np.empty(len(pairs), dtype=np.float32)
-        start = 0
+        batches, start = [], 0
         while start < len(order):
             size = batch_size if not batch_tokens else max(1, min(batch_size, batch_tokens // lengths[order[start]]))
-            rows = order[start:start + size]
-            batch = self.pair_batch([queries[i] for i in rows], [documents[i] for i in rows])
-            scores[rows] = self(batch, log_idf).numpy()
+            batches.append(order[start:start + size])
             start += size
+        scores = np.empty(len(pairs), dtype=np.float32)
+
+        def score(rows: np.ndarray) -> None:
+            scores[rows] = self(self.pair_batch([queries[i] for i in rows], [documents[i] for i in rows]),
+                                log_idf).numpy()
+
+        for_each_on_threads(score, batches)
         return scores
 
     @torch.inference_mode()

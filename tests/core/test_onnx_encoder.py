@@ -131,7 +131,7 @@ def test_joint_cross_encoder_scores_do_not_depend_on_the_batching_and_stay_close
     scorer = load_cross_encoder(model)
     log_idf = scorer.corpus_log_idf(sample_dataset.corpus)
     in_order = scorer.predict(pairs, batch_size=32, log_idf=log_idf, batch_tokens=None)
-    for batch_tokens in (1, 100, 512):  # one pair per batch, a few, all of them
+    for batch_tokens in (1, 100, 512):  # one pair per batch (on worker threads), a few, all of them
         assert np.allclose(scorer.predict(pairs, log_idf=log_idf, batch_tokens=batch_tokens), in_order, atol=1e-5)
     assert scorer.predict([], log_idf=log_idf).shape == (0,)
     bf16 = load_cross_encoder(model, "torch-bf16")
