@@ -3,9 +3,9 @@ operation of one batch across the threads.
 
 A re-ranking batch is small (a few hundred tokens), and on 2 cores PyTorch's intra-op threads, which meet at every
 matrix product and every kernel, left much of the time idle: two workers of one thread each scored 1.3× the joint
-cross-encoder's pairs per second on Cranfield's long documents and 1.0-1.1× on short texts (measured side by side). The workers inherit the caller's
-thread-local modes (inference or gradient mode, CPU autocast), which new threads would otherwise reset, and use no
-more threads in total than the caller has.
+cross-encoder's pairs per second on Cranfield's long documents and 1.0-1.1× on short texts (measured side by side).
+The workers inherit the caller's thread-local modes (inference or gradient mode, CPU autocast), which new threads
+would otherwise reset, and use no more threads in total than the caller has; a worker's own calls run in it.
 """
 
 from __future__ import annotations
