@@ -35,11 +35,12 @@ class OnnxPairBackbone:
     Args:
         model: The loaded joint cross-encoder whose backbone is exported.
         quantize: Quantise the linear layers' weights to int8.
-        threads: ONNX Runtime intra-op threads per call. `JointCrossEncoder.predict` calls it from worker threads
-            that get one of PyTorch's threads each, so one thread here keeps both backends on the same cores.
+
+    The session runs each call on one thread: `JointCrossEncoder.predict` calls it from worker threads that get one
+    of PyTorch's threads each, so both backends use the same cores.
     """
 
-    def __init__(self, model: JointCrossEncoder, quantize: bool = False, threads: int = 1) -> None:
+    def __init__(self, model: JointCrossEncoder, quantize: bool = False) -> None:
         example = model.prepare([("an example query", "an example document")])
         with torch.no_grad():
             inputs = dict(zip(INPUTS, (example.input_ids, example.position_ids, model.attention_bias(example.segments))))
@@ -47,7 +48,7 @@ class OnnxPairBackbone:
                 "attention_bias": {0: "batch", 2: "tokens", 3: "tokens"},
                 "last_hidden_state": {0: "batch", 1: "tokens"}}
         graph = export_graph(_JointHiddenStates(model.backbone), inputs, axes, quantize)
-        self.session = cpu_session(graph, threads)
+        self.session = cpu_session(graph, threads=1)
 
     def __call__(self, batch: PairBatch, attention_bias: torch.Tensor) -> torch.Tensor:
         states = self.session.run(None, {"input_ids": batch.input_ids.numpy(), "position_ids": batch.position_ids.numpy(),
