@@ -13,15 +13,15 @@ import streamlit as st
 
 from app_pages import _shared as shared
 from core import view_models as views
+from core.analysis.highlight import WeighedWords
+from core.analysis.live_question import Answer, ask, weighed
 from core.attention_types import Attention
-from core.compare import indexed_rankers
+from core.comparison.cache import read_comparison
+from core.comparison.compare import indexed_rankers
+from core.comparison.live import LiveRun, LiveRuns
 from core.contestants.spec import ComparisonSpec
 from core.data import Dataset
-from core.highlight import WeighedWords
-from core.live_query import Answer, ask, weighed
-from core.live_run import LiveRun, LiveRuns
 from core.rankers.base import Ranker
-from core.result_cache import read_comparison
 from core.scale.prebuilt import open_prebuilt
 
 
@@ -53,7 +53,7 @@ def live_runs() -> LiveRuns:
 
 def run_comparison(data: Dataset, chosen: ComparisonSpec) -> tuple[shared.Stored, str]:
     """The comparison `chosen` on `data`, and where it came from: "session" (this session's cache), "disk" (a
-    comparison computed earlier by any process, `core.result_cache`), or "computed" (now, by `follow`ing a run in
+    comparison computed earlier by any process, `core.comparison.cache`), or "computed" (now, by `follow`ing a run in
     the background that shows each contestant as it finishes, joined with any other session's equal run).
 
     Raises:
@@ -132,7 +132,7 @@ def rankers(stored: shared.Stored) -> dict[str, Ranker]:
 
 
 def answers(stored: shared.Stored, question: str) -> dict[str, Answer]:
-    """Every contestant's top 10 for a question typed live (`core.live_query.ask`), once per comparison and
+    """Every contestant's top 10 for a question typed live (`core.analysis.live_question.ask`), once per comparison and
     question; the rankers are loaded first if needed, and the question waits its turn for the CPU."""
     def ask_all() -> dict[str, Answer]:
         built = rankers(stored)
@@ -145,7 +145,7 @@ def answers(stored: shared.Stored, question: str) -> dict[str, Answer]:
 def weighed_words(stored: shared.Stored, question: str, rankings: dict[str, dict[str, float]],
                   top_documents: int = 3) -> dict[str, dict[str, WeighedWords]]:
     """For each contestant with a neural view, the words it weighs most with each of its `top_documents` best
-    documents for `question` (`core.live_query.weighed`), once per comparison, question and rankings."""
+    documents for `question` (`core.analysis.live_question.weighed`), once per comparison, question and rankings."""
     def compute() -> dict[str, dict[str, WeighedWords]]:
         built = rankers(stored)
         with st.spinner("Reading what the models weigh…"), shared.in_line():

@@ -1,10 +1,10 @@
 """What every page shares: session-state keys and running a comparison.
 
 Models are loaded once per process (`core.models.loading`) and shared read-only by all sessions. A comparison
-runs in a background thread (`core.live_run`), cheapest contestants first, and every page shows the finished
-ones while the rest run; it waits in the server's one line for the CPU (`core.admission`), and sessions asking
+runs in a background thread (`core.comparison.live`), cheapest contestants first, and every page shows the finished
+ones while the rest run; it waits in the server's one line for the CPU (`core.comparison.admission`), and sessions asking
 for the same comparison share one run. A comparison computed before by any process is read from the disk cache
-(`core.result_cache`) without loading a model; its rankers (for sweeps and attention) are built when a page
+(`core.comparison.cache`) without loading a model; its rankers (for sweeps and attention) are built when a page
 first needs them. Everything a browser session keeps lives in `st.session_state` under "shared.<name>" keys.
 Running comparisons, and whatever else needs the model libraries, is in `_runs`: this module loads in a fraction
 of a second, so the app's frame and the Start page draw before those libraries have loaded.
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from core.admission import Admission, slots_from_env
+from core.comparison.admission import Admission, slots_from_env
 from core.config import Guards, guards_from_env
 from core.contestants.spec import ComparisonSpec, SpecError
 from core.data import DataError, Dataset
@@ -33,8 +33,8 @@ from core.models.errors import ModelError
 from core.text import duration_text, markdown_literal
 
 if TYPE_CHECKING:  # the model libraries load with `_runs`, after the first page is drawn
-    from core.compare import Comparison, RankerResult
-    from core.live_run import LiveRun
+    from core.comparison.compare import Comparison, RankerResult
+    from core.comparison.live import LiveRun
     from core.rankers.base import Ranker
 
 logger = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def _warm_up_server() -> None:
 
     compile_kernels()
     from core import view_models as views
-    from core.compare import load_models
+    from core.comparison.compare import load_models
 
     load_models(views.demo_spec(), GUARDS.models)
     compile_significance()

@@ -9,7 +9,7 @@ from app_pages import _runs as runs
 from app_pages import _shared as shared
 from core import view_models as views
 from core.attention_types import PairAttention, PolyAttention, TokenSimilarity
-from core.figures import attention_heatmap_figure, code_weights_figure
+from core.present.figures import attention_heatmap_figure, code_weights_figure
 from core.rankers.base import Ranker
 
 MEAN = "mean over heads"

@@ -9,11 +9,11 @@ import streamlit as st
 
 from app_pages import _shared as shared
 from core import view_models as views
-from core.figures import score_frame
-from core.report import html_report, standard_figures
-from core.runs import run_file_names, trec_lines, trec_tag
-from core.saved_comparison import SUFFIX, read_saved, saved_json
-from core.summary import findings
+from core.comparison.saved import SUFFIX, read_saved, saved_json
+from core.data.trec_runs import run_file_names, trec_lines, trec_tag
+from core.present.figures import score_frame
+from core.present.report import html_report, standard_figures
+from core.present.summary import findings
 
 st.title("Export")
 data, stored = shared.require_comparison()

@@ -9,8 +9,8 @@ from app_pages import _present as present
 from app_pages import _runs as runs
 from app_pages import _shared as shared
 from core import view_models as views
-from core.figures import rank_shift_figure
-from core.ranked_list import LIST_STYLE, ranked_list_html
+from core.present.figures import rank_shift_figure
+from core.present.ranked_list import LIST_STYLE, ranked_list_html
 
 LIST_PX = 240  # one contestant's list: two fit side by side on a 1024-pixel screen with the sidebar open
 

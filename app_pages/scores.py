@@ -7,7 +7,7 @@ import streamlit as st
 from app_pages import _present as present
 from app_pages import _shared as shared
 from core import view_models as views
-from core.figures import DISTRIBUTION_STYLES, NORMALISATIONS, score_distribution_figure, score_frame
+from core.present.figures import DISTRIBUTION_STYLES, NORMALISATIONS, score_distribution_figure, score_frame
 
 STYLE_NAMES = {"histogram": "Histogram", "violin": "Violin", "ecdf": "ECDF (cumulative)"}
 SCALE_NAMES = {"raw": "Raw scores", "minmax": "Min–max per query", "zscore": "z-score per query"}

@@ -8,7 +8,8 @@ import streamlit as st
 from app_pages import _runs as runs
 from app_pages import _shared as shared
 from core import view_models as views
-from core.compare import estimate_seconds, expensive
+from core.comparison.cache import is_cached
+from core.comparison.compare import estimate_seconds, expensive
 from core.contestants.registry import BuildContext, build_ranker, comparison_from_dict, kinds, presets
 from core.contestants.spec import (
     MAX_CONTESTANTS,
@@ -17,10 +18,9 @@ from core.contestants.spec import (
     parse_comparison_text,
     settings,
 )
+from core.data.trec_runs import save_uploaded_run
 from core.models.errors import ModelError
-from core.models.specs import check_spec
-from core.result_cache import is_cached
-from core.runs import save_uploaded_run
+from core.models.sources import check_spec
 from core.text import duration_text
 
 VERSION = "settings.version"  # bumped when the spec is replaced from outside the table, which resets the editor

@@ -96,8 +96,8 @@ description = st.empty()
 clicked = st.button("Load the lesson data and run the demo", type="primary", key="start.demo")
 
 # Imported once the page is drawn: the contestant registry loads the model libraries (seconds on a fresh server).
-from app_pages import _runs as runs  # noqa: E402
-from core import view_models as views  # noqa: E402
+from app_pages import _runs as runs
+from core import view_models as views
 
 demo = views.demo_spec()
 description.markdown(f"Loads the **lesson data**, written for this demo: questions where word overlap and a single "

@@ -8,14 +8,8 @@ from app_pages import _present as present
 from app_pages import _runs as runs
 from app_pages import _shared as shared
 from core import view_models as views
-from core.compare import estimate_seconds
-from core.cross_sweeps import SWEEP_METRICS, calls_sweep, layer_sweep
-from core.data import first_queries
-from core.evaluate import significance_report
-from core.figures import calls_figure, cost_curve_figure, depth_sweep_figure, layer_sweep_figure, tradeoff_figure
-from core.text import duration_text
-from core.tradeoff_points import benchmark_tables, tradeoff_points
-from core.tradeoffs import (
+from core.analysis.cross_encoder_sweeps import SWEEP_METRICS, calls_sweep, layer_sweep
+from core.analysis.sweeps import (
     CODES,
     DEPTHS,
     SIZES,
@@ -24,6 +18,18 @@ from core.tradeoffs import (
     poly_codes_cost,
     rerank_depth_sweep,
 )
+from core.analysis.tradeoff_points import benchmark_tables, tradeoff_points
+from core.comparison.compare import estimate_seconds
+from core.data import first_queries
+from core.evaluate import significance_report
+from core.present.figures import (
+    calls_figure,
+    cost_curve_figure,
+    depth_sweep_figure,
+    layer_sweep_figure,
+    tradeoff_figure,
+)
+from core.text import duration_text
 
 NUMBER = st.column_config.NumberColumn(format="%.3f")
 

@@ -11,8 +11,8 @@ from app_pages import _present as present
 from app_pages import _runs as runs
 from app_pages import _shared as shared
 from core import view_models as views
-from core.figures import training_figure
-from core.splits import hold_out
+from core.data.splits import hold_out
+from core.present.figures import training_figure
 from core.text import duration_text
 from core.training.jobs import KINDS, JobStatus, cancel, estimate_minutes, list_jobs, read_status, start_job
 

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from core.embeddings import corpus_embeddings
+from core.caches.embeddings import corpus_embeddings
 from core.types import Corpus
 
 
@@ -61,7 +61,7 @@ def clustered_vectors(n: int, dim: int, clusters: Clusters = Clusters(), stream:
 def seeded_corpus(vectors: np.ndarray, model_key: tuple, prefix: str = "synthetic") -> Corpus:
     """A corpus of `len(vectors)` placeholder documents whose embeddings under `model_key` are `vectors`.
 
-    The vectors go into `core.embeddings.corpus_embeddings`, the cache the rankers read, so that
+    The vectors go into `core.caches.embeddings.corpus_embeddings`, the cache the rankers read, so that
     `ranker.index(corpus)` builds the app's own index over them without encoding anything.
     """
     ids = tuple(f"{prefix}-{i}" for i in range(len(vectors)))

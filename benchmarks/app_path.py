@@ -8,7 +8,7 @@ Everything is measured in one run, against the targets of "First result in secon
 - full demo: until the whole comparison is done, model loads included (≤ 60 s);
 - warm: the button clicked again in the same browser session (the session's cache), and in a new session
   (the server's disk cache: no model is loaded);
-- new process: the same comparison in a fresh Python process (`core.result_cache`), the way `python -m core
+- new process: the same comparison in a fresh Python process (`core.comparison.cache`), the way `python -m core
   compare` answers it (≤ 2 s for the comparison; the process's imports are reported beside it).
 
     python -m benchmarks.app_path        # about 3 minutes on 2 cores; needs /usr/bin/chromium
@@ -110,7 +110,7 @@ def browser_path(environment: dict[str, str], settle_s: float = 0.0) -> dict:
 def new_process_child() -> None:
     """In a fresh process: read the lesson data and the demo's comparison from the cache; print the times."""
     start = time.perf_counter()
-    from core.result_cache import read_comparison
+    from core.comparison.cache import read_comparison
     from core.view_models import demo_spec, load_lesson
 
     imported = time.perf_counter()

@@ -2,9 +2,9 @@
 
 1. Early layers as an embedder: nDCG@10 and Recall@10 of the first ℓ layers of the embedded cross-encoder,
    run on each text alone, for ℓ = 1..6, with the encoding cost per document beside the full cross-encoder's
-   cost per pair (`core.cross_sweeps.layer_sweep`).
+   cost per pair (`core.analysis.cross_encoder_sweeps.layer_sweep`).
 2. ANNCUR against re-ranking: at equal cross-encoder calls per query, ANNCUR (no bi-encoder) against
-   bi-encoder → cross and BM25 → cross (`core.cross_sweeps.calls_sweep`). Scoring every anchor query against
+   bi-encoder → cross and BM25 → cross (`core.analysis.cross_encoder_sweeps.calls_sweep`). Scoring every anchor query against
    the corpus costs anchors × N calls at this machine's ~10-40 pairs/s, so this part runs on a reduced corpus:
    every document judged for the first `--queries` queries plus random others up to `--documents`, seeded.
 
@@ -19,13 +19,13 @@ import argparse
 import numpy as np
 
 from benchmarks._machine import machine_record, markdown_table, report
+from core.analysis.cross_encoder_sweeps import calls_sweep, layer_sweep
 from core.contestants.kinds import BI, BM25
 from core.contestants.registry import build_ranker, contestant
-from core.cross_sweeps import calls_sweep, layer_sweep
 from core.data import first_queries, make_dataset
+from core.data.devsets import DEV_SETS, load_dev_set
 from core.models.loading import load_cross_encoder
-from core.models.specs import EMBEDDED
-from core.training.devsets import DEV_SETS, load_dev_set
+from core.models.sources import EMBEDDED
 from core.types import Corpus, Dataset
 
 BUDGETS = (10, 20, 50)

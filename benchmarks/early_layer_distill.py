@@ -19,13 +19,13 @@ from functools import partial
 from pathlib import Path
 
 from benchmarks._machine import machine_record, markdown_table, report
-from core.compare import compare
+from core.comparison.compare import compare
 from core.contestants.registry import comparison, contestant
 from core.data import first_queries, load_dataset
+from core.data.devsets import SPLIT_SETS, export_dev_set
 from core.models.loading import load_bi_encoder
-from core.models.specs import EMBEDDED
+from core.models.sources import EMBEDDED
 from core.timing import fastest_ms, wall_ms
-from core.training.devsets import SPLIT_SETS, export_dev_set
 from core.training.in_domain import fine_tune
 
 WORK = Path("out") / "early-layer-distill"

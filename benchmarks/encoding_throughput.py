@@ -9,7 +9,7 @@ Side by side in one run, on one development set (Cranfield by default, 1,398 doc
 The backends' one-off export time (ONNX export, quantisation) is reported as load time.
 
     python -m benchmarks.encoding_throughput                         # about 4-8 minutes on 2 busy cores
-    python -m benchmarks.encoding_throughput --dev-set wikiqa-test   # any name of core.training.devsets.DEV_SETS
+    python -m benchmarks.encoding_throughput --dev-set wikiqa-test   # any name of core.data.devsets.DEV_SETS
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ import time
 from benchmarks._machine import machine_record, markdown_table, percentiles, report, time_ms
 from core.config import BACKENDS
 from core.data import first_queries
+from core.data.devsets import DEV_SETS, load_dev_set
 from core.evaluate import evaluate
 from core.models.loading import load_bi_encoder
-from core.models.specs import EMBEDDED
+from core.models.sources import EMBEDDED
 from core.rankers.bi_encoder import BiEncoderRanker
-from core.training.devsets import DEV_SETS, load_dev_set
 from core.types import Dataset
 
 

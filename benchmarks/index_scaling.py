@@ -23,7 +23,7 @@ from benchmarks._machine import machine_record, markdown_table, percentiles, rep
 from benchmarks._synthetic import Clusters, clustered_vectors, neighbour_cosines
 from core.index import INDEX_TYPES, build_index, index_bytes, search_index
 from core.models.loading import load_bi_encoder
-from core.models.specs import EMBEDDED
+from core.models.sources import EMBEDDED
 from core.view_models import load_sample
 
 K = 10

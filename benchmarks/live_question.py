@@ -19,8 +19,8 @@ os.environ["ARENA_CACHE_DIR"] = tempfile.mkdtemp(prefix="arena-live-")  # before
 
 from benchmarks._machine import machine_record, markdown_table, percentiles, report
 from core import view_models as views
-from core.compare import indexed_rankers
-from core.live_query import ask, weighed
+from core.analysis.live_question import ask, weighed
+from core.comparison.compare import indexed_rankers
 
 QUESTIONS = ("which company bought the other one?", "what is heavier than the ember weasel?",
              "which varnish does not turn yellow?", "who acquired Norvale?", "what does not dissolve in water?",

@@ -6,7 +6,7 @@ Per query, the ms to score N cached candidates (N = 100, 1k, 10k, 100k by defaul
 - poly m = 16, 64, 360: encode the query into m vectors, then each cached candidate attends over them;
 - cross: one forward pass per (query, candidate) pair, measured while a call stays within --cross-budget-s
   and extrapolated linearly beyond (marked).
-The poly- and cross-encoder rows, and the bi row, come from `core.tradeoffs.cost_vs_candidates`, the
+The poly- and cross-encoder rows, and the bi row, come from `core.analysis.sweeps.cost_vs_candidates`, the
 function behind the app's Trade-offs page; the FAISS rows time `BiEncoderRanker.rank` over synthetic
 candidate vectors placed in core's embedding cache. Untrained poly-encoders are used: cost does not depend
 on training.
@@ -26,15 +26,15 @@ import torch
 
 from benchmarks._machine import machine_record, markdown_table, report
 from benchmarks._synthetic import Clusters, clustered_vectors, seeded_corpus
+from core.analysis.sweeps import cost_vs_candidates
 from core.index import INDEX_TYPES
 from core.models.loading import load_bi_encoder, load_cross_encoder, load_poly_encoder
-from core.models.specs import EMBEDDED, backbone_path
+from core.models.sources import EMBEDDED, backbone_path
 from core.rankers.base import Ranker
 from core.rankers.bi_encoder import BiEncoderRanker
 from core.rankers.cross_encoder import CrossEncoderRanker
 from core.rankers.poly_encoder import PolyEncoderRanker
 from core.timing import fastest_ms
-from core.tradeoffs import cost_vs_candidates
 from core.view_models import load_sample
 
 PAPER_MS = {  # Humeau et al. (ICLR 2020), CPU ms to score candidates for one context, context encoding included

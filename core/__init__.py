@@ -12,8 +12,8 @@ from typing import Any
 _EXPORTS = {
     "ComparisonSpec": "core.contestants.spec",
     "ContestantSpec": "core.contestants.spec",
-    "Comparison": "core.compare",
-    "compare": "core.compare",
+    "Comparison": "core.comparison.compare",
+    "compare": "core.comparison.compare",
     "Corpus": "core.types",
     "Queries": "core.types",
     "Dataset": "core.types",

@@ -17,7 +17,9 @@ from pathlib import Path
 
 from transformers.utils import logging as transformers_logging
 
-from core.compare import Comparison, compare
+from core.comparison.cache import keep_comparison, read_comparison
+from core.comparison.compare import Comparison, compare
+from core.comparison.saved import SUFFIX, read_saved, saved_json
 from core.contestants.registry import (
     SHORTHAND_DEFAULT,
     comparison,
@@ -29,19 +31,17 @@ from core.contestants.registry import (
 )
 from core.contestants.spec import ComparisonSpec, SpecError, read_comparison_file, settings
 from core.data import DataError, first_queries, load_dataset
+from core.data.devsets import DEV_SETS, SPLIT_SETS, export_dev_set
+from core.data.trec_runs import run_file_names, write_trec_run
 from core.evaluate import AGREEMENT, METRICS
 from core.index import INDEX_TYPES
 from core.models.errors import ModelError
-from core.models.specs import EMBEDDED
-from core.report import write_report
-from core.result_cache import keep_comparison, read_comparison
-from core.runs import run_file_names, write_trec_run
-from core.saved_comparison import SUFFIX, read_saved, saved_json
+from core.models.sources import EMBEDDED
+from core.present.report import write_report
 from core.scale.engine import ENGINES
 from core.scale.index_job import DEFAULT_CONTESTANT, build
 from core.scale.prebuilt import open_prebuilt
 from core.scale.rerank_job import rerank
-from core.training.devsets import DEV_SETS, SPLIT_SETS, export_dev_set
 from core.training.loop import DEFAULT_MIX, TrainConfig
 from core.training.model_card import add_test_table
 

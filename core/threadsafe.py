@@ -19,7 +19,7 @@ either one after another in one thread or 2 each in 4 threads at once, on 2 core
 Two thirds of an evaluation is building ranx's numba dictionaries while holding the GIL, so serialising
 costs nothing measurable. The threading layers are no faster, must override ranx's setting, and depend on
 the system's libgomp (omp) or on LD_LIBRARY_PATH pointing at the venv, where pip puts libtbb.so.12 (tbb).
-A pool gains only on idle cores (`core.admission` keeps them busy with one comparison at a time), costs
+A pool gains only on idle cores (`core.comparison.admission` keeps them busy with one comparison at a time), costs
 each worker an interpreter with numba loaded (about 270 MB) and makes a single evaluation 25 % slower.
 """
 

@@ -141,7 +141,7 @@ class Dataset:
         notes: Human-readable remarks: records skipped for having no text (count and lines),
             the reading taken where a file has two, judgements naming unknown ids.
         split: The qrels split the judgements come from ("test", "train", ...; "" when unknown or unjudged).
-        held_out: For a split cut at random from judged queries (`core.splits.hold_out`): the training share in
+        held_out: For a split cut at random from judged queries (`core.data.splits.hold_out`): the training share in
             percent and the seed, so that the same cut can be made again (None otherwise).
     """
 

@@ -53,7 +53,7 @@ from core.types import Dataset
 
 if TYPE_CHECKING:
     from core.attention_types import PairAttention
-    from core.compare import Comparison, RankerResult
+    from core.comparison.compare import Comparison, RankerResult
     from core.rankers.cross_encoder import CrossEncoderRanker
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data" / "beir"
@@ -364,7 +364,7 @@ def rank_changes(comparison: Comparison, dataset: Dataset, query_id: str, k: int
 
 
 def score_summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """count, mean, std, min and max of a `core.figures.score_frame` per contestant, and per relevance when known."""
+    """count, mean, std, min and max of a `core.present.figures.score_frame` per contestant, and per relevance when known."""
     frame = frame.assign(relevance=frame["relevant"].map({True: "relevant", False: "not relevant"}))
     by = ["label", "relevance"] if frame["relevant"].notna().any() else ["label"]
     summary = frame.groupby(by, dropna=False, sort=False)["score"].describe()[["count", "mean", "std", "min", "max"]]

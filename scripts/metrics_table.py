@@ -1,5 +1,5 @@
 """Print one markdown table from several `python -m core compare` metrics.json files, then what each run decided
-about the IDF prior (`core.prior_check`)."""
+about the IDF prior (`core.rankers.prior_check`)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from core.data import load_dataset
 from core.evaluate import evaluate
 from core.models.backbone import PACKAGED_BACKBONE
 from core.models.poly_encoder import PolyEncoder
-from core.models.specs import backbone_path, read_arena_config
+from core.models.sources import backbone_path, read_arena_config
 from core.rankers.base import top_k
 from core.types import Dataset
 

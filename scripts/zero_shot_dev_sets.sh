@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The zero-shot defaults against the bi-encoder they start from, on every development set (the IDF prior tested on
-# each corpus first: core/prior_check.py; each run's notes say what was decided), and on sets without a training
+# each corpus first: core/rankers/prior_check.py; each run's notes say what was decided), and on sets without a training
 # split a cross-encoder adapted on PSEUDO pseudo-queries drawn from the corpus alone, within MINUTES. Cross-encoders
 # re-rank the bi-encoder's top 100; MAX_QUERIES bounds their CPU time. Adapted models already trained are reused.
 set -euo pipefail

@@ -28,7 +28,7 @@ from core.contestants.spec import (
 )
 
 if TYPE_CHECKING:
-    from core.compare import RankerResult
+    from core.comparison.compare import RankerResult
     from core.rankers.base import Ranker
 
 FIRST = Option("first", str, "", "contestant (or kind) whose top `depth` documents this one re-ranks; "

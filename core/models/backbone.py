@@ -17,7 +17,7 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from core.models.offline import WEIGHTS_FILE, backbone_path
-from core.models.specs import ARENA_CONFIG_FILE, read_arena_config
+from core.models.sources import ARENA_CONFIG_FILE, read_arena_config
 
 BACKBONE_PREFIX = "backbone."
 PACKAGED_BACKBONE = "packaged all-MiniLM-L6-v2"

@@ -9,7 +9,7 @@ import copy
 
 import torch
 
-from core.models.joint_cross_encoder import JointCrossEncoder, PairBatch, run_backbone
+from core.models.cross_encoder import JointCrossEncoder, PairBatch, run_backbone
 
 
 class Bf16PairBackbone:

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from core.models.backbone import masked_mean
-from core.models.joint_cross_encoder import JointCrossEncoder
+from core.models.cross_encoder import JointCrossEncoder
 from core.models.pair_scorer import PairScorer, SentenceTransformersCrossEncoder
 
 

@@ -1,4 +1,4 @@
-"""Load the model a spec names (`core.models.specs` resolves it), once per process.
+"""Load the model a spec names (`core.models.sources` resolves it), once per process.
 
 Every kind goes through the same loading code; "embedded" and the named offline models load offline. Weights are
 read from safetensors only, and remote code is never trusted.
@@ -16,15 +16,22 @@ from sentence_transformers import CrossEncoder, SentenceTransformer
 
 from core.config import BACKENDS, PAIR_BACKENDS, Backend
 from core.models.bf16_pairs import Bf16PairBackbone
+from core.models.cross_encoder import ARCHITECTURE as JOINT_ARCHITECTURE
+from core.models.cross_encoder import JointCrossEncoder
 from core.models.errors import ModelError
-from core.models.joint_cross_encoder import ARCHITECTURE as JOINT_ARCHITECTURE
-from core.models.joint_cross_encoder import JointCrossEncoder
 from core.models.onnx_encoder import OnnxSentenceEncoder
 from core.models.onnx_pairs import OnnxPairBackbone
 from core.models.pair_scorer import PairScorer, SentenceTransformersCrossEncoder
 from core.models.poly_encoder import ARCHITECTURE as POLY_ARCHITECTURE
 from core.models.poly_encoder import PolyEncoder
-from core.models.specs import EMBEDDED, EMBEDDED_CROSS_DIR, EMBEDDED_POLY_DIR, backbone_path, read_arena_config, resolve
+from core.models.sources import (
+    EMBEDDED,
+    EMBEDDED_CROSS_DIR,
+    EMBEDDED_POLY_DIR,
+    backbone_path,
+    read_arena_config,
+    resolve,
+)
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from core.models.joint_cross_encoder import JointCrossEncoder, PairBatch, run_backbone
+from core.models.cross_encoder import JointCrossEncoder, PairBatch, run_backbone
 from core.models.onnx_encoder import cpu_session, export_graph
 
 INPUTS = ("input_ids", "position_ids", "attention_bias")

@@ -1,5 +1,5 @@
 """What scores (query, document) pairs jointly: the `PairScorer` interface, and its implementation over
-any sentence-transformers `CrossEncoder` (the project's own is `core.models.joint_cross_encoder`)."""
+any sentence-transformers `CrossEncoder` (the project's own is `core.models.cross_encoder`)."""
 
 from __future__ import annotations
 

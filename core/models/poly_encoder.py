@@ -32,7 +32,6 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from core.idf import corpus_log_idf, idf_logits
 from core.models.backbone import (
     BACKBONE_PREFIX,
     is_bitfit_parameter,
@@ -42,6 +41,7 @@ from core.models.backbone import (
     open_checkpoint,
     save_checkpoint,
 )
+from core.models.idf import corpus_log_idf, idf_logits
 from core.types import Corpus
 
 ARCHITECTURE = "poly-encoder"
@@ -181,7 +181,7 @@ class PolyEncoder(nn.Module):
     def attend_query(self, texts: Sequence[str], log_idf: torch.Tensor | None = None
                      ) -> tuple[torch.Tensor, torch.Tensor]:
         """The m query vectors `[batch, m, dim]` and the codes' attention `[batch, m, tokens]`; `log_idf`
-        is the indexed corpus's (see `core.idf.token_log_idf`) for the IDF prior."""
+        is the indexed corpus's (see `core.models.idf.token_log_idf`) for the IDF prior."""
         states, batch = self.encode_tokens(texts, query=True)
         return self.attend_codes(states, batch["attention_mask"], self.token_prior(batch["input_ids"], log_idf))
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.caches.embeddings import corpus_embeddings
 from core.contestants.registry import BuildContext
 from core.contestants.spec import ContestantSpec
-from core.embeddings import corpus_embeddings
 from core.models.loading import load_cross_encoder
 from core.models.pair_scorer import PairScorer
-from core.models.specs import EMBEDDED_CROSS_DIR, check_spec, model_fingerprint
+from core.models.sources import EMBEDDED_CROSS_DIR, check_spec, model_fingerprint
 from core.rankers.base import Progress, top_k
 from core.rankers.cross_encoder import CrossEncoderRanker, describe_cross_encoder
 from core.types import Corpus

@@ -17,7 +17,7 @@ from typing import TypeVar
 import numpy as np
 
 from core.attention_types import Attention
-from core.embeddings import replayed_seconds
+from core.caches.embeddings import replayed_seconds
 from core.types import Corpus, Queries, Run
 
 Progress = Callable[[str, float], None]
@@ -33,7 +33,7 @@ class Timings:
     """Wall-clock costs a ranker recorded: index build and one latency per searched query.
 
     A query's latency is its wall time plus `replayed_ms`, what the scores it took from a cache cost when they
-    were computed (see `core.score_cache`), so that caching makes runs faster but never timings smaller.
+    were computed (see `core.caches.pair_scores`), so that caching makes runs faster but never timings smaller.
     """
 
     index_s: float = 0.0
@@ -74,7 +74,7 @@ class Ranker(ABC):
 
     def index(self, corpus: Corpus, progress: Progress = no_progress) -> None:
         """Prepare `corpus` for search (embeddings, FAISS or BM25 index) and time it: vectors from the cache count
-        what they cost when they were computed (`core.embeddings.replayed_seconds`)."""
+        what they cost when they were computed (`core.caches.embeddings.replayed_seconds`)."""
         start, replayed = time.perf_counter(), replayed_seconds()
         self._build_index(corpus, progress)
         self.corpus = corpus

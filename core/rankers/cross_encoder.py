@@ -15,11 +15,12 @@ import numpy as np
 import torch
 
 from core.attention_types import PairAttention
+from core.caches.pair_scores import pair_scores
 from core.contestants.registry import BuildContext
 from core.contestants.spec import ContestantSpec, runs_on
 from core.models.loading import load_cross_encoder
 from core.models.pair_scorer import PairScorer
-from core.models.specs import (
+from core.models.sources import (
     EMBEDDED_CROSS_DIR,
     check_spec,
     checkpoint_name,
@@ -28,9 +29,8 @@ from core.models.specs import (
     saved_module,
     training_state,
 )
-from core.prior_check import zero_shot_prior
 from core.rankers.base import Progress, Ranker, no_progress, top_k
-from core.score_cache import pair_scores
+from core.rankers.prior_check import zero_shot_prior
 from core.types import Corpus
 
 
@@ -42,7 +42,7 @@ class CrossEncoderRanker(Ranker):
     def __init__(self, scorer: PairScorer, model_name: str, name: str = "cross", batch_size: int = 32,
                  fingerprint: str | None = None) -> None:
         """`fingerprint` identifies the scorer's weights (`core.models.loading.model_fingerprint`); with it, scores
-        are kept in and read from the disk cache `core.score_cache.pair_scores`."""
+        are kept in and read from the disk cache `core.caches.pair_scores.pair_scores`."""
         super().__init__(name, model_name, trained=scorer.trained)
         self.scorer = scorer
         self.batch_size = batch_size

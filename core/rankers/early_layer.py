@@ -16,7 +16,7 @@ from core.contestants.spec import ContestantSpec, SpecError
 from core.models.backbone import token_strings
 from core.models.early_layers import EarlyLayerEncoder, transformer_of
 from core.models.loading import load_cross_encoder
-from core.models.specs import (
+from core.models.sources import (
     EMBEDDED_CROSS_DIR,
     check_spec,
     checkpoint_name,

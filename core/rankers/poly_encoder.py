@@ -9,13 +9,13 @@ import numpy as np
 import torch
 
 from core.attention_types import PolyAttention
+from core.caches.embeddings import corpus_embeddings
 from core.contestants.registry import BuildContext
 from core.contestants.spec import ContestantSpec
-from core.embeddings import corpus_embeddings
 from core.models.backbone import token_strings
 from core.models.loading import load_poly_encoder
 from core.models.poly_encoder import PolyEncoder
-from core.models.specs import (
+from core.models.sources import (
     EMBEDDED_POLY_DIR,
     check_spec,
     checkpoint_name,
@@ -24,8 +24,8 @@ from core.models.specs import (
     saved_module,
     training_state,
 )
-from core.prior_check import PriorVerdict, zero_shot_prior
 from core.rankers.base import Progress, Ranker, top_k
+from core.rankers.prior_check import PriorVerdict, zero_shot_prior
 from core.types import Corpus
 
 

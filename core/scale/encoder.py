@@ -10,7 +10,7 @@ from core.config import ModelPolicy
 from core.contestants.registry import BuildContext, build_ranker, parse_contestant
 from core.contestants.spec import SpecError
 from core.data import corpus_row
-from core.models.specs import model_fingerprint
+from core.models.sources import model_fingerprint
 from core.scale.shards import Batch
 
 ENCODING_KINDS = ("bi",)

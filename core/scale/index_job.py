@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from core.contestants.registry import describe, parse_contestant
 from core.data import DataError
 from core.index import IndexType, new_index, train_index, training_size
-from core.models.specs import model_fingerprint
+from core.models.sources import model_fingerprint
 from core.scale.encoder import DocumentEncoder
 from core.scale.engine import ENGINES, start_ray, threads_per_worker
 from core.scale.shards import batches, corpus_files, corpus_hash, is_parquet

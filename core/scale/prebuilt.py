@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
+from core.caches.embeddings import bi_embedding_key, corpus_embeddings
 from core.config import ModelPolicy
 from core.contestants.registry import parse_contestant, run_order
 from core.contestants.spec import ComparisonSpec
 from core.data import DataError
-from core.embeddings import bi_embedding_key, corpus_embeddings
 from core.scale.index_job import IndexManifest, read_manifest, read_vectors
 from core.types import Corpus
 

@@ -19,9 +19,9 @@ import numpy as np
 import torch
 
 from core.models.backbone import is_bitfit_parameter
-from core.models.joint_cross_encoder import JointCrossEncoder
+from core.models.cross_encoder import JointCrossEncoder
 from core.models.loading import load_bi_encoder
-from core.models.specs import backbone_path
+from core.models.sources import backbone_path
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, start_idf_prior, train
 

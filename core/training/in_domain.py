@@ -24,9 +24,10 @@ import torch
 
 from core.config import FAST_PAIR_BACKEND
 from core.data import load_dataset
+from core.data.pseudo_queries import inverse_cloze
 from core.models.errors import ModelError
 from core.models.loading import load_bi_encoder, load_cross_encoder
-from core.models.specs import ARENA_CONFIG_FILE
+from core.models.sources import ARENA_CONFIG_FILE
 from core.rankers.bi_encoder import BiEncoderRanker
 from core.rankers.bm25 import BM25Ranker
 from core.training.cross import train_cross
@@ -35,7 +36,6 @@ from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, seed_everything
 from core.training.model_card import write_model_card
 from core.training.poly import train_poly
-from core.training.pseudo_queries import inverse_cloze
 from core.training.teacher import TeacherMix, apply_mix, compute_signal
 from core.types import Dataset
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.config import TRAINING_DIR
-from core.models.specs import EMBEDDED
-from core.training.devsets import export_beir
+from core.data.devsets import export_beir
+from core.models.sources import EMBEDDED
 from core.training.in_domain import MIN_MINUTES, fine_tune
 from core.types import Dataset
 
@@ -157,7 +157,7 @@ def run_job(folder: Path) -> None:
     except Cancelled:
         _write_status(folder, state="cancelled", step="cancelled", fraction=0.0, started=started, models=models,
                       history=state["history"])
-    except Exception as error:  # noqa: BLE001 - the status file carries it to the page
+    except Exception as error:
         _write_status(folder, state="failed", step="failed", fraction=0.0, started=started, models=models,
                       error=f"{type(error).__name__}: {error}")
         raise

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from core.evaluate import evaluate
-from core.idf import IDF_WEIGHT_INIT, token_log_idf
+from core.models.idf import IDF_WEIGHT_INIT, token_log_idf
 from core.training.lists import TrainingList
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class TrainConfig:
         bfloat16: Run the forward passes in bfloat16 (`torch.autocast`), dev scoring's too: about twice the steps per
             minute on CPUs that compute bfloat16 natively (and dev lists of full-length documents, 40 x 20 pairs of
             Cranfield's, took 150 s in float32); the weights, gradients and optimiser stay float32.
-        idf_prior: Give the query side the learned IDF prior (`core.idf`): the poly-encoder's code attention
+        idf_prior: Give the query side the learned IDF prior (`core.models.idf`): the poly-encoder's code attention
             (with `freeze_backbone` only) or the cross-encoder's query pooling; its weight starts at
             `IDF_WEIGHT_INIT` (the cross-encoder holds it there) and its IDF is counted over the training passages.
     """

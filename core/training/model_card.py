@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.training.pseudo_queries import SPLIT as PSEUDO_SPLIT
+from core.data.pseudo_queries import SPLIT as PSEUDO_SPLIT
 
 TEST_MARKER = "## Test split"
 

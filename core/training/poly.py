@@ -18,7 +18,7 @@ from torch import nn
 
 from core.models.backbone import is_bitfit_parameter
 from core.models.poly_encoder import PolyEncoder
-from core.models.specs import backbone_path
+from core.models.sources import backbone_path
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, start_idf_prior, train
 

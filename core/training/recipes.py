@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from core.data.devsets import shared_data_root
 from core.models.loading import load_bi_encoder, load_cross_encoder
 from core.training.cross import bi_dev_score, train_cross
-from core.training.devsets import shared_data_root
 from core.training.lists import TrainingList, arguana_pairs, wikiqa_dev_lists, wikiqa_lists
 from core.training.loop import DEFAULT_MIX, TrainConfig, seed_everything
 from core.training.poly import train_poly

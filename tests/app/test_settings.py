@@ -7,10 +7,10 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+from core.comparison.live import Cancelled
 from core.config import Guards, ModelPolicy
 from core.contestants.registry import presets
 from core.contestants.spec import comparison_to_toml
-from core.live_run import Cancelled
 from core.view_models import contestant_rows, duplicate, spec_json
 from tests.app.helpers import RUN_TIMEOUT, SMALL, comparison_of, edit_table, no_exception, open_page
 
@@ -95,7 +95,7 @@ def test_bad_tables_and_bad_models_are_messages(shared_state):
 
 
 def test_a_new_cross_encoder_run_is_priced_and_long_ones_need_a_confirmation(shared_state, monkeypatch):
-    monkeypatch.setattr("core.compare.estimate_seconds", lambda ranker, data, entry: (20_000, 600.0))
+    monkeypatch.setattr("core.comparison.compare.estimate_seconds", lambda ranker, data, entry: (20_000, 600.0))
     at = open_page("settings", shared_state)
     edit_table(at, edited={2: {"options": "first=MiniLM, depth=200"}})
     no_exception(at)
@@ -115,7 +115,7 @@ def test_the_estimate_times_the_real_cross_encoder(shared_state):
 
 
 def test_the_confirmation_threshold_is_configurable(shared_state, monkeypatch):
-    monkeypatch.setattr("core.compare.estimate_seconds", lambda ranker, data, entry: (600, 20.0))
+    monkeypatch.setattr("core.comparison.compare.estimate_seconds", lambda ranker, data, entry: (600, 20.0))
     monkeypatch.setattr("app_pages._shared.GUARDS", Guards(confirm_above_s=10))
     at = open_page("settings", shared_state)
     edit_table(at, edited={2: {"options": "first=MiniLM, depth=7"}})
@@ -185,7 +185,7 @@ def test_a_saved_comparison_is_imported_and_a_broken_one_is_a_message(shared_sta
 
 
 def test_a_run_file_joins_as_a_contestant(shared_state, monkeypatch, tmp_path):
-    monkeypatch.setattr("core.runs.RUN_UPLOADS", tmp_path)
+    monkeypatch.setattr("core.data.trec_runs.RUN_UPLOADS", tmp_path)
     at = open_page("settings", shared_state)
     at.file_uploader(key="settings.run_file").set_value(("prod.trec", b"not a run file\n", "text/plain")).run()
     at.button(key="settings.add_run").click().run()
@@ -205,7 +205,7 @@ def test_a_stopped_run_keeps_the_finished_contestants_and_the_earlier_comparison
     def stopped(*args, **kwargs):
         raise Cancelled  # what the run raises at its next step once Stop is pressed
 
-    monkeypatch.setattr("core.compare.estimate_seconds", lambda ranker, data, entry: (100, 1.0))
+    monkeypatch.setattr("core.comparison.compare.estimate_seconds", lambda ranker, data, entry: (100, 1.0))
     monkeypatch.setattr("core.rankers.cross_encoder.CrossEncoderRanker.search", stopped)
     at = open_page("settings", shared_state)
     earlier = dict(at.session_state["shared.comparisons"])

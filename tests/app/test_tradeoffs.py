@@ -43,7 +43,7 @@ def test_a_failed_measurement_is_a_message(shared_state, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("ranker 'MiniLM' has no indexed corpus: call index(corpus) first")
 
-    monkeypatch.setattr("core.tradeoffs.cost_vs_candidates", broken)
+    monkeypatch.setattr("core.analysis.sweeps.cost_vs_candidates", broken)
     at = open_page("tradeoffs", shared_state)
     at.button(key="tradeoffs.cost_run").click().run()
     no_exception(at)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from core.tradeoff_points import benchmark_tables
+from core.analysis.tradeoff_points import benchmark_tables
 
 
 def test_benchmark_tables_reads_the_tables_and_names_the_machine_in_words(tmp_path):

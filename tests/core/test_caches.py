@@ -12,16 +12,16 @@ import numpy as np
 import pytest
 
 from core import result_cache
-from core.admission import Admission
+from core.caches.pair_scores import PairScoreCache
 from core.cli import main
-from core.compare import compare
+from core.comparison.admission import Admission
+from core.comparison.compare import compare
+from core.comparison.live import LiveRun, LiveRuns
 from core.config import ModelPolicy
 from core.contestants.registry import comparison, contestant
 from core.data import first_queries
-from core.live_run import LiveRun, LiveRuns
 from core.models.loading import load_cross_encoder
 from core.rankers.cross_encoder import CrossEncoderRanker
-from core.score_cache import PairScoreCache
 from core.types import Corpus
 from tests.conftest import SAMPLE_BEIR
 

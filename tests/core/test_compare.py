@@ -9,17 +9,17 @@ import re
 import pytest
 
 from core.cli import main
-from core.colours import PALETTE
-from core.compare import compare, estimate_seconds, expensive
+from core.comparison.colours import PALETTE
+from core.comparison.compare import compare, estimate_seconds, expensive
+from core.comparison.saved import SavedComparisonError, read_saved, saved_json
 from core.contestants.registry import build_ranker, comparison, contestant, shorthand_contestants
 from core.contestants.spec import ComparisonSpec
 from core.data import Dataset, Queries, first_queries
+from core.data.splits import hold_out
 from core.evaluate import evaluate, kendall_tau, overlap_at_k
-from core.models.joint_cross_encoder import JointCrossEncoder
-from core.models.specs import backbone_path
+from core.models.cross_encoder import JointCrossEncoder
+from core.models.sources import backbone_path
 from core.rankers.cross_encoder import CrossEncoderRanker
-from core.saved_comparison import SavedComparisonError, read_saved, saved_json
-from core.splits import hold_out
 from tests.conftest import SAMPLE_BEIR
 
 

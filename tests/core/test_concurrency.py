@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from core.admission import SLOTS_VARIABLE, Admission, slots_from_env
+from core.comparison.admission import SLOTS_VARIABLE, Admission, slots_from_env
 
 ROOT = Path(__file__).resolve().parents[2]
 ABORT = "Concurrent access has been detected"

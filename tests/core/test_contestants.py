@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from core.cli import main
-from core.compare import compare
+from core.comparison.compare import compare
 from core.contestants.registry import (
     DEFAULT_PRESET,
     comparison,
@@ -26,8 +26,8 @@ from core.contestants.registry import (
 )
 from core.contestants.spec import ContestantSpec, SpecError, comparison_to_toml, parse_comparison_text
 from core.data import Corpus, DataError, Dataset, first_queries, load_dataset, make_dataset
-from core.runs import load_trec_run
-from core.training.devsets import export_beir
+from core.data.devsets import export_beir
+from core.data.trec_runs import load_trec_run
 
 ARENA = ("name=bm25,kind=bm25", "name=bi,kind=bi", "name=bm25>cross,kind=cross,first=bm25,depth=5",
          "name=rrf,kind=fusion,of=bi+bm25", "name=wsum,kind=fusion,of=bi+bm25,method=wsum,weights=0.7+0.3")
@@ -185,7 +185,7 @@ def test_every_preset_loads_orders_and_round_trips():
 LIGHT_FIRST_RESULT = """
 import sys
 import app_pages._runs
-from core.compare import compare
+from core.comparison.compare import compare
 from core.contestants.registry import comparison, contestant, describe, run_order, shorthand_flags
 from core.view_models import demo_spec, load_sample
 run_order(demo_spec())

@@ -7,14 +7,14 @@ import pandas as pd
 import pytest
 import torch
 
+from core.analysis.cross_encoder_sweeps import calls_sweep, layer_sweep
 from core.contestants.registry import build_ranker, parse_contestant
 from core.contestants.spec import SpecError
-from core.cross_sweeps import calls_sweep, layer_sweep
 from core.data import first_queries, make_dataset
-from core.figures import calls_figure, layer_sweep_figure
 from core.models.backbone import masked_mean
 from core.models.early_layers import EarlyLayerEncoder, transformer_of
 from core.models.loading import load_cross_encoder
+from core.present.figures import calls_figure, layer_sweep_figure
 from core.rankers.anncur import AnncurRanker
 from core.rankers.cross_encoder import CrossEncoderRanker
 from core.types import Corpus, Queries

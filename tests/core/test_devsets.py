@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.data import DataError, Dataset, load_dataset
-from core.training.devsets import DEV_SETS, SHARED_DATA_ENV, export_beir, load_dev_set, shared_data_root
+from core.data.devsets import DEV_SETS, SHARED_DATA_ENV, export_beir, load_dev_set, shared_data_root
 
 pytestmark = pytest.mark.skipif(not shared_data_root().is_dir(),
                                 reason=f"shared data not found at {shared_data_root()}")

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from core import embeddings
-from core.embeddings import EmbeddingCache
-from core.models.specs import model_fingerprint
+from core.caches.embeddings import EmbeddingCache
+from core.models.sources import model_fingerprint
 
 
 def fail() -> np.ndarray:

@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.colours import FIRST_STAGE_ONLY, PALETTE, colour_for
-from core.compare import Comparison, RankerResult
+from core.analysis.tradeoff_points import tradeoff_points
+from core.comparison.colours import FIRST_STAGE_ONLY, PALETTE, colour_for
+from core.comparison.compare import Comparison, RankerResult
 from core.contestants.registry import comparison, contestant
-from core.figures import (
+from core.present.figures import (
     GRADE_COLOURS,
     NOT_RELEVANT_COLOUR,
     RELEVANT_LEGEND,
@@ -29,7 +30,6 @@ from core.figures import (
     score_frame,
     tradeoff_figure,
 )
-from core.tradeoff_points import tradeoff_points
 from tests.conftest import ROOT
 
 QRELS = {"q1": {"d2": 2, "d1": 1, "d3": 0}, "q2": {"d4": 1}}
@@ -74,7 +74,7 @@ def make_comparison(has_qrels: bool = True, name: str = "tiny", names: dict[str,
 
 def test_the_figures_and_the_report_load_no_model_stack():
     """Pages and the report draw a finished comparison: importing them must not pull in torch."""
-    code = ("import sys, core.figures, core.report, core.tradeoff_points; "
+    code = ("import sys, core.present.figures, core.present.report, core.analysis.tradeoff_points; "
             "loaded = [m for m in ('torch', 'transformers', 'sentence_transformers', 'faiss') if m in sys.modules]; "
             "assert not loaded, loaded")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -33,7 +33,7 @@ from pathlib import PurePosixPath
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.compare import compare
+from core.comparison.compare import compare
 from core.contestants.registry import comparison, contestant, shorthand_contestants
 from core.contestants.spec import ComparisonSpec
 from core.data import Corpus, DataError, DataLimits, Dataset, Queries

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.compare import compare, partial_comparison
+from core.comparison.compare import compare, partial_comparison
 from core.config import Guards, ModelPolicy, guards_from_env
 from core.contestants.registry import (
     BuildContext,
@@ -18,7 +18,7 @@ from core.contestants.registry import (
 from core.contestants.spec import SpecError
 from core.data import DataError, first_queries
 from core.models.loading import ModelError, load_cross_encoder
-from core.models.specs import check_spec, resolve
+from core.models.sources import check_spec, resolve
 from core.view_models import dataset_from_files
 
 SERVER = ModelPolicy(restricted=True)

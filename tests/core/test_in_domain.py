@@ -15,15 +15,15 @@ import pytest
 
 from core.cli import main
 from core.data import load_dataset
+from core.data.devsets import export_beir
+from core.data.pseudo_queries import SPAN_WORDS, draw, inverse_cloze
+from core.data.splits import hold_out
 from core.models.early_layers import EarlyLayerEncoder, transformer_of
 from core.models.loading import load_bi_encoder, load_cross_encoder
-from core.models.specs import EMBEDDED
-from core.splits import hold_out
-from core.training.devsets import export_beir
+from core.models.sources import EMBEDDED
 from core.training.early_layers import EarlyLayerStudent
 from core.training.in_domain import fine_tune
 from core.training.jobs import cancel, read_status, start_job
-from core.training.pseudo_queries import SPAN_WORDS, draw, inverse_cloze
 
 BUDGET = "1"  # minute: mining the sample, a few steps, dev evaluations
 

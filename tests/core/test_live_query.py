@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.analysis.highlight import marked_html, query_terms, snippet, weighed_words
+from core.analysis.live_question import ask, weighed
 from core.attention_types import PairAttention, PolyAttention, TokenSimilarity
-from core.compare import compare, indexed_rankers
+from core.comparison.compare import compare, indexed_rankers
 from core.contestants.registry import comparison, contestant
 from core.data import first_queries
-from core.highlight import marked_html, query_terms, snippet, weighed_words
-from core.live_query import ask, weighed
 
 SPEC = comparison([contestant({"name": "lexical", "kind": "bm25"}),
                    contestant({"name": "dense", "kind": "bi"}),

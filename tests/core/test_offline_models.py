@@ -13,7 +13,7 @@ import pytest
 from core.config import ModelPolicy
 from core.models import loading, offline
 from core.models.errors import ModelError
-from core.models.specs import backbone_path, check_spec, model_title, resolve
+from core.models.sources import backbone_path, check_spec, model_title, resolve
 
 MODEL_FILES = {"model.safetensors": b"\x00weights" * 700, "config.json": b'{"hidden_size": 4}',
                "1_Pooling/config.json": b'{"pooling_mode_mean_tokens": true}'}
@@ -59,7 +59,7 @@ def no_downloads(monkeypatch):
     def download(*args, **kwargs):
         raise AssertionError("a named offline model must never be downloaded")
 
-    monkeypatch.setattr(huggingface_hub, "snapshot_download", download)  # what core.models.specs.resolve calls
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", download)  # what core.models.sources.resolve calls
 
 
 @pytest.mark.parametrize("spec", ["all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2", " all-MiniLM-L6-v2 "])

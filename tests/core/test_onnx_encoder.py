@@ -17,7 +17,7 @@ from core.contestants.spec import SpecError
 from core.evaluate import evaluate, overlap_at_k
 from core.models.loading import ModelError, load_bi_encoder, load_cross_encoder
 from core.models.onnx_encoder import OnnxSentenceEncoder
-from core.models.specs import backbone_path
+from core.models.sources import backbone_path
 from core.rankers.bi_encoder import BiEncoderRanker
 from core.view_models import LESSON_MODELS
 

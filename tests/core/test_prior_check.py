@@ -1,4 +1,4 @@
-"""The zero-shot IDF prior's test on each corpus (`core.prior_check`), on the real embedded models: the verdict is
+"""The zero-shot IDF prior's test on each corpus (`core.rankers.prior_check`), on the real embedded models: the verdict is
 measured and kept, a model whose prior fails ranks as the module says, and the run says which it did."""
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ import pytest
 import torch
 
 from core.cli import main
+from core.comparison.saved import SavedComparisonError, read_saved
 from core.data import Corpus, first_queries
 from core.models.loading import load_cross_encoder, load_poly_encoder
 from core.models.poly_encoder import PolyEncoder
-from core.models.specs import backbone_path
-from core.prior_check import PriorVerdict, zero_shot_prior
+from core.models.sources import backbone_path
 from core.rankers.cross_encoder import CrossEncoderRanker
 from core.rankers.poly_encoder import PolyEncoderRanker
-from core.saved_comparison import SavedComparisonError, read_saved
+from core.rankers.prior_check import PriorVerdict, zero_shot_prior
 from tests.conftest import SAMPLE_BEIR
 
 ONE_SENTENCE_EACH = Corpus(("a", "b", "c"), ("Cats purr when content.", "Dogs bark at strangers.",

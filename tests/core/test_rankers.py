@@ -12,11 +12,11 @@ from sentence_transformers import CrossEncoder
 from core.attention_types import PairAttention, PolyAttention, TokenSimilarity
 from core.contestants.registry import build_ranker, contestant, describe
 from core.data import Corpus
-from core.idf import token_log_idf
-from core.models.joint_cross_encoder import JointCrossEncoder
+from core.models.cross_encoder import JointCrossEncoder
+from core.models.idf import token_log_idf
 from core.models.loading import ModelError, load_cross_encoder, load_poly_encoder
 from core.models.poly_encoder import PolyEncoder
-from core.models.specs import backbone_path
+from core.models.sources import backbone_path
 from core.rankers.bi_encoder import BiEncoderRanker
 from core.rankers.bm25 import BM25Ranker
 from core.rankers.cross_encoder import CrossEncoderRanker
@@ -208,7 +208,7 @@ def test_each_ranker_shows_its_own_attention_data(tiny_rankers):
     query = "why is the sky blue"
     poly = tiny_rankers["poly"]  # indexed: its IDF prior is this corpus's
     attention = poly.attention(query, TINY.texts[0])
-    assert poly.as_start  # TINY has no document long enough to test the prior on (core.prior_check)
+    assert poly.as_start  # TINY has no document long enough to test the prior on (core.rankers.prior_check)
     n_codes = 1  # the start's one "code", mean pooling
     assert isinstance(attention, PolyAttention) and attention.trained == poly.trained
     assert attention.code_weights.shape == (n_codes, len(attention.query_tokens))

@@ -11,8 +11,8 @@ import pytest
 from core.config import FAST_PAIR_BACKEND
 from core.contestants.registry import comparison_from_dict
 from core.data import Corpus, Dataset, Queries
-from core.figures import code_weights_figure, latency_figure
-from core.report import html_report, standard_figures, write_report
+from core.present.figures import code_weights_figure, latency_figure
+from core.present.report import html_report, standard_figures, write_report
 from tests.core.test_figures import QRELS, make_comparison
 
 ATTACK = "<script>alert(1)</script>"

@@ -12,12 +12,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from core.cli import main
-from core.compare import compare
+from core.comparison.compare import compare
 from core.contestants.registry import comparison, parse_contestant
 from core.data import DataError, first_queries, load_dataset
+from core.data.trec_runs import read_trec_run, write_trec_run
 from core.index import search_index
 from core.rankers.bi_encoder import BiEncoderRanker
-from core.runs import read_trec_run, write_trec_run
 from core.scale.index_job import build, read_manifest, read_vectors
 from core.scale.prebuilt import open_prebuilt
 from core.scale.shards import corpus_files, corpus_hash

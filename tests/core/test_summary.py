@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.summary import findings
+from core.present.summary import findings
 from tests.core.test_figures import make_comparison
 
 

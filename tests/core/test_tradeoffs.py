@@ -13,18 +13,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from core.colours import PALETTE
-from core.data import Corpus, Dataset, Queries
-from core.rankers.base import Progress, Ranker, top_k
-from core.timing import fastest_ms, wall_ms
-from core.tradeoff_points import TRADEOFF_COLUMNS, pareto_frontier, tradeoff_points
-from core.tradeoffs import (
+from core.analysis.sweeps import (
     _score_head,
     cost_vs_candidates,
     load_note,
     poly_codes_cost,
     rerank_depth_sweep,
 )
+from core.analysis.tradeoff_points import TRADEOFF_COLUMNS, pareto_frontier, tradeoff_points
+from core.comparison.colours import PALETTE
+from core.data import Corpus, Dataset, Queries
+from core.rankers.base import Progress, Ranker, top_k
+from core.timing import fastest_ms, wall_ms
 from tests.core.test_figures import make_comparison
 
 CORPUS = Corpus(tuple(f"d{i}" for i in range(30)), tuple(f"text {i}" for i in range(30)), ("",) * 30)

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from core.idf import IDF_WEIGHT_INIT
+from core.data.devsets import shared_data_root
+from core.models.idf import IDF_WEIGHT_INIT
 from core.models.loading import load_bi_encoder, load_cross_encoder, load_poly_encoder
 from core.training.cross import INITIAL_GATE
-from core.training.devsets import shared_data_root
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig
 from core.training.recipes import run_training

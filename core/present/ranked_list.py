@@ -1,5 +1,5 @@
 """One contestant's ranking as HTML that wraps at any width: rank, document, grade and score, and a snippet with
-the query's terms marked (`core.highlight`), the full text one click away.
+the query's terms marked (`core.analysis.highlight`), the full text one click away.
 
 Pure: data in, HTML out (every piece of user text escaped); the page only places it. `LIST_STYLE` is the
 stylesheet, emitted once per page.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
-from core.highlight import WeighedWords, marked_html, query_terms, snippet
+from core.analysis.highlight import WeighedWords, marked_html, query_terms, snippet
 from core.types import Dataset
 
 LIST_STYLE = """<style>

@@ -11,7 +11,7 @@ model card).
 
 IDF prior (`JointCrossEncoderConfig.idf_prior`, as the poly-encoder's): the query segment is pooled with
 weights `softmax(idf_weight · log idf(token))` instead of a plain mean, using the IDF of the corpus being
-ranked (`core.idf`), so rare, specific query words weigh more. With the gate closed the model then scores
+ranked (`core.models.idf`), so rare, specific query words weigh more. With the gate closed the model then scores
 exactly like an untrained poly-encoder with the same prior (zero codes, same `idf_weight`).
 """
 
@@ -28,7 +28,6 @@ from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from core.attention_types import PairAttention
-from core.idf import corpus_log_idf, idf_logits, idf_pool
 from core.models.backbone import (
     is_backbone_tensor,
     is_bitfit_parameter,
@@ -38,6 +37,7 @@ from core.models.backbone import (
     open_checkpoint,
     save_checkpoint,
 )
+from core.models.idf import corpus_log_idf, idf_logits, idf_pool
 from core.models.worker_threads import for_each_on_threads
 from core.types import Corpus
 

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from core.embeddings import corpus_embeddings
+from core.caches.embeddings import corpus_embeddings
 from core.types import Corpus
 
 IDF_WEIGHT_INIT = 0.6

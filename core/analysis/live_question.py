@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from core.compare import run_depths
+from core.analysis.highlight import WeighedWords, weighed_words
+from core.comparison.compare import run_depths
 from core.contestants.registry import FIRST, run_order
 from core.contestants.spec import ComparisonSpec
-from core.highlight import WeighedWords, weighed_words
 from core.rankers.base import Ranker
 from core.types import Corpus
 
@@ -55,7 +55,7 @@ def ask(question: str, spec: ComparisonSpec, rankers: Mapping[str, Ranker], k: i
 
 def weighed(ranker: Ranker, question: str, corpus: Corpus, doc_ids: Sequence[str],
             top: int = 5) -> dict[str, WeighedWords]:
-    """The words `ranker` weighs most for `question` with each of `doc_ids` (`core.highlight.weighed_words`); empty
+    """The words `ranker` weighs most for `question` with each of `doc_ids` (`core.analysis.highlight.weighed_words`); empty
     for a ranker without a neural view (BM25, a run file, a fusion)."""
     found = {}
     for doc_id in doc_ids:

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
+from core.analysis.tradeoff_points import tradeoff_points
 from core.contestants.registry import DEPTH, FIRST
 from core.contestants.spec import settings
 from core.evaluate import METRICS
-from core.figures import (
+from core.present.figures import (
     AGREEMENT_METRICS,
     latency_figure,
     metric_name,
@@ -30,12 +31,11 @@ from core.figures import (
     score_frame,
     tradeoff_figure,
 )
-from core.summary import findings
-from core.tradeoff_points import tradeoff_points
+from core.present.summary import findings
 from core.types import Dataset
 
 if TYPE_CHECKING:
-    from core.compare import Comparison
+    from core.comparison.compare import Comparison
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 STYLE = """

@@ -1,6 +1,6 @@
 """A finished comparison as one JSON file to keep or share, and read back: the contestants, every result (runs,
 metrics, latencies as measured) and the hash of the data it ran on, so that it is only ever shown beside that
-data. The same fields serve the server's cache of comparisons (`core.result_cache`).
+data. The same fields serve the server's cache of comparisons (`core.comparison.cache`).
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import json
 import re
 from typing import Any
 
-from core.compare import Comparison, RankerResult
+from core.comparison.compare import Comparison, RankerResult
 from core.contestants.registry import comparison_from_dict
 from core.contestants.spec import ComparisonSpec, SpecError
-from core.splits import Splits, hold_out
+from core.data.splits import Splits, hold_out
 from core.types import Dataset
 
 FORMAT = "encoder-arena comparison"
@@ -51,7 +51,7 @@ def saved_json(comparison: Comparison, dataset: Dataset) -> str:
 
 def read_saved(text: str | bytes, source: str, dataset: Dataset) -> tuple[Comparison, Splits | None]:
     """The comparison a saved file holds, checked to belong to `dataset`, or to the test split of the hold-out it
-    was computed on (`core.splits.hold_out`, cut again with the saved share and seed; those splits are returned
+    was computed on (`core.data.splits.hold_out`, cut again with the saved share and seed; those splits are returned
     too, else None).
 
     Raises:

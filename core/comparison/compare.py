@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from core.colours import colour_for
+from core.comparison.colours import colour_for
 from core.config import ModelPolicy
 from core.contestants.registry import FIRST, BuildContext, build_ranker, comparison, kind_of, run_order
 from core.contestants.spec import ComparisonSpec, ContestantSpec
@@ -41,7 +41,7 @@ class RankerResult:
         pipeline: How the run was produced, e.g. "bm25 top-20 → bm25>cross".
         metrics / per_query: ranx metrics (empty without qrels).
         agreement: overlap@10 and Kendall tau with the reference contestant (empty for the reference).
-        notes: What its ranker decided for this corpus (e.g. the IDF prior's test, `core.prior_check`).
+        notes: What its ranker decided for this corpus (e.g. the IDF prior's test, `core.rankers.prior_check`).
     """
 
     name: str

@@ -1,9 +1,9 @@
 """Whether a zero-shot model's IDF prior earns its place on a corpus, judged on pseudo-queries drawn from it.
 
-The embedded poly- and cross-encoder weigh query tokens by `softmax(w · log idf)` (`core.idf`). On the development
+The embedded poly- and cross-encoder weigh query tokens by `softmax(w · log idf)` (`core.models.idf`). On the development
 sets that helps a little, but on a held-out entity-search set, whose queries are names, it ranked below the
 bi-encoder the models start from. So before a zero-shot model ranks a corpus, its prior is put to a test on that
-corpus alone: sentences (or word spans) taken out of documents (`core.training.pseudo_queries`) are searched for
+corpus alone: sentences (or word spans) taken out of documents (`core.data.pseudo_queries`) are searched for
 among all the documents by the models' common start, the bi-encoder, once with its plain mean pooling and once
 with the prior's weighting at the model's weight. The prior stays on only when it finds their own documents
 better (MRR@10); otherwise the poly-encoder ranks that corpus as its start and the cross-encoder pools its query by
@@ -19,16 +19,16 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from core.caches.embeddings import corpus_embeddings
 from core.contestants.kinds import BI
-from core.embeddings import corpus_embeddings
-from core.idf import idf_pool
+from core.data.pseudo_queries import inverse_cloze
+from core.models.idf import idf_pool
 from core.models.loading import load_bi_encoder
 from core.models.pair_scorer import PairScorer
 from core.models.poly_encoder import PolyEncoder
-from core.models.specs import EMBEDDED, model_fingerprint
+from core.models.sources import EMBEDDED, model_fingerprint
 from core.rankers.base import Progress
 from core.rankers.bi_encoder import BiEncoderRanker
-from core.training.pseudo_queries import inverse_cloze
 from core.types import Corpus, Dataset, Queries
 
 PSEUDO_QUERIES = 200

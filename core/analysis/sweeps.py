@@ -1,9 +1,9 @@
 """Quality-versus-cost measurements: re-ranking depth sweeps, scoring cost against the number of
 candidates, and the poly-encoder's cost against its number of codes (tables of finished comparisons are
-in `core.tradeoff_points`).
+in `core.analysis.tradeoff_points`).
 
 Everything here times real calls with `time.perf_counter` and returns a tidy `pd.DataFrame`; the plots
-live in `core.figures`.
+live in `core.present.figures`.
 """
 
 from __future__ import annotations

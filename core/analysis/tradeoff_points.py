@@ -1,7 +1,7 @@
 """Trade-off tables read from a finished comparison or a benchmark's result file: no models, no timing.
 
 The figure builders and the HTML report import only this; the measurements themselves (depth sweeps,
-cost curves) are in `core.tradeoffs`.
+cost curves) are in `core.analysis.sweeps`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from core.compare import Comparison
+    from core.comparison.compare import Comparison
 
 TRADEOFF_COLUMNS = ["ranker", "label", "colour", "latency_ms", "quality", "trained", "reference", "metric"]
-BENCHMARK_RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+BENCHMARK_RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
 
 def tradeoff_points(comparison: Comparison) -> pd.DataFrame:
-    """One row per contestant: p50 latency and quality, for `core.figures.tradeoff_figure`.
+    """One row per contestant: p50 latency and quality, for `core.present.figures.tradeoff_figure`.
 
     Quality is nDCG@10 with qrels; without them it is overlap@10 with the agreement reference, which gets
     1.0 and `reference=True`.

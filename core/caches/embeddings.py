@@ -6,7 +6,7 @@ the same corpus (whatever the file it came from) reuses the vectors, also in a n
 cache is bounded and thread-safe, since the Streamlit server runs sessions in threads; disk entries are
 written atomically, so processes never read half a file. Each entry keeps what computing it cost, and a hit
 adds that to the thread's `replayed_seconds`, so that an index built from cached vectors reports the time it
-took to build, as the pair-score cache does for latencies (`core.score_cache`).
+took to build, as the pair-score cache does for latencies (`core.caches.pair_scores`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from core.caches.disk import write_newest
 from core.config import CACHE_DIR
-from core.disk_cache import write_newest
 
 logger = logging.getLogger(__name__)
 

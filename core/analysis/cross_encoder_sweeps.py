@@ -3,7 +3,7 @@
 `layer_sweep` ranks with the early-layer embedder for every ℓ = 1..L and times its encoding per document
 beside the full cross-encoder's cost per pair. `calls_sweep` compares, at equal numbers of cross-encoder
 calls per query, ANNCUR against re-ranking the shortlist of each given first stage. Both return tidy
-frames for `core.figures`; scores of (query, document) pairs are computed once per sweep (`MemoScorer`).
+frames for `core.present.figures`; scores of (query, document) pairs are computed once per sweep (`MemoScorer`).
 """
 
 from __future__ import annotations

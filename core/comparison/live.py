@@ -3,7 +3,7 @@
 The app starts one `LiveRun` per requested comparison and lets any number of browser sessions watch it
 (`LiveRuns` joins a second request for the same data and contestants to the run already going, so a class
 clicking the same demo computes it once). The thread waits for its turn in the server's `Admission` line,
-runs `core.compare.compare`, and publishes after each contestant a partial comparison of the finished ones
+runs `core.comparison.compare.compare`, and publishes after each contestant a partial comparison of the finished ones
 (cheapest first: BM25 and the bi-encoder within seconds, re-rankers last). Leaving the page does not stop it;
 `release` by its last watcher does, at the next progress step, keeping what finished. Nothing here knows about Streamlit.
 """
@@ -14,12 +14,12 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 
-from core.admission import Admission
-from core.compare import Comparison, RankerResult, compare, partial_comparison
+from core.comparison.admission import Admission
+from core.comparison.cache import keep_comparison
+from core.comparison.compare import Comparison, RankerResult, compare, partial_comparison
 from core.config import ModelPolicy
 from core.contestants.spec import ComparisonSpec
 from core.rankers.base import Ranker
-from core.result_cache import keep_comparison
 from core.types import Dataset
 
 

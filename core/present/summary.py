@@ -10,7 +10,7 @@ import numpy as np
 from scipy.stats import ttest_rel
 
 if TYPE_CHECKING:
-    from core.compare import Comparison, RankerResult
+    from core.comparison.compare import Comparison, RankerResult
 
 MAIN_METRIC = "ndcg@10"
 AGREEMENT_METRIC = "overlap@10"

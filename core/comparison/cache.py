@@ -16,20 +16,20 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
-from core.compare import Comparison
+from core.caches.disk import write_newest
+from core.comparison.compare import Comparison
+from core.comparison.saved import comparison_fields, comparison_from_fields
 from core.config import CACHE_DIR, WEIGHTS_DIR
 from core.contestants.registry import kind_of
 from core.contestants.spec import ComparisonSpec, ContestantSpec
-from core.disk_cache import write_newest
-from core.models.specs import model_fingerprint
-from core.saved_comparison import comparison_fields, comparison_from_fields
+from core.models.sources import model_fingerprint
 from core.types import Dataset
 
 logger = logging.getLogger(__name__)
 
 FOLDER = CACHE_DIR / "comparisons"
 MAX_ENTRIES = 64
-CORE_DIR = Path(__file__).resolve().parent
+CORE_DIR = Path(__file__).resolve().parents[1]
 
 
 @lru_cache(maxsize=1)

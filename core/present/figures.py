@@ -21,12 +21,12 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from core.colours import colour_for
+from core.analysis.tradeoff_points import pareto_frontier
+from core.comparison.colours import colour_for
 from core.evaluate import METRICS
-from core.tradeoff_points import pareto_frontier
 
-if TYPE_CHECKING:  # core.compare loads the model stack; the builders only read its data
-    from core.compare import Comparison
+if TYPE_CHECKING:  # core.comparison.compare loads the model stack; the builders only read its data
+    from core.comparison.compare import Comparison
 
 GRADE_COLOURS = {0: "#9E9E9E", 1: "#74C476", 2: "#31A354", 3: "#006D2C"}
 UNJUDGED_COLOUR = "#C7C7C7"
@@ -485,7 +485,7 @@ def layer_sweep_figure(frame: pd.DataFrame, metric: str = "ndcg@10") -> go.Figur
     """Quality of a cross-encoder's first ℓ layers as an embedder against their encoding cost per document.
 
     Args:
-        frame: As `core.cross_sweeps.layer_sweep`: one row per ℓ (columns layers, `metric`, ms_per_document)
+        frame: As `core.analysis.cross_encoder_sweeps.layer_sweep`: one row per ℓ (columns layers, `metric`, ms_per_document)
             and a last row without `layers`, the full cross-encoder's cost per pair (drawn as a vertical line).
 
     Returns:
@@ -511,7 +511,7 @@ def calls_figure(frame: pd.DataFrame, metric: str = "ndcg@10") -> go.Figure:
     """Quality against cross-encoder calls per query, one line per method (ANNCUR, first stage → cross).
 
     Args:
-        frame: As `core.cross_sweeps.calls_sweep` (columns method, calls, `metric`).
+        frame: As `core.analysis.cross_encoder_sweeps.calls_sweep` (columns method, calls, `metric`).
     """
     fig = go.Figure()
     for i, (method, rows) in enumerate(frame.groupby("method", sort=False)):
