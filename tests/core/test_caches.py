@@ -11,9 +11,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from core import result_cache
 from core.caches.pair_scores import PairScoreCache
 from core.cli import main
+from core.comparison import cache as result_cache
 from core.comparison.admission import Admission
 from core.comparison.compare import compare
 from core.comparison.live import LiveRun, LiveRuns

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from core import embeddings
+from core.caches import embeddings
 from core.caches.embeddings import EmbeddingCache
 from core.models.sources import model_fingerprint
 
