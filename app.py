@@ -1,6 +1,7 @@
 """Encoder Arena: bi-, poly- and cross-encoders (and BM25) side by side on your own corpus.
 
-Router and frame only: page config, navigation, and a sidebar saying what is loaded. Every page is a
+Router and frame only: page config, navigation, a link naming the lesson data (`?data=lesson`), and a sidebar
+saying what is loaded. Every page is a
 file under `app_pages/`; the work happens in `core/`. Run with `streamlit run app.py`; serving it to
 others, add `-- --server` (model paths typed by users are then restricted; see SECURITY.md).
 
@@ -41,6 +42,11 @@ if shared.SETUP_ERROR:
     st.error(f"The server is misconfigured: {shared.plain(shared.SETUP_ERROR)}. See SECURITY.md.")
     st.stop()
 shared.warming_up()
+if (shared.dataset() is None and st.query_params.get(shared.LESSON_LINK) == "lesson"
+        and navigation.url_path in {page.url_path for page in PAGES["Compare"]}):
+    from app_pages import _runs  # the model libraries, only for a link that names the lesson data
+
+    _runs.open_lesson_demo()  # loads it and the demo's comparison, then draws the app again
 
 
 @st.fragment(run_every=1.0)

@@ -12,15 +12,16 @@ from typing import NoReturn
 import streamlit as st
 
 from app_pages import _shared as shared
-from core import view_models as views
+from app_pages.views import tradeoffs as tradeoff_views
 from core.analysis.highlight import WeighedWords
 from core.analysis.live_question import Answer, ask, weighed
 from core.attention_types import Attention
 from core.comparison.cache import read_comparison
 from core.comparison.compare import indexed_rankers
-from core.comparison.live import LiveRun, LiveRuns
+from core.comparison.live import LiveComparison, LiveComparisons
+from core.contestants import presets
 from core.contestants.spec import ComparisonSpec
-from core.data import Dataset
+from core.data import Dataset, samples
 from core.rankers.base import Ranker
 from core.scale.prebuilt import open_prebuilt
 
@@ -35,20 +36,20 @@ def attention(stored: shared.Stored, name: str, query: str, document: str) -> At
 
 def add_fine_tuned(models: dict[str, str], dataset_name: str) -> list[str]:
     """Add fine-tuned models (kind -> folder) to this session's comparison; returns the contestants' names."""
-    chosen, added = views.with_fine_tuned(spec(), models, dataset_name)
+    chosen, added = presets.with_fine_tuned(spec(), models, dataset_name)
     shared.set_spec(chosen)
     return added
 
 
 def spec() -> ComparisonSpec:
     """The comparison last chosen in this session (the demo's until Settings changes it)."""
-    return st.session_state.get(shared.SPEC) or views.demo_spec()
+    return st.session_state.get(shared.SPEC) or presets.demo_spec()
 
 
 @st.cache_resource
-def live_runs() -> LiveRuns:
+def live_runs() -> LiveComparisons:
     """The server's comparisons in progress, shared by every session (equal requests join one run)."""
-    return LiveRuns()
+    return LiveComparisons()
 
 
 def run_comparison(data: Dataset, chosen: ComparisonSpec) -> tuple[shared.Stored, str]:
@@ -80,7 +81,7 @@ def start_comparison(data: Dataset, chosen: ComparisonSpec) -> tuple[shared.Stor
         if watched is not None:
             shared.stop_run()
         run, joined = live_runs().start_or_join(
-            key, lambda: LiveRun(data, chosen, shared.comparison_line(), shared.GUARDS.models))
+            key, lambda: LiveComparison(data, chosen, shared.comparison_line(), shared.GUARDS.models))
         st.session_state[shared.LIVE] = shared.Watched(key, run, joined)
     return None
 
@@ -109,7 +110,7 @@ def follow() -> tuple[shared.Stored, str]:
             shown = watched.run.version
             with board.container():
                 st.caption("Finished so far (every page already shows them; the rest follow):")
-                board_table = views.leaderboard(watched.run.snapshot)
+                board_table = tradeoff_views.leaderboard(watched.run.snapshot)
                 st.dataframe(board_table, hide_index=True, column_config={
                     column: st.column_config.NumberColumn(format="%.1f" if column == "p50 ms" else "%.3f")
                     for column in board_table.columns[1:]})
@@ -159,9 +160,9 @@ def weighed_words(stored: shared.Stored, question: str, rankings: dict[str, dict
 def open_lesson_demo() -> NoReturn:
     """Load the lesson data and the demo's comparison, for a link that names them (`?data=lesson`): from the caches,
     or run here with its progress shown; then draw the app again, its sidebar naming them."""
-    data, training = views.load_lesson()
+    data, training = samples.load_lesson()
     shared.set_dataset(data, training, "qrels/train.tsv")
-    if start_comparison(data, views.demo_spec()) is None:
+    if start_comparison(data, presets.demo_spec()) is None:
         follow()
     st.rerun()
 

@@ -33,8 +33,8 @@ from core.models.errors import ModelError
 from core.text import duration_text, markdown_literal
 
 if TYPE_CHECKING:  # the model libraries load with `_runs`, after the first page is drawn
-    from core.comparison.compare import Comparison, RankerResult
-    from core.comparison.live import LiveRun
+    from core.comparison.live import LiveComparison
+    from core.comparison.results import Comparison, RankerResult
     from core.rankers.base import Ranker
 
 logger = logging.getLogger(__name__)
@@ -124,10 +124,10 @@ def _warm_up_server() -> None:
     from core.evaluate import compile_kernels, compile_significance
 
     compile_kernels()
-    from core import view_models as views
     from core.comparison.compare import load_models
+    from core.contestants import presets
 
-    load_models(views.demo_spec(), GUARDS.models)
+    load_models(presets.demo_spec(), GUARDS.models)
     compile_significance()
 
 
@@ -219,13 +219,9 @@ def current() -> Stored | None:
 
 
 def require_comparison() -> tuple[Dataset, Stored]:
-    """The dataset and its comparison, or a pointer to where to get them (and stop the page). A link naming the
-    lesson data (`?data=lesson`) opened in a session without data loads it and the demo's comparison."""
+    """The dataset and its comparison, or a pointer to where to get them (and stop the page). (A link naming the
+    lesson data, `?data=lesson`, was opened by the router before the page ran.)"""
     data, stored = dataset(), current()
-    if data is None and st.query_params.get(LESSON_LINK) == "lesson":
-        from app_pages import _runs  # the model libraries, only for this case
-
-        _runs.open_lesson_demo()
     if data is None or stored is None:
         st.info("Nothing to show yet: run a comparison first (the Start page runs a quick demo in one click).")
         st.page_link("app_pages/start.py", label="Start: load the lesson data and run the demo", icon=":material/play_circle:")
@@ -254,11 +250,11 @@ def no_qrels_note(comparison: Comparison) -> None:
 
 @dataclass
 class Watched:
-    """A `LiveRun` this session waits for: under which key its result is kept, and whether this session started
+    """A `LiveComparison` this session waits for: under which key its result is kept, and whether this session started
     it (a joined run's rankers belong to the session that started it; this one rebuilds its own when needed)."""
 
     key: tuple[str, ComparisonSpec]
-    run: LiveRun
+    run: LiveComparison
     joined: bool
     shown: tuple[int, Stored] | None = None  # the last view, with the snapshot version it shows
 
@@ -273,7 +269,7 @@ class Watched:
         return self.shown[1]
 
 
-def watching() -> LiveRun | None:
+def watching() -> LiveComparison | None:
     """The run this session waits for, if any."""
     watched = st.session_state.get(LIVE)
     return watched.run if watched is not None else None
@@ -286,7 +282,7 @@ def progress_text(message: str, fraction: float, elapsed: float) -> str:
     return f"{message} ({fraction:.0%}{left})"
 
 
-def run_progress_text(run: LiveRun) -> str:
+def run_progress_text(run: LiveComparison) -> str:
     return progress_text(run.message, run.fraction, run.seconds)
 
 

@@ -7,18 +7,19 @@ import streamlit as st
 from app_pages import _present as present
 from app_pages import _runs as runs
 from app_pages import _shared as shared
-from core import view_models as views
+from app_pages.views import attention as attention_views
+from app_pages.views.data import document
+from app_pages.views.rankings import query_label
 from core.attention_types import PairAttention, PolyAttention, TokenSimilarity
+from core.contestants.registry import kinds
 from core.present.figures import attention_heatmap_figure, code_weights_figure
-from core.rankers.base import Ranker
 
 MEAN = "mean over heads"
 
 st.title("Attention")
 data, stored = shared.require_comparison()
 comparison, rankers = stored.comparison, runs.rankers(stored)
-viewable = [name for name in comparison.results
-            if name in rankers and type(rankers[name]).attention is not Ranker.attention]
+viewable = [name for name, result in comparison.results.items() if name in rankers and kinds()[result.kind].attention]
 if not viewable:
     st.info("None of these contestants has a neural view: attention needs a bi-, poly- or cross-encoder.")
     st.stop()
@@ -33,19 +34,19 @@ blind = [shared.plain(r.label) for n, r in comparison.results.items() if n not i
 if blind:
     st.caption(f"No attention view for {', '.join(blind)}: without an encoder, nothing attends.")
 query_id = st.selectbox("Query", data.queries.ids, key="attention.query",
-                        format_func=lambda q: views.query_label(data, q, 110))
-candidates = views.candidate_documents(comparison, query_id) or list(data.corpus.ids[:10])
+                        format_func=lambda q: query_label(data, q, 110))
+candidates = attention_views.candidate_documents(comparison, query_id) or list(data.corpus.ids[:10])
 grades = (data.qrels or {}).get(query_id) or {}
 
 
 def describe(doc_id: str) -> str:
     grade = f" (grade {grades[doc_id]})" if doc_id in grades else ""
-    return f"{doc_id} · {views.document(data, doc_id)[0] or '(no title)'}{grade}"
+    return f"{doc_id} · {document(data, doc_id)[0] or '(no title)'}{grade}"
 
 
 doc_id = st.selectbox("Document (from any contestant's top 10)", candidates, format_func=describe, key="attention.doc")
 query = data.queries.text(query_id)
-title, text = views.document(data, doc_id)
+title, text = document(data, doc_id)
 passage = f"{title} {text}".strip()
 with st.expander("Document text"):
     st.text(passage)
@@ -57,7 +58,7 @@ def cross_view(pair: PairAttention) -> None:
     left, right = st.columns(2)
     layer = left.slider("Layer", 1, layers, layers, key="attention.layer")
     head = right.selectbox("Head", [MEAN, *range(1, heads + 1)], key="attention.head")
-    matrix, query_tokens, document_tokens = views.cross_attention_block(
+    matrix, query_tokens, document_tokens = attention_views.cross_attention_block(
         pair, layer - 1, None if head == MEAN else head - 1, shown)
     if not pair.trained:
         st.info("This cross-encoder is untrained: it starts as the bi-encoder, with a closed gate between query "
@@ -100,10 +101,11 @@ def bi_view(similarity: TokenSimilarity) -> None:
                "mean-pooled into one vector. This shows how the separately encoded tokens relate.")
 
 
-VIEWS = {PairAttention: cross_view, PolyAttention: poly_view, TokenSimilarity: bi_view}
+VIEWS = {"pair": cross_view, "codes": poly_view, "tokens": bi_view}
+"""What draws each attention view a kind declares (`Kind.attention`)."""
 try:
     seen = runs.attention(stored, name, query, passage)
 except shared.PAGE_ERRORS as error:
     st.error(f"This view cannot be computed: {shared.plain(error)}")
 else:
-    VIEWS[type(seen)](seen)
+    VIEWS[kinds()[result.kind].attention](seen)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import _shared as shared
-from core import view_models as views
-from core.data import Dataset, FieldError
+from app_pages.views import data as data_views
+from core.data import Dataset, FieldError, samples
 
 ITEM_TYPES = ["csv", "tsv", "jsonl", "txt", "parquet", "gz"]
 QRELS_TYPES = ["csv", "tsv", "txt", "qrels", "qrel", "trec", "gz"]
@@ -20,7 +20,7 @@ PICKER = "data.picker"  # (which uploads, file, keys found) after a load found n
 NO_TITLE = "(the usual: title)"
 
 
-def upload(file) -> views.Upload | None:
+def upload(file) -> data_views.Upload | None:
     return None if file is None else (file.getvalue(), file.name)
 
 
@@ -30,44 +30,44 @@ def load(uploads: str, text_field: str | None = None, title_field: str | None = 
         st.session_state.pop(PICKER, None)
         try:
             if uploads == "zip":
-                return views.dataset_from_zip(upload(archive), LIMITS, text_field=text_field,
-                                                title_field=title_field)
-            return views.dataset_from_files(upload(corpus), upload(queries), upload(qrels), LIMITS,
-                                              text_field=text_field, title_field=title_field)
+                return data_views.dataset_from_zip(upload(archive), LIMITS, text_field=text_field,
+                                                   title_field=title_field)
+            return data_views.dataset_from_files(upload(corpus), upload(queries), upload(qrels), LIMITS,
+                                                 text_field=text_field, title_field=title_field)
         except FieldError as error:
             if error.field == "text" and error.keys:
                 st.session_state[PICKER] = (uploads, error.source, error.keys)
             raise
     def read_training() -> Dataset | None:
         if uploads == "zip":
-            return views.training_split_from_zip(upload(archive), LIMITS, text_field=text_field,
-                                                 title_field=title_field)
-        return views.training_split_from_files(upload(corpus), upload(queries), upload(qrels), LIMITS,
-                                               text_field=text_field, title_field=title_field)
+            return data_views.training_split_from_zip(upload(archive), LIMITS, text_field=text_field,
+                                                      title_field=title_field)
+        return data_views.training_split_from_files(upload(corpus), upload(queries), upload(qrels), LIMITS,
+                                                    text_field=text_field, title_field=title_field)
 
     shared.load_into_session(read, read_training, "qrels/train.tsv" if uploads == "zip" else "the qrels' split column")
 
 
 def load_sample() -> Dataset:
     st.session_state.pop(PICKER, None)
-    return views.load_sample()
+    return samples.load_sample()
 
 
 def load_lesson() -> tuple[Dataset, Dataset]:
     st.session_state.pop(PICKER, None)
-    return views.load_lesson()
+    return samples.load_lesson()
 
 
 st.title("Data")
 st.markdown("Bring a **corpus** (the documents to search), **queries**, and optionally **qrels** (relevance "
             "judgements). Without qrels the app compares contestants by how much they agree, not by accuracy.")
-st.caption(f"Limits: {views.limits_text(LIMITS)}")
+st.caption(f"Limits: {data_views.limits_text(LIMITS)}")
 with st.expander("Format examples: a working CSV of each file, to fill with your own"):
     st.markdown("`corpus.csv`: `doc_id,title,text` (title optional) · `queries.csv`: `query_id,text` · "
                 "`qrels.csv`: `query_id,doc_id,relevance` (0 = not relevant, higher = more relevant). "
                 "These are the sample data's.")
     with st.container(horizontal=True):
-        for file_name, content in views.format_examples().items():
+        for file_name, content in samples.format_examples().items():
             st.download_button(file_name, content, file_name, "text/csv", icon=":material/download:",
                                on_click="ignore", key=f"data.example_{file_name}")
 
@@ -131,12 +131,12 @@ for note in data.notes:
     st.caption(f"Note: {shared.plain(note)}")
 
 corpus_tab, queries_tab, qrels_tab = st.tabs(["Corpus", "Queries", "Qrels"])
-corpus_tab.dataframe(views.corpus_preview(data), hide_index=True)
-queries_tab.dataframe(views.queries_preview(data), hide_index=True)
+corpus_tab.dataframe(data_views.corpus_preview(data), hide_index=True)
+queries_tab.dataframe(data_views.queries_preview(data), hide_index=True)
 if data.qrels is None:
     qrels_tab.caption("No qrels loaded.")
 else:
-    qrels_tab.dataframe(views.qrels_preview(data), hide_index=True)
+    qrels_tab.dataframe(data_views.qrels_preview(data), hide_index=True)
 st.caption("Tables show the first 200 rows.")
 
 with st.expander("Use a prebuilt index (encoded elsewhere, e.g. on a Ray cluster)"):
@@ -159,7 +159,7 @@ if opening:  # the outcome shows outside the expander, which folds again on the 
 
 st.subheader("Read one document")
 doc_id = st.selectbox("Document", data.corpus.ids[:200], key="data.doc")
-title, text = views.document(data, doc_id)
+title, text = data_views.document(data, doc_id)
 if title:
     st.text(title)
 st.text(text)

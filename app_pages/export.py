@@ -8,7 +8,7 @@ import json
 import streamlit as st
 
 from app_pages import _shared as shared
-from core import view_models as views
+from app_pages.views.tradeoffs import results_table
 from core.comparison.saved import SUFFIX, read_saved, saved_json
 from core.data.trec_runs import run_file_names, trec_lines, trec_tag
 from core.present.figures import score_frame
@@ -25,7 +25,7 @@ st.markdown("\n".join(f"- {shared.plain(line)}" for line in findings(comparison)
 
 st.subheader("Results")
 with st.container(horizontal=True):  # as many to a row as fit
-    st.download_button("Results table (CSV)", views.results_table(comparison).to_csv(index=False),
+    st.download_button("Results table (CSV)", results_table(comparison).to_csv(index=False),
                        f"{name}_results.csv", "text/csv", on_click="ignore", key="export.results_csv")
     st.download_button("Every ranked document (CSV)", stored.memo(("scores", "raw"), lambda: score_frame(
         comparison, "raw", data.qrels)).to_csv(index=False), f"{name}_rankings.csv", "text/csv", on_click="ignore",

@@ -8,7 +8,8 @@ import streamlit as st
 from app_pages import _present as present
 from app_pages import _runs as runs
 from app_pages import _shared as shared
-from core import view_models as views
+from app_pages.views import rankings as ranking_views
+from core.data import samples
 from core.present.figures import rank_shift_figure
 from core.present.ranked_list import LIST_STYLE, ranked_list_html
 
@@ -31,7 +32,7 @@ if question.strip():
 else:
     shared.no_qrels_note(comparison)
     query_id = st.selectbox("…or pick a query of the data", data.queries.ids, key="query", bind="query-params",
-                            format_func=lambda q: views.query_label(data, q, 110))
+                            format_func=lambda q: ranking_views.query_label(data, q, 110))
     question, grades = data.queries.text(query_id), (data.qrels or {}).get(query_id)
     shown = 10 if present.presenting() else st.slider("Documents shown", 1, comparison.spec.k,
                                                       min(10, comparison.spec.k), key="rankings.shown")
@@ -58,22 +59,22 @@ present.chart(rank_shift_figure({labels[name]: ranking for name, ranking in rank
               "rank_shift")
 st.caption("Each line is one document: where each contestant puts it. Documents below a contestant's top "
            f"{shown} sit in the grey band.")
-present.share_link(data="lesson" if views.is_lesson(data) else "", q=st.session_state.get("q") or "",
+present.share_link(data="lesson" if samples.is_lesson(data) else "", q=st.session_state.get("q") or "",
                    query="" if st.session_state.get("q") else query_id)
 
 if present.presenting() or st.session_state.get("q"):
     st.stop()  # a room needs the lists; a live question has no judgements and no other queries to compare
 st.subheader("This query's metrics" if comparison.has_qrels else "This query's agreement")
-st.dataframe(views.query_metrics_table(comparison, query_id), placeholder="–", column_config={
+st.dataframe(ranking_views.query_metrics_table(comparison, query_id), placeholder="–", column_config={
     name: st.column_config.NumberColumn(format="%.3f") for name in ("ndcg@10", "mrr@10", "recall@100", "map@100")})
 
 st.subheader("Where the contestants disagree")
 moved, queries = st.tabs(["Documents that move most for this query", "Queries with the least overlap"])
 with moved:
-    st.dataframe(views.rank_changes(comparison, data, query_id, shown), hide_index=True, placeholder="–")
+    st.dataframe(ranking_views.rank_changes(comparison, data, query_id, shown), hide_index=True, placeholder="–")
     st.caption("Rank in each contestant's list (–: not in its top-k); sorted by the largest rank change.")
 with queries:
-    table = stored.memo("disagreement", lambda: views.disagreement_table(comparison, data))
+    table = stored.memo("disagreement", lambda: ranking_views.disagreement_table(comparison, data))
     st.dataframe(table, hide_index=True, column_config={
         "lowest overlap@10": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f")})
     st.caption("Share of the top-10 two contestants have in common, for the pair that agrees least; "

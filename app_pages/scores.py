@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_pages import _present as present
 from app_pages import _shared as shared
-from core import view_models as views
+from app_pages.views import scores as score_views
 from core.present.figures import DISTRIBUTION_STYLES, NORMALISATIONS, score_distribution_figure, score_frame
 
 STYLE_NAMES = {"histogram": "Histogram", "violin": "Violin", "ecdf": "ECDF (cumulative)"}
@@ -35,5 +35,5 @@ else:
     st.info("No relevance labels: the distributions cannot be split into relevant and not relevant.")
 
 st.subheader("Summary")
-st.dataframe(views.score_summary(frame), hide_index=True, placeholder="–",
+st.dataframe(score_views.score_summary(frame), hide_index=True, placeholder="–",
              column_config={name: st.column_config.NumberColumn(format="%.3f") for name in ("mean", "std", "min", "max")})

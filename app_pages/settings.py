@@ -7,10 +7,11 @@ import streamlit as st
 
 from app_pages import _runs as runs
 from app_pages import _shared as shared
-from core import view_models as views
+from app_pages.views import settings as settings_views
 from core.comparison.cache import is_cached
 from core.comparison.compare import estimate_seconds, expensive
-from core.contestants.registry import BuildContext, build_ranker, comparison_from_dict, kinds, presets
+from core.contestants.presets import presets
+from core.contestants.registry import comparison_from_dict, kinds
 from core.contestants.spec import (
     MAX_CONTESTANTS,
     ComparisonSpec,
@@ -20,7 +21,8 @@ from core.contestants.spec import (
 )
 from core.data.trec_runs import save_uploaded_run
 from core.models.errors import ModelError
-from core.models.sources import check_spec
+from core.models.sources import check_model
+from core.rankers.build import BuildContext, build_ranker
 from core.text import duration_text
 
 VERSION = "settings.version"  # bumped when the spec is replaced from outside the table, which resets the editor
@@ -46,7 +48,7 @@ def allowed(spec: ComparisonSpec) -> ComparisonSpec:
     for entry in spec.contestants:
         try:
             if entry.model:
-                check_spec(entry.model, shared.GUARDS.models)
+                check_model(entry.model, shared.GUARDS.models)
         except ModelError as error:
             raise ModelError(f"contestant {entry.name!r}: {error}") from None
     return spec
@@ -75,7 +77,7 @@ with st.expander("Start from a preset, a saved comparison or a run file"):
     if run_file is not None and st.button("Add this run file", key="settings.add_run"):
         try:
             path = save_uploaded_run(run_file.getvalue(), run_file.name)
-            added = views.with_run_file(previous, run_file.name, str(path))
+            added = settings_views.with_run_file(previous, run_file.name, str(path))
         except shared.PAGE_ERRORS as error:
             st.error(f"Could not add the run file: {shared.describe(error)}. The table below is unchanged.")
         else:
@@ -90,7 +92,7 @@ table = f"settings.table.{version}"
 if table not in st.session_state or DRAWN_FROM not in st.session_state:  # a new table, or back from another page
     st.session_state[DRAWN_FROM] = previous
 rows = st.data_editor(  # drawn from the same spec while it is edited: new data would make it a new, unedited widget
-    views.contestant_rows(st.session_state[DRAWN_FROM]), num_rows="dynamic", hide_index=True, width="stretch",
+    settings_views.contestant_rows(st.session_state[DRAWN_FROM]), num_rows="dynamic", hide_index=True, width="stretch",
     key=table,
     column_config={
         "name": st.column_config.TextColumn("name", required=True, help="unique display name"),
@@ -101,7 +103,7 @@ rows = st.data_editor(  # drawn from the same spec while it is edited: new data 
         "options": st.column_config.TextColumn("options", width="large"),
     })
 with st.expander("Kinds and their options"):
-    st.dataframe(views.kinds_help(), hide_index=True, width="stretch")
+    st.dataframe(settings_views.kinds_help(), hide_index=True, width="stretch")
 
 left, right = st.columns(2, gap="large")
 values = {}
@@ -115,22 +117,22 @@ for field in settings():
                                                    value=getattr(previous, field.name), key=key))
 
 try:
-    chosen = allowed(views.spec_from_rows(rows, **values))
+    chosen = allowed(settings_views.spec_from_rows(rows, **values))
 except shared.PAGE_ERRORS as error:
     st.error(f"These contestants cannot run: {shared.describe(error)}")
     st.stop()
 shared.set_spec(chosen)  # kept when leaving the page
-st.caption(f"In words: {views.contestants_sentence(chosen)}.")
+st.caption(f"In words: {settings_views.contestants_sentence(chosen)}.")
 
 with right:
     to_copy = st.selectbox("Duplicate a contestant", chosen.names, key="settings.duplicate_of")
     if st.button("Duplicate", key="settings.duplicate", disabled=len(chosen.names) >= MAX_CONTESTANTS):
-        copied = views.duplicate(chosen, to_copy)
+        copied = settings_views.duplicate(chosen, to_copy)
         replace_spec(copied, f"Added a copy of {shared.plain(to_copy)}: rename it and change its model or options.")
     name = (data.name or "comparison").replace(" ", "_")
     with st.container(horizontal=True):  # side by side while they fit, else one under the other
-        st.download_button("Export (JSON)", views.spec_json(chosen), f"{name}_comparison.json", "application/json",
-                           on_click="ignore", key="settings.export_json")
+        st.download_button("Export (JSON)", settings_views.spec_json(chosen), f"{name}_comparison.json",
+                           "application/json", on_click="ignore", key="settings.export_json")
         st.download_button("Export (TOML)", comparison_to_toml(chosen), f"{name}_comparison.toml", "application/toml",
                            on_click="ignore", key="settings.export_toml")
 

@@ -97,20 +97,22 @@ clicked = st.button("Load the lesson data and run the demo", type="primary", key
 
 # Imported once the page is drawn: the contestant registry loads the model libraries (seconds on a fresh server).
 from app_pages import _runs as runs
-from core import view_models as views
+from app_pages.views.settings import contestants_sentence
+from core.contestants import presets
+from core.data import samples
 
-demo = views.demo_spec()
+demo = presets.demo_spec()
 description.markdown(f"Loads the **lesson data**, written for this demo: questions where word overlap and a single "
                      f"vector per text mislead (who did what to whom, negation, which is heavier, two-part questions), "
                      f"each with near-identical documents that say the opposite. It compares "
-                     f"{views.contestants_sentence(demo)} on its test questions, keeping the top **k = {demo.k}** per "
+                     f"{contestants_sentence(demo)} on its test questions, keeping the top **k = {demo.k}** per "
                      f"query. The **zero-shot** models were never trained on anything like it; the **fine-tuned** ones "
                      f"learned from its separate training questions (a few minutes on a CPU; the Train page does the "
                      f"same on your data). The **Settings** page offers deeper runs, other models and other "
                      f"contestants.")
 if clicked:
     try:
-        data, training = views.load_lesson()
+        data, training = samples.load_lesson()
         shared.set_dataset(data, training, "qrels/train.tsv")
         outcome = runs.start_comparison(data, demo)
     except Exception as error:  # noqa: BLE001 - describe() logs anything unexpected

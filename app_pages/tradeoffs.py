@@ -7,7 +7,7 @@ import streamlit as st
 from app_pages import _present as present
 from app_pages import _runs as runs
 from app_pages import _shared as shared
-from core import view_models as views
+from app_pages.views import tradeoffs as tradeoff_views
 from core.analysis.cross_encoder_sweeps import SWEEP_METRICS, calls_sweep, layer_sweep
 from core.analysis.sweeps import (
     CODES,
@@ -42,7 +42,7 @@ present.chart(tradeoff_figure(tradeoff_points(comparison)), "quality_vs_latency"
 st.caption("Each point is one contestant (median latency per query, log scale). The dashed line is the Pareto "
            "frontier: contestants that no other beats on both speed and quality. A re-ranker's latency "
            "includes its first stage.")
-table = views.results_table(comparison)
+table = tradeoff_views.results_table(comparison)
 numbers = list(table.select_dtypes("float").columns)  # quality and cost first: the descriptions are wide
 st.dataframe(table, hide_index=True, placeholder="–", column_order=["contestant", *numbers, "kind", "model", "pipeline", "trained"],
              column_config={name: NUMBER for name in numbers})
@@ -51,7 +51,8 @@ st.subheader("Are the differences significant?")
 if comparison.has_qrels and len(comparison.results) > 1:
     report = stored.memo("significance", lambda: significance_report(
         data.qrels, {r.label: r.run for r in comparison.results.values()}))
-    st.dataframe(views.significance_table(report), hide_index=True, placeholder="–",  # no p when always equal
+    st.dataframe(tradeoff_views.significance_table(report), hide_index=True,
+                 placeholder="–",  # no p when always equal
                  column_config={"mean A": NUMBER, "mean B": NUMBER, "p-value": NUMBER})
     st.caption(f"Paired two-sided Student's t-test over the {comparison.dataset['judged_queries']} judged queries "
                "(ranx compare), significant at p < 0.05, not corrected for the many comparisons.")
@@ -59,7 +60,7 @@ else:
     st.caption("Significance tests need relevance labels and at least two contestants.")
 
 st.subheader("Re-ranking depth: how many candidates should a re-ranker see?")
-pipelines = views.pipelines(comparison.spec, rankers)
+pipelines = tradeoff_views.pipelines(comparison.spec, rankers)
 if not pipelines:
     st.info("Run a comparison with a re-ranker (a contestant with a `first` stage) to sweep its depth.")
 else:
@@ -88,7 +89,7 @@ else:
         st.caption("Depths above the corpus size are dropped. Latency = first stage + measured cost per pair × depth.")
 
 st.subheader("A cross-encoder's cheaper uses: early layers, and ANNCUR")
-crosses = views.cross_encoders(comparison, rankers)
+crosses = tradeoff_views.cross_encoders(comparison, rankers)
 if not crosses or not data.qrels:
     st.info("Run a comparison with a cross-encoder (or ANNCUR) contestant, on data with relevance labels, to sweep "
             "its early layers and compare ANNCUR with re-ranking.")
@@ -99,7 +100,7 @@ else:
     sweep_queries = st.slider("Queries used", 1, len(data.queries), min(20, len(data.queries)),
                               key="tradeoffs.cross_queries")
     sweep_data = first_queries(data, sweep_queries)
-    per_pair = stored.memo(("pair_ms", cross_name), lambda: views.pair_ms(cross, data))
+    per_pair = stored.memo(("pair_ms", cross_name), lambda: tradeoff_views.pair_ms(cross, data))
     layers_tab, anncur_tab = st.tabs(["Early layers as an embedder", "ANNCUR vs re-ranking"])
     with layers_tab:
         st.caption("Embeds every document and query with the first ℓ layers for each ℓ (cached per ℓ), about half "
@@ -115,7 +116,7 @@ else:
             st.caption("The embedded cross-encoder keeps its MiniLM backbone frozen, so its six layers embed exactly as "
                        "the bi-encoder does; fewer layers cost less.")
     with anncur_tab:
-        stages = views.first_stages(comparison, rankers)
+        stages = tradeoff_views.first_stages(comparison, rankers)
         left, right = st.columns(2)
         budgets = left.multiselect("Cross-encoder calls per query", (10, 20, 50, 100), default=[10, 20, 50],
                                    key="tradeoffs.budgets")
@@ -163,7 +164,7 @@ if st.button("Measure", disabled=not sizes, key="tradeoffs.cost_run"):
     try:
         with st.spinner("Scoring one query against growing candidate lists…"):
             stored.derived["cost_load"] = load_note()
-            stored.derived["cost"] = cost_vs_candidates(views.scoring_rankers(comparison, rankers),
+            stored.derived["cost"] = cost_vs_candidates(tradeoff_views.scoring_rankers(comparison, rankers),
                                                         data.queries.texts[0], sizes, budget)
     except shared.PAGE_ERRORS as error:
         st.error(f"The measurement could not run: {shared.plain(error)}")

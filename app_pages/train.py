@@ -10,11 +10,12 @@ import streamlit as st
 from app_pages import _present as present
 from app_pages import _runs as runs
 from app_pages import _shared as shared
-from core import view_models as views
+from app_pages.views import train as train_views
+from core.contestants.registry import kinds, trainable_kinds
 from core.data.splits import hold_out
 from core.present.figures import training_figure
 from core.text import duration_text
-from core.training.jobs import KINDS, JobStatus, cancel, estimate_minutes, list_jobs, read_status, start_job
+from core.training.jobs import JobStatus, cancel, estimate_minutes, list_jobs, read_status, start_job
 
 PICKED = "train.picked"  # the job shown (a started job is shown at once)
 
@@ -51,17 +52,14 @@ else:
 
 if training is not None:
     st.subheader("2 · What to fine-tune")
-    chosen = tuple(kind for kind in KINDS if st.checkbox(
-        {"cross": "Cross-encoder (joint module over MiniLM; starts as the bi-encoder)",
-         "poly": "Poly-encoder (16 codes), distilled from that cross-encoder",
-         "early-layer": "Early-layer dual encoder: the cross-encoder's first 2 of 6 layers, distilled from it "
-                        "(about 3× cheaper per text than the bi-encoder; from the zero-shot cross-encoder if the "
-                        "cross-encoder is not ticked)"}[kind],
-        value=kind != "early-layer", key=f"train.{kind}"))
+    chosen = tuple(kind.name for kind in trainable_kinds()
+                   if st.checkbox(kind.training.label, value=kind.training.ticked, key=f"train.{kind.name}"))
     minutes = st.number_input("Time budget per model (minutes)", min_value=0.25, max_value=60.0, value=5.0, step=0.5,
                               key="train.minutes")
-    if "poly" in chosen and "cross" not in chosen:
-        st.warning("The poly-encoder learns from the fine-tuned cross-encoder: tick both.")
+    for kind in trainable_kinds():
+        teacher = kind.training.teacher
+        if kind.name in chosen and teacher and teacher not in chosen and not kind.training.untrained_teacher:
+            st.warning(f"The {kind.title} learns from the fine-tuned {kinds()[teacher].title}: tick both.")
     total = estimate_minutes(chosen, minutes)
     st.caption(f"Estimate: about {duration_text(60 * total)} in all (mining negatives included; each model "
                "stops at its budget and keeps its best checkpoint on a dev split carved from the training queries).")
@@ -85,7 +83,7 @@ def add_contestants(job: JobStatus) -> None:
 def curves(job: JobStatus) -> None:
     for kind, history in job.history.items():
         if history.get("loss"):
-            title = f"Fine-tuning the {views.kinds()[kind].title}"
+            title = f"Fine-tuning the {kinds()[kind].title}"
             present.chart(training_figure(history, title), f"training_{kind}")
 
 
@@ -114,7 +112,7 @@ def outcome(job: JobStatus) -> None:
         st.error(f"Training failed: {shared.plain(job.error)}")
     curves(job)
     for kind, model in job.models.items():
-        card = views.model_card(model)
+        card = train_views.model_card(model)
         if card:
             with st.expander(f"Model card: {kind}"):
                 st.markdown(card)

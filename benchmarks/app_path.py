@@ -111,7 +111,8 @@ def new_process_child() -> None:
     """In a fresh process: read the lesson data and the demo's comparison from the cache; print the times."""
     start = time.perf_counter()
     from core.comparison.cache import read_comparison
-    from core.view_models import demo_spec, load_lesson
+    from core.contestants.presets import demo_spec
+    from core.data.samples import load_lesson
 
     imported = time.perf_counter()
     data, _ = load_lesson()

@@ -20,15 +20,16 @@ import numpy as np
 
 from benchmarks._machine import machine_record, markdown_table, report
 from core.config import BACKENDS, PAIR_BACKENDS
+from core.contestants.presets import LESSON_MODELS
 from core.data import first_queries
 from core.data.devsets import load_dev_set
+from core.data.samples import load_lesson
 from core.evaluate import evaluate
 from core.models.cross_encoder import BATCH_TOKENS
 from core.models.loading import load_bi_encoder, load_cross_encoder
 from core.rankers.base import top_k
 from core.rankers.bi_encoder import BiEncoderRanker
 from core.types import Dataset, Run
-from core.view_models import LESSON_MODELS, load_lesson
 
 TOLERANCE = 0.005
 SHORTLIST = 20

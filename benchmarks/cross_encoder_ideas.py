@@ -21,11 +21,12 @@ import numpy as np
 from benchmarks._machine import machine_record, markdown_table, report
 from core.analysis.cross_encoder_sweeps import calls_sweep, layer_sweep
 from core.contestants.kinds import BI, BM25
-from core.contestants.registry import build_ranker, contestant
+from core.contestants.registry import contestant
 from core.data import first_queries, make_dataset
 from core.data.devsets import DEV_SETS, load_dev_set
 from core.models.loading import load_cross_encoder
 from core.models.sources import EMBEDDED
+from core.rankers.build import build_ranker
 from core.types import Corpus, Dataset
 
 BUDGETS = (10, 20, 50)

@@ -21,10 +21,10 @@ import numpy as np
 
 from benchmarks._machine import machine_record, markdown_table, percentiles, report, time_ms
 from benchmarks._synthetic import Clusters, clustered_vectors, neighbour_cosines
+from core.data.samples import load_sample
 from core.index import INDEX_TYPES, build_index, index_bytes, search_index
 from core.models.loading import load_bi_encoder
 from core.models.sources import EMBEDDED
-from core.view_models import load_sample
 
 K = 10
 SLOW_TYPES = ("hnsw", "ivf")  # HNSW builds slowly at 1M; IVF-flat is as big as flat there

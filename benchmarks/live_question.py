@@ -18,9 +18,10 @@ import time
 os.environ["ARENA_CACHE_DIR"] = tempfile.mkdtemp(prefix="arena-live-")  # before core reads it: nothing cached
 
 from benchmarks._machine import machine_record, markdown_table, percentiles, report
-from core import view_models as views
 from core.analysis.live_question import ask, weighed
 from core.comparison.compare import indexed_rankers
+from core.contestants.presets import demo_spec
+from core.data.samples import load_lesson
 
 QUESTIONS = ("which company bought the other one?", "what is heavier than the ember weasel?",
              "which varnish does not turn yellow?", "who acquired Norvale?", "what does not dissolve in water?",
@@ -44,8 +45,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     machine = machine_record()
-    data, _ = views.load_lesson()
-    spec = views.demo_spec()
+    data, _ = load_lesson()
+    spec = demo_spec()
     start = time.perf_counter()
     rankers = indexed_rankers(data, spec)
     setup_s = time.perf_counter() - start
@@ -55,8 +56,9 @@ def main() -> None:
         start = time.perf_counter()
         answers = ask(question, spec, rankers)
         answer_ms.append((time.perf_counter() - start) * 1000)
-        weigh_ms.append(fastest_ms(lambda: [weighed(rankers[name], question, data.corpus, list(answer.ranking)[:3])
-                                            for name, answer in answers.items()], args.repeats))
+        weigh_ms.append(fastest_ms(lambda question=question, answers=answers: [
+            weighed(rankers[name], question, data.corpus, list(answer.ranking)[:3]) for name, answer in answers.items()],
+            args.repeats))
     answer, weigh = percentiles(answer_ms), percentiles(weigh_ms)
     rows = [["every contestant answers", answer["p50"], answer["p95"]],
             ["the words each weighs (top 3)", weigh["p50"], weigh["p95"]]]

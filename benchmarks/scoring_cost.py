@@ -27,6 +27,7 @@ import torch
 from benchmarks._machine import machine_record, markdown_table, report
 from benchmarks._synthetic import Clusters, clustered_vectors, seeded_corpus
 from core.analysis.sweeps import cost_vs_candidates
+from core.data.samples import load_sample
 from core.index import INDEX_TYPES
 from core.models.loading import load_bi_encoder, load_cross_encoder, load_poly_encoder
 from core.models.sources import EMBEDDED, backbone_path
@@ -35,7 +36,6 @@ from core.rankers.bi_encoder import BiEncoderRanker
 from core.rankers.cross_encoder import CrossEncoderRanker
 from core.rankers.poly_encoder import PolyEncoderRanker
 from core.timing import fastest_ms
-from core.view_models import load_sample
 
 PAPER_MS = {  # Humeau et al. (ICLR 2020), CPU ms to score candidates for one context, context encoding included
     "bi": (115, 160), "poly-16": (122, 678), "poly-64": (126, 692), "poly-360": (160, 837),
@@ -68,7 +68,7 @@ def faiss_costs(sizes: list[int], index_types: list[str], clusters: Clusters) ->
             ranker = BiEncoderRanker(model, EMBEDDED, index_type, name=f"bi FAISS {index_type}")
             ranker.index(seeded_corpus(vectors[:n], ranker.embedding_key, prefix=f"candidates-{n}"))
             ranker.rank(QUERY, 10)  # warm-up
-            rows.append((ranker.name, n, fastest_ms(lambda: ranker.costed(partial(ranker.rank, QUERY, 10))[1], repeats=5), ranker.timings.index_s))
+            rows.append((ranker.name, n, fastest_ms(lambda ranker=ranker: ranker.costed(partial(ranker.rank, QUERY, 10))[1], repeats=5), ranker.timings.index_s))
     return pd.DataFrame(rows, columns=["ranker", "candidates", "ms", "index_s"])
 
 

@@ -18,8 +18,10 @@ from pathlib import Path
 from transformers.utils import logging as transformers_logging
 
 from core.comparison.cache import keep_comparison, read_comparison
-from core.comparison.compare import Comparison, compare
+from core.comparison.compare import compare
+from core.comparison.results import Comparison
 from core.comparison.saved import SUFFIX, read_saved, saved_json
+from core.contestants.kinds import EARLY_LAYER
 from core.contestants.registry import (
     SHORTHAND_DEFAULT,
     comparison,
@@ -28,6 +30,7 @@ from core.contestants.registry import (
     parse_contestant,
     shorthand_contestants,
     shorthand_flags,
+    trainable_kinds,
 )
 from core.contestants.spec import ComparisonSpec, SpecError, read_comparison_file, settings
 from core.data import DataError, first_queries, load_dataset
@@ -44,9 +47,6 @@ from core.scale.prebuilt import open_prebuilt
 from core.scale.rerank_job import rerank
 from core.training.loop import DEFAULT_MIX, TrainConfig
 from core.training.model_card import add_test_table
-
-EARLY_LAYER = "early-layer"
-"""`train`'s kind for the distilled early-layer dual encoder (`core.training.early_layers`)."""
 
 
 class StderrProgress:
@@ -166,8 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True, help="folder to write the BEIR files into")
     trainer = commands.add_parser("train", help="train the embedded cross-encoder or poly-encoder, or distil an "
                                                 "early-layer dual encoder")
-    trainer.add_argument("kind", choices=(*DEFAULT_MIX, EARLY_LAYER),
-                         help=f"which of the project's own models to train ({EARLY_LAYER}: with --data and --teacher)")
+    trainer.add_argument("kind", choices=[kind.name for kind in trainable_kinds()],
+                         help="which of the project's own models to train (without --data, the embedded recipe "
+                              f"trains {' or '.join(DEFAULT_MIX)})")
     trainer.add_argument("--out", type=Path, required=True, help="folder for the weights, training.json and README.md")
     trainer.add_argument("--data", type=Path, metavar="DATA",
                          help="fine-tune on DATA's training split (a BEIR folder with qrels/train.tsv) instead of "
@@ -216,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "the folder `train cross` wrote, or embedded (required); else the mix's cross signal "
                               "(default embedded)")
     trainer.add_argument("--layers", type=int, default=2,
-                         help=f"{EARLY_LAYER}: ℓ, how many of the teacher's first layers the student keeps (default 2)")
+                         help=f"{EARLY_LAYER.name}: ℓ, how many of the teacher's first layers the student keeps (default 2)")
     trainer.add_argument("--teacher-dense", metavar="SPEC",
                          help="bi-encoder of the mix's dense signal (training only), e.g. all-mpnet-base-v2")
     return parser
@@ -226,8 +227,8 @@ def run_train(args: argparse.Namespace) -> int:
     logging.getLogger("core").setLevel(logging.INFO)
     if args.data is not None:
         return run_fine_tune(args)
-    if args.kind == EARLY_LAYER:
-        raise SystemExit(f"train {EARLY_LAYER} distils on a dataset's training split: give --data DATA and --teacher")
+    if args.kind not in DEFAULT_MIX:
+        raise SystemExit(f"train {args.kind} distils on a dataset's training split: give --data DATA and --teacher")
     from core.training.recipes import run_training  # training code loads only when asked for
 
     config = TrainConfig(lists=args.lists, epochs=args.epochs, teacher_mix=args.teacher_mix,

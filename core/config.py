@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from core.data import DataLimits
-
 CACHE_DIR = Path(os.environ.get("ARENA_CACHE_DIR", Path.home() / ".cache" / "encoder-arena")).expanduser()
 """Files kept between runs (uploaded run files, corpus embeddings, models fine-tuned on the Train page);
 ARENA_CACHE_DIR moves it."""
@@ -52,6 +50,16 @@ DEFAULT_HUB_IDS = r"(sentence-transformers|cross-encoder)/[A-Za-z0-9][A-Za-z0-9.
 
 
 @dataclass(frozen=True)
+class DataLimits:
+    """Size limits that keep a hostile or mistaken upload from exhausting memory."""
+
+    max_file_bytes: int = 200 * 2**20
+    max_uncompressed_bytes: int = 1 * 2**30  # zip and gzip bomb guard
+    max_documents: int = 2_000_000
+    max_queries: int = 100_000
+
+
+@dataclass(frozen=True)
 class ModelPolicy:
     """Which model specs a user may type; enforced only when `restricted` (server mode).
 
@@ -64,6 +72,10 @@ class ModelPolicy:
     restricted: bool = False
     model_dirs: tuple[Path, ...] = ()
     hub_ids: str = DEFAULT_HUB_IDS
+
+
+OPEN_POLICY = ModelPolicy()
+"""The policy outside server mode (the CLI, a local app): any local path or Hugging Face id."""
 
 
 @dataclass(frozen=True)

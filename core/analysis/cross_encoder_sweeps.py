@@ -70,7 +70,7 @@ def layer_sweep(dataset: Dataset, scorer: PairScorer, model_name: str, layers: S
     for step, ell in enumerate(chosen):
         encoder = EarlyLayerEncoder(tokenizer, transformer, ell, max_length)
         ranker = EarlyLayerRanker(encoder, model_name)
-        ranker.index(dataset.corpus, lambda message, fraction: progress(message, (step + fraction / 2) / len(chosen)))
+        ranker.index(dataset.corpus, lambda message, fraction, step=step: progress(message, (step + fraction / 2) / len(chosen)))
         run = ranker.search(dataset.queries, 10)
         encoder.encode(probe)  # warm-up
         ms = fastest_ms(partial(wall_ms, partial(encoder.encode, probe)), repeats=5) / len(probe)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import Stemmer
@@ -83,20 +85,37 @@ class WeighedWords:
     in_document: bool
 
 
-def weighed_words(attention: Attention, top: int = 5) -> WeighedWords:
-    """The `top` content words `attention` weighs most: for a cross-encoder, the document tokens its query tokens
-    attend to in the last layer (mean over heads and query tokens); for a bi-encoder (or an early-layer embedder),
-    the document tokens most similar to any query token; for a poly-encoder, the query tokens the codes the document
-    picks attend to. Word pieces are joined into words; special tokens, stop words and punctuation are skipped."""
-    if isinstance(attention, PairAttention):
-        weights = attention.query_to_document[-1].mean(axis=(0, 1))
-        return WeighedWords(_top_words(attention.tokens[attention.boundary:], weights, top), True)
-    if isinstance(attention, TokenSimilarity):
-        return WeighedWords(_top_words(attention.document_tokens, attention.matrix.max(axis=0), top), True)
-    if isinstance(attention, PolyAttention):
-        weights = attention.document_weights @ attention.code_weights
-        return WeighedWords(_top_words(attention.query_tokens, weights, top), False)
-    raise TypeError(f"no weighed words for {type(attention).__name__}")
+def weighed_words(attention: Attention, view: str, top: int = 5) -> WeighedWords:
+    """The `top` content words `attention` weighs most, read as its kind's attention view says (`Kind.attention`):
+    "pair" (a cross-encoder), the document tokens its query tokens attend to in the last layer (mean over heads and
+    query tokens); "tokens" (a bi-encoder or an early-layer embedder), the document tokens most similar to any query
+    token; "codes" (a poly-encoder), the query tokens the codes the document picks attend to. Word pieces are joined
+    into words; special tokens, stop words and punctuation are skipped.
+
+    Raises:
+        ValueError: For a view with no words to weigh ("").
+    """
+    if view not in WEIGHERS:
+        raise ValueError(f"no weighed words for the attention view {view!r}")
+    return WEIGHERS[view](attention, top)
+
+
+def _pair_words(pair: PairAttention, top: int) -> WeighedWords:
+    weights = pair.query_to_document[-1].mean(axis=(0, 1))
+    return WeighedWords(_top_words(pair.tokens[pair.boundary:], weights, top), True)
+
+
+def _token_words(similarity: TokenSimilarity, top: int) -> WeighedWords:
+    return WeighedWords(_top_words(similarity.document_tokens, similarity.matrix.max(axis=0), top), True)
+
+
+def _code_words(poly: PolyAttention, top: int) -> WeighedWords:
+    return WeighedWords(_top_words(poly.query_tokens, poly.document_weights @ poly.code_weights, top), False)
+
+
+WEIGHERS: dict[str, Callable[[Any, int], WeighedWords]] = {"pair": _pair_words, "tokens": _token_words,
+                                                           "codes": _code_words}
+"""How each attention view (`core.contestants.kind.ATTENTION_VIEWS`) weighs words."""
 
 
 def _top_words(tokens: list[str], weights: np.ndarray, top: int) -> tuple[str, ...]:

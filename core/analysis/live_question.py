@@ -11,8 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from core.analysis.highlight import WeighedWords, weighed_words
-from core.comparison.compare import run_depths
-from core.contestants.registry import FIRST, run_order
+from core.contestants.registry import kinds, plan
 from core.contestants.spec import ComparisonSpec
 from core.rankers.base import Ranker
 from core.types import Corpus
@@ -38,29 +37,26 @@ def ask(question: str, spec: ComparisonSpec, rankers: Mapping[str, Ranker], k: i
     """
     if not question.strip():
         raise ValueError("the question is empty")
-    order = run_order(spec)
-    depths = run_depths(spec, order)
     deep: dict[str, dict[str, float] | None] = {}
     answers: dict[str, Answer] = {}
-    for entry in order:
-        ranker, first = rankers[entry.name], entry.option(FIRST.name) or ""
-        shortlist = None
-        if first:
-            shortlist = list(deep.get(first) or {})[:entry.option("depth")]
-        ranked = deep[entry.name] = ranker.rank_new(question, depths[entry.name], shortlist, deep)
-        answers[entry.name] = (Answer({}, "a run fixed in advance has no answer to a new question") if ranked is None
-                               else Answer(dict(list(ranked.items())[:k])))
+    for step in plan(spec):
+        shortlist = list(deep.get(step.first) or {})[:step.shortlist] if step.first else None
+        ranked = deep[step.name] = rankers[step.name].rank_new(question, step.depth, shortlist, deep)
+        answers[step.name] = (Answer({}, "a run fixed in advance has no answer to a new question") if ranked is None
+                              else Answer(dict(list(ranked.items())[:k])))
     return {name: answers[name] for name in spec.names}
 
 
 def weighed(ranker: Ranker, question: str, corpus: Corpus, doc_ids: Sequence[str],
             top: int = 5) -> dict[str, WeighedWords]:
-    """The words `ranker` weighs most for `question` with each of `doc_ids` (`core.analysis.highlight.weighed_words`); empty
-    for a ranker without a neural view (BM25, a run file, a fusion)."""
+    """The words `ranker` weighs most for `question` with each of `doc_ids` (`core.analysis.highlight.weighed_words`),
+    read through its kind's attention view; empty for a kind without one (BM25, a run file, a fusion)."""
+    view = kinds()[ranker.kind].attention
+    if not view:
+        return {}
     found = {}
     for doc_id in doc_ids:
         attention = ranker.attention(question, corpus.passage(doc_id))
-        if attention is None:
-            return {}
-        found[doc_id] = weighed_words(attention, top)
+        assert attention is not None, f"a {ranker.kind} ranker declares the {view!r} view but shows no attention"
+        found[doc_id] = weighed_words(attention, view, top)
     return found

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from core.comparison.compare import Comparison
+    from core.comparison.results import Comparison
 
 TRADEOFF_COLUMNS = ["ranker", "label", "colour", "latency_ms", "quality", "trained", "reference", "metric"]
 BENCHMARK_RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"

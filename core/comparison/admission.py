@@ -86,7 +86,7 @@ class Admission:
                     ahead = self._ahead(ticket)
                 on_wait(ahead)  # outside the condition: it may take time, or raise
                 with self._changed:
-                    self._changed.wait_for(lambda: self._ahead(ticket) < ahead, timeout=poll_s)
+                    self._changed.wait_for(lambda ahead=ahead: self._ahead(ticket) < ahead, timeout=poll_s)
             yield
         finally:
             with self._changed:

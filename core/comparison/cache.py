@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from core.caches.disk import write_newest
-from core.comparison.compare import Comparison
+from core.comparison.results import Comparison
 from core.comparison.saved import comparison_fields, comparison_from_fields
 from core.config import CACHE_DIR, WEIGHTS_DIR
 from core.contestants.registry import kind_of

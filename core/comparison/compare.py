@@ -1,113 +1,30 @@
 """Run a comparison's contestants side by side over one dataset and collect a typed, serialisable result.
 
-Contestants run in `core.contestants.registry.run_order`: each after the contestants it needs (a
-re-ranker's first stage, a fusion's inputs), otherwise cheapest first. A re-ranker scores only its
-first stage's top `depth`, and its latency is its own plus its first stage's. With relevance labels
-every run is evaluated with ranx; without them, each contestant's agreement with the most expensive
-one is reported instead, and named as agreement.
+`compare()` walks the comparison's plan (`core.contestants.registry.plan`): each contestant after those it needs
+(a re-ranker's first stage, a fusion's inputs), otherwise cheapest first. A re-ranker scores only its first
+stage's top `depth`, and its latency is its own plus its first stage's. With relevance labels every run is
+evaluated with ranx; without them, each contestant's agreement with the most expensive one is reported instead,
+and named as agreement.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from core.comparison.colours import colour_for
-from core.config import ModelPolicy
-from core.contestants.registry import FIRST, BuildContext, build_ranker, comparison, kind_of, run_order
+from core.comparison.results import Comparison, RankerResult, dataset_summary
+from core.config import OPEN_POLICY, ModelPolicy
+from core.contestants.registry import Step, comparison, kind_of, plan
 from core.contestants.spec import ComparisonSpec, ContestantSpec
 from core.evaluate import METRICS, evaluate, kendall_tau, overlap_at_k
 from core.rankers.base import Progress, Ranker, no_progress
+from core.rankers.build import BuildContext, build_ranker, describe_model, pair_calls
 from core.types import Dataset, Run
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class RankerResult:
-    """One contestant's output and costs.
-
-    Attributes:
-        name: The contestant's display name (results, runs and colours are keyed by it).
-        kind_title: Its kind for people ("cross-encoder").
-        label: The name, marked "(untrained)" for an untrained model.
-        model: The real model name ("all-MiniLM-L6-v2", "run file prod.trec").
-        colour: Its colour in every figure.
-        query_ms: Per-query latency in ms; for a re-ranker it includes its first stage; empty when unknown.
-        pipeline: How the run was produced, e.g. "bm25 top-20 → bm25>cross".
-        metrics / per_query: ranx metrics (empty without qrels).
-        agreement: overlap@10 and Kendall tau with the reference contestant (empty for the reference).
-        notes: What its ranker decided for this corpus (e.g. the IDF prior's test, `core.rankers.prior_check`).
-    """
-
-    name: str
-    kind: str
-    kind_title: str
-    label: str
-    trained: bool
-    model: str
-    colour: str
-    run: Run
-    index_s: float
-    query_ms: list[float]
-    pipeline: str
-    metrics: dict[str, float] = field(default_factory=dict)
-    per_query: dict[str, dict[str, float]] = field(default_factory=dict)
-    agreement: dict[str, float] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def latency_ms(self) -> dict[str, float]:
-        """p50 and p95 per-query latency and mean, in ms (NaN when not measured)."""
-        if not self.query_ms:
-            return {"p50": float("nan"), "p95": float("nan"), "mean": float("nan")}
-        p50, p95 = np.percentile(self.query_ms, [50, 95])
-        return {"p50": float(p50), "p95": float(p95), "mean": float(np.mean(self.query_ms))}
-
-    @property
-    def queries_per_s(self) -> float:
-        total = sum(self.query_ms) / 1000
-        return len(self.query_ms) / total if total else float("nan")
-
-
-@dataclass
-class Comparison:
-    """Everything one comparison produced; `to_dict` is the `metrics.json` shape."""
-
-    spec: ComparisonSpec
-    dataset: dict[str, Any]
-    results: dict[str, RankerResult]
-    reference: str | None
-    notes: list[str]
-
-    @property
-    def has_qrels(self) -> bool:
-        return bool(self.dataset["judged_queries"])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "rankers": {name: {"kind": r.kind, "label": r.label, "trained": r.trained, "model": r.model,
-                               "pipeline": r.pipeline, "metrics": r.metrics, "agreement": r.agreement,
-                               "latency_ms": r.latency_ms, "queries_per_s": r.queries_per_s,
-                               "index_s": r.index_s, "notes": r.notes}
-                        for name, r in self.results.items()},
-            "dataset": self.dataset,
-            "agreement_reference": self.reference,
-            "comparison": self.spec.to_dict(),
-            "notes": self.notes,
-        }
-
-
-def dataset_summary(dataset: Dataset) -> dict[str, Any]:
-    qrels = dataset.qrels or {}
-    return {"name": dataset.name, "documents": len(dataset.corpus), "queries": len(dataset.queries),
-            "judged_queries": sum(1 for q in dataset.queries.ids if qrels.get(q)),
-            "judgements": sum(len(d) for d in qrels.values()), "split": dataset.split, "held_out": dataset.held_out,
-            "notes": list(dataset.notes)}
 
 
 def _stage(fraction_done: float, share: float, progress: Progress) -> Progress:
@@ -115,20 +32,10 @@ def _stage(fraction_done: float, share: float, progress: Progress) -> Progress:
     return lambda message, fraction: progress(message, min(1.0, fraction_done + share * fraction))
 
 
-def run_depths(spec: ComparisonSpec, order: tuple[ContestantSpec, ...]) -> dict[str, int]:
-    """Documents each contestant must rank: k, or more when a re-ranker takes a deeper shortlist from it."""
-    depths = {entry.name: spec.k for entry in order}
-    for entry in order:
-        first = entry.option(FIRST.name) or ""
-        if first:
-            depths[first] = max(depths[first], entry.option("depth"))
-    return depths
-
-
 def compare(dataset: Dataset, spec: ComparisonSpec, progress: Progress = no_progress,
             rankers: dict[str, Ranker] | None = None,
             on_ranked: Callable[[RankerResult], None] = lambda result: None,
-            policy: ModelPolicy = ModelPolicy()) -> Comparison:
+            policy: ModelPolicy = OPEN_POLICY) -> Comparison:
     """Index, search and evaluate every contestant of `spec` on `dataset`.
 
     Args:
@@ -144,70 +51,72 @@ def compare(dataset: Dataset, spec: ComparisonSpec, progress: Progress = no_prog
 
     Returns:
         A `Comparison` whose results follow the spec's order.
+
+    Example:
+        >>> from core.contestants.registry import comparison, parse_contestant
+        >>> from core.data import load_dataset
+        >>> spec = comparison([parse_contestant("name=bm25,kind=bm25")], k=10)
+        >>> result = compare(load_dataset("sample_data/beir"), spec)
+        >>> list(result.results), result.results["bm25"].metrics["ndcg@10"] > 0.3
+        (['bm25'], True)
     """
-    order = run_order(spec)
-    depths = run_depths(spec, order)
+    steps = plan(spec)
     results: dict[str, RankerResult] = {}
     deep_runs: dict[str, Run] = {}  # each run before the cut to k: a re-ranker's shortlist may go deeper
     built = rankers if rankers is not None else {}
     context = BuildContext(policy, upstream=lambda name: results[name])
-    share = 1.0 / (2 * len(order))
-    for step, entry in enumerate(order):
-        if entry.name not in built:
-            progress(f"{entry.name}: loading {kind_of(entry).title} {kind_of(entry).describe_model(entry)}",
-                     2 * step * share)
-            built[entry.name] = build_ranker(entry, context)
-        ranker = built[entry.name]
-        ranker.index(dataset.corpus, _stage(2 * step * share, share, progress))
-        results[entry.name] = _search(dataset, spec, entry, ranker, results, deep_runs, depths[entry.name],
-                                      _stage((2 * step + 1) * share, share, progress))
-        if entry.name in spec.names:
-            on_ranked(results[entry.name])
+    share = 1.0 / (2 * len(steps))
+    for number, step in enumerate(steps):
+        if step.name not in built:
+            progress(f"{step.name}: loading {step.kind.title} {describe_model(step.contestant)}", 2 * number * share)
+            built[step.name] = build_ranker(step.contestant, context)
+        ranker = built[step.name]
+        ranker.index(dataset.corpus, _stage(2 * number * share, share, progress))
+        results[step.name] = _search(dataset, spec, step, ranker, results, deep_runs,
+                                     _stage((2 * number + 1) * share, share, progress))
+        if step.shown:
+            on_ranked(results[step.name])
     return _finish(dataset, spec, results, built)
 
 
-def indexed_rankers(dataset: Dataset, spec: ComparisonSpec, policy: ModelPolicy = ModelPolicy(),
+def indexed_rankers(dataset: Dataset, spec: ComparisonSpec, policy: ModelPolicy = OPEN_POLICY,
                     progress: Progress = no_progress) -> dict[str, Ranker]:
     """Every contestant of `spec` (implicit first stages included) built and indexed on `dataset`, searching
     nothing: what the views of a comparison read from a cache need (live questions, attention, sweeps). A fusion
     or a run file built so ranks no query of the data; it answers new questions only (`Ranker.rank_new`)."""
-    order = run_order(spec)
+    steps = plan(spec)
     built: dict[str, Ranker] = {}
-    for step, entry in enumerate(order):
-        progress(f"{entry.name}: loading {kind_of(entry).title} {kind_of(entry).describe_model(entry)}",
-                 step / len(order))
-        built[entry.name] = build_ranker(entry, BuildContext(policy))
-        built[entry.name].index(dataset.corpus)
+    for number, step in enumerate(steps):
+        progress(f"{step.name}: loading {step.kind.title} {describe_model(step.contestant)}", number / len(steps))
+        built[step.name] = build_ranker(step.contestant, BuildContext(policy))
+        built[step.name].index(dataset.corpus)
     return built
 
 
-def _search(dataset: Dataset, spec: ComparisonSpec, entry: ContestantSpec, ranker: Ranker,
-            results: Mapping[str, RankerResult], deep_runs: dict[str, Run], depth: int,
-            progress: Progress) -> RankerResult:
+def _search(dataset: Dataset, spec: ComparisonSpec, step: Step, ranker: Ranker,
+            results: Mapping[str, RankerResult], deep_runs: dict[str, Run], progress: Progress) -> RankerResult:
     """Rank every query with one contestant (re-ranking its first stage's shortlist) and evaluate it.
 
     `deep_runs` holds each finished contestant's run before the cut to k; this one's is added.
     """
-    first = entry.option(FIRST.name) or ""
-    candidates, pipeline, query_ms = None, ranker.label, None
-    if first:
-        shortlist, known = entry.option("depth"), set(dataset.corpus.ids)
-        candidates = {q: dict([(d, s) for d, s in docs.items() if d in known][:shortlist])  # a run file's
-                      for q, docs in deep_runs[first].items()}  # documents missing from the corpus cannot be scored
-        pipeline = f"{results[first].label} top-{shortlist} → {ranker.label}"
-    run = deep_runs[entry.name] = ranker.search(dataset.queries, depth, candidates, spec.exclude_self, progress)
+    candidates, pipeline = None, ranker.label
+    if step.first:
+        known = set(dataset.corpus.ids)
+        candidates = {q: dict([(d, s) for d, s in docs.items() if d in known][:step.shortlist])  # a run file's
+                      for q, docs in deep_runs[step.first].items()}  # documents missing from the corpus cannot be scored
+        pipeline = f"{results[step.first].label} top-{step.shortlist} → {ranker.label}"
+    run = deep_runs[step.name] = ranker.search(dataset.queries, step.depth, candidates, spec.exclude_self, progress)
     query_ms = list(ranker.timings.query_ms)
-    if first and results[first].query_ms and query_ms:
-        query_ms = [own + before for own, before in zip(query_ms, results[first].query_ms)]
-    elif first and query_ms:
+    if step.first and results[step.first].query_ms and query_ms:
+        query_ms = [own + before for own, before in zip(query_ms, results[step.first].query_ms)]
+    elif step.first and query_ms:
         pipeline += " (latency: re-ranking only; the first stage's is unknown)"
-    kind = kind_of(entry)
-    position = spec.names.index(entry.name) if entry.name in spec.names else len(spec.names)
-    result = RankerResult(entry.name, kind.name, kind.title, ranker.label, ranker.trained, ranker.model_name,
+    position = len(spec.names) if step.position is None else step.position
+    result = RankerResult(step.name, step.kind.name, step.kind.title, ranker.label, ranker.trained, ranker.model_name,
                           colour_for(position), run, ranker.timings.index_s, query_ms, pipeline,
                           notes=list(ranker.notes))
     result.run = {q: dict(list(d.items())[:spec.k]) for q, d in run.items()}
-    if dataset.qrels and entry.name in spec.names:
+    if dataset.qrels and step.shown:
         result.metrics, result.per_query = evaluate(dataset.qrels, result.run, METRICS)
     return result
 
@@ -265,7 +174,7 @@ def _add_agreement(results: dict[str, RankerResult], rankers: dict[str, Ranker],
 def estimate_seconds(ranker: Ranker, dataset: Dataset, entry: ContestantSpec, probe_pairs: int = 16) -> tuple[int, float]:
     """(query, document) pairs a pair-scoring contestant would score (indexing included), and its estimated
     seconds from timing a probe batch (for which the ranker is prepared on `dataset.corpus` if it is not yet)."""
-    index_calls, per_query = kind_of(entry).pair_calls(entry, len(dataset.corpus))
+    index_calls, per_query = pair_calls(entry, len(dataset.corpus))
     pairs = index_calls + per_query * len(dataset.queries)
     if ranker.corpus is not dataset.corpus:
         ranker.prepare(dataset.corpus)
@@ -278,7 +187,7 @@ def expensive(spec: ComparisonSpec) -> tuple[ContestantSpec, ...]:
     return tuple(entry for entry in spec.contestants if kind_of(entry).scores_pairs)
 
 
-def load_models(spec: ComparisonSpec, policy: ModelPolicy = ModelPolicy()) -> None:
+def load_models(spec: ComparisonSpec, policy: ModelPolicy = OPEN_POLICY) -> None:
     """Load the models `spec` names (each once per process), so that the first comparison that needs them finds
     them loaded."""
     for entry in spec.contestants:

@@ -1,7 +1,7 @@
 """A comparison computed in a background thread, whose finished contestants can be shown while the rest run.
 
-The app starts one `LiveRun` per requested comparison and lets any number of browser sessions watch it
-(`LiveRuns` joins a second request for the same data and contestants to the run already going, so a class
+The app starts one `LiveComparison` per requested comparison and lets any number of browser sessions watch it
+(`LiveComparisons` joins a second request for the same data and contestants to the run already going, so a class
 clicking the same demo computes it once). The thread waits for its turn in the server's `Admission` line,
 runs `core.comparison.compare.compare`, and publishes after each contestant a partial comparison of the finished ones
 (cheapest first: BM25 and the bi-encoder within seconds, re-rankers last). Leaving the page does not stop it;
@@ -16,7 +16,8 @@ from collections.abc import Callable, Hashable
 
 from core.comparison.admission import Admission
 from core.comparison.cache import keep_comparison
-from core.comparison.compare import Comparison, RankerResult, compare, partial_comparison
+from core.comparison.compare import compare, partial_comparison
+from core.comparison.results import Comparison, RankerResult
 from core.config import ModelPolicy
 from core.contestants.spec import ComparisonSpec
 from core.rankers.base import Ranker
@@ -24,10 +25,10 @@ from core.types import Dataset
 
 
 class Cancelled(Exception):
-    """Raised inside the worker thread at its next progress step once `LiveRun.release` left no watcher."""
+    """Raised inside the worker thread at its next progress step once `LiveComparison.release` left no watcher."""
 
 
-class LiveRun:
+class LiveComparison:
     """One comparison computing in a daemon thread; every attribute may be read from any thread.
 
     Attributes:
@@ -55,7 +56,7 @@ class LiveRun:
         self._cancelled = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"comparison-{id(self):x}", daemon=True)
 
-    def start(self) -> LiveRun:
+    def start(self) -> LiveComparison:
         self._thread.start()
         return self
 
@@ -128,14 +129,14 @@ class LiveRun:
             self.version += 1
 
 
-class LiveRuns:
+class LiveComparisons:
     """The server's running comparisons by key, so that equal requests share one run."""
 
     def __init__(self) -> None:
-        self._runs: dict[Hashable, LiveRun] = {}
+        self._runs: dict[Hashable, LiveComparison] = {}
         self._lock = threading.Lock()
 
-    def start_or_join(self, key: Hashable, make: Callable[[], LiveRun]) -> tuple[LiveRun, bool]:
+    def start_or_join(self, key: Hashable, make: Callable[[], LiveComparison]) -> tuple[LiveComparison, bool]:
         """The unfinished run under `key`, or a new one from `make` (started), with one more watcher; and
         whether it was joined."""
         with self._lock:

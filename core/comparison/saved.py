@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from core.comparison.compare import Comparison, RankerResult
+from core.comparison.results import Comparison, RankerResult
 from core.contestants.registry import comparison_from_dict
 from core.contestants.spec import ComparisonSpec, SpecError
 from core.data.splits import Splits, hold_out

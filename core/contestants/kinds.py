@@ -1,15 +1,17 @@
-"""Every kind of contestant, declared once: what specs may say about it, and which module implements it.
+"""Every kind of contestant, declared once: what specs may say about it, every other fact about it (`Kind`), and
+which module implements it.
 
 A declaration is cheap to import (no model library), so that specs are parsed and checked, and BM25's first
 result shown, before torch and sentence-transformers have loaded; a kind's implementation module under
-`core/rankers/` is imported when one of its contestants is first built or described.
+`core/rankers/` is imported when one of its contestants is first built or described (`core.rankers.build`).
+Adding a kind is a declaration here and its ranker module, nothing else.
 """
 
 from __future__ import annotations
 
 from core.config import FAST_PAIR_BACKEND, PAIR_BACKENDS
-from core.contestants.registry import Kind
-from core.contestants.spec import Option, backend_option
+from core.contestants.kind import Kind, Training
+from core.contestants.spec import ContestantSpec, Option, SpecError, backend_option
 from core.index import INDEX_TYPES
 
 INDEX_OPTION = Option("index", str, "flat", "FAISS index: flat (exact), hnsw, ivf or ivf-sq8", INDEX_TYPES)
@@ -27,7 +29,7 @@ BM25 = Kind(
 BI = Kind(
     name="bi", title="bi-encoder", cost=1, implementation="core.rankers.bi_encoder",
     summary="query and documents embedded separately; documents indexed once in FAISS; cosine similarity",
-    options=(backend_option("onnx"), INDEX_OPTION),
+    options=(backend_option("onnx"), INDEX_OPTION), prebuilt_index=True, attention="tokens",
     shorthand={"--bi-model": "model", "--bi-backend": "backend", "--index-type": "index"})
 
 POLY = Kind(
@@ -36,15 +38,43 @@ POLY = Kind(
             "vectors; dot product",
     options=(Option("codes", int, 16, "m, the number of codes of an untrained poly-encoder (a trained one keeps its "
                     "own)", minimum=1),),
-    shorthand={"--poly-model": "model", "--poly-codes": "codes"})
+    training=Training("Poly-encoder (16 codes), distilled from that cross-encoder", teacher="cross"),
+    attention="codes", shorthand={"--poly-model": "model", "--poly-codes": "codes"})
 
 CROSS = Kind(
     name="cross", title="cross-encoder", cost=4, implementation="core.rankers.cross_encoder",
     summary="query and document read together by one transformer: one forward pass per pair, so it re-ranks a "
             "first stage's shortlist",
     options=(backend_option(FAST_PAIR_BACKEND, PAIR_BACKENDS),), default_first="bi", scores_pairs=True,
+    training=Training("Cross-encoder (joint module over MiniLM; starts as the bi-encoder)"), attention="pair",
     shorthand={"--cross-model": "model", "--cross-backend": "backend", "--first-stage": "first",
                "--rerank-depth": "depth", "--cross-full-corpus": "first="})
+
+
+def fusion_weights(spec: ContestantSpec) -> tuple[float, ...]:
+    """The weights of a fusion's inputs (equal unless `weights` gives one per input).
+
+    Raises:
+        SpecError: Unless `of` names at least two distinct contestants, with one number each in `weights` if given.
+    """
+    names, raw = FUSION.inputs(spec), spec.option("weights", "")
+    if len(names) < 2 or len(set(names)) < len(names):
+        raise SpecError(f"contestant {spec.name!r}: fuse at least two different contestants (of=a+b)")
+    if not raw:
+        return tuple(1.0 / len(names) for _ in names)
+    try:
+        weights = tuple(float(part) for part in raw.split("+"))
+    except ValueError:
+        raise SpecError(f"contestant {spec.name!r}: weights={raw!r} must be numbers joined by '+'") from None
+    if len(weights) != len(names):
+        raise SpecError(f"contestant {spec.name!r}: {len(weights)} weights for {len(names)} fused contestants")
+    return weights
+
+
+def check_fusion(spec: ContestantSpec) -> None:
+    """Raises SpecError unless `of` names at least two distinct contestants, with one weight each if given."""
+    fusion_weights(spec)
+
 
 FUSION = Kind(
     name="fusion", title="fusion", cost=3, implementation="core.rankers.fusion", has_model=False, reranks=False,
@@ -53,7 +83,7 @@ FUSION = Kind(
              Option("method", str, "rrf", "rrf (reciprocal rank fusion, k = 60) or wsum (min-max normalised "
                     "weighted sum)", FUSION_METHODS),
              Option("weights", str, "", "wsum's weights joined by '+' (default: equal)")),
-    inputs_option="of", checks_spec=True)
+    inputs_option="of", check=check_fusion)
 
 RUN_FILE = Kind(
     name="run", title="run file", cost=0, implementation="core.rankers.run_file", has_model=False, reranks=False,
@@ -65,7 +95,11 @@ EARLY_LAYER = Kind(
     summary="a cross-encoder's first ℓ layers run on each text alone, mean-pooled: a bi-encoder at ℓ/L of the cost",
     options=(Option("layers", int, EARLY_LAYERS, "ℓ, how many of the cross-encoder's layers embed each text",
                     minimum=1),
-             INDEX_OPTION))
+             INDEX_OPTION),
+    training=Training("Early-layer dual encoder: the cross-encoder's first 2 of 6 layers, distilled from it (about 3× "
+                      "cheaper per text than the bi-encoder; from the zero-shot cross-encoder if the cross-encoder is "
+                      "not ticked)", competes_as="bi", teacher="cross", untrained_teacher=True, ticked=False),
+    attention="tokens")
 
 ANNCUR = Kind(
     name="anncur", title="ANNCUR (cross-encoder kNN)", cost=3, implementation="core.rankers.anncur", reranks=False,
@@ -78,3 +112,4 @@ ANNCUR = Kind(
     scores_pairs=True)
 
 KINDS = (BM25, BI, POLY, CROSS, FUSION, RUN_FILE, EARLY_LAYER, ANNCUR)
+

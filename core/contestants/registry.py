@@ -1,21 +1,25 @@
-"""What turns specs into checked contestants and rankers, over the kinds declared in `core.contestants.kinds`.
+"""The one registry of kinds, and what turns specs into checked contestants, comparisons and a comparison's plan.
 
-A kind is declared there (its options, cost rank and title: nothing heavy) and implemented by one module under
-`core/rankers/`, imported when a contestant of that kind is first built or described. Nothing else in the code
-names a kind.
+Every kind is declared once in `core.contestants.kinds` (a `Kind`: options, cost, training, views; nothing heavy);
+this module reads those declarations and never a ranker: `core.rankers.build` builds rankers from them. A
+comparison's `plan` resolves, once, what `core.comparison.compare` then walks: each contestant with its kind, its
+first stage and how many documents it must rank.
+
+Example:
+    >>> spec = comparison([parse_contestant("name=bm25,kind=bm25"),
+    ...                    parse_contestant("name=bm25>cross,kind=cross,first=bm25,depth=20")], k=10)
+    >>> [(step.name, step.first, step.depth) for step in plan(spec)]
+    [('bm25', '', 20), ('bm25>cross', 'bm25', 10)]
 """
 
 from __future__ import annotations
 
-import importlib
-import json
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from core.config import ModelPolicy
+from core.contestants.kind import DEPTH, FIRST, Kind
+from core.contestants.kinds import KINDS
 from core.contestants.spec import (
     EMBEDDED,
     SPEC_KEYS,
@@ -27,110 +31,18 @@ from core.contestants.spec import (
     settings,
 )
 
-if TYPE_CHECKING:
-    from core.comparison.compare import RankerResult
-    from core.rankers.base import Ranker
+__all__ = ["DEPTH", "FIRST", "NAME_MARKS", "Step", "comparison", "comparison_from_dict", "contestant", "dependencies",
+           "kind_of", "kinds", "parse_contestant", "plan", "trainable_kinds"]
 
-FIRST = Option("first", str, "", "contestant (or kind) whose top `depth` documents this one re-ranks; "
-               "empty: rank the whole corpus")
-DEPTH = Option("depth", int, 100, "how many first-stage documents are re-ranked", minimum=1)
-RERANK_OPTIONS = (FIRST, DEPTH)
-"""Options of every kind that can re-rank another contestant's shortlist ("first stage top-N → re-ranker")."""
 NAME_MARKS = (",", "=", "+")
 """What a contestant name cannot hold: `--ranker` separators, and the "+" between a fusion's inputs."""
 
 
-@dataclass(frozen=True)
-class BuildContext:
-    """What building a ranker may need besides its spec.
-
-    Attributes:
-        policy: Which model specs and run-file paths this process allows.
-        upstream: Finished results of other contestants, by name (inputs of a fusion).
-    """
-
-    policy: ModelPolicy = field(default_factory=ModelPolicy)
-    upstream: Callable[[str], RankerResult] = lambda name: (_ for _ in ()).throw(KeyError(name))
-
-
-@dataclass(frozen=True)
-class Kind:
-    """A kind of contestant.
-
-    Attributes:
-        name: Key in specs (`kind=...`).
-        title: Plain name for people ("bi-encoder").
-        summary: One sentence for the Settings page and `--help`.
-        cost: Rank from cheapest (0); the most expensive contestant present is the agreement reference.
-        options: Its own options (the re-ranking ones are added when `reranks`).
-        implementation: Its module, which defines `build(spec, context) -> Ranker` and `describe_model(spec)` (the
-            real model name a user sees: "all-MiniLM-L6-v2", never "embedded"), `pair_calls` when `scores_pairs`
-            and `check` when `checks_spec`. Imported on first use: model libraries load only when needed.
-        has_model: Whether `model` means anything for this kind.
-        reranks: Whether it can re-rank a first stage's shortlist (adds `first` and `depth`).
-        default_first: The first stage used when a spec leaves `first` out ("" ranks the whole corpus).
-        inputs_option: The option naming, joined by "+", the contestants whose results it needs besides its first
-            stage (a fusion's inputs); "" for none.
-        scores_pairs: Whether it runs a model on (query, document) pairs, priced before a run by its module's
-            `pair_calls(spec, N) -> (calls at indexing, calls per query)`.
-        checks_spec: Whether its module's `check(spec)` raises SpecError for options that do not fit together
-            (called by `contestant`).
-        shorthand: Legacy CLI flags of this kind, flag → option ("model" for the model; "option=value" for a
-            flag that takes no value and sets one).
-    """
-
-    name: str
-    title: str
-    summary: str
-    cost: int
-    options: tuple[Option, ...]
-    implementation: str
-    has_model: bool = True
-    reranks: bool = True
-    default_first: str = ""
-    inputs_option: str = ""
-    scores_pairs: bool = False
-    checks_spec: bool = False
-    shorthand: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def all_options(self) -> tuple[Option, ...]:
-        if not self.reranks:
-            return self.options
-        return (*self.options, Option(FIRST.name, str, self.default_first, FIRST.help), DEPTH)
-
-    @property
-    def module(self) -> ModuleType:
-        return importlib.import_module(self.implementation)
-
-    def build(self, spec: ContestantSpec, context: BuildContext) -> Ranker:
-        return self.module.build(spec, context)
-
-    def describe_model(self, spec: ContestantSpec) -> str:
-        return self.module.describe_model(spec)
-
-    def pair_calls(self, spec: ContestantSpec, documents: int) -> tuple[int, int]:
-        return self.module.pair_calls(spec, documents)
-
-    def check(self, spec: ContestantSpec) -> None:
-        if self.checks_spec:
-            self.module.check(spec)
-
-    def inputs(self, spec: ContestantSpec) -> tuple[str, ...]:
-        if not self.inputs_option:
-            return ()
-        return tuple(part.strip() for part in (spec.option(self.inputs_option) or "").split("+") if part.strip())
-
-
-_KINDS: dict[str, Kind] = {}
+_KINDS: dict[str, Kind] = {kind.name: kind for kind in sorted(KINDS, key=lambda kind: kind.cost)}
 
 
 def kinds() -> dict[str, Kind]:
     """Every declared kind by name, cheapest first."""
-    if not _KINDS:
-        from core.contestants.kinds import KINDS
-
-        _KINDS.update((kind.name, kind) for kind in sorted(KINDS, key=lambda kind: kind.cost))
     return _KINDS
 
 
@@ -203,7 +115,7 @@ def comparison(contestants: Iterable[ContestantSpec], **values: Any) -> Comparis
             if needed not in names and not (needed == entry.option(FIRST.name) and needed in kinds()):
                 raise SpecError(f"contestant {entry.name!r} needs {needed!r}, which is neither a contestant "
                                 f"nor a kind")
-    run_order(spec)  # raises on a cycle
+    plan(spec)  # raises on a cycle
     return spec
 
 
@@ -220,7 +132,38 @@ def comparison_from_dict(data: Mapping[str, Any], source: str = "comparison file
                       **{key: data[key] for key in known if key in data})
 
 
-# --- running order --------------------------------------------------------------------------------
+# --- the plan of a comparison ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One contestant's turn in a comparison, resolved from its spec.
+
+    Attributes:
+        contestant: Its spec.
+        kind: Its kind's declaration.
+        first: The contestant whose top `shortlist` documents it re-ranks ("" ranks the whole corpus).
+        shortlist: How many of the first stage's documents it re-ranks (0 without a first stage).
+        depth: Documents it must rank per query: the comparison's k, or more when a later re-ranker takes a deeper
+            shortlist from it.
+        position: Its place in the comparison's display order (its colour); None for an implicit first stage (a
+            kind named as `first`, run with its defaults and not shown).
+    """
+
+    contestant: ContestantSpec
+    kind: Kind
+    first: str
+    shortlist: int
+    depth: int
+    position: int | None
+
+    @property
+    def name(self) -> str:
+        return self.contestant.name
+
+    @property
+    def shown(self) -> bool:
+        return self.position is not None
 
 
 def dependencies(spec: ContestantSpec) -> tuple[str, ...]:
@@ -229,11 +172,11 @@ def dependencies(spec: ContestantSpec) -> tuple[str, ...]:
     return ((first,) if first else ()) + kind_of(spec).inputs(spec)
 
 
-def run_order(spec: ComparisonSpec) -> tuple[ContestantSpec, ...]:
-    """Every contestant to run, each after what it needs and otherwise cheapest first.
+def plan(spec: ComparisonSpec) -> tuple[Step, ...]:
+    """Every contestant to run, each after what it needs and otherwise cheapest first, with what it runs as.
 
-    Includes the implicit first stages (a kind named as `first` with no contestant of that name), under
-    the kind's name.
+    Includes the implicit first stages (a kind named as `first` with no contestant of that name), under the
+    kind's name.
 
     Raises:
         SpecError: If contestants depend on each other in a cycle.
@@ -259,33 +202,27 @@ def run_order(spec: ComparisonSpec) -> tuple[ContestantSpec, ...]:
 
     for entry in sorted(by_name.values(), key=lambda c: kind_of(c).cost):
         visit(entry)
-    return tuple(ordered)
+    depths = {entry.name: spec.k for entry in ordered}
+    for entry in ordered:
+        if entry.option(FIRST.name):
+            depths[entry.option(FIRST.name)] = max(depths[entry.option(FIRST.name)], entry.option(DEPTH.name))
+    return tuple(Step(entry, kind_of(entry), entry.option(FIRST.name) or "",
+                      entry.option(DEPTH.name) if entry.option(FIRST.name) else 0, depths[entry.name],
+                      spec.names.index(entry.name) if entry.name in spec.names else None)
+                 for entry in ordered)
 
 
-def build_ranker(spec: ContestantSpec, context: BuildContext = BuildContext()) -> Ranker:
-    """The ranker of `spec`, named after it, over its model (loaded once per process)."""
-    ranker = kind_of(spec).build(spec, context)
-    ranker.name, ranker.model_name = spec.name, kind_of(spec).describe_model(spec)
-    return ranker
+def trainable_kinds() -> tuple[Kind, ...]:
+    """The kinds that can be fine-tuned, in training order: each after the kind it distils from (otherwise in the
+    order they are declared)."""
+    trainable = [kind for kind in KINDS if kind.training is not None]
+    return tuple(sorted(trainable, key=lambda kind: bool(kind.training.teacher)))
 
 
-def describe(spec: ContestantSpec) -> str:
-    """"<kind title>: <real model name>" for tables and legends."""
-    return f"{kind_of(spec).title}: {kind_of(spec).describe_model(spec)}"
-
-
-# --- presets and the shorthand flags ----------------------------------------------------------------
+# --- the shorthand flags ----------------------------------------------------------------
 
 SHORTHAND_DEFAULT = ("bm25", "bi", "poly", "cross")
 """What the shorthand flags compare when `--rankers` is not given: one contestant of each of these kinds."""
-PRESETS_FILE = Path(__file__).resolve().parent / "presets.json"
-DEFAULT_PRESET = "Textbook: BM25, bi, poly-16, bi top-100 → cross"
-
-
-def presets() -> dict[str, ComparisonSpec]:
-    """The named comparisons offered in Settings (the first is the default of the CLI and the demo)."""
-    entries = json.loads(PRESETS_FILE.read_text(encoding="utf-8"))
-    return {name: comparison_from_dict(entry, f"preset {name!r}") for name, entry in entries.items()}
 
 
 def shorthand_contestants(chosen: Iterable[str], given: Mapping[str, Any]) -> tuple[ContestantSpec, ...]:

@@ -35,7 +35,7 @@ class Option:
 
     Attributes:
         name: Key in a spec (`depth=20`).
-        kind: Its Python type: int, float, str or bool.
+        type: Its Python type: int, float, str or bool.
         default: The value when the spec leaves it out.
         help: One line for `--help` and the Settings form.
         choices: Allowed values, if only some are.
@@ -43,7 +43,7 @@ class Option:
     """
 
     name: str
-    kind: type
+    type: type
     default: Any
     help: str
     choices: tuple[Any, ...] = ()
@@ -56,20 +56,20 @@ class Option:
             SpecError: Naming `where`, the option and what is allowed.
         """
         try:
-            if self.kind is bool and isinstance(raw, str):
+            if self.type is bool and isinstance(raw, str):
                 if raw.strip().lower() not in ("true", "false", "yes", "no", "1", "0"):
                     raise ValueError(raw)
                 value: Any = raw.strip().lower() in ("true", "yes", "1")
-            elif isinstance(raw, bool) != (self.kind is bool) and not isinstance(raw, str):
+            elif isinstance(raw, bool) != (self.type is bool) and not isinstance(raw, str):
                 raise ValueError(raw)  # JSON/TOML true read as 1 (or 1 as true) would hide a mistake
-            elif self.kind is int and isinstance(raw, float) and not raw.is_integer():
+            elif self.type is int and isinstance(raw, float) and not raw.is_integer():
                 raise ValueError(raw)  # and so would 2.5 cut to 2
             else:
-                value = self.kind(raw.strip() if isinstance(raw, str) else raw)
+                value = self.type(raw.strip() if isinstance(raw, str) else raw)
             if isinstance(value, float) and not math.isfinite(value):
                 raise ValueError(raw)
         except (TypeError, ValueError):
-            raise SpecError(f"{where}: {self.name}={raw!r} is not {TYPE_NAMES[self.kind]}") from None
+            raise SpecError(f"{where}: {self.name}={raw!r} is not {TYPE_NAMES[self.type]}") from None
         if self.choices and value not in self.choices:
             raise SpecError(f"{where}: {self.name} must be one of {', '.join(map(str, self.choices))}, not {raw!r}")
         if self.minimum is not None and value < self.minimum:

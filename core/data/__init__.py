@@ -1,14 +1,11 @@
 """Retrieval data in and out: corpora, queries and qrels from files, folders and archives; splits; TREC run files;
 the development sets of `../shared/data`, pseudo-queries drawn from a corpus, and the sample data."""
 
+from core.config import DataLimits
+from core.data.errors import DataError, FieldError
+from core.data.formats import corpus_row
 from core.data.loading import (
-    DataError,
-    DataLimits,
-    FieldError,
-    Judgements,
-    corpus_row,
     first_queries,
-    hold_apart,
     load_corpus,
     load_dataset,
     load_qrels,
@@ -18,8 +15,8 @@ from core.data.loading import (
     read_corpus,
     read_qrels,
     read_queries,
-    split_judgements,
 )
+from core.data.qrels import Judgements, hold_apart, split_judgements
 from core.types import Corpus, Dataset, Queries
 
 __all__ = ["Corpus", "DataError", "DataLimits", "Dataset", "FieldError", "Judgements", "Queries", "corpus_row",

@@ -50,6 +50,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from core.data import DataError, load_dataset, load_qrels, make_dataset
+from core.data.formats import decode, json_objects
 from core.types import Corpus, Dataset, Qrels, Queries
 
 logger = logging.getLogger(__name__)
@@ -201,7 +202,7 @@ def load_climate_fever(root: Path) -> Dataset:
     """Climate-FEVER: claims against all evidence sentences; SUPPORTS and REFUTES are relevant."""
     path = root / _CLIMATE_FEVER
     source = f"{path}/{_CLIMATE_FEVER_MEMBER}"
-    claims = list(_jsonl_records(_zip_member_text(path, _CLIMATE_FEVER_MEMBER), source))
+    claims = list(json_objects(_zip_member_text(path, _CLIMATE_FEVER_MEMBER), source))
     corpus, qrels = _climate_corpus_and_qrels(claims, source)
     queries = Queries(tuple(str(claim["claim_id"]) for _, claim in claims),
                       tuple(claim["claim"].strip() for _, claim in claims), source)
@@ -286,21 +287,14 @@ def _read_bytes(path: Path) -> bytes:
         raise DataError(str(path), f"cannot read the file ({err.strerror})") from err
 
 
-def _decode(data: bytes, source: str) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise DataError(source, "not UTF-8 text", data.count(b"\n", 0, err.start) + 1) from err
-
-
 def _read_text(path: Path) -> str:
-    return _decode(_read_bytes(path), str(path))
+    return decode(_read_bytes(path), str(path))
 
 
 def _zip_member_text(path: Path, member: str) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(_read_bytes(path))) as archive:
-            return _decode(archive.read(member), f"{path}/{member}")
+            return decode(archive.read(member), f"{path}/{member}")
     except KeyError as err:
         raise DataError(str(path), f"no {member} in the zip") from err
     except zipfile.BadZipFile as err:
@@ -320,15 +314,6 @@ def _tab_columns(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
         ids.append(fields[0].strip())
         texts.append(fields[1].strip())
     return tuple(ids), tuple(texts)
-
-
-def _jsonl_records(text: str, source: str) -> Iterator[tuple[int, dict]]:
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                yield number, json.loads(line)
-            except ValueError as err:
-                raise DataError(source, f"invalid JSON ({err})", number) from err
 
 
 # --- Cranfield -------------------------------------------------------------------------------

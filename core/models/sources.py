@@ -1,7 +1,7 @@
-"""What a model spec names, without loading it: the folder it resolves to, its name for people, whether a
+"""What a model names, without loading it: the folder it resolves to, its name for people, whether a
 server allows it, and a fingerprint of its weight files.
 
-A spec is "embedded" (the offline default shipped with the project), a named offline model (see
+A model is "embedded" (the offline default shipped with the project), a named offline model (see
 `core.models.offline`: "all-MiniLM-L6-v2", and "all-mpnet-base-v2" once its packages are installed), a local
 folder, or a Hugging Face id. Nothing here imports a model library, so specs are checked and described before
 torch loads (`core.models.loading` loads them).
@@ -22,7 +22,7 @@ from core.models.offline import OFFLINE_MODELS, backbone_path, offline_name
 ARENA_CONFIG_FILE = "arena_config.json"
 EMBEDDED = "embedded"
 PACKAGED_MODEL = "all-MiniLM-L6-v2"
-"""The packaged model behind every "embedded" spec."""
+"""The packaged model behind every "embedded" model."""
 EMBEDDED_CROSS_DIR = WEIGHTS_DIR / "cross-encoder"
 EMBEDDED_POLY_DIR = WEIGHTS_DIR / "poly-encoder"
 FINGERPRINTED = (".safetensors", ".json", ".onnx")
@@ -38,8 +38,8 @@ def read_arena_config(folder: Path) -> dict[str, Any] | None:
     return json.loads(config_file.read_text()) if config_file.is_file() else None
 
 
-def resolve(spec: str) -> str:
-    """A local folder for `spec`: "embedded" → packaged MiniLM, a named offline model (from its installed
+def resolve(model: str) -> str:
+    """A local folder for `model`: "embedded" → packaged MiniLM, a named offline model (from its installed
     packages, never downloaded), a path (checked), or a Hugging Face id downloaded.
 
     A Hugging Face id is downloaded without any pickle-format weight file, and a local folder holding one
@@ -50,62 +50,62 @@ def resolve(spec: str) -> str:
             packages are not installed (the message gives the install command).
         OSError: If a download fails (the loaders turn it into a `ModelError`).
     """
-    spec = spec.strip()
-    if spec == EMBEDDED:
+    model = model.strip()
+    if model == EMBEDDED:
         return str(backbone_path())
-    if (name := offline_name(spec)) is not None:
+    if (name := offline_name(model)) is not None:
         try:
             return str(OFFLINE_MODELS[name]())
         except (OSError, ValueError) as error:
             raise ModelError(f"{name}: {error}") from error
-    path = Path(spec).expanduser()
+    path = Path(model).expanduser()
     if path.exists():
         _refuse_pickled_weights(path)
         return str(path.resolve())
-    if spec.startswith((".", "/", "~")) or spec.count("/") > 1 or not spec:
-        raise ModelError(f"model path {spec!r} does not exist")
+    if model.startswith((".", "/", "~")) or model.count("/") > 1 or not model:
+        raise ModelError(f"model path {model!r} does not exist")
     from huggingface_hub import snapshot_download  # here: only a Hugging Face id needs it
 
-    return snapshot_download(spec, ignore_patterns=list(PICKLED_WEIGHTS))
+    return snapshot_download(model, ignore_patterns=list(PICKLED_WEIGHTS))
 
 
-def model_title(spec: str) -> str:
-    """The real name of a model spec for people: "embedded" → all-MiniLM-L6-v2, a named offline model → its
+def model_title(model: str) -> str:
+    """The real name of a model for people: "embedded" → all-MiniLM-L6-v2, a named offline model → its
     name (also when given as a Hugging Face id), a path → its folder's name, a Hugging Face id as it is."""
-    spec = spec.strip()
-    if spec == EMBEDDED:
+    model = model.strip()
+    if model == EMBEDDED:
         return PACKAGED_MODEL
-    if (name := offline_name(spec)) is not None:
+    if (name := offline_name(model)) is not None:
         return name
-    return Path(spec).name if Path(spec).expanduser().exists() else spec
+    return Path(model).name if Path(model).expanduser().exists() else model
 
 
-def saved_module(spec: str, default_dir: Path) -> tuple[str, dict] | None:
-    """(folder name, saved module config) of a project-trained checkpoint that `spec` names, without loading it;
-    None when `spec` names a plain backbone (from which an untrained module is built)."""
-    folder = default_dir if spec.strip() == EMBEDDED else Path(spec).expanduser()
+def saved_module(model: str, default_dir: Path) -> tuple[str, dict] | None:
+    """(folder name, saved module config) of a project-trained checkpoint that `model` names, without loading it;
+    None when `model` names a plain backbone (from which an untrained module is built)."""
+    folder = default_dir if model.strip() == EMBEDDED else Path(model).expanduser()
     saved = read_arena_config(folder) if folder.is_dir() else None
     if saved is None:
         return None
-    return ("embedded" if spec.strip() == EMBEDDED else folder.name), saved.get("config", {})
+    return ("embedded" if model.strip() == EMBEDDED else folder.name), saved.get("config", {})
 
 
-def model_fingerprint(spec: str, embedded_dir: Path | None = None) -> str | None:
-    """A short hash of the weight files behind `spec` (names, sizes, modification times), so that caches keyed
+def model_fingerprint(model: str, embedded_dir: Path | None = None) -> str | None:
+    """A short hash of the weight files behind `model` (names, sizes, modification times), so that caches keyed
     by it go stale when the weights change; `embedded_dir` is what "embedded" loads for this kind when it
-    exists (else the packaged backbone). None when `spec` cannot be resolved without loading or downloading."""
-    if spec.strip() == EMBEDDED:
+    exists (else the packaged backbone). None when `model` cannot be resolved without loading or downloading."""
+    if model.strip() == EMBEDDED:
         folder = embedded_dir if embedded_dir is not None and embedded_dir.is_dir() else backbone_path()
-    elif offline_name(spec) is not None or Path(spec).expanduser().exists():
+    elif offline_name(model) is not None or Path(model).expanduser().exists():
         try:
-            folder = Path(resolve(spec))
+            folder = Path(resolve(model))
         except (ModelError, OSError):
             return None
     else:
         return None  # a Hugging Face id: its files are not known without asking the hub
     files = sorted(file for file in Path(folder).rglob("*") if file.is_file() and file.suffix in FINGERPRINTED)
     stats = [(str(file.relative_to(folder)), file.stat().st_size, file.stat().st_mtime_ns) for file in files]
-    return hashlib.sha256(repr((spec.strip(), stats)).encode()).hexdigest()[:16]
+    return hashlib.sha256(repr((model.strip(), stats)).encode()).hexdigest()[:16]
 
 
 def checkpoint_name(folder: str) -> str:
@@ -134,8 +134,8 @@ def _refuse_pickled_weights(path: Path) -> None:
                              "only safetensors are loaded")
 
 
-def check_spec(spec: str, policy: ModelPolicy) -> None:
-    """Refuse a spec that `policy` does not allow (it allows every spec unless restricted).
+def check_model(model: str, policy: ModelPolicy) -> None:
+    """Refuse a model that `policy` does not allow (it allows every model unless restricted).
 
     A restricted policy allows "embedded", the named offline models, a Hugging Face id matching `policy.hub_ids`
     in full, and an existing path inside one of `policy.model_dirs`, the models fine-tuned on this server
@@ -144,18 +144,18 @@ def check_spec(spec: str, policy: ModelPolicy) -> None:
     Raises:
         ModelError: Saying what is allowed instead.
     """
-    spec = spec.strip()
-    if not policy.restricted or spec == EMBEDDED or offline_name(spec) is not None:
+    model = model.strip()
+    if not policy.restricted or model == EMBEDDED or offline_name(model) is not None:
         return
-    path = Path(spec).expanduser()
+    path = Path(model).expanduser()
     if path.exists():
         resolved = path.resolve()
         if any(resolved.is_relative_to(folder.resolve()) for folder in (*policy.model_dirs, TRAINING_DIR, WEIGHTS_DIR)):
             return
-    elif policy.hub_ids and re.fullmatch(policy.hub_ids, spec) and ".." not in spec:
+    elif policy.hub_ids and re.fullmatch(policy.hub_ids, model) and ".." not in model:
         return
     folders = ", ".join(str(folder) for folder in policy.model_dirs) or "none are set"
-    raise ModelError(f"model {spec[:80]!r} is not allowed on this server: use \"embedded\", a named offline model "
+    raise ModelError(f"model {model[:80]!r} is not allowed on this server: use \"embedded\", a named offline model "
                      f"({', '.join(OFFLINE_MODELS)}), a Hugging Face id "
                      f"matching {policy.hub_ids or 'nothing'}, or a path inside the allowed model folders "
                      f"({folders}; ARENA_MODEL_DIRS sets them)")

@@ -26,7 +26,7 @@ from core.comparison.colours import colour_for
 from core.evaluate import METRICS
 
 if TYPE_CHECKING:  # core.comparison.compare loads the model stack; the builders only read its data
-    from core.comparison.compare import Comparison
+    from core.comparison.results import Comparison
 
 GRADE_COLOURS = {0: "#9E9E9E", 1: "#74C476", 2: "#31A354", 3: "#006D2C"}
 UNJUDGED_COLOUR = "#C7C7C7"

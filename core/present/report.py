@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 
 from core.analysis.tradeoff_points import tradeoff_points
-from core.contestants.registry import DEPTH, FIRST
+from core.contestants.kind import DEPTH, FIRST
 from core.contestants.spec import settings
 from core.evaluate import METRICS
 from core.present.figures import (
@@ -35,7 +35,7 @@ from core.present.summary import findings
 from core.types import Dataset
 
 if TYPE_CHECKING:
-    from core.comparison.compare import Comparison
+    from core.comparison.results import Comparison
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 STYLE = """

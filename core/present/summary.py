@@ -10,7 +10,7 @@ import numpy as np
 from scipy.stats import ttest_rel
 
 if TYPE_CHECKING:
-    from core.comparison.compare import Comparison, RankerResult
+    from core.comparison.results import Comparison, RankerResult
 
 MAIN_METRIC = "ndcg@10"
 AGREEMENT_METRIC = "overlap@10"
@@ -27,8 +27,8 @@ def findings(comparison: Comparison) -> list[str]:
         return _agreement_findings(comparison, results)
     ranked = sorted(results, key=lambda r: -r.metrics.get(MAIN_METRIC, -1.0))
     best = ranked[0]
-    lines = [f"Best by nDCG@10: {best.label} ({best.metrics[MAIN_METRIC]:.3f}) over "
-             f"{comparison.dataset['judged_queries']:,} judged queries."]
+    lines = [(f"Best by nDCG@10: {best.label} ({best.metrics[MAIN_METRIC]:.3f}) over "
+             f"{comparison.dataset['judged_queries']:,} judged queries.")]
     if len(ranked) > 1:
         runner_up = ranked[1]
         lines.append(f"The runner-up, {runner_up.label}, reaches {runner_up.metrics[MAIN_METRIC]:.3f} "
@@ -75,14 +75,14 @@ def _cost(best: RankerResult, results: list[RankerResult], metric: str) -> list[
         return [f"It is also the fastest: {own:.1f} ms per query (median)."]
     fast_quality = (fastest.metrics or fastest.agreement).get(metric)
     reaches = f" and reaches {fast_quality:.3f}" if fast_quality is not None else ""
-    return [f"It costs {own:.1f} ms per query (median), {own / max(fastest.latency_ms['p50'], 1e-9):,.0f}× the "
-            f"fastest, {fastest.label}, which takes {fastest.latency_ms['p50']:.1f} ms{reaches}."]
+    return [(f"It costs {own:.1f} ms per query (median), {own / max(fastest.latency_ms['p50'], 1e-9):,.0f}× the "
+            f"fastest, {fastest.label}, which takes {fastest.latency_ms['p50']:.1f} ms{reaches}.")]
 
 
 def _agreement_findings(comparison: Comparison, results: list[RankerResult]) -> list[str]:
     reference = comparison.results.get(comparison.reference or "")
-    lines = ["No relevance labels: accuracy cannot be measured, so the numbers are agreement with the most expensive "
-             f"contestant, {reference.label if reference else 'the reference'}, not quality."]
+    lines = [("No relevance labels: accuracy cannot be measured, so the numbers are agreement with the most expensive "
+             f"contestant, {reference.label if reference else 'the reference'}, not quality.")]
     others = sorted((r for r in results if r.agreement), key=lambda r: -r.agreement.get(AGREEMENT_METRIC, -1.0))
     if others and reference is not None:
         closest = others[0]

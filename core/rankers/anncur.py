@@ -14,12 +14,12 @@ from __future__ import annotations
 import numpy as np
 
 from core.caches.embeddings import corpus_embeddings
-from core.contestants.registry import BuildContext
 from core.contestants.spec import ContestantSpec
 from core.models.loading import load_cross_encoder
 from core.models.pair_scorer import PairScorer
-from core.models.sources import EMBEDDED_CROSS_DIR, check_spec, model_fingerprint
+from core.models.sources import EMBEDDED_CROSS_DIR, check_model, model_fingerprint
 from core.rankers.base import Progress, top_k
+from core.rankers.build import BuildContext
 from core.rankers.cross_encoder import CrossEncoderRanker, describe_cross_encoder
 from core.types import Corpus
 
@@ -89,7 +89,7 @@ class AnncurRanker(CrossEncoderRanker):
 
 
 def build(spec: ContestantSpec, context: BuildContext) -> AnncurRanker:
-    check_spec(spec.model, context.policy)
+    check_model(spec.model, context.policy)
     return AnncurRanker(load_cross_encoder(spec.model), spec.model, spec.option("anchors"),
                         spec.option("anchor_docs"), spec.option("depth"))
 

@@ -48,10 +48,20 @@ def top_k(doc_ids: Sequence[str], scores: np.ndarray, k: int) -> dict[str, float
 
 
 class Ranker(ABC):
-    """Base class of the bi-, poly-, cross-encoder and BM25 rankers.
+    """Base class of every kind's ranker (one module per kind under `core/rankers/`; `RunRanker` below for kinds
+    whose whole run is made at once, a run file or a fusion).
 
     Subclasses implement `_build_index`, `score` and `_rank_corpus`; the base class handles timing,
     candidate shortlists and batch search.
+
+    Example:
+        >>> from core.data import load_dataset
+        >>> from core.rankers.bm25 import BM25Ranker
+        >>> ranker = BM25Ranker()
+        >>> ranker.index(load_dataset("sample_data/beir").corpus)
+        >>> top = ranker.rank("why does bread go stale", 3)
+        >>> len(top), list(top.values()) == sorted(top.values(), reverse=True)
+        (3, True)
     """
 
     kind: str = ""

@@ -14,14 +14,14 @@ from sentence_transformers import SentenceTransformer
 from core.attention_types import TokenSimilarity
 from core.caches.embeddings import bi_embedding_key, corpus_embeddings
 from core.config import Backend
-from core.contestants.registry import BuildContext
 from core.contestants.spec import ContestantSpec, runs_on
 from core.index import IndexType, build_index, search_index
 from core.models.backbone import token_strings
 from core.models.loading import load_bi_encoder
 from core.models.onnx_encoder import OnnxSentenceEncoder
-from core.models.sources import check_spec, model_fingerprint, model_title
+from core.models.sources import check_model, model_fingerprint, model_title
 from core.rankers.base import Progress, Ranker
+from core.rankers.build import BuildContext
 from core.types import Corpus
 
 
@@ -88,7 +88,7 @@ class BiEncoderRanker(Ranker):
 
 
 def build(spec: ContestantSpec, context: BuildContext) -> BiEncoderRanker:
-    check_spec(spec.model, context.policy)
+    check_model(spec.model, context.policy)
     backend = spec.option("backend")
     return BiEncoderRanker(load_bi_encoder(spec.model, backend), spec.model, spec.option("index"), backend=backend)
 

@@ -12,9 +12,9 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from core.contestants.registry import BuildContext
 from core.contestants.spec import ContestantSpec
 from core.rankers.base import Progress, Ranker, top_k
+from core.rankers.build import BuildContext
 from core.types import Corpus
 
 

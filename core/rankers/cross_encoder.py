@@ -16,13 +16,12 @@ import torch
 
 from core.attention_types import PairAttention
 from core.caches.pair_scores import pair_scores
-from core.contestants.registry import BuildContext
 from core.contestants.spec import ContestantSpec, runs_on
 from core.models.loading import load_cross_encoder
 from core.models.pair_scorer import PairScorer
 from core.models.sources import (
     EMBEDDED_CROSS_DIR,
-    check_spec,
+    check_model,
     checkpoint_name,
     model_fingerprint,
     model_title,
@@ -30,6 +29,7 @@ from core.models.sources import (
     training_state,
 )
 from core.rankers.base import Progress, Ranker, no_progress, top_k
+from core.rankers.build import BuildContext
 from core.rankers.prior_check import zero_shot_prior
 from core.types import Corpus
 
@@ -98,7 +98,7 @@ class CrossEncoderRanker(Ranker):
 
 
 def build(spec: ContestantSpec, context: BuildContext) -> CrossEncoderRanker:
-    check_spec(spec.model, context.policy)
+    check_model(spec.model, context.policy)
     backend = spec.option("backend")
     weights = model_fingerprint(spec.model, EMBEDDED_CROSS_DIR)
     return CrossEncoderRanker(load_cross_encoder(spec.model, backend), spec.model,

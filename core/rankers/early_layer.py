@@ -11,20 +11,20 @@ from __future__ import annotations
 import torch.nn.functional as F
 
 from core.attention_types import TokenSimilarity
-from core.contestants.registry import BuildContext
 from core.contestants.spec import ContestantSpec, SpecError
 from core.models.backbone import token_strings
 from core.models.early_layers import EarlyLayerEncoder, transformer_of
 from core.models.loading import load_cross_encoder
 from core.models.sources import (
     EMBEDDED_CROSS_DIR,
-    check_spec,
+    check_model,
     checkpoint_name,
     model_fingerprint,
     model_title,
     saved_module,
 )
 from core.rankers.bi_encoder import BiEncoderRanker
+from core.rankers.build import BuildContext
 
 
 class EarlyLayerRanker(BiEncoderRanker):
@@ -47,7 +47,7 @@ class EarlyLayerRanker(BiEncoderRanker):
 
 
 def build(spec: ContestantSpec, context: BuildContext) -> EarlyLayerRanker:
-    check_spec(spec.model, context.policy)
+    check_model(spec.model, context.policy)
     try:
         tokenizer, transformer, max_length = transformer_of(load_cross_encoder(spec.model))
         encoder = EarlyLayerEncoder(tokenizer, transformer, spec.option("layers"), max_length)

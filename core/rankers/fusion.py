@@ -10,11 +10,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-from core.contestants.kinds import FUSION
-from core.contestants.registry import BuildContext
-from core.contestants.spec import ContestantSpec, SpecError
+from core.contestants.kinds import FUSION, fusion_weights
+from core.contestants.spec import ContestantSpec
 from core.evaluate import fuse_runs
 from core.rankers.base import Progress, RunRanker
+from core.rankers.build import BuildContext, Finished
 from core.types import Queries, Run
 
 RRF_K = 60
@@ -27,7 +27,7 @@ class FusionRanker(RunRanker):
     kind = "fusion"
 
     def __init__(self, inputs: Sequence[str], method: str, weights: Sequence[float],
-                 upstream: Callable[[str], object]) -> None:
+                 upstream: Callable[[str], Finished]) -> None:
         super().__init__("fusion", f"{method} of {' + '.join(inputs)}")
         self.inputs, self.method, self.weights, self.upstream = tuple(inputs), method, tuple(weights), upstream
 
@@ -56,30 +56,8 @@ class FusionRanker(RunRanker):
         return dict(sorted(fused.get("new", {}).items(), key=lambda item: -item[1])[:k])
 
 
-def _weights(spec: ContestantSpec) -> tuple[float, ...]:
-    names, raw = FUSION.inputs(spec), spec.option("weights", "")
-    if not raw:
-        return tuple(1.0 / len(names) for _ in names)
-    try:
-        weights = tuple(float(part) for part in raw.split("+"))
-    except ValueError:
-        raise SpecError(f"contestant {spec.name!r}: weights={raw!r} must be numbers joined by '+'") from None
-    if len(weights) != len(names):
-        raise SpecError(f"contestant {spec.name!r}: {len(weights)} weights for {len(names)} fused contestants")
-    return weights
-
-
-def check(spec: ContestantSpec) -> None:
-    """Raises SpecError unless `of` names at least two distinct contestants, with one weight each if given."""
-    names = FUSION.inputs(spec)
-    if len(names) < 2 or len(set(names)) < len(names):
-        raise SpecError(f"contestant {spec.name!r}: fuse at least two different contestants (of=a+b)")
-    _weights(spec)
-
-
 def build(spec: ContestantSpec, context: BuildContext) -> FusionRanker:
-    check(spec)
-    return FusionRanker(FUSION.inputs(spec), spec.option("method"), _weights(spec), context.upstream)
+    return FusionRanker(FUSION.inputs(spec), spec.option("method"), fusion_weights(spec), context.upstream)
 
 
 def describe_model(spec: ContestantSpec) -> str:

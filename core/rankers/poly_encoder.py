@@ -10,14 +10,13 @@ import torch
 
 from core.attention_types import PolyAttention
 from core.caches.embeddings import corpus_embeddings
-from core.contestants.registry import BuildContext
 from core.contestants.spec import ContestantSpec
 from core.models.backbone import token_strings
 from core.models.loading import load_poly_encoder
 from core.models.poly_encoder import PolyEncoder
 from core.models.sources import (
     EMBEDDED_POLY_DIR,
-    check_spec,
+    check_model,
     checkpoint_name,
     model_fingerprint,
     model_title,
@@ -25,6 +24,7 @@ from core.models.sources import (
     training_state,
 )
 from core.rankers.base import Progress, Ranker, top_k
+from core.rankers.build import BuildContext
 from core.rankers.prior_check import PriorVerdict, zero_shot_prior
 from core.types import Corpus
 
@@ -99,7 +99,7 @@ class PolyEncoderRanker(Ranker):
 
 
 def build(spec: ContestantSpec, context: BuildContext) -> PolyEncoderRanker:
-    check_spec(spec.model, context.policy)
+    check_model(spec.model, context.policy)
     return PolyEncoderRanker(load_poly_encoder(spec.model, spec.option("codes")), spec.model)
 
 

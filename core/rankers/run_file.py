@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.contestants.registry import BuildContext
 from core.contestants.spec import ContestantSpec, SpecError
 from core.data.trec_runs import RUN_UPLOADS, load_trec_run
 from core.rankers.base import Progress, RunRanker
+from core.rankers.build import BuildContext
 from core.types import Queries, Run
 
 

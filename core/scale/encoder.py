@@ -7,15 +7,12 @@ import numpy as np
 import pyarrow as pa
 
 from core.config import ModelPolicy
-from core.contestants.registry import BuildContext, build_ranker, parse_contestant
+from core.contestants.registry import kind_of, kinds, parse_contestant
 from core.contestants.spec import SpecError
 from core.data import corpus_row
 from core.models.sources import model_fingerprint
+from core.rankers.build import BuildContext, build_ranker
 from core.scale.shards import Batch
-
-ENCODING_KINDS = ("bi",)
-"""Kinds whose documents are encoded apart from any query, so that an index can be built once (the poly-encoder
-reuses the bi-encoder's vectors)."""
 
 
 class DocumentEncoder:
@@ -32,9 +29,10 @@ class DocumentEncoder:
         if threads:
             torch.set_num_threads(threads)
         spec = parse_contestant(contestant)
-        if spec.kind not in ENCODING_KINDS:
+        if not kind_of(spec).prebuilt_index:
+            indexable = ", ".join(kind.name for kind in kinds().values() if kind.prebuilt_index)
             raise SpecError(f"contestant {spec.name!r}: a {spec.kind} has no document encoder to index with; "
-                            f"use one of {', '.join(ENCODING_KINDS)}")
+                            f"use one of {indexable}")
         self.ranker = build_ranker(spec, BuildContext(ModelPolicy()))
         self.model = model_fingerprint(spec.model) or spec.model  # each row says which weights made it
         self.dim = int(self.ranker.encode_queries(["dimension probe"]).shape[1])

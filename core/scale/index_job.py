@@ -24,10 +24,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from core.contestants.registry import describe, parse_contestant
+from core.contestants.registry import parse_contestant
 from core.data import DataError
 from core.index import IndexType, new_index, train_index, training_size
 from core.models.sources import model_fingerprint
+from core.rankers.build import describe
 from core.scale.encoder import DocumentEncoder
 from core.scale.engine import ENGINES, start_ray, threads_per_worker
 from core.scale.shards import batches, corpus_files, corpus_hash, is_parquet

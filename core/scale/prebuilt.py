@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from core.caches.embeddings import bi_embedding_key, corpus_embeddings
-from core.config import ModelPolicy
-from core.contestants.registry import parse_contestant, run_order
+from core.config import OPEN_POLICY, ModelPolicy
+from core.contestants.registry import parse_contestant, plan
 from core.contestants.spec import ComparisonSpec
 from core.data import DataError
 from core.scale.index_job import IndexManifest, read_manifest, read_vectors
@@ -17,7 +17,7 @@ from core.types import Corpus
 
 
 def open_prebuilt(folder: Path, corpus: Corpus, spec: ComparisonSpec,
-                  policy: ModelPolicy = ModelPolicy()) -> tuple[IndexManifest, list[str]]:
+                  policy: ModelPolicy = OPEN_POLICY) -> tuple[IndexManifest, list[str]]:
     """Make the vectors of index directory `folder` the document vectors of the contestants of `spec` it was built
     for (same kind, model and backend); returns its manifest and their names. A restricted `policy` (server mode)
     allows index directories only inside its model folders, as it does models.
@@ -36,8 +36,9 @@ def open_prebuilt(folder: Path, corpus: Corpus, spec: ComparisonSpec,
         raise DataError(str(folder), f"built on another corpus ({manifest.documents:,} documents), not on this one "
                                      f"({len(corpus):,} documents): build it from this data with python -m core index")
     built = parse_contestant(manifest.contestant)
-    users = [entry.name for entry in run_order(spec) if entry.kind == built.kind and entry.model == built.model
-             and entry.option("backend") == built.option("backend")]  # what the vectors depend on
+    users = [step.name for step in plan(spec) if step.contestant.kind == built.kind
+             and step.contestant.model == built.model
+             and step.contestant.option("backend") == built.option("backend")]  # what the vectors depend on
     if not users:
         raise DataError(str(folder), f"built by {manifest.model}, which no contestant here uses: add "
                                      f"--ranker {manifest.contestant!r}, or build the index with a contestant's spec")

@@ -14,9 +14,10 @@ from pathlib import Path
 import pyarrow as pa
 
 from core.config import ModelPolicy
-from core.contestants.registry import BuildContext, build_ranker, parse_contestant
+from core.contestants.registry import parse_contestant
 from core.data import load_dataset
 from core.data.trec_runs import read_trec_run, write_trec_run
+from core.rankers.build import BuildContext, build_ranker
 from core.scale.engine import start_ray, threads_per_worker
 from core.types import Run
 

@@ -6,12 +6,12 @@ like the loaded one (`Corpus.content_hash`) and a prebuilt index can be matched 
 from __future__ import annotations
 
 import gzip
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.data import DataError, corpus_row
+from core.data.formats import json_object
 from core.types import RowDigest, passage
 
 JSONL = (".jsonl", ".jsonl.gz")
@@ -99,13 +99,7 @@ def _jsonl_records(file: Path) -> Iterator[tuple[str, str, str]]:
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except ValueError as error:
-                raise DataError(str(file), f"invalid JSON ({error})", number) from None
-            if not isinstance(record, dict):
-                raise DataError(str(file), f"expected a JSON object, found {type(record).__name__}", number)
-            row = corpus_row(record, str(file), number)
+            row = corpus_row(json_object(line, str(file), number), str(file), number)
             if row is not None:
                 yield row
 

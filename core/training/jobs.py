@@ -18,14 +18,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.config import TRAINING_DIR
+from core.contestants.registry import kinds, trainable_kinds
 from core.data.devsets import export_beir
 from core.models.sources import EMBEDDED
 from core.training.in_domain import MIN_MINUTES, fine_tune
 from core.types import Dataset
 
-KINDS = ("cross", "poly", "early-layer")
-"""What the app fine-tunes, in training order: the poly-encoder distils from the cross-encoder, and so does the
-early-layer dual encoder (from the zero-shot one when the cross-encoder is not fine-tuned too)."""
 NICENESS = 10
 CURVES = ("loss", "dev_ndcg@10")
 
@@ -79,9 +77,10 @@ def start_job(training: Dataset, kinds: tuple[str, ...], minutes: float) -> Path
         ValueError: For unknown kinds, a budget under `MIN_MINUTES`, a split without judgements, or while
             another job of this server is still running (one at a time keeps the CPU shared fairly).
     """
-    kinds = tuple(kind for kind in KINDS if kind in kinds)
+    trainable = [kind.name for kind in trainable_kinds()]
+    kinds = tuple(kind for kind in trainable if kind in kinds)
     if not kinds:
-        raise ValueError(f"choose what to fine-tune: {', '.join(KINDS)}")
+        raise ValueError(f"choose what to fine-tune: {', '.join(trainable)}")
     if minutes < MIN_MINUTES:
         raise ValueError(f"a budget of {minutes:g} minutes is too short; give at least {MIN_MINUTES:g}")
     if not training.qrels:
@@ -145,9 +144,7 @@ def run_job(folder: Path) -> None:
     try:
         for index, kind in enumerate(kinds):
             out = folder / kind
-            teacher = {"poly": models.get("cross"), "early-layer": models.get("cross", EMBEDDED)}.get(kind)
-            if kind == "poly" and teacher is None:
-                raise ValueError("the poly-encoder distils from the cross-encoder: fine-tune both")
+            teacher = _teacher(kind, models)
             fine_tune(kind, folder / "data", out, minutes, teacher,
                       progress=lambda message, fraction, index=index: progress(message, fraction, index),
                       on_step=lambda history, kind=kind: state["history"].update({kind: _curves(history)}))
@@ -161,6 +158,24 @@ def run_job(folder: Path) -> None:
         _write_status(folder, state="failed", step="failed", fraction=0.0, started=started, models=models,
                       error=f"{type(error).__name__}: {error}")
         raise
+
+
+def _teacher(kind: str, models: dict[str, str]) -> str | None:
+    """The model `kind` distils from: its teacher kind's model fine-tuned in this job, else the embedded zero-shot
+    one where the kind accepts it; None for a kind without a teacher.
+
+    Raises:
+        ValueError: When the kind needs its teacher fine-tuned in this job and it was not.
+    """
+    training = kinds()[kind].training
+    if training is None or not training.teacher:
+        return None
+    if training.teacher in models:
+        return models[training.teacher]
+    if not training.untrained_teacher:
+        raise ValueError(f"the {kinds()[kind].title} distils from the fine-tuned {kinds()[training.teacher].title}: "
+                         "fine-tune both")
+    return EMBEDDED
 
 
 def _curves(history: dict) -> dict:

@@ -31,19 +31,19 @@ def write_model_card(folder: Path, record: dict) -> None:
         "" if not record.get("teacher") else f"Distilled from the cross-encoder `{record['teacher']}`.",
         "",
         "## Data",
-        f"- training split: {record['queries']['training']} {_query_kind(record)} trained on, as lists of "
+        (f"- training split: {record['queries']['training']} {_query_kind(record)} trained on, as lists of "
         f"{record['pairs_per_list']} passages ({record['lists_seen'] / max(1, record['training_lists']):.1f} passes), "
-        f"{record['queries']['dev']} held apart as the dev split that chose the checkpoint",
+        f"{record['queries']['dev']} held apart as the dev split that chose the checkpoint"),
         "- negatives: mined from the corpus by the bi-encoder (all-MiniLM-L6-v2) and BM25, top 30 of each",
         "- the test split was never seen; measure it with `python -m core compare DATA --split test ...`",
         "",
         "## Recipe",
         f"- trained: {_what_trained(recipe, record['kind'])}",
-        f"- teacher: `{recipe['teacher_mix']}`; batch {recipe['batch_lists']} lists; learning rates "
+        (f"- teacher: `{recipe['teacher_mix']}`; batch {recipe['batch_lists']} lists; learning rates "
         f"{recipe['backbone_lr']:g} (backbone), {recipe['head_lr']:g} (new parameters); tie {recipe['tie_weight']:g}; "
-        f"lengths {recipe['max_query_length']}/{recipe['max_document_length']} tokens; seed {record['seed']}",
-        f"- budget {record['budget_minutes']:g} min; wall time {record['wall_s'] / 60:.1f} min on "
-        f"{record['threads']} CPU threads; {history['steps']} steps, stopped by {history['stopped']}",
+        f"lengths {recipe['max_query_length']}/{recipe['max_document_length']} tokens; seed {record['seed']}"),
+        (f"- budget {record['budget_minutes']:g} min; wall time {record['wall_s'] / 60:.1f} min on "
+        f"{record['threads']} CPU threads; {history['steps']} steps, stopped by {history['stopped']}"),
         "",
         "## Dev curve (nDCG@10 of each dev query's bi-encoder top 20 of the corpus)",
         "| step | dev nDCG@10 |",
@@ -52,8 +52,8 @@ def write_model_card(folder: Path, record: dict) -> None:
         "",
         f"Kept: step {history['best_step']} (dev nDCG@10 {best:.4f}; step 0 is the untrained start).",
         "",
-        "Licence: the training data's terms apply (`../shared/data`: research, non-commercial or share-alike; "
-        "the project's own `sample_data`: the project's).",
+        ("Licence: the training data's terms apply (`../shared/data`: research, non-commercial or share-alike; "
+        "the project's own `sample_data`: the project's)."),
         "",
     ]
     (folder / "README.md").write_text("\n".join(lines))

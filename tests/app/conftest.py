@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.view_models import load_sample
+from core.data.samples import load_sample
 from tests.app.helpers import RUN_TIMEOUT, SMALL, no_exception, open_page
 
 
@@ -20,8 +20,8 @@ from tests.app.helpers import RUN_TIMEOUT, SMALL, no_exception, open_page
 def demo_app() -> AppTest:
     """The Start page after its demo button ran the small comparison on the sample data."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("core.view_models.demo_spec", lambda: SMALL)
-        patch.setattr("core.view_models.load_lesson", lambda: (load_sample(), None))
+        patch.setattr("core.contestants.presets.demo_spec", lambda: SMALL)
+        patch.setattr("core.data.samples.load_lesson", lambda: (load_sample(), None))
         at = open_page("start")
         at.button(key="start.demo").click().run(timeout=RUN_TIMEOUT)
     no_exception(at)

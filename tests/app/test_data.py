@@ -10,7 +10,7 @@ import zipfile
 from core.config import guards_from_env
 from tests.app.helpers import no_exception, open_page
 from tests.conftest import SAMPLE_BEIR
-from tests.core.test_data import parquet_bytes
+from tests.core.data.test_loading import parquet_bytes
 
 CORPUS = b"id,title,text\nd1,Paris,Paris is the capital of France.\nd2,,Bread goes stale as starch recrystallises.\n"
 QUERIES = b"capital of France\nwhy does bread go stale\n"
@@ -200,7 +200,7 @@ def test_configured_limits_are_stated_and_enforced(monkeypatch):
 
 
 def test_an_unexpected_failure_is_a_message_and_keeps_the_data(monkeypatch):
-    monkeypatch.setattr("core.view_models.dataset_from_files", lambda *args, **kwargs: {}["boom"])
+    monkeypatch.setattr("app_pages.views.data.dataset_from_files", lambda *args, **kwargs: {}["boom"])
     at, before = upload_over_sample(("corpus.csv", CORPUS))
     assert at.error[0].value == ("Could not load the data: unexpected KeyError (logged for "
                                  "the maintainers). The previously loaded dataset is kept.")

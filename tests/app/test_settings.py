@@ -7,11 +7,11 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+from app_pages.views.settings import contestant_rows, duplicate, spec_json
 from core.comparison.live import Cancelled
 from core.config import Guards, ModelPolicy
-from core.contestants.registry import presets
+from core.contestants.presets import presets
 from core.contestants.spec import comparison_to_toml
-from core.view_models import contestant_rows, duplicate, spec_json
 from tests.app.helpers import RUN_TIMEOUT, SMALL, comparison_of, edit_table, no_exception, open_page
 
 FUSION = {"name": "hybrid", "kind": "fusion", "model": "", "options": "of=MiniLM+BM25 <s>"}

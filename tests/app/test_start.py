@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from app_pages._shared import plain
-from core.contestants.registry import DEFAULT_PRESET, presets
+from core.contestants.presets import demo_spec
 from core.data import DataError
-from core.view_models import LESSON_MODELS, demo_spec, load_lesson
 from tests.app.helpers import SMALL, labels, no_exception, open_page
 
 
@@ -20,22 +19,6 @@ def test_start_explains_the_architectures_and_offers_the_demo():
     demo = demo_spec()
     assert any(f"k = {demo.k}" in m.value and "Settings" in m.value and all(f"**{name}**" in m.value for name in
                demo.names) for m in at.markdown)
-
-
-def test_the_demo_is_the_textbook_preset_made_shallow_beside_the_heads_fine_tuned_on_the_lesson():
-    demo, textbook = demo_spec(), presets()[DEFAULT_PRESET]
-    fine_tuned = ["cross-encoder · fine-tuned on lesson"]
-    zero_shot = [f"{entry.name} · zero-shot" if entry.kind == "cross" else entry.name for entry in textbook.contestants]
-    assert demo.names == (*zero_shot, *fine_tuned) and demo.k == 20
-    assert {entry.model for entry in demo.contestants} == {"embedded", "", *map(str, LESSON_MODELS.values())}
-    assert [entry.option("depth") for entry in demo.contestants if entry.option("first")] == [20, 20]
-    assert all(folder.is_dir() for folder in LESSON_MODELS.values())  # shipped, so the demo never trains
-
-
-def test_the_lesson_data_has_a_test_split_for_the_demo_and_a_training_split_apart():
-    test, training = load_lesson()
-    assert (test.split, training.split) == ("test", "train") and test.name == training.name == "lesson"
-    assert not set(test.queries.ids) & set(training.queries.ids) and test.qrels and training.qrels
 
 
 def test_demo_loads_the_sample_data_and_runs_a_comparison(demo_app, shared_state):
@@ -57,7 +40,7 @@ def test_a_failing_demo_shows_a_message(monkeypatch):
     def broken():
         raise DataError("corpus.jsonl", "not valid JSON", line=3)
 
-    monkeypatch.setattr("core.view_models.load_lesson", broken)
+    monkeypatch.setattr("core.data.samples.load_lesson", broken)
     at = open_page("start")
     at.button(key="start.demo").click().run()
     no_exception(at)

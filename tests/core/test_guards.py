@@ -5,21 +5,15 @@ from __future__ import annotations
 
 import pytest
 
+from app_pages.views.data import dataset_from_files
 from core.comparison.compare import compare, partial_comparison
 from core.config import Guards, ModelPolicy, guards_from_env
-from core.contestants.registry import (
-    BuildContext,
-    build_ranker,
-    comparison,
-    contestant,
-    run_order,
-    shorthand_contestants,
-)
+from core.contestants.registry import comparison, contestant, plan, shorthand_contestants
 from core.contestants.spec import SpecError
 from core.data import DataError, first_queries
 from core.models.loading import ModelError, load_cross_encoder
-from core.models.sources import check_spec, resolve
-from core.view_models import dataset_from_files
+from core.models.sources import check_model, resolve
+from core.rankers.build import BuildContext, build_ranker
 
 SERVER = ModelPolicy(restricted=True)
 
@@ -59,15 +53,15 @@ def test_configured_caps_reach_the_upload_path():
 @pytest.mark.parametrize("spec", ["embedded", "cross-encoder/ms-marco-MiniLM-L6-v2",
                                   "sentence-transformers/all-MiniLM-L6-v2"])
 def test_server_mode_allows_embedded_and_matching_hub_ids(spec):
-    check_spec(spec, SERVER)
+    check_model(spec, SERVER)
 
 
 @pytest.mark.parametrize("spec", ["/etc", "/etc/passwd", "~", "../..", "core/weights/../../..", "evil/model",
                                   "cross-encoder/..", "cross-encoder/x/../../etc"])
 def test_server_mode_refuses_paths_and_other_ids(spec):
     with pytest.raises(ModelError, match="is not allowed on this server"):
-        check_spec(spec, SERVER)
-    check_spec(spec, ModelPolicy())  # not restricted: anything may be tried
+        check_model(spec, SERVER)
+    check_model(spec, ModelPolicy())  # not restricted: anything may be tried
 
 
 def test_server_mode_allows_paths_inside_the_model_folders_only(tmp_path):
@@ -76,10 +70,10 @@ def test_server_mode_allows_paths_inside_the_model_folders_only(tmp_path):
     outside.mkdir()
     (allowed / "link").symlink_to(outside)
     policy = ModelPolicy(restricted=True, model_dirs=(allowed,))
-    check_spec(str(allowed / "mine"), policy)
+    check_model(str(allowed / "mine"), policy)
     for escape in (outside, allowed / "link", allowed / "mine" / ".." / ".." / "private"):
         with pytest.raises(ModelError, match=str(allowed)):
-            check_spec(str(escape), policy)
+            check_model(str(escape), policy)
 
 
 def test_a_folder_of_pickled_weights_is_refused(tmp_path):
@@ -131,7 +125,7 @@ def test_a_stopped_run_keeps_the_contestants_that_finished(sample_dataset):
         if result.name == "bi":
             raise Stopped
 
-    built = {entry.name: build_ranker(entry) for entry in run_order(SMALL)}
+    built = {step.name: build_ranker(step.contestant) for step in plan(SMALL)}
     with pytest.raises(Stopped):
         compare(subset, SMALL, rankers=built, on_ranked=stop_after_bi)
     assert list(finished) == ["bm25", "bi"]

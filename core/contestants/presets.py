@@ -1,0 +1,66 @@
+"""Named comparisons: the presets Settings offers (`presets.json`), the Start page's demo (`demo_spec`), and a
+comparison with fine-tuned models added beside their zero-shot contestants (`with_fine_tuned`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from core.config import WEIGHTS_DIR
+from core.contestants.kind import FIRST
+from core.contestants.registry import NAME_MARKS, comparison, comparison_from_dict, contestant, kinds
+from core.contestants.spec import ComparisonSpec, settings
+
+PRESETS_FILE = Path(__file__).resolve().parent / "presets.json"
+DEFAULT_PRESET = "Textbook: BM25, bi, poly-16, bi top-100 → cross"
+
+
+def presets() -> dict[str, ComparisonSpec]:
+    """The named comparisons offered in Settings (the first is the default of the CLI and the demo)."""
+    entries = json.loads(PRESETS_FILE.read_text(encoding="utf-8"))
+    return {name: comparison_from_dict(entry, f"preset {name!r}") for name, entry in entries.items()}
+
+
+LESSON_MODELS = {"cross": WEIGHTS_DIR / "lesson-cross"}
+"""The heads fine-tuned (compact) on the lesson data's training split, shipped for the demo. No poly-encoder: its
+document vectors are the bi-encoder's, which cannot tell "A acquired B" from "B acquired A", and fine-tuned on the
+lesson it never beat its start on the dev split."""
+
+
+def demo_spec() -> ComparisonSpec:
+    """The Start page's quick demo: the textbook preset with the embedded (zero-shot) models, shallow enough for a
+    CPU, beside the shipped heads fine-tuned on the lesson data's training split (`LESSON_MODELS`)."""
+    textbook = presets()[DEFAULT_PRESET]
+    zero_shot = comparison((c.with_options(depth=20) if c.option(FIRST.name) else c for c in textbook.contestants),
+                           k=20)
+    shipped = {kind: str(folder) for kind, folder in LESSON_MODELS.items() if folder.is_dir()}
+    if not shipped:
+        return zero_shot
+    named = comparison((replace(c, name=f"{c.name} · zero-shot") if c.kind in shipped else c
+                        for c in zero_shot.contestants), k=zero_shot.k)
+    return with_fine_tuned(named, shipped, "lesson")[0]
+
+
+def with_fine_tuned(spec: ComparisonSpec, models: dict[str, str], dataset_name: str) -> tuple[ComparisonSpec, list[str]]:
+    """`spec` plus one contestant per fine-tuned model (trained kind -> folder), named "cross-encoder · fine-tuned on
+    <data>", of the kind it competes as (`Kind.competes_as`), with the options of the spec's zero-shot contestant of that
+    kind (its first stage too), else the kind's defaults; replaces contestants of the same name. Returns the spec
+    and the names added.
+
+    Raises:
+        SpecError: When the comparison would exceed its contestant limit.
+    """
+    added, entries = [], list(spec.contestants)
+    for trained, folder in models.items():
+        name = f"{kinds()[trained].title} · fine-tuned on {dataset_name}"
+        for mark in NAME_MARKS:
+            name = name.replace(mark, " ")
+        kind = kinds()[trained].competes_as
+        zero_shot = next((entry for entry in spec.contestants if entry.kind == kind), None)
+        values = {"name": name, "kind": kind, "model": folder}
+        if zero_shot is not None:
+            values |= {option: value for option, value in zero_shot.options if option != "codes"}
+        entries = [entry for entry in entries if entry.name != name] + [contestant(values)]
+        added.append(name)
+    return comparison(entries, **{field.name: getattr(spec, field.name) for field in settings()}), added
