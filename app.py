@@ -32,6 +32,7 @@ PAGES = {
     "Compare": [
         st.Page("app_pages/rankings.py", title="Rankings", icon=":material/format_list_numbered:", url_path="rankings"),
         st.Page("app_pages/scores.py", title="Scores", icon=":material/bar_chart:", url_path="scores"),
+        st.Page("app_pages/analysis.py", title="Analysis", icon=":material/query_stats:", url_path="analysis"),
         st.Page("app_pages/attention.py", title="Attention", icon=":material/visibility:", url_path="attention"),
         st.Page("app_pages/tradeoffs.py", title="Trade-offs", icon=":material/balance:", url_path="tradeoffs"),
         st.Page("app_pages/export.py", title="Export", icon=":material/download:", url_path="export"),

@@ -55,7 +55,7 @@ def chart(figure: go.Figure, name: str, **options: Any) -> None:
 
 def share_link(**params: str) -> None:
     """A link to this page with `params` (and presentation mode, when on), to copy; `data="lesson"` makes it open
-    the lesson data in a new session (`_shared.require_comparison`)."""
+    the lesson data in a new session (the router, `app.py`)."""
     chosen = {key: value for key, value in params.items() if value}
     if presenting():
         chosen[PRESENT] = "true"

@@ -17,10 +17,11 @@ from pathlib import Path
 
 from transformers.utils import logging as transformers_logging
 
+from core.analysis.per_query import TIE_MARGIN
 from core.comparison.cache import keep_comparison, read_comparison
 from core.comparison.compare import compare
 from core.comparison.results import Comparison
-from core.comparison.saved import SUFFIX, read_saved, saved_json
+from core.comparison.saved import SUFFIX, read_saved, read_saved_alone, saved_json
 from core.contestants.kinds import EARLY_LAYER
 from core.contestants.registry import (
     SHORTHAND_DEFAULT,
@@ -40,6 +41,7 @@ from core.evaluate import AGREEMENT, METRICS
 from core.index import INDEX_TYPES
 from core.models.errors import ModelError
 from core.models.sources import EMBEDDED
+from core.present.analysis_text import analysis_text
 from core.present.report import write_report
 from core.scale.engine import ENGINES
 from core.scale.index_job import DEFAULT_CONTESTANT, build
@@ -160,6 +162,18 @@ def build_parser() -> argparse.ArgumentParser:
     shower.add_argument("--split", default="test", help="qrels split inside DATA (default test)")
     shower.add_argument("--max-queries", type=int, help="as given to compare")
     shower.add_argument("--report", type=Path, metavar="HTML", help="write the HTML report of it to this file")
+    analyser = commands.add_parser("analyse", help="where and why the contestants of a finished comparison differ: "
+                                                   "intervals, corrected pairwise tests, win/tie/loss, the most "
+                                                   "disputed queries and slices")
+    analyser.add_argument("out", type=Path, help="the folder compare wrote (its results.arena.json), or a saved "
+                                                 "comparison (*.arena.json)")
+    analyser.add_argument("--metric", default="ndcg@10", choices=METRICS, help="the metric compared (default ndcg@10)")
+    analyser.add_argument("--margin", type=float, default=TIE_MARGIN,
+                          help=f"values closer than this on a query are a tie (default {TIE_MARGIN})")
+    analyser.add_argument("--data", type=Path, help="the dataset it was computed on, as given to compare: adds the "
+                                                    "most disputed queries and the slices")
+    analyser.add_argument("--split", default="test", help="qrels split inside DATA (default test)")
+    analyser.add_argument("--max-queries", type=int, help="as given to compare")
     export = commands.add_parser("devset", help="export a development set from ../shared/data as a BEIR folder")
     export.add_argument("name", choices=sorted(DEV_SETS | SPLIT_SETS),
                         help=f"with a training split: {', '.join(SPLIT_SETS)}")
@@ -371,6 +385,29 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_analyse(args: argparse.Namespace) -> int:
+    """Print the per-query analysis of a saved comparison: with `--data` (checked to be its data) also the most
+    disputed queries, the slices and what fine-tuning gained and lost."""
+    file = args.out / f"results{SUFFIX}" if args.out.is_dir() else args.out
+    try:
+        text = file.read_bytes()
+    except OSError as error:
+        raise DataError(f"{file}: cannot be read ({error.strerror})") from None
+    dataset = None
+    if args.data is not None:
+        dataset = load_dataset(args.data, split=args.split)
+        if args.max_queries:
+            dataset = first_queries(dataset, args.max_queries)
+        comparison, splits = read_saved(text, str(file), dataset)
+        dataset = splits.test if splits is not None else dataset
+    else:
+        comparison = read_saved_alone(text, str(file))
+    if not comparison.has_qrels:
+        raise SystemExit(f"{file}: computed without relevance labels; there is no metric per query to analyse")
+    print(analysis_text(comparison, dataset, args.metric, args.margin))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -386,6 +423,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_rerank(args)
         if args.command == "show":
             return run_show(args)
+        if args.command == "analyse":
+            return run_analyse(args)
         if args.command == "devset":
             export_dev_set(args.name, args.out)
             print(f"wrote {args.name} to {args.out}", file=sys.stderr)

@@ -57,6 +57,31 @@ def read_saved(text: str | bytes, source: str, dataset: Dataset) -> tuple[Compar
     Raises:
         SavedComparisonError: Not JSON, not a saved comparison, a damaged one, or one of other data.
     """
+    saved = _parse(text, source)
+    summary = saved.get("dataset") if isinstance(saved.get("dataset"), dict) else {}
+    splits = None if saved.get("data_hash") == dataset.content_hash else _held_out_again(dataset, summary)
+    if saved.get("data_hash") != dataset.content_hash and (splits is None or
+                                                           splits.test.content_hash != saved.get("data_hash")):
+        raise SavedComparisonError(
+            f"{source}: computed on other data ({summary.get('name') or 'unnamed'}, {summary.get('documents', '?')} "
+            f"documents, {summary.get('queries', '?')} queries), not on the loaded "
+            f"{dataset.name or 'data'} ({len(dataset.corpus)} documents, {len(dataset.queries)} queries); "
+            f"load the data it was computed on first")
+    return _comparison(saved, source), splits
+
+
+def read_saved_alone(text: str | bytes, source: str) -> Comparison:
+    """The comparison a saved file holds, without the data it ran on: its numbers (metrics, per-query values, runs)
+    are all there, but nothing can be checked against the data, so only what reads the numbers should use it.
+
+    Raises:
+        SavedComparisonError: Not JSON, not a saved comparison, or a damaged one.
+    """
+    return _comparison(_parse(text, source), source)
+
+
+def _parse(text: str | bytes, source: str) -> dict[str, Any]:
+    """A saved comparison file as JSON, checked to be one of this version."""
     try:
         saved = json.loads(text)
     except json.JSONDecodeError as error:
@@ -68,15 +93,11 @@ def read_saved(text: str | bytes, source: str, dataset: Dataset) -> tuple[Compar
                                    f"or with `python -m core compare … --out DIR`)")
     if saved.get("version") != VERSION:
         raise SavedComparisonError(f"{source}: saved by another version of Encoder Arena ({saved.get('version')!r})")
-    summary = saved.get("dataset") if isinstance(saved.get("dataset"), dict) else {}
-    splits = None if saved.get("data_hash") == dataset.content_hash else _held_out_again(dataset, summary)
-    if saved.get("data_hash") != dataset.content_hash and (splits is None or
-                                                           splits.test.content_hash != saved.get("data_hash")):
-        raise SavedComparisonError(
-            f"{source}: computed on other data ({summary.get('name') or 'unnamed'}, {summary.get('documents', '?')} "
-            f"documents, {summary.get('queries', '?')} queries), not on the loaded "
-            f"{dataset.name or 'data'} ({len(dataset.corpus)} documents, {len(dataset.queries)} queries); "
-            f"load the data it was computed on first")
+    return saved
+
+
+def _comparison(saved: dict[str, Any], source: str) -> Comparison:
+    """The comparison of a parsed saved file, each result checked."""
     try:
         comparison = comparison_from_fields(comparison_from_dict(saved["comparison"], source), saved)
     except SpecError:
@@ -87,7 +108,7 @@ def read_saved(text: str | bytes, source: str, dataset: Dataset) -> tuple[Compar
         problem = _problem(result)
         if problem:
             raise SavedComparisonError(f"{source}: damaged (contestant {name!r}: {problem})")
-    return comparison, splits
+    return comparison
 
 
 def _held_out_again(dataset: Dataset, summary: dict[str, Any]) -> Splits | None:
@@ -114,6 +135,9 @@ def _problem(result: RankerResult) -> str:
         return "its timings are not numbers"
     if not all(isinstance(value, numbers) for value in (*result.metrics.values(), *result.agreement.values())):
         return "its metrics are not numbers"
+    if not (isinstance(result.per_query, dict) and all(isinstance(values, dict) and all(
+            isinstance(value, numbers) for value in values.values()) for values in result.per_query.values())):
+        return "its per-query metrics are not {metric: {query: number}}"
     if not (isinstance(result.notes, list) and all(isinstance(note, str) for note in result.notes)):
         return "its notes are not a list of texts"
     return ""

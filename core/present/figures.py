@@ -73,7 +73,7 @@ def is_agreement_metric(metric: str) -> bool:
     return metric in AGREEMENT_METRICS or metric.startswith("agreement")
 
 
-def _style(fig: go.Figure, title: str, x_title: str | None = None, y_title: str | None = None,
+def styled(fig: go.Figure, title: str, x_title: str | None = None, y_title: str | None = None,
            subtitle: str | None = None) -> go.Figure:
     """Apply the house layout: white template, projector-sized fonts, title and axis titles."""
     fig.update_layout(template="plotly_white", font=FONT,
@@ -164,7 +164,7 @@ def rank_shift_figure(runs: dict[str, dict[str, float]], k: int = 10,
     # room either side of the first and last rankers for the doc-id labels
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=x, range=[-0.8, len(x) - 0.2])
     subtitle = "colour = relevance grade" if grades is not None else None
-    return _style(fig, f"How the top-{k} moves between contestants", "contestant", "rank", subtitle)
+    return styled(fig, f"How the top-{k} moves between contestants", "contestant", "rank", subtitle)
 
 
 # --- scores ------------------------------------------------------------------------------------
@@ -300,7 +300,7 @@ def score_distribution_figure(frame: pd.DataFrame, style: str = "histogram") -> 
     title = {"raw": "Score distributions (raw scores)", "minmax": "Score distributions (min–max per query)",
              "zscore": "Score distributions (z-scored per query)"}.get(normalisation, "Score distributions")
     subtitle = "each on its own scale: compare shapes, not positions" if raw else None
-    figure = _style(fig, title, subtitle=subtitle)
+    figure = styled(fig, title, subtitle=subtitle)
     figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.5 / max(1, n) if style != "violin"
                                  else -0.08, "x": 0})  # below: the subplots keep the width of a narrow screen
     return figure.update_layout(margin={"t": 150}) if subtitle else figure  # room above the first subplot's title
@@ -337,7 +337,7 @@ def metrics_figure(comparison: Comparison) -> go.Figure:
     shown = [v for trace in fig.data for v in trace.y if not math.isnan(v)]
     fig.update_yaxes(range=[-1.1 if shown and min(shown) < 0 else 0, 1.12])  # Kendall τ can be negative
     subtitle = None if comparison.has_qrels else "overlap@10 and Kendall τ on the reference's top-10"
-    return _style(fig, title, "metric", y_title, subtitle)
+    return styled(fig, title, "metric", y_title, subtitle)
 
 
 def _quality_title(metric: str, reference: str = "the reference") -> str:
@@ -387,7 +387,7 @@ def tradeoff_figure(points: pd.DataFrame, quality: str = "ndcg@10") -> go.Figure
         pad = max(0.05, 0.15 * (high - low))
         fig.update_yaxes(range=[low - pad, high + pad])
     subtitle = "up and to the left is better; open markers: untrained models"
-    figure = _style(fig, "Quality vs latency", "latency per query, p50 (ms, log scale)",
+    figure = styled(fig, "Quality vs latency", "latency per query, p50 (ms, log scale)",
                     _quality_title(metric, reference), subtitle)
     # the points carry their names: the legend goes below, so that the plot keeps the width on a narrow screen
     return figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0}, height=520)
@@ -430,7 +430,7 @@ def depth_sweep_figure(frame: pd.DataFrame, reranker: str = "the re-ranker", col
     fig.update_yaxes(title_text=y_title, secondary_y=False, range=[0, 1.05])  # nDCG and overlap live in [0, 1]
     fig.update_yaxes(title_text="latency per query (ms)", secondary_y=True, showgrid=False, tickmode="auto",
                      rangemode="tozero")
-    return _style(fig, "Re-ranking depth: quality vs cost", f"candidates re-ranked by {plain(reranker)} (log scale)")
+    return styled(fig, "Re-ranking depth: quality vs cost", f"candidates re-ranked by {plain(reranker)} (log scale)")
 
 
 def cost_curve_figure(frame: pd.DataFrame, colours: dict[str, str] | None = None) -> go.Figure:
@@ -464,7 +464,7 @@ def cost_curve_figure(frame: pd.DataFrame, colours: dict[str, str] | None = None
                                      hovertemplate=hover + "<extra>extrapolated</extra>"))
     fig.update_xaxes(**_log_axis(frame["candidates"]))
     fig.update_yaxes(**_log_axis(frame["ms"]))
-    return _style(fig, "Cost of scoring one query against N candidates", "candidates (log scale)",
+    return styled(fig, "Cost of scoring one query against N candidates", "candidates (log scale)",
                   "ms per query (log scale)", "dashed: extrapolated linearly from the largest measured size")
 
 
@@ -477,7 +477,7 @@ def latency_figure(comparison: Comparison) -> go.Figure:
                              hovertemplate=f"{plain(result.pipeline)}<br>%{{y:.2f}} ms<extra></extra>"))
     fig.update_yaxes(**_log_axis([ms for result in comparison.results.values() for ms in result.query_ms]))
     fig.update_layout(showlegend=False)
-    return _style(fig, "Latency per query", "contestant", "ms per query (log scale)",
+    return styled(fig, "Latency per query", "contestant", "ms per query (log scale)",
                   "a re-ranker's latency includes its first stage")
 
 
@@ -502,7 +502,7 @@ def layer_sweep_figure(frame: pd.DataFrame, metric: str = "ndcg@10") -> go.Figur
         fig.add_vline(x=float(cross["ms_per_document"].iloc[0]), line_dash="dash", line_color=colour_for(3),
                       annotation_text="full cross-encoder, per pair", annotation_position="bottom left")
     fig.update_xaxes(**_log_axis([*frame["ms_per_document"]]))
-    return _style(fig, "A cross-encoder's early layers as an embedder", "encoding cost per document (ms, log scale)",
+    return styled(fig, "A cross-encoder's early layers as an embedder", "encoding cost per document (ms, log scale)",
                   metric_name(metric), "each text encoded alone by the first ℓ layers, mean-pooled, searched like a "
                   "bi-encoder")
 
@@ -522,7 +522,7 @@ def calls_figure(frame: pd.DataFrame, metric: str = "ndcg@10") -> go.Figure:
                                                f"{metric_name(metric)}: %{{y:.3f}}<extra></extra>"))
     index_calls = frame.attrs.get("index_calls")
     subtitle = f"ANNCUR also paid {index_calls:,} calls once, to index the corpus" if index_calls else None
-    return _style(fig, "Cross-encoder calls per query: ANNCUR vs re-ranking a first stage",
+    return styled(fig, "Cross-encoder calls per query: ANNCUR vs re-ranking a first stage",
                   "cross-encoder calls per query", metric_name(metric), subtitle)
 
 
@@ -581,7 +581,7 @@ def attention_heatmap_figure(matrix: np.ndarray, row_tokens: list[str], column_t
     fig.update_xaxes(type="category", tickangle=-60, tickfont={"size": 11 if len(column_tokens) > 30 else 15})
     fig.update_yaxes(type="category", autorange="reversed", tickfont={"size": 11 if len(row_tokens) > 30 else 15})
     fig.update_layout(height=max(420, min(1400, 28 * len(row_tokens) + 220)))
-    return _style(fig, plain(title), x_title, y_title)
+    return styled(fig, plain(title), x_title, y_title)
 
 
 def code_weights_figure(weights: np.ndarray, colour: str = colour_for(0)) -> go.Figure:
@@ -605,7 +605,7 @@ def code_weights_figure(weights: np.ndarray, colour: str = colour_for(0)) -> go.
                   annotation_text="uniform (1/m)", annotation_position="top right")
     fig.update_xaxes(type="category")
     fig.update_yaxes(rangemode="tozero")
-    return _style(fig, f"Document → code attention (m = {m})", "poly-encoder code", "attention weight")
+    return styled(fig, f"Document → code attention (m = {m})", "poly-encoder code", "attention weight")
 
 
 def training_figure(history: dict, title: str = "Fine-tuning") -> go.Figure:
@@ -626,4 +626,4 @@ def training_figure(history: dict, title: str = "Fine-tuning") -> go.Figure:
         fig.add_trace(go.Scatter(x=steps, y=values, mode="lines+markers", name="dev nDCG@10",
                                  line={"color": colour_for(1), "width": 3}, marker={"size": 9}), row=1, col=2)
     fig.update_xaxes(title_text="step")
-    return _style(fig, title)
+    return styled(fig, title)

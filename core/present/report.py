@@ -14,12 +14,22 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
 import plotly.graph_objects as go
 
+from core.analysis.query_analysis import (
+    EXPLAINED,
+    QueryAnalysis,
+    analyse_values,
+    matrix_table,
+    means_table,
+    pairs_table,
+)
 from core.analysis.tradeoff_points import tradeoff_points
 from core.contestants.kind import DEPTH, FIRST
 from core.contestants.spec import settings
 from core.evaluate import METRICS
+from core.present.analysis_figures import intervals_figure, win_tie_loss_figure
 from core.present.figures import (
     AGREEMENT_METRICS,
     latency_figure,
@@ -126,6 +136,36 @@ def _dataset_summary(comparison: Comparison) -> str:
     return f"<p>Dataset: {', '.join(parts)}</p>"
 
 
+def _frame_table(frame: pd.DataFrame, index: bool = False) -> str:
+    """A data frame as an escaped HTML table, numbers to three decimals."""
+    head = ([""] if index else []) + [str(column) for column in frame.columns]
+    rows = []
+    for label, row in frame.iterrows():
+        cells = [f"<th>{_e(label)}</th>"] if index else []
+        cells += [f'<td class="number">{_number(value)}</td>' if isinstance(value, float) else f"<td>{_e(value)}</td>"
+                  for value in row]
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return f"<table><tr>{''.join(f'<th>{_e(h)}</th>' for h in head)}</tr>{''.join(rows)}</table>"
+
+
+def query_analysis(comparison: Comparison, metric: str = "ndcg@10") -> QueryAnalysis | None:
+    """The per-query analysis of `metric` (`core.analysis.query_analysis`), or None without relevance labels."""
+    if not comparison.has_qrels or len(comparison.results) < 2:
+        return None
+    return analyse_values({r.label: r.per_query.get(metric, {}) for r in comparison.results.values()}, metric)
+
+
+def _analysis_section(found: QueryAnalysis | None) -> str:
+    """Can the contestants be told apart: means with intervals and groups, every pair's corrected test, and the
+    win / tie / loss matrix, each with what its numbers mean."""
+    if found is None:
+        return ""
+    words = " ".join(EXPLAINED.values())
+    return (f"<h2>Can they be told apart? ({_e(metric_name(found.metric))}, per query)</h2>"
+            f"<p class=\"muted\">{_e(words)}</p>{_frame_table(means_table(found))}{_frame_table(pairs_table(found))}"
+            f"<h3>Wins / ties / losses, row against column</h3>{_frame_table(matrix_table(found), index=True)}")
+
+
 def _list(items: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{_e(item)}</li>" for item in items) + "</ul>"
 
@@ -168,6 +208,7 @@ def html_report(comparison: Comparison, figures: dict[str, go.Figure], title: st
 <h2>Results</h2>
 {_metrics_table(comparison)}
 {f"<h2>Notes</h2>{_list(notes)}" if notes else ""}
+{_analysis_section(query_analysis(comparison))}
 {''.join(sections)}
 <h2>The contestants</h2>
 {_contestants_table(comparison)}
@@ -203,6 +244,11 @@ def standard_figures(comparison: Comparison, dataset: Dataset) -> dict[str, go.F
         "Latency per query": latency_figure(comparison),
         "Score distributions": score_distribution_figure(score_frame(comparison, "minmax", dataset.qrels)),
     }
+    found = query_analysis(comparison)
+    if found is not None:
+        colours = {result.label: result.colour for result in comparison.results.values()}
+        figures["Can they be told apart?"] = intervals_figure(found.intervals, colours, found.groups, found.metric)
+        figures["Wins / ties / losses"] = win_tie_loss_figure(found.outcomes, list(found.intervals))
     if len(dataset.queries) and comparison.results:
         query_id, text = dataset.queries.ids[0], dataset.queries.texts[0]
         runs = {result.label: result.run.get(query_id, {}) for result in comparison.results.values()}

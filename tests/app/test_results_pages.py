@@ -7,7 +7,7 @@ import pytest
 from tests.app.helpers import no_exception, open_page
 
 
-@pytest.mark.parametrize("page", ["rankings", "scores", "attention", "tradeoffs", "export"])
+@pytest.mark.parametrize("page", ["rankings", "scores", "analysis", "attention", "tradeoffs", "export"])
 def test_results_pages_need_a_comparison(page):
     at = open_page(page)
     no_exception(at)

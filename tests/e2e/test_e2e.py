@@ -41,7 +41,7 @@ DEMO_MS = int(os.environ.get("ARENA_E2E_DEMO_TIMEOUT_S", "1200")) * 1000
 SIZES = ((1024, 768), (1440, 900))
 GRID_ROW_PX = 35  # height of a row (and of the header) in st.data_editor
 PAGES = [("data", "Data"), ("settings", "Settings"), ("rankings", "Rankings"), ("scores", "Scores"),
-         ("attention", "Attention"), ("tradeoffs", "Trade-offs"), ("export", "Export")]
+         ("analysis", "Analysis"), ("attention", "Attention"), ("tradeoffs", "Trade-offs"), ("export", "Export")]
 
 
 def _require_browser() -> None:
@@ -199,7 +199,7 @@ def test_demo_run_and_every_page(page, server):
     settle(page, "Encoder Arena")
     shoot(page, "02_start_after_demo")
     expectations = {"data": "Read one document", "settings": "already ran", "rankings": "Each line is one document",
-                    "scores": "different scales", "attention": "not an explanation",
+                    "scores": "different scales", "analysis": "Holm-adjusted", "attention": "not an explanation",
                     "tradeoffs": "Pareto frontier", "export": "TREC run files"}
     for number, (url_path, heading) in enumerate(PAGES, start=3):
         visit(page, url_path, heading)
@@ -208,7 +208,7 @@ def test_demo_run_and_every_page(page, server):
             page.get_by_role("button", name="Run the comparison").click()
             page.get_by_text("Done: 5 contestants").wait_for()
             settle(page, heading)
-        if url_path in ("rankings", "scores", "attention", "tradeoffs"):
+        if url_path in ("rankings", "scores", "analysis", "attention", "tradeoffs"):
             page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
         if url_path == "tradeoffs":  # the measurements run on demand: run the three, small
             charts = "document.querySelectorAll(\"[data-testid='{}']\").length >= {}"
@@ -294,6 +294,7 @@ def test_a_classroom_asks_live_downloads_figures_and_the_report_and_reopens_a_sa
     report = download(page, lambda: page.get_by_role("button", name="Download the HTML report").click())
     text = report.read_text(encoding="utf-8")
     assert "<h2>What this shows</h2>" in text and "Best by nDCG@10" in text and "Notes: none" not in text
+    assert "Can they be told apart? (nDCG@10, per query)" in text and "Wins / ties / losses, row against" in text
     saved = download(page, lambda: page.get_by_role("button", name="Save this comparison").click())
     assert saved.name == "lesson.arena.json"
     page.locator("[data-testid='stFileUploader'] input[type=file]").set_input_files(str(saved))
@@ -319,6 +320,41 @@ def test_a_classroom_asks_live_downloads_figures_and_the_report_and_reopens_a_sa
     student.locator(LISTS).nth(4).wait_for()
     assert student.locator(LISTS).count() == 5
     fresh.close()
+
+
+def test_a_class_opens_a_cell_of_the_matrix_and_the_most_disputed_query_side_by_side(browser, server):
+    """At a projector's size, on the lesson demo: the Analysis page's intervals and win / tie / loss matrix, the
+    queries behind one cell, and the most disputed query's lists side by side with the query's words marked."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(PAGE_MS)
+    page.goto(server)
+    settle(page, "Encoder Arena")
+    page.get_by_role("button", name="Load the lesson data and run the demo").click()
+    page.get_by_text("Done: 5 contestants").wait_for(timeout=DEMO_MS)
+    settle(page, "Encoder Arena")
+    visit(page, "analysis", "Analysis")
+    page.wait_for_function("document.querySelectorAll(\"[data-testid='stPlotlyChart'] .main-svg\").length >= 2")
+    assert page.get_by_text("Wins / ties / losses, row against column").first.is_visible()
+    assert page.get_by_text("cannot be told apart").count() + page.get_by_text("told apart:").count() > 0
+    choose(page, "Row", "BM25")
+    rerun_done(page, "Analysis")
+    choose(page, "Column", "bi-encoder")
+    rerun_done(page, "Analysis")
+    cell = page.get_by_text("BM25 wins against bi-encoder:")
+    cell.wait_for()
+    shoot(page, "50_analysis_1024x768")
+    disputed = page.get_by_role("combobox", name="Open a query (the most disputed first)")
+    disputed.scroll_into_view_if_needed()
+    page.locator(LISTS).nth(4).wait_for()
+    lists = page.locator(LISTS)
+    assert lists.count() == 5 and sum(lists.nth(i).locator("mark.term").count() > 0 for i in range(5)) >= 1
+    assert page.locator("[data-testid='stMain'] .grade").count() > 0  # the relevant documents are marked
+    page.get_by_text("Show the words each model weighs").click()
+    rerun_done(page, "Analysis")
+    page.locator(f"{LISTS} .weighs").first.wait_for()
+    shoot(page, "51_analysis_disputed_query_1024x768")
+    context.close()
 
 
 def test_a_prebuilt_index_opens_on_the_data_page_and_a_comparison_runs_on_it(page, server, tmp_path):

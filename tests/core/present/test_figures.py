@@ -64,9 +64,11 @@ def make_comparison(has_qrels: bool = True, name: str = "tiny", names: dict[str,
                    if has_qrels else {})
         agreement = {} if kind == "cross" else {"overlap@10": 0.2 * (i + 1), "kendall_tau@10": 0.1 * i - 0.1}
         pipeline = f"{names['bi']} top-3 → {label}" if kind == "cross" else label
+        per_query = {metric: {"q1": mean + 0.1 * (i % 2), "q2": mean - 0.1 * (i % 2)} for metric, mean in metrics.items()}
         results[names[kind]] = RankerResult(names[kind], kind, TITLES[kind], label, kind not in untrained,
                                             f"model-{kind}", colour_for(i), run, 0.5,
-                                            [1.0 * 10**i, 2.0 * 10**i, 4.0 * 10**i], pipeline, metrics, {}, agreement)
+                                            [1.0 * 10**i, 2.0 * 10**i, 4.0 * 10**i], pipeline, metrics, per_query,
+                                            agreement)
     dataset = {"name": name, "documents": 5, "queries": 3, "judged_queries": 2 if has_qrels else 0,
                "judgements": 4 if has_qrels else 0, "notes": ["a dataset note"]}
     return Comparison(spec, dataset, results, names["cross"], ["a comparison note"])

@@ -56,16 +56,17 @@ def test_user_text_is_escaped_everywhere(report):
 
 def test_plotly_js_is_embedded_once_and_nothing_is_fetched(report):
     assert report.count("window.PlotlyConfig") == 1
-    assert report.count("Plotly.newPlot") == 5  # one per standard figure
+    assert report.count("Plotly.newPlot") == 7  # one per standard figure
     assert not re.search(r"<script[^>]*\bsrc\s*=", report, re.IGNORECASE)
     assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?https?:", report, re.IGNORECASE)
 
 
 def test_report_holds_the_table_pipelines_notes_and_machine_readable_config(report):
     headings = re.findall(r"<h2>(.*?)</h2>", report)
-    assert headings == ["What this shows", "Results", "Notes", "Retrieval quality", "Quality vs latency",
-                        "Latency per query", "Score distributions", "Rank shift (first query)", "The contestants",
-                        "How each ranking was made", "Settings"]  # the story first, the details last
+    assert headings == ["What this shows", "Results", "Notes", "Can they be told apart? (nDCG@10, per query)",
+                        "Retrieval quality", "Quality vs latency", "Latency per query", "Score distributions",
+                        "Can they be told apart?", "Wins / ties / losses", "Rank shift (first query)",
+                        "The contestants", "How each ranking was made", "Settings"]  # the story first, details last
     assert "<th>nDCG@10</th>" in report and '<td class="number">0.600</td>' in report  # bi's nDCG@10
     assert f"{html.escape(NAMED)} top-3 → dense → cross (untrained)" in report
     assert "a comparison note" in report and "a dataset note" in report
@@ -90,6 +91,16 @@ def test_the_contestants_table_has_one_row_per_contestant_and_the_settings_one_e
     assert _table(report, "Settings") == [["k: documents kept per query in every run", "3"],
                                           [("exclude_self: drop a hit whose doc id equals the query id (BEIR/MTEB, e.g. "
                                            "ArguAna)"), "no"]]
+
+
+def test_the_per_query_analysis_says_which_contestants_can_be_told_apart(report):
+    means = _table(report, "Can they be told apart? (nDCG@10, per query)")
+    assert means[0] == ["contestant", "mean", "interval low", "interval high", "group"]
+    assert [row[0] for row in means[1:]] == ["dense → cross (untrained)", "poly (untrained)", html.escape(NAMED),
+                                             "lexical"]  # best first
+    assert all(row[4] for row in means[1:])  # every contestant has a group letter
+    assert "Holm-adjusted" in report and "wins / ties / losses" in report.lower()
+    assert "<h3>Wins / ties / losses, row against column</h3>" in report
 
 
 def test_no_notes_no_notes_section():

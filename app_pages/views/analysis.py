@@ -1,0 +1,32 @@
+"""The Analysis page's tables: per-query values by contestant, the queries behind a cell, the slices to draw."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from core.analysis.per_query import Slicing, by_first_stage_recall, by_query_length, by_word_overlap
+from core.comparison.results import Comparison
+from core.types import Dataset
+
+
+def per_query_values(comparison: Comparison, metric: str) -> dict[str, dict[str, float]]:
+    """Each contestant's `metric` per judged query, by label."""
+    return {result.label: result.per_query.get(metric, {}) for result in comparison.results.values()}
+
+
+def queries_table(comparison: Comparison, dataset: Dataset, query_ids: Sequence[str], metric: str,
+                  labels: Sequence[str]) -> pd.DataFrame:
+    """The queries `query_ids` with their text and the `metric` of the contestants `labels`."""
+    values = per_query_values(comparison, metric)
+    rows = [{"query id": q, "query": dataset.queries.text(q), **{label: values[label].get(q) for label in labels}}
+            for q in query_ids]
+    return pd.DataFrame(rows, columns=["query id", "query", *labels])
+
+
+def slicings(comparison: Comparison, dataset: Dataset) -> list[Slicing]:
+    """The slices worth drawing for this comparison: query length, word overlap, and the first stage's recall when a
+    contestant re-ranks (each with at least two groups)."""
+    found = [by_query_length(dataset), by_word_overlap(dataset), by_first_stage_recall(comparison, dataset)]
+    return [slicing for slicing in found if slicing is not None and len(slicing.groups) >= 2]
