@@ -17,7 +17,7 @@ from core.present.analysis_figures import intervals_figure, slice_figure, win_ti
 from core.present.figures import metric_name
 from core.present.ranked_list import LIST_STYLE, ranked_list_html
 
-LIST_PX = 360
+LIST_PX = 300  # two side by side on a 1024-pixel screen with the sidebar open
 NUMBERS = {name: st.column_config.NumberColumn(format="%.3f")
            for name in ("mean", "interval low", "interval high", "A − B", "p", "p (Holm)")}
 
@@ -71,22 +71,27 @@ question, grades = data.queries.text(query_id), (data.qrels or {}).get(query_id)
 st.markdown(f"**{shared.plain(question)}**")
 st.dataframe(per_query.relevant_positions(comparison, data, query_id), hide_index=True, placeholder="not found")
 st.caption("Where each contestant put each relevant document of this query (its rank; not found: not in its list).")
-rankings = {result.name: dict(list(result.run.get(query_id, {}).items())[:10]) for result in results}
+values = {result.label: result.per_query.get(metric, {}).get(query_id, float("nan")) for result in results}
+extremes = [max(values, key=values.get), min(values, key=values.get)]
+side = st.multiselect("Side by side (the best and the worst on this query first)", list(values),
+                      default=list(dict.fromkeys(extremes)), key=f"analysis.side.{query_id}", max_selections=4)
+shown = [result for result in results if result.label in side]
+rankings = {result.name: dict(list(result.run.get(query_id, {}).items())[:10]) for result in shown}
 weighed = (runs.weighed_words(stored, question, rankings)
            if st.toggle("Show the words each model weighs (loads the models once)", key="analysis.explain") else {})
 st.html(LIST_STYLE)
 with st.container(horizontal=True, gap="medium"):
-    for result in results:
+    for result in shown:
         with st.container(width=LIST_PX):
             shared.contestant_heading(result)
-            st.caption(f"{metric_name(metric)} {result.per_query.get(metric, {}).get(query_id, float('nan')):.3f}")
+            st.caption(f"{metric_name(metric)} {values[result.label]:.3f} on this query")
             st.html(ranked_list_html(data, rankings[result.name], question, grades, weighed.get(result.name)))
 
 st.subheader("Slices")
-for slicing in analysis_views.slicings(comparison, data):
+for slicing in per_query.slicings(comparison, data):
     table = stored.memo(("slice", slicing.title, metric), lambda slicing=slicing: per_query.slice_table(
         comparison, slicing, metric))
-    present.chart(slice_figure(table, colours, slicing.title, metric), f"analysis_slice_{len(table)}")
+    present.chart(slice_figure(table, colours, slicing.title, metric), f"analysis_slice_{slicing.title.replace(' ', '_')}")
     st.caption(slicing.question)
 
 pairs = per_query.training_pairs(comparison)

@@ -373,7 +373,7 @@ def run_show(args: argparse.Namespace) -> int:
     try:
         text = args.file.read_bytes()
     except OSError as error:
-        raise DataError(f"{args.file}: cannot be read ({error.strerror})") from None
+        raise DataError(str(args.file), f"cannot be read ({error.strerror})") from None
     comparison, splits = read_saved(text, str(args.file), dataset)
     if splits is not None:
         dataset = splits.test
@@ -392,7 +392,7 @@ def run_analyse(args: argparse.Namespace) -> int:
     try:
         text = file.read_bytes()
     except OSError as error:
-        raise DataError(f"{file}: cannot be read ({error.strerror})") from None
+        raise DataError(str(file), f"cannot be read ({error.strerror})") from None
     dataset = None
     if args.data is not None:
         dataset = load_dataset(args.data, split=args.split)

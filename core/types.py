@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 
 Run = dict[str, dict[str, float]]
@@ -89,20 +90,27 @@ class Queries:
         texts: Query texts, parallel to ``ids``.
         source: Where the queries came from, for messages.
         notes: What reading the file skipped or decided (see :class:`Dataset`).
+        fields: Other fields the queries carry (a JSONL record's other keys or its `metadata` object's, a table's
+            other columns), by name, each parallel to ``ids`` ("" where a query has none). They change no ranking
+            and no hash; the Analysis page slices the metrics by them.
 
     Example:
-        >>> Queries(("q1",), ("capital of France",)).text("q1")
-        'capital of France'
+        >>> queries = Queries(("q1", "q2"), ("capital of France", "Paris"), fields={"form": ("question", "name")})
+        >>> queries.text("q1"), queries.subset([1]).fields
+        ('capital of France', {'form': ('name',)})
     """
 
     ids: tuple[str, ...]
     texts: tuple[str, ...]
     source: str = ""
     notes: tuple[str, ...] = ()
+    fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         _freeze_columns(self, "ids", "texts")
         _check_columns(self.ids, self.texts)
+        object.__setattr__(self, "fields", {name: tuple(values) for name, values in self.fields.items()})
+        _check_columns(self.ids, *self.fields.values())
         _ = self._index  # builds the index and rejects duplicate ids
 
     def __len__(self) -> int:
@@ -110,6 +118,11 @@ class Queries:
 
     def __repr__(self) -> str:
         return f"Queries({len(self)} queries, source={self.source!r})"
+
+    def subset(self, rows: Sequence[int]) -> Queries:
+        """The queries at positions `rows`, in that order, with their fields (the reading's notes stay with the whole)."""
+        return Queries(tuple(self.ids[i] for i in rows), tuple(self.texts[i] for i in rows), self.source,
+                       fields={name: tuple(values[i] for i in rows) for name, values in self.fields.items()})
 
     def text(self, query_id: str) -> str:
         """Return the text of ``query_id``.

@@ -1107,7 +1107,8 @@ e.g. `python -m core compare sample_data/lesson --split test --out /tmp/lesson`.
 
 ## Files
 
-BEIR format: `corpus.jsonl` (`{{"_id", "title", "text"}}`), `queries.jsonl` (`{{"_id", "text"}}`) and
+BEIR format: `corpus.jsonl` (`{{"_id", "title", "text"}}`), `queries.jsonl` (`{{"_id", "text", "metadata":
+{{"family"}}}}`: the Analysis page slices the metrics by family) and
 `qrels/train.tsv`, `qrels/test.tsv` (`query-id<TAB>corpus-id<TAB>score`, with a header).
 """
 
@@ -1126,7 +1127,9 @@ def main(argv: list[str] | None = None) -> None:
     docs = sorted((d for c in clusters for d in c.docs), key=lambda d: d.id)
     queries = sorted((q for c in clusters for q in c.queries), key=lambda q: q.id)
     write_jsonl(out / "corpus.jsonl", [{"_id": d.id, "title": d.title, "text": d.text} for d in docs])
-    write_jsonl(out / "queries.jsonl", [{"_id": q.id, "text": q.text} for q in queries])
+    family = {q.id: FAMILIES[c.family][0] for c in clusters for q in c.queries}
+    write_jsonl(out / "queries.jsonl", [{"_id": q.id, "text": q.text, "metadata": {"family": family[q.id]}}
+                                        for q in queries])
     judgements = {name: write_qrels(out / "qrels" / f"{name}.tsv", members) for name, members in splits.items()}
     (out / "README.md").write_text(readme(clusters, splits, judgements), encoding="utf-8")
     print(f"{out}: {len(docs)} documents, {len(queries)} queries "

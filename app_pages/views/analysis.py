@@ -1,4 +1,4 @@
-"""The Analysis page's tables: per-query values by contestant, the queries behind a cell, the slices to draw."""
+"""The Analysis page's tables: per-query values by contestant, and the queries behind a cell."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from core.analysis.per_query import Slicing, by_first_stage_recall, by_query_length, by_word_overlap
 from core.comparison.results import Comparison
 from core.types import Dataset
 
@@ -24,9 +23,3 @@ def queries_table(comparison: Comparison, dataset: Dataset, query_ids: Sequence[
             for q in query_ids]
     return pd.DataFrame(rows, columns=["query id", "query", *labels])
 
-
-def slicings(comparison: Comparison, dataset: Dataset) -> list[Slicing]:
-    """The slices worth drawing for this comparison: query length, word overlap, and the first stage's recall when a
-    contestant re-ranks (each with at least two groups)."""
-    found = [by_query_length(dataset), by_word_overlap(dataset), by_first_stage_recall(comparison, dataset)]
-    return [slicing for slicing in found if slicing is not None and len(slicing.groups) >= 2]

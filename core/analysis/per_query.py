@@ -136,6 +136,24 @@ def by_query_length(dataset: Dataset) -> Slicing:
                    _binned(lengths, edges))
 
 
+MAX_GROUPS = 12
+"""A field with more distinct values among the judged queries is not sliced by (an id or free text, not a group)."""
+
+
+def by_field(dataset: Dataset, name: str) -> Slicing | None:
+    """Judged queries by the value of one of their fields (`Queries.fields`), largest group first; None when the
+    field has over `MAX_GROUPS` values (or none) among them."""
+    values = dataset.queries.fields.get(name, ())
+    groups: dict[str, list[str]] = {}
+    for query_id, value in zip(dataset.queries.ids, values):
+        if value and (dataset.qrels or {}).get(query_id):
+            groups.setdefault(value, []).append(query_id)
+    if not groups or len(groups) > MAX_GROUPS:
+        return None
+    ordered = dict(sorted(groups.items(), key=lambda item: -len(item[1])))
+    return Slicing(name, f"The queries' own {name}: which kinds of query each architecture handles.", ordered)
+
+
 def word_overlap(dataset: Dataset, query_id: str) -> float | None:
     """The share of the query's terms (BM25's: stemmed, stop words dropped) found in its relevant documents, best
     relevant document counted; None for a query without terms or relevant documents."""
@@ -152,9 +170,9 @@ def by_word_overlap(dataset: Dataset) -> Slicing:
     overlap = {q: share for q in (dataset.qrels or {}) if (share := word_overlap(dataset, q)) is not None}
     edges = [("no shared word", lambda s: s == 0), ("under half shared", lambda s: 0 < s < 0.5),
              ("half or more shared", lambda s: 0.5 <= s < 1), ("every word shared", lambda s: s == 1)]
-    return Slicing("word overlap with the relevant documents",
-                   "Where the relevant documents share the query's words, BM25 should do well; where they share none, "
-                   "only a model of meaning can find them.", _binned(overlap, edges))
+    return Slicing("word overlap",
+                   "How many of the query's words its relevant documents share: where they share them, BM25 should do "
+                   "well; where they share none, only a model of meaning can find them.", _binned(overlap, edges))
 
 
 def shortlist_recall(result: RankerResult, qrels: Mapping[str, Mapping[str, int]]) -> dict[str, float]:
@@ -178,9 +196,18 @@ def by_first_stage_recall(comparison: Comparison, dataset: Dataset) -> Slicing |
     recall = shortlist_recall(reranker, dataset.qrels)
     edges = [("none handed over", lambda r: r == 0), ("some handed over", lambda r: 0 < r < 1),
              ("all handed over", lambda r: r == 1)]
-    return Slicing(f"what {reranker.label}'s first stage handed it",
-                   "A re-ranker can only re-order what its first stage found: where that holds no relevant document, "
-                   "it cannot help.", _binned(recall, edges))
+    return Slicing("shortlist recall",
+                   f"How many relevant documents {reranker.label}'s first stage handed it: a re-ranker can only "
+                   "re-order what its first stage found, so where that holds none it cannot help.",
+                   _binned(recall, edges))
+
+
+def slicings(comparison: Comparison, dataset: Dataset) -> list[Slicing]:
+    """The slices worth drawing for this comparison: each field the queries carry, query length, word overlap, and
+    the first stage's recall when a contestant re-ranks (each with at least two groups)."""
+    found = [*(by_field(dataset, name) for name in dataset.queries.fields), by_query_length(dataset),
+             by_word_overlap(dataset), by_first_stage_recall(comparison, dataset)]
+    return [slicing for slicing in found if slicing is not None and len(slicing.groups) >= 2]
 
 
 def slice_table(comparison: Comparison, slicing: Slicing, metric: str = "ndcg@10") -> pd.DataFrame:

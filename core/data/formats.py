@@ -72,22 +72,25 @@ def decode(data: bytes, source: str) -> str:
 
 
 def item_rows(
-    data: bytes, source: str, limits: DataLimits, fields: Mapping[str, tuple[str, ...]], prefix: str
+    data: bytes, source: str, limits: DataLimits, fields: Mapping[str, tuple[str, ...]], prefix: str,
+    extras: bool = False,
 ) -> tuple[Iterator[tuple[int, dict[str, str]]], tuple[str, ...]]:
-    """The records of a corpus or queries file as (line, {field: value}), and notes on the reading."""
+    """The records of a corpus or queries file as (line, {field: value}), and notes on the reading; with `extras`,
+    each record's other fields too, under `EXTRA` + their name (other columns of a table, other scalar keys of a JSON
+    object and those of its `metadata` object)."""
     ext, data = open_data(data, source, _ITEM_FORMATS, limits)
     if ext == ".parquet":
-        return _parquet_rows(data, source, fields, limits), ()
+        return _parquet_rows(data, source, fields, limits, extras), ()
     text = file_text(data, source)
     if ext == ".jsonl":
-        return _json_rows(text, source, fields), ()
+        return _json_rows(text, source, fields, extras), ()
     if ext == ".txt":
         return _line_rows(text, prefix), ()
     line, first = first_line(text)
     if ext == ".tsv" and _is_headerless_pair(first, fields):
         note = f"{source}: no header line (line {line} names no known column); read its 2 columns as id text"
         return _pair_rows(text, source, line), (note,)
-    return _table_rows(text, source, _DELIMITERS[ext], fields), ()
+    return _table_rows(text, source, _DELIMITERS[ext], fields, extras), ()
 
 
 def _is_headerless_pair(line: str, fields: Mapping[str, tuple[str, ...]]) -> bool:
@@ -98,14 +101,17 @@ def _is_headerless_pair(line: str, fields: Mapping[str, tuple[str, ...]]) -> boo
 
 
 def _table_rows(
-    text: str, source: str, delimiter: str, fields: Mapping[str, tuple[str, ...]]
+    text: str, source: str, delimiter: str, fields: Mapping[str, tuple[str, ...]], extras: bool = False
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line where the record starts, {field: value}) for each CSV/TSV data row after the header."""
+    """Yield (line where the record starts, {field: value}) for each CSV/TSV data row after the header (with
+    `extras`, the other named columns too)."""
     rows = _csv_records(text, delimiter, source)
     header_line, _, header = next(rows, (1, 1, []))
     columns = resolve_columns(header, fields, source, header_line, delimiter_hint(header, delimiter))
+    others = {f"{EXTRA}{name.strip()}": index for index, name in enumerate(header)
+              if extras and name.strip() and index not in columns.values()}
     for start, row in fixed_width(rows, len(header), "the header", delimiter, source):
-        yield start, {field: row[index] for field, index in columns.items()}
+        yield start, {field: row[index] for field, index in (columns | others).items()}
 
 
 def fixed_width(
@@ -177,9 +183,22 @@ def delimiter_hint(first: list[str], delimiter: str | None) -> str:
     return f"; hint: the first line contains {found}, but the file is read as {kind}-separated"
 
 
-def _json_rows(text: str, source: str, fields: Mapping[str, tuple[str, ...]]) -> Iterator[tuple[int, dict[str, str]]]:
+def _json_rows(text: str, source: str, fields: Mapping[str, tuple[str, ...]],
+               extras: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
+    known = {alias for aliases in fields.values() for alias in aliases}
     for number, record in json_objects(text, source):
-        yield number, _record_fields(record, fields, source, number)
+        row = _record_fields(record, fields, source, number)
+        if extras:
+            metadata = record.get(METADATA) if isinstance(record.get(METADATA), dict) else {}
+            row |= _extra_fields({key: value for key, value in record.items() if key not in known}, metadata)
+        yield number, row
+
+
+def _extra_fields(*groups: Mapping[str, object]) -> dict[str, str]:
+    """The scalar values among `groups` (text, numbers, true/false) as text, named `EXTRA` + key; others skipped."""
+    return {f"{EXTRA}{key}": value if isinstance(value, str) else json.dumps(value)
+            for group in groups for key, value in group.items()
+            if isinstance(value, str | int | float | bool) and str(key).strip()}
 
 
 def json_objects(text: str, source: str) -> Iterator[tuple[int, dict]]:
@@ -262,7 +281,7 @@ def _pair_rows(text: str, source: str, first: int) -> Iterator[tuple[int, dict[s
 
 
 def _parquet_rows(
-    data: bytes, source: str, fields: Mapping[str, tuple[str, ...]], limits: DataLimits
+    data: bytes, source: str, fields: Mapping[str, tuple[str, ...]], limits: DataLimits, extras: bool = False
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (row number, {field: value}) per Parquet row, the columns named as in a CSV header."""
     import pyarrow as pa  # imported here: only Parquet files need it
@@ -280,13 +299,22 @@ def _parquet_rows(
         cap = limits.max_uncompressed_bytes
         raise DataError(source, f"Parquet data unpacks to {size:,} bytes, over the {cap:,}-byte limit")
     columns = resolve_columns(names, fields, source, None)
+    others = [index for index in range(len(names)) if extras and index not in columns.values()]
     try:
-        table = parquet.read(columns=sorted({names[index] for index in columns.values()}))
+        table = parquet.read(columns=sorted({names[index] for index in [*columns.values(), *others]}))
         values = {field: table.column(names[index]).to_pylist() for field, index in columns.items()}
+        other_values = {names[index]: table.column(names[index]).to_pylist() for index in others}
     except errors as err:
         raise DataError(source, "damaged Parquet data (the file is corrupt or incomplete)") from err
     for number, row in enumerate(zip(*values.values(), strict=True), 1):
-        yield number, {field: _string(value, field, source, number) for field, value in zip(values, row, strict=True)}
+        found = {field: _string(value, field, source, number) for field, value in zip(values, row, strict=True)}
+        yield number, found | _extra_fields({name: column[number - 1] for name, column in other_values.items()})
+
+
+EXTRA = "extra:"
+"""The prefix of a record's other fields in `item_rows`' rows."""
+METADATA = "metadata"
+"""The key of a JSON record's object of further fields (BEIR's convention)."""
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from core.config import DataLimits
 from core.data.archives import Member, check_size, folder_members, open_zip, read_file, zip_members
 from core.data.errors import DataError, lines_listed, listed, shown
-from core.data.formats import CORPUS_FIELDS, QUERY_FIELDS, item_rows
+from core.data.formats import CORPUS_FIELDS, EXTRA, QUERY_FIELDS, item_rows
 from core.data.qrels import Judgements, filter_qrels, hold_apart, parse_qrels, split_judgements
 from core.types import Corpus, Dataset, Qrels, Queries
 
@@ -261,8 +261,7 @@ def first_queries(dataset: Dataset, limit: int) -> Dataset:
     judged = dataset.qrels or {}
     order = sorted(range(len(dataset.queries)), key=lambda i: not judged.get(dataset.queries.ids[i]))[:limit]
     order.sort()
-    queries = type(dataset.queries)(tuple(dataset.queries.ids[i] for i in order),
-                                    tuple(dataset.queries.texts[i] for i in order), dataset.queries.source)
+    queries = dataset.queries.subset(order)
     qrels = None if dataset.qrels is None else {q: judged[q] for q in queries.ids if q in judged} or None
     note = f"limited to {len(order)} of {len(dataset.queries)} queries"
     return Dataset(dataset.corpus, queries, qrels, dataset.name, dataset.notes + (note,), dataset.split)
@@ -409,17 +408,21 @@ def _parse_corpus(
 
 
 def _parse_queries(data: bytes, source: str, limits: DataLimits, text_field: str | None = None) -> Queries:
-    rows, notes = item_rows(data, source, limits, _with_names(QUERY_FIELDS, text=text_field), "q")
-    ids, texts, _, skipped = _collect(rows, source, "queries", limits.max_queries)
+    rows, notes = item_rows(data, source, limits, _with_names(QUERY_FIELDS, text=text_field), "q", extras=True)
+    kept: list[dict[str, str]] = []
+    ids, texts, _, skipped = _collect(rows, source, "queries", limits.max_queries, kept)
+    names = list(dict.fromkeys(key for row in kept for key in row if key.startswith(EXTRA)))
+    fields = {name.removeprefix(EXTRA): tuple(row.get(name, "").strip() for row in kept) for name in names}
     logger.info("read %d queries from %s", len(ids), source)
-    return Queries(ids, texts, source, notes + skipped)
+    return Queries(ids, texts, source, notes + skipped, fields)
 
 
 def _collect(
-    rows: Iterable[tuple[int, dict[str, str]]], source: str, noun: str, limit: int
+    rows: Iterable[tuple[int, dict[str, str]]], source: str, noun: str, limit: int,
+    kept: list[dict[str, str]] | None = None,
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Validate records into parallel id, text and title tuples; records with no text are skipped, and the last
-    tuple holds the note listing them (empty without any)."""
+    tuple holds the note listing them (empty without any). `kept`, when given, receives each kept record."""
     ids: list[str] = []
     texts: list[str] = []
     titles: list[str] = []
@@ -440,6 +443,8 @@ def _collect(
         ids.append(item_id)
         texts.append(text)
         titles.append(title)
+        if kept is not None:
+            kept.append(row)
     if not ids:
         raise DataError(source, f"no record has any text ({len(empty):,} empty: {lines_listed(empty)})" if empty
                         else "no rows")

@@ -166,7 +166,7 @@ def hold_apart(queries: Queries, qrels: Qrels, split: str, others: Mapping[str, 
     kept = sorted(set(range(len(queries))) - set(apart))
     note = (f"split {split}: {len(kept)} queries; {len(apart)} judged only in "
             f"{', '.join(sorted(others))} are held apart")
-    return Queries(tuple(queries.ids[i] for i in kept), tuple(queries.texts[i] for i in kept), queries.source), (note,)
+    return queries.subset(kept), (note,)
 
 
 def filter_qrels(qrels: Qrels, corpus: Corpus, queries: Queries) -> tuple[Qrels | None, list[str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 
-from core.types import Dataset, Queries
+from core.types import Dataset
 
 HOLD_OUT_SEED = 13
 
@@ -51,7 +51,7 @@ def hold_out(dataset: Dataset, training_percent: int, seed: int = HOLD_OUT_SEED)
 def _keep(dataset: Dataset, wanted, split: str, held_out: tuple[int, int]) -> Dataset:
     queries = dataset.queries
     rows = [i for i, query_id in enumerate(queries.ids) if wanted(query_id)]
-    kept = Queries(tuple(queries.ids[i] for i in rows), tuple(queries.texts[i] for i in rows), queries.source)
+    kept = queries.subset(rows)
     qrels = {query_id: grades for query_id, grades in (dataset.qrels or {}).items() if wanted(query_id)}
     note = f"split {split}: {len(rows)} of {len(queries)} queries"
     return replace(dataset, queries=kept, qrels=qrels or None, split=split, notes=(*dataset.notes, note),

@@ -50,16 +50,27 @@ def win_tie_loss_figure(outcomes: Mapping[tuple[str, str], Outcome], names: list
                 total = len(found.wins) + len(found.ties) + len(found.losses)
                 balance[i, j] = (len(found.wins) - len(found.losses)) / max(1, total)
                 text[i][j] = found.counts
-    labels = [plain(name) for name in names]
+    labels = [wrapped(name) for name in names]
     fig = go.Figure(go.Heatmap(z=balance, x=labels, y=labels, text=text, texttemplate="%{text}",
-                               textfont={"size": 16}, colorscale="RdYlGn", zmin=-1, zmax=1,
-                               colorbar={"title": {"text": "wins − losses<br>per query"}},
+                               textfont={"size": 14 if size <= 4 else 12}, colorscale="RdYlGn", zmin=-1, zmax=1,
+                               colorbar={"title": {"text": "wins − losses<br>per query"}, "thickness": 14},
                                hovertemplate="%{y} against %{x}: %{text} (wins / ties / losses)<extra></extra>"))
-    fig.update_xaxes(side="top", tickangle=-30, automargin=True)
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_layout(height=max(360, 80 * size + 200))
+    fig.update_xaxes(side="top", tickangle=0, automargin=True, tickfont={"size": 13})
+    fig.update_yaxes(autorange="reversed", automargin=True, tickfont={"size": 13})
+    fig.update_layout(height=max(380, 90 * size + 230))
     return styled(fig, "Wins / ties / losses, row against column", None, None,
                   "per judged query; values closer than the tie margin are ties")
+
+
+def wrapped(name: str, width: int = 16) -> str:
+    """`name` escaped for plotly and broken into lines of about `width` characters at spaces (axis labels)."""
+    lines: list[str] = []
+    for word in name.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return "<br>".join(plain(line) for line in lines)
 
 
 def slice_figure(table: pd.DataFrame, colours: Mapping[str, str], title: str, metric: str = "ndcg@10") -> go.Figure:

@@ -34,11 +34,9 @@ def analysis_text(comparison: Comparison, dataset: Dataset | None, metric: str =
     if dataset is not None:
         disputed = per_query.disagreements(comparison, dataset, metric).head(DISPUTED)
         parts += ["", f"The {len(disputed)} queries they disagree on most", _table(disputed)]
-        for slicing in (per_query.by_query_length(dataset), per_query.by_word_overlap(dataset),
-                        per_query.by_first_stage_recall(comparison, dataset)):
-            if slicing is not None and slicing.groups:
-                parts += ["", f"{name} by {slicing.title}: {slicing.question}",
-                          _table(per_query.slice_table(comparison, slicing, metric))]
+        for slicing in per_query.slicings(comparison, dataset):
+            parts += ["", f"{name} by {slicing.title}: {slicing.question}",
+                      _table(per_query.slice_table(comparison, slicing, metric))]
     for tuned, start in per_query.training_pairs(comparison):
         changed = per_query.gains_and_losses(tuned, start, metric, margin)
         parts += ["", (f"{tuned.label} against its start {start.label}: gained {len(changed.wins)} queries "

@@ -346,9 +346,9 @@ def test_a_class_opens_a_cell_of_the_matrix_and_the_most_disputed_query_side_by_
     shoot(page, "50_analysis_1024x768")
     disputed = page.get_by_role("combobox", name="Open a query (the most disputed first)")
     disputed.scroll_into_view_if_needed()
-    page.locator(LISTS).nth(4).wait_for()
-    lists = page.locator(LISTS)
-    assert lists.count() == 5 and sum(lists.nth(i).locator("mark.term").count() > 0 for i in range(5)) >= 1
+    page.locator(LISTS).nth(1).wait_for()
+    lists = page.locator(LISTS)  # the best and the worst contestant on that query, side by side
+    assert lists.count() == 2 and sum(lists.nth(i).locator("mark.term").count() > 0 for i in range(2)) >= 1
     assert page.locator("[data-testid='stMain'] .grade").count() > 0  # the relevant documents are marked
     page.get_by_text("Show the words each model weighs").click()
     rerun_done(page, "Analysis")
@@ -378,6 +378,10 @@ def test_a_prebuilt_index_opens_on_the_data_page_and_a_comparison_runs_on_it(pag
         settle(page, "Loaded: sample")
     shoot(page, "50_data_prebuilt_index")
     visit(page, "settings", "Settings")
+    confirm = page.get_by_text("Yes, run it")  # asked when the machine is slow enough to estimate over a minute
+    if confirm.count():
+        confirm.click()
+        rerun_done(page, "Settings")
     page.get_by_role("button", name="Run the comparison").click()
     page.get_by_text("Done:").wait_for(timeout=DEMO_MS)
     settle(page, "Settings")

@@ -4,6 +4,7 @@ and what fine-tuning gained and lost against its start."""
 from __future__ import annotations
 
 from core.analysis.per_query import (
+    by_field,
     by_first_stage_recall,
     by_query_length,
     by_word_overlap,
@@ -13,6 +14,7 @@ from core.analysis.per_query import (
     outcome,
     relevant_positions,
     slice_table,
+    slicings,
     training_pairs,
     win_tie_loss,
     word_overlap,
@@ -24,7 +26,8 @@ from core.data import Corpus, Queries, make_dataset
 
 CORPUS = Corpus(("d1", "d2", "d3", "d4"), ("stale bread hardens", "starch retrogradation in loaves", "cheese rinds",
                                            "tide tables"), ("", "", "", ""))
-QUERIES = Queries(("q1", "q2", "q3"), ("why does bread go stale", "tides", "how do cheese rinds form when cheese ages in cool caves"))
+QUERIES = Queries(("q1", "q2", "q3"), ("why does bread go stale", "tides", "how do cheese rinds form when cheese ages in cool caves"),
+                  fields={"topic": ("food", "sea", "food"), "id": ("a", "b", "c")})
 QRELS = {"q1": {"d1": 2, "d2": 1}, "q2": {"d4": 1}, "q3": {"d3": 1}}
 DATASET = make_dataset(CORPUS, QUERIES, QRELS, "hand-made")
 RUNS = {"bm25": {"q1": {"d1": 3.0, "d3": 1.0}, "q2": {"d4": 2.0}, "q3": {"d3": 2.0, "d1": 1.0}},
@@ -77,6 +80,15 @@ def test_slices_cut_the_queries_and_average_each_group():
     recall = by_first_stage_recall(hand_made(), DATASET)
     # the first re-ranker (zero-shot) was handed d2 of q1's d1, d2; q2's d4; q3's d3
     assert recall.groups == {"some handed over": ["q1"], "all handed over": ["q2", "q3"]}
+
+
+def test_slices_by_a_field_the_queries_carry():
+    topic = by_field(DATASET, "topic")
+    assert topic.groups == {"food": ["q1", "q3"], "sea": ["q2"]}  # largest group first
+    assert slice_table(hand_made(), topic).set_index("group").loc["food", "tuned"] == (1.0 + 0.6) / 2
+    assert by_field(DATASET, "missing") is None
+    titles = [slicing.title for slicing in slicings(hand_made(), DATASET)]
+    assert titles[:2] == ["topic", "id"] and "query length" in titles  # every field with two groups or more
 
 
 def test_what_fine_tuning_gained_and_lost_against_its_start():
