@@ -255,13 +255,9 @@ def download_figure(page, image_format: str) -> Path:
     return download(page, camera.click)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
-def test_a_classroom_asks_live_downloads_figures_and_the_report_and_reopens_a_saved_comparison(browser, server, size):
-    """At a projector's and a laptop's size: a question typed on Start is answered by every contestant on Rankings
-    with its words marked; a figure downloads as PNG and SVG; the report says what it shows; a saved comparison opens
-    again; presentation mode keeps the lists; and a link naming the lesson data opens it in a new session."""
-    width, height = size
-    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+def demo_session(browser, server: str, size: tuple[int, int]):
+    """A new browser session at `size` (width, height) that has run the Start page's demo: its context and page."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(PAGE_MS)
     page.goto(server)
@@ -269,6 +265,16 @@ def test_a_classroom_asks_live_downloads_figures_and_the_report_and_reopens_a_sa
     page.get_by_role("button", name="Load the lesson data and run the demo").click()
     page.get_by_text("Done: 5 contestants").wait_for(timeout=DEMO_MS)
     settle(page, "Encoder Arena")
+    return context, page
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: f"{size[0]}x{size[1]}")
+def test_a_classroom_asks_live_downloads_figures_and_the_report_and_reopens_a_saved_comparison(browser, server, size):
+    """At a projector's and a laptop's size: a question typed on Start is answered by every contestant on Rankings
+    with its words marked; a figure downloads as PNG and SVG; the report says what it shows; a saved comparison opens
+    again; presentation mode keeps the lists; and a link naming the lesson data opens it in a new session."""
+    width, height = size
+    context, page = demo_session(browser, server, size)
     box = page.get_by_placeholder("e.g. who acquired")
     box.fill(QUESTION)
     box.press("Enter")
@@ -325,14 +331,7 @@ def test_a_classroom_asks_live_downloads_figures_and_the_report_and_reopens_a_sa
 def test_a_class_opens_a_cell_of_the_matrix_and_the_most_disputed_query_side_by_side(browser, server):
     """At a projector's size, on the lesson demo: the Analysis page's intervals and win / tie / loss matrix, the
     queries behind one cell, and the most disputed query's lists side by side with the query's words marked."""
-    context = browser.new_context(viewport={"width": 1024, "height": 768})
-    page = context.new_page()
-    page.set_default_timeout(PAGE_MS)
-    page.goto(server)
-    settle(page, "Encoder Arena")
-    page.get_by_role("button", name="Load the lesson data and run the demo").click()
-    page.get_by_text("Done: 5 contestants").wait_for(timeout=DEMO_MS)
-    settle(page, "Encoder Arena")
+    context, page = demo_session(browser, server, (1024, 768))
     visit(page, "analysis", "Analysis")
     page.wait_for_function("document.querySelectorAll(\"[data-testid='stPlotlyChart'] .main-svg\").length >= 2")
     assert page.get_by_text("Wins / ties / losses, row against column").first.is_visible()
