@@ -19,6 +19,7 @@ from core.contestants.spec import (
     parse_comparison_text,
     settings,
 )
+from core.data.pseudo_queries import query_shape
 from core.data.trec_runs import save_uploaded_run
 from core.models.errors import ModelError
 from core.models.sources import check_model
@@ -148,7 +149,8 @@ else:
         try:
             if probe not in estimates:
                 with st.spinner(f"Timing {shared.plain(entry.name)} on a few pairs…"):
-                    ranker = build_ranker(entry, BuildContext(shared.GUARDS.models))
+                    context = BuildContext(shared.GUARDS.models, query_shape=query_shape(data.queries))
+                    ranker = build_ranker(entry, context)
                     ranker.index(data.corpus)
                     estimates[probe] = estimate_seconds(ranker, data, entry)
         except shared.PAGE_ERRORS as error:

@@ -19,6 +19,7 @@ from core.comparison.results import Comparison, RankerResult, dataset_summary
 from core.config import OPEN_POLICY, ModelPolicy
 from core.contestants.registry import Step, comparison, kind_of, plan
 from core.contestants.spec import ComparisonSpec, ContestantSpec
+from core.data.pseudo_queries import query_shape
 from core.evaluate import METRICS, evaluate, kendall_tau, overlap_at_k
 from core.rankers.base import Progress, Ranker, no_progress
 from core.rankers.build import BuildContext, build_ranker, describe_model, pair_calls
@@ -64,7 +65,7 @@ def compare(dataset: Dataset, spec: ComparisonSpec, progress: Progress = no_prog
     results: dict[str, RankerResult] = {}
     deep_runs: dict[str, Run] = {}  # each run before the cut to k: a re-ranker's shortlist may go deeper
     built = rankers if rankers is not None else {}
-    context = BuildContext(policy, upstream=lambda name: results[name])
+    context = BuildContext(policy, upstream=lambda name: results[name], query_shape=query_shape(dataset.queries))
     share = 1.0 / (2 * len(steps))
     for number, step in enumerate(steps):
         if step.name not in built:
@@ -86,9 +87,10 @@ def indexed_rankers(dataset: Dataset, spec: ComparisonSpec, policy: ModelPolicy 
     or a run file built so ranks no query of the data; it answers new questions only (`Ranker.rank_new`)."""
     steps = plan(spec)
     built: dict[str, Ranker] = {}
+    context = BuildContext(policy, query_shape=query_shape(dataset.queries))  # the prior tested as compare() tests it
     for number, step in enumerate(steps):
         progress(f"{step.name}: loading {step.kind.title} {describe_model(step.contestant)}", number / len(steps))
-        built[step.name] = build_ranker(step.contestant, BuildContext(policy))
+        built[step.name] = build_ranker(step.contestant, context)
         built[step.name].index(dataset.corpus)
     return built
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 from core.config import ModelPolicy
 from core.contestants.registry import kind_of
 from core.contestants.spec import ContestantSpec
+from core.data.pseudo_queries import QueryShape
 from core.types import Run
 
 if TYPE_CHECKING:
@@ -47,10 +48,14 @@ class BuildContext:
     Attributes:
         policy: Which model specs and run-file paths this process allows.
         upstream: Finished contestants by name (inputs of a fusion).
+        query_shape: What the queries to be ranked look like (`core.data.pseudo_queries.query_shape`), for the
+            zero-shot IDF prior's test (`core.rankers.prior_check`), whose pseudo-queries are drawn like them; None
+            when unknown (sentences or spans, then).
     """
 
     policy: ModelPolicy = field(default_factory=ModelPolicy)
     upstream: Callable[[str], Finished] = _nothing_finished
+    query_shape: QueryShape | None = None
 
 
 def implementation(spec: ContestantSpec) -> ModuleType:

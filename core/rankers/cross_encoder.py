@@ -17,6 +17,7 @@ import torch
 from core.attention_types import PairAttention
 from core.caches.pair_scores import pair_scores
 from core.contestants.spec import ContestantSpec, runs_on
+from core.data.pseudo_queries import QueryShape
 from core.models.loading import load_cross_encoder
 from core.models.pair_scorer import PairScorer
 from core.models.sources import (
@@ -40,13 +41,15 @@ class CrossEncoderRanker(Ranker):
     kind = "cross"
 
     def __init__(self, scorer: PairScorer, model_name: str, name: str = "cross", batch_size: int = 32,
-                 fingerprint: str | None = None) -> None:
+                 fingerprint: str | None = None, query_shape: QueryShape | None = None) -> None:
         """`fingerprint` identifies the scorer's weights (`core.models.loading.model_fingerprint`); with it, scores
-        are kept in and read from the disk cache `core.caches.pair_scores.pair_scores`."""
+        are kept in and read from the disk cache `core.caches.pair_scores.pair_scores`. `query_shape`: what the
+        queries look like, for the zero-shot IDF prior's test (None: unknown)."""
         super().__init__(name, model_name, trained=scorer.trained)
         self.scorer = scorer
         self.batch_size = batch_size
         self.fingerprint = fingerprint
+        self.query_shape = query_shape
         self.cache_namespace: str | None = None
         self.passages: list[str] = []
         self.log_idf: torch.Tensor | None = None
@@ -56,7 +59,7 @@ class CrossEncoderRanker(Ranker):
         # Every pair is encoded at query time; at most the scorer's corpus statistics are counted now.
         self.passages = corpus.passages()
         self.log_idf = self.scorer.corpus_log_idf(corpus)
-        prior = zero_shot_prior(self.scorer, self.log_idf, corpus, progress)
+        prior = zero_shot_prior(self.scorer, self.log_idf, corpus, progress, self.query_shape)
         self.notes = [prior.note(self.label, "so it pools the query segment by its plain mean")] if prior else []
         self.prior_off = prior is not None and not prior.keep
         if self.prior_off:  # every token then weighs the same: the plain mean of the query segment
@@ -102,7 +105,7 @@ def build(spec: ContestantSpec, context: BuildContext) -> CrossEncoderRanker:
     backend = spec.option("backend")
     weights = model_fingerprint(spec.model, EMBEDDED_CROSS_DIR)
     return CrossEncoderRanker(load_cross_encoder(spec.model, backend), spec.model,
-                              fingerprint=f"{weights}|{backend}" if weights else None)
+                              fingerprint=f"{weights}|{backend}" if weights else None, query_shape=context.query_shape)
 
 
 def pair_calls(spec: ContestantSpec, documents: int) -> tuple[int, int]:

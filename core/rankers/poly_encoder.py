@@ -11,6 +11,7 @@ import torch
 from core.attention_types import PolyAttention
 from core.caches.embeddings import corpus_embeddings
 from core.contestants.spec import ContestantSpec
+from core.data.pseudo_queries import QueryShape
 from core.models.backbone import token_strings
 from core.models.loading import load_poly_encoder
 from core.models.poly_encoder import PolyEncoder
@@ -35,12 +36,15 @@ class PolyEncoderRanker(Ranker):
     kind = "poly"
     scores_from_an_index = True
 
-    def __init__(self, model: PolyEncoder, model_name: str, name: str = "poly", batch_size: int = 64) -> None:
+    def __init__(self, model: PolyEncoder, model_name: str, name: str = "poly", batch_size: int = 64,
+                 query_shape: QueryShape | None = None) -> None:
+        """`query_shape`: what the queries look like, for the zero-shot IDF prior's test (None: unknown)."""
         super().__init__(name, model_name, trained=model.config.trained)
         self.cache_key = model_name
         self.fingerprint = model_fingerprint(model_name, EMBEDDED_POLY_DIR)
         self.model = model
         self.batch_size = batch_size
+        self.query_shape = query_shape
         self.doc_vectors = torch.empty(0)
         self.log_idf: torch.Tensor | None = None
         self.prior: PriorVerdict | None = None
@@ -59,7 +63,7 @@ class PolyEncoderRanker(Ranker):
                                                    corpus.content_hash, compute, self.fingerprint)
         self.doc_vectors = torch.from_numpy(vectors.copy())
         self.log_idf = self.model.corpus_log_idf(corpus)
-        self.prior = zero_shot_prior(self.model, self.log_idf, corpus, progress)
+        self.prior = zero_shot_prior(self.model, self.log_idf, corpus, progress, self.query_shape)
         self.notes = [self.prior.note(self.label, "so it ranks as its start, the bi-encoder")] if self.prior else []
 
     @property
@@ -100,7 +104,8 @@ class PolyEncoderRanker(Ranker):
 
 def build(spec: ContestantSpec, context: BuildContext) -> PolyEncoderRanker:
     check_model(spec.model, context.policy)
-    return PolyEncoderRanker(load_poly_encoder(spec.model, spec.option("codes")), spec.model)
+    return PolyEncoderRanker(load_poly_encoder(spec.model, spec.option("codes")), spec.model,
+                             query_shape=context.query_shape)
 
 
 def describe_model(spec: ContestantSpec) -> str:

@@ -16,6 +16,7 @@ import pyarrow as pa
 from core.config import ModelPolicy
 from core.contestants.registry import parse_contestant
 from core.data import load_dataset
+from core.data.pseudo_queries import query_shape
 from core.data.trec_runs import read_trec_run, write_trec_run
 from core.rankers.build import BuildContext, build_ranker
 from core.scale.engine import start_ray, threads_per_worker
@@ -33,8 +34,10 @@ class ShortlistScorer:
 
         if threads:
             torch.set_num_threads(threads)
-        self.ranker = build_ranker(parse_contestant(contestant), BuildContext(ModelPolicy()))
-        self.ranker.index(load_dataset(Path(data), split=split).corpus)
+        dataset = load_dataset(Path(data), split=split)  # its queries' shape: the IDF prior's test, as compare() runs it
+        self.ranker = build_ranker(parse_contestant(contestant),
+                                   BuildContext(ModelPolicy(), query_shape=query_shape(dataset.queries)))
+        self.ranker.index(dataset.corpus)
 
     def __call__(self, table: pa.Table) -> pa.Table:
         rows = table.to_pylist()

@@ -1,5 +1,7 @@
 """The zero-shot IDF prior's test on each corpus (`core.rankers.prior_check`), on the real embedded models: the verdict is
-measured and kept, a model whose prior fails ranks as the module says, and the run says which it did."""
+measured and kept, once per shape of queries, a model whose prior fails ranks as the module says, the run says
+which it did, and the verdict follows the test's noise: a tie keeps the prior, only a loss beyond the noise switches it
+off."""
 
 from __future__ import annotations
 
@@ -11,14 +13,17 @@ import pytest
 import torch
 
 from core.cli import main
+from core.comparison.compare import compare, indexed_rankers
 from core.comparison.saved import SavedComparisonError, read_saved
+from core.contestants.registry import comparison, parse_contestant
 from core.data import Corpus, first_queries
+from core.data.pseudo_queries import TITLE, QueryShape, query_shape
 from core.models.loading import load_cross_encoder, load_poly_encoder
 from core.models.poly_encoder import PolyEncoder
 from core.models.sources import backbone_path
 from core.rankers.cross_encoder import CrossEncoderRanker
 from core.rankers.poly_encoder import PolyEncoderRanker
-from core.rankers.prior_check import PriorVerdict, zero_shot_prior
+from core.rankers.prior_check import PriorVerdict, decide, zero_shot_prior
 from tests.conftest import SAMPLE_BEIR
 
 ONE_SENTENCE_EACH = Corpus(("a", "b", "c"), ("Cats purr when content.", "Dogs bark at strangers.",
@@ -77,12 +82,48 @@ def test_models_without_the_prior_or_fine_tuned_are_not_tested(sample_dataset):
     assert zero_shot_prior(poly, poly.corpus_log_idf(corpus), corpus, lambda message, fraction: None) is None
 
 
+def test_each_shape_of_queries_gets_its_own_test_and_a_comparison_tests_on_its_queries_shape(sample_dataset):
+    poly = load_poly_encoder()
+    corpus, log_idf = sample_dataset.corpus, poly.corpus_log_idf(sample_dataset.corpus)
+    sentences = zero_shot_prior(poly, log_idf, corpus, lambda message, fraction: None)
+    names = QueryShape(TITLE, (1,) * 10 + (2,) * 10 + (3,))
+    verdict = zero_shot_prior(poly, log_idf, corpus, lambda message, fraction: None, names)
+    assert verdict != sentences and verdict.drawn == "titles or name-like spans" and verdict.median_words <= 3
+    assert sentences.drawn == "sentences" and sentences.median_words > 10
+    assert zero_shot_prior(poly, log_idf, corpus, lambda message, fraction: None, names) == verdict
+    dataset = first_queries(sample_dataset, 5)
+    spec, rankers = comparison([parse_contestant("name=poly,kind=poly")]), {}
+    compare(dataset, spec, rankers=rankers)
+    shaped = zero_shot_prior(poly, log_idf, corpus, lambda message, fraction: None, query_shape(dataset.queries))
+    assert rankers["poly"].prior == shaped and indexed_rankers(dataset, spec)["poly"].prior == shaped
+
+
+def test_a_tie_keeps_the_prior_and_only_a_loss_beyond_the_test_s_noise_switches_it_off():
+    without = [0.5] * 120
+    tie = decide(without, without)
+    assert tie.with_prior == tie.without_prior and tie.low == tie.high == 0.0 and tie.keep
+    slightly_worse = decide([1.0] * 20 + [0.0] * 21 + [0.5] * 79, without)  # as often better as worse
+    assert slightly_worse.with_prior < slightly_worse.without_prior  # the old rule switched the prior off here
+    assert slightly_worse.low < 0 < slightly_worse.high and slightly_worse.keep
+    worse = decide([0.25] * 60 + [0.5] * 60, without)
+    assert worse.high < 0 and not worse.keep
+    assert decide([0.25] * 60 + [0.5] * 60, without) == worse  # seeded
+    better = decide([1.0] * 60 + [0.5] * 60, without)
+    assert better.low > 0 and better.keep
+    with pytest.raises(ValueError, match="3 reciprocal ranks with the prior but 2 without"):
+        decide([1.0, 0.5, 0.0], [1.0, 0.5])
+
+
 @pytest.mark.parametrize("keep", [True, False])
-def test_the_note_says_what_was_decided_and_the_figures(keep):
-    verdict = PriorVerdict(0.5 if keep else 0.4, 0.45, 120)
+def test_the_note_says_what_was_decided_on_what_and_the_figures(keep):
+    verdict = PriorVerdict(0.5 if keep else 0.4, 0.45, 120, -0.01 if keep else -0.09, 0.11 if keep else -0.01,
+                           "name-like spans", 2)
     note = verdict.note("poly", "so it ranks as its start")
     assert note.startswith(f"poly: IDF prior {'on' if keep else 'off for this corpus, so it ranks as its start'}")
-    assert "120 sentences or spans" in note and "MRR@10 " in note and "0.450 without" in note
+    assert "tested on 120 name-like spans from this corpus, median 2 words" in note
+    assert "MRR@10 " in note and "0.450 without" in note
+    assert ("no worse beyond the test's noise" if keep else "; worse beyond the test's noise") in note
+    assert ("-0.010 to +0.110" if keep else "-0.090 to -0.010") in note
 
 
 def test_a_comparison_says_what_each_zero_shot_model_decided_and_keeps_it_when_saved(tmp_path, sample_dataset):
