@@ -336,11 +336,7 @@ def test_a_class_opens_a_cell_of_the_matrix_and_the_most_disputed_query_side_by_
     page.wait_for_function("document.querySelectorAll(\"[data-testid='stPlotlyChart'] .main-svg\").length >= 2")
     assert page.get_by_text("Wins / ties / losses, row against column").first.is_visible()
     assert page.get_by_text("cannot be told apart").count() + page.get_by_text("told apart:").count() > 0
-    choose(page, "Row", "BM25")
-    rerun_done(page, "Analysis")
-    choose(page, "Column", "bi-encoder")
-    rerun_done(page, "Analysis")
-    cell = page.get_by_text("BM25 wins against bi-encoder:")
+    cell = page.get_by_text("BM25 wins against bi-encoder:")  # the first cell, opened: the queries behind it
     cell.wait_for()
     shoot(page, "50_analysis_1024x768")
     disputed = page.get_by_role("combobox", name="Open a query (the most disputed first)")
