@@ -127,6 +127,8 @@ def queries_needed(differences: np.ndarray, alpha: float = ALPHA, power: float =
     if len(differences) < 2 or not np.any(differences):
         return None
     mean, spread = float(np.mean(differences)), float(np.std(differences, ddof=1))
+    if mean == 0:
+        return None
     z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
     needed = (z * spread / abs(mean)) ** 2
     return max(2, math.ceil(needed)) if math.isfinite(needed) else None
