@@ -11,7 +11,7 @@ from app_pages import _runs as runs
 from app_pages import _shared as shared
 from app_pages.views import analysis as analysis_views
 from core.analysis import per_query
-from core.analysis.query_analysis import EXPLAINED, analyse_values, means_table, pairs_table
+from core.analysis.query_analysis import EXPLAINED, analyse, means_table, pairs_table
 from core.evaluate import METRICS
 from core.present.analysis_figures import intervals_figure, slice_figure, win_tie_loss_figure
 from core.present.figures import metric_name
@@ -36,12 +36,10 @@ with st.container(horizontal=True, gap="large"):
                                   key="analysis.metric")
     margin = st.number_input("Tie margin", 0.0, 0.5, per_query.TIE_MARGIN, 0.01, format="%.2f", key="analysis.margin",
                              help="Two values closer than this on a query count as a tie.")
-found = stored.memo(("analysis", metric, margin), lambda: analyse_values(
-    analysis_views.per_query_values(comparison, metric), metric, margin))
-queries = found.tests[0].queries if found.tests else len(comparison.results)
+found = stored.memo(("analysis", metric, margin), lambda: analyse(comparison, metric, margin))
 
 st.subheader("Can they be told apart?")
-st.caption(f"On {queries:,} judged queries. {EXPLAINED['interval']} {EXPLAINED['groups']}")
+st.caption(f"On {found.queries:,} judged queries. {EXPLAINED['interval']} {EXPLAINED['groups']}")
 present.chart(intervals_figure(found.intervals, colours, found.groups, metric), "analysis_intervals")
 st.dataframe(means_table(found), hide_index=True, column_config=NUMBERS)
 if found.tests:

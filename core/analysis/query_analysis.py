@@ -18,6 +18,7 @@ import pandas as pd
 
 from core.analysis.per_query import TIE_MARGIN, Outcome, win_tie_loss
 from core.analysis.statistics import ALPHA, LEVEL, Interval, PairTest, bootstrap_interval, letter_groups, pair_tests
+from core.comparison.results import Comparison
 
 EXPLAINED = {
     "interval": f"{LEVEL:.0%} interval: the range the mean would likely fall in on another set of queries like these "
@@ -44,6 +45,7 @@ class QueryAnalysis:
         tests: Every pair's paired test, Holm-adjusted.
         outcomes: Win / tie / loss of every ordered pair of labels.
         margin: The tie margin of `outcomes`.
+        queries: The judged queries every contestant has a value for (what everything above is computed on).
     """
 
     metric: str
@@ -52,6 +54,7 @@ class QueryAnalysis:
     tests: list[PairTest]
     outcomes: dict[tuple[str, str], Outcome]
     margin: float
+    queries: int
 
 
 def analyse_values(per_query: Mapping[str, Mapping[str, float]], metric: str = "ndcg@10",
@@ -62,7 +65,12 @@ def analyse_values(per_query: Mapping[str, Mapping[str, float]], metric: str = "
     intervals = {label: bootstrap_interval([found[q] for q in sorted(found)]) for label, found in values.items()}
     tests = pair_tests(values)
     groups = letter_groups({label: interval.mean for label, interval in intervals.items()}, tests)
-    return QueryAnalysis(metric, intervals, groups, tests, win_tie_loss(values, margin), margin)
+    return QueryAnalysis(metric, intervals, groups, tests, win_tie_loss(values, margin), margin, len(shared))
+
+
+def analyse(comparison: Comparison, metric: str = "ndcg@10", margin: float = TIE_MARGIN) -> QueryAnalysis:
+    """The analysis of a comparison's contestants, by label."""
+    return analyse_values({r.label: r.per_query.get(metric, {}) for r in comparison.results.values()}, metric, margin)
 
 
 def means_table(found: QueryAnalysis) -> pd.DataFrame:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.analysis import per_query
-from core.analysis.query_analysis import EXPLAINED, analyse_values, matrix_table, means_table, pairs_table
+from core.analysis.query_analysis import EXPLAINED, analyse, matrix_table, means_table, pairs_table
 from core.comparison.results import Comparison
 from core.present.figures import metric_name
 from core.types import Dataset
@@ -24,9 +24,8 @@ def analysis_text(comparison: Comparison, dataset: Dataset | None, metric: str =
     """The analysis of `metric`; with `dataset` (the data it was computed on) also the most disputed queries, the
     slices, and what fine-tuning gained and lost."""
     name = metric_name(metric)
-    found = analyse_values({r.label: r.per_query.get(metric, {}) for r in comparison.results.values()}, metric, margin)
-    queries = found.tests[0].queries if found.tests else 0
-    parts = [f"Can they be told apart? {name} on {queries:,} judged queries", _table(means_table(found)),
+    found = analyse(comparison, metric, margin)
+    parts = [f"Can they be told apart? {name} on {found.queries:,} judged queries", _table(means_table(found)),
              EXPLAINED["interval"], EXPLAINED["groups"], "", _table(pairs_table(found)), EXPLAINED["p"],
              EXPLAINED["holm"], EXPLAINED["needed"], "",
              f"Wins / ties / losses of the row against the column (ties: within {margin:g})",

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from core.analysis.query_analysis import (
     EXPLAINED,
     QueryAnalysis,
-    analyse_values,
+    analyse,
     matrix_table,
     means_table,
     pairs_table,
@@ -152,7 +152,7 @@ def query_analysis(comparison: Comparison, metric: str = "ndcg@10") -> QueryAnal
     """The per-query analysis of `metric` (`core.analysis.query_analysis`), or None without relevance labels."""
     if not comparison.has_qrels or len(comparison.results) < 2:
         return None
-    return analyse_values({r.label: r.per_query.get(metric, {}) for r in comparison.results.values()}, metric)
+    return analyse(comparison, metric)
 
 
 def _analysis_section(found: QueryAnalysis | None) -> str:
