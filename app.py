@@ -1,7 +1,7 @@
 """Encoder Arena: bi-, poly- and cross-encoders (and BM25) side by side on your own corpus.
 
-Router and frame only: page config, navigation, a link naming the lesson data (`?data=lesson`), and a sidebar
-saying what is loaded. Every page is a
+Router and frame only: page config, navigation, a link naming the lesson data (`?data=lesson`) or the data this
+browser loaded (`?data=KEY`, so that a reload finds it again), and a sidebar saying what is loaded. Every page is a
 file under `app_pages/`; the work happens in `core/`. Run with `streamlit run app.py`; serving it to
 others, add `-- --server` (model paths typed by users are then restricted; see SECURITY.md).
 
@@ -33,6 +33,7 @@ PAGES = {
         st.Page("app_pages/rankings.py", title="Rankings", icon=":material/format_list_numbered:", url_path="rankings"),
         st.Page("app_pages/scores.py", title="Scores", icon=":material/bar_chart:", url_path="scores"),
         st.Page("app_pages/analysis.py", title="Analysis", icon=":material/query_stats:", url_path="analysis"),
+        st.Page("app_pages/judge.py", title="Judge", icon=":material/gavel:", url_path="judge"),
         st.Page("app_pages/attention.py", title="Attention", icon=":material/visibility:", url_path="attention"),
         st.Page("app_pages/tradeoffs.py", title="Trade-offs", icon=":material/balance:", url_path="tradeoffs"),
         st.Page("app_pages/export.py", title="Export", icon=":material/download:", url_path="export"),
@@ -48,6 +49,13 @@ if (shared.dataset() is None and st.query_params.get(shared.LESSON_LINK) == "les
     from app_pages import _runs  # the model libraries, only for a link that names the lesson data
 
     _runs.open_lesson_demo()  # loads it and the demo's comparison, then draws the app again
+if shared.dataset() is None and st.query_params.get(shared.LESSON_LINK, "lesson") != "lesson":
+    kept_spec = shared.reopen(st.query_params[shared.LESSON_LINK])  # a reload: the data this browser had loaded
+    if kept_spec is not None:
+        from app_pages import _runs  # the comparison cache, only for a reload that had a comparison
+
+        _runs.reopen_comparison(kept_spec)
+shared.name_in_url()
 
 
 @st.fragment(run_every=1.0)
@@ -72,7 +80,11 @@ with st.sidebar:
     if data is None:
         st.caption("No data loaded yet.")
     else:
-        judged = "no relevance labels" if data.qrels is None else f"{len(data.qrels):,} judged queries"
+        made = shared.judging_store(data).read()
+        judged = ("no relevance labels" if data.qrels is None and not made.judgements else
+                  "labels judged here" if data.qrels is None else f"{len(data.qrels):,} judged queries")
+        if made.version:
+            judged += f" · {len(made.judgements):,} judgements and {len(made.votes):,} votes made here"
         split = f" · split: {shared.plain(data.split)}" if data.split else ""
         st.caption(f"**Data:** {len(data.corpus):,} documents · {len(data.queries):,} queries · {judged}{split}")
     if stored is not None:

@@ -20,7 +20,8 @@ from core.comparison.cache import read_comparison
 from core.comparison.compare import indexed_rankers
 from core.comparison.live import LiveComparison, LiveComparisons
 from core.contestants import presets
-from core.contestants.spec import ComparisonSpec
+from core.contestants.registry import comparison_from_dict
+from core.contestants.spec import ComparisonSpec, SpecError
 from core.data import Dataset, samples
 from core.rankers.base import Ranker
 from core.scale.prebuilt import open_prebuilt
@@ -126,10 +127,11 @@ def follow() -> tuple[shared.Stored, str]:
 def rankers(stored: shared.Stored) -> dict[str, Ranker]:
     """The indexed rankers behind `stored`, built the first time a view needs them for a comparison that came from
     a cache or another session's run (models loaded once per server, the corpus indexed from the caches)."""
-    if stored.rankers is None:
+    computed = stored.base or stored  # a view through the judgements shares the rankers of what it views
+    if computed.rankers is None:
         with st.spinner("Loading the contestants' models for this view (once per comparison)…"), shared.in_line():
-            stored.rankers = indexed_rankers(shared.dataset(), stored.comparison.spec, shared.GUARDS.models)
-    return stored.rankers
+            computed.rankers = indexed_rankers(shared.dataset(), stored.comparison.spec, shared.GUARDS.models)
+    return computed.rankers
 
 
 def answers(stored: shared.Stored, question: str) -> dict[str, Answer]:
@@ -165,6 +167,18 @@ def open_lesson_demo() -> NoReturn:
     if start_comparison(data, presets.demo_spec()) is None:
         follow()
     st.rerun()
+
+
+def reopen_comparison(spec: dict) -> None:
+    """Show again the comparison last shown on the reopened data, if the server's cache has it (nothing is run)."""
+    try:
+        chosen = comparison_from_dict(spec, "the kept comparison")
+    except SpecError:
+        return
+    found = read_comparison(shared.dataset(), chosen)
+    if found is not None:
+        shared.store_comparison((shared.dataset().content_hash, chosen), found, None, 0.0)
+        shared.set_spec(chosen)
 
 
 def open_index(folder: str) -> str:

@@ -25,10 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from core.caches.loaded import keep_loaded, keep_spec, read_loaded
 from core.comparison.admission import Admission, slots_from_env
 from core.config import Guards, guards_from_env
 from core.contestants.spec import ComparisonSpec, SpecError
 from core.data import DataError, Dataset
+from core.judging.records import JUDGED_NOTE
+from core.judging.store import JudgingStore
 from core.models.errors import ModelError
 from core.text import duration_text, markdown_literal
 
@@ -52,7 +55,7 @@ FLASH = "shared.flash"  # a success message to show after the rerun that follows
 STOPPED = "shared.stopped"  # what a run that did not finish kept, shown as a warning after the rerun
 LIVE = "shared.live"  # the Watched run this session is waiting for, or None
 KEEP_COMPARISONS = 3
-LESSON_LINK = "data"  # the URL parameter naming the lesson data ("?data=lesson")
+LESSON_LINK = "data"  # the URL parameter naming the lesson data ("?data=lesson") or the loaded data's key
 
 
 def _read_guards() -> tuple[Guards, int, str | None]:
@@ -97,6 +100,7 @@ class Stored:
     rankers: dict[str, Ranker] | None  # None until `rankers(stored)` builds them (for a comparison from a cache)
     seconds: float
     derived: dict[str, Any] = field(default_factory=dict)
+    base: Stored | None = None  # for a view through the judgements (`judged_view`): the comparison as computed
 
     def memo(self, name: Any, compute: Callable[[], Any]) -> Any:
         """`compute()` once per comparison and `name`."""
@@ -144,11 +148,32 @@ def dataset() -> Dataset | None:
     return st.session_state.get(DATASET)
 
 
-def set_dataset(data: Dataset, training: Dataset | None = None, split_how: str = "") -> None:
-    """Keep `data` (what comparisons rank) and, when there is one, its training split (what Train learns from)."""
+def set_dataset(data: Dataset, training: Dataset | None = None, split_how: str = "", keep: bool = True) -> None:
+    """Keep `data` (what comparisons rank) and, when there is one, its training split (what Train learns from), in
+    this session and (`keep`) on the server, for a reload (`reopen`)."""
     st.session_state[DATASET] = data
     st.session_state[DATASET_KEY] = data.content_hash
     st.session_state[TRAINING] = (training, split_how) if training is not None else None
+    if keep:
+        keep_loaded(data, training, split_how)
+
+
+def reopen(key: str) -> dict[str, Any] | None:
+    """Load the data a session kept under `key` (`core.caches.loaded`; a reload's URL names it), if the server has
+    it; returns the spec of the comparison last shown on it, for the caller to read from the caches (None if none
+    or no such data)."""
+    found = read_loaded(key)
+    if found is None:
+        return None
+    set_dataset(found.dataset, found.training, found.split_how, keep=False)
+    return found.spec
+
+
+def name_in_url() -> None:
+    """Name the loaded data in the page's URL (`?data=KEY`), so that a reload finds it again (`reopen`)."""
+    key = st.session_state.get(DATASET_KEY)
+    if key and st.query_params.get(LESSON_LINK) not in (key, "lesson"):
+        st.query_params[LESSON_LINK] = key
 
 
 def training() -> Dataset | None:
@@ -219,15 +244,37 @@ def current() -> Stored | None:
 
 
 def require_comparison() -> tuple[Dataset, Stored]:
-    """The dataset and its comparison, or a pointer to where to get them (and stop the page). (A link naming the
-    lesson data, `?data=lesson`, was opened by the router before the page ran.)"""
+    """The dataset and its comparison, seen through the judgements made on the Judge page (`judged_view`), or a
+    pointer to where to get them (and stop the page). (A link naming the lesson data, `?data=lesson`, was opened by
+    the router before the page ran.)"""
     data, stored = dataset(), current()
     if data is None or stored is None:
         st.info("Nothing to show yet: run a comparison first (the Start page runs a quick demo in one click).")
         st.page_link("app_pages/start.py", label="Start: load the lesson data and run the demo", icon=":material/play_circle:")
         st.page_link("app_pages/settings.py", label="Settings: choose contestants and run", icon=":material/tune:")
         st.stop()
-    return data, stored
+    return judged_view(data, stored)
+
+
+def judging_store(data: Dataset) -> JudgingStore:
+    """The judgements of `data` that every judge on this server shares."""
+    return JudgingStore.for_dataset(data)
+
+
+def judged_view(data: Dataset, stored: Stored) -> tuple[Dataset, Stored]:
+    """`data` and `stored` with the judgements made so far merged into the qrels and the metrics recomputed
+    (`core.judging.apply`): as they are while nobody has judged. Recomputed once per change of the judgements."""
+    judged = judging_store(data).read()
+    if not judged.version:
+        return data, stored
+    kept = stored.derived.get("judged")
+    if kept is None or kept[0] != judged.version:
+        from core.judging.apply import with_judgements  # the evaluation libraries, only once judging has begun
+
+        view = with_judgements(stored.comparison, data, judged)
+        kept = stored.derived["judged"] = (judged.version, view.dataset,
+                                           Stored(view.comparison, stored.rankers, stored.seconds, base=stored))
+    return kept[1], kept[2]
 
 
 def contestant_heading(result: RankerResult) -> None:
@@ -239,10 +286,14 @@ def contestant_heading(result: RankerResult) -> None:
         st.caption(plain(note))
 
 
-def no_qrels_note(comparison: Comparison) -> None:
+def labels_note(comparison: Comparison) -> None:
+    """What the metrics rest on: no labels (agreement shown instead), or labels judged in the app."""
     if not comparison.has_qrels:
         st.info(f"This dataset has no relevance labels, so accuracy cannot be measured: the views show "
-                f"agreement with the most expensive contestant ({plain(comparison.reference)}) instead.")
+                f"agreement with the most expensive contestant ({plain(comparison.reference)}) instead. The Judge "
+                f"page turns your judgements into labels.")
+    elif comparison.dataset.get("judging", {}).get("added_to_qrels"):
+        st.caption(plain(next(note for note in comparison.notes if note.startswith(JUDGED_NOTE))))
 
 
 # --- running ---------------------------------------------------------------------------------------
@@ -361,6 +412,7 @@ def store_comparison(key: tuple[str, ComparisonSpec], comparison: Comparison, bu
     while len(stored_runs) > KEEP_COMPARISONS:
         stored_runs.pop(next(iter(stored_runs)))
     st.session_state[CURRENT] = key
+    keep_spec(key[0], key[1].to_dict())
     return stored_runs[key]
 
 

@@ -1,5 +1,5 @@
 """Export: what the comparison shows, results as CSV and JSON, TREC run files, a self-contained HTML report for
-presentations, and the comparison saved to a file (and opened again)."""
+presentations, and the comparison saved to a file with the judgements made on its data (and opened again)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import streamlit as st
 
 from app_pages import _shared as shared
 from app_pages.views.tradeoffs import results_table
-from core.comparison.saved import SUFFIX, read_saved, saved_json
+from core.comparison.saved import SUFFIX, read_saved, saved_json, saved_judging_log
 from core.data.trec_runs import run_file_names, trec_lines, trec_tag
 from core.present.figures import score_frame
 from core.present.report import html_report, standard_figures
@@ -62,22 +62,24 @@ st.markdown("A saved comparison holds the contestants and every result (rankings
             "without running a model. `python -m core compare` writes one too (`results.arena.json`), and "
             "`python -m core show FILE --data DATA` prints it.")
 left, right = st.columns(2)
-left.download_button("Save this comparison", saved_json(comparison, data), f"{name}{SUFFIX}", "application/json",
-                     icon=":material/save:", on_click="ignore", key="export.save")
+loaded, store = shared.dataset(), shared.judging_store(shared.dataset())  # the data as loaded: what it is tied to
+left.download_button("Save this comparison", saved_json(comparison, loaded, store.log()), f"{name}{SUFFIX}",
+                     "application/json", icon=":material/save:", on_click="ignore", key="export.save")
 upload = right.file_uploader("Open a saved comparison of the loaded data", type=["json"], key="export.open",
                              max_upload_size=max(1, shared.GUARDS.limits.max_file_bytes // 2**20))
 if upload is not None and st.session_state.get("export.opened") != upload.file_id:
     try:
-        opened, splits = read_saved(upload.getvalue(), upload.name, data)
+        opened, splits = read_saved(upload.getvalue(), upload.name, loaded)
     except shared.PAGE_ERRORS as error:
         st.error(f"Could not open it: {shared.plain(error)}. The comparison shown is unchanged.")
     else:
         st.session_state["export.opened"] = upload.file_id
         if splits is not None:  # computed on a hold-out of the loaded data: the same cut again
             shared.set_dataset(splits.test, splits.training, splits.how)
-            data = splits.test
-        shared.store_comparison((data.content_hash, opened.spec), opened, None, 0.0)
+            loaded = splits.test
+        shared.store_comparison((loaded.content_hash, opened.spec), opened, None, 0.0)
         shared.set_spec(opened.spec)
+        judged = shared.judging_store(loaded).merge_log(saved_judging_log(upload.getvalue()))
         shared.rerun_with(f"Opened {shared.plain(upload.name)}: {len(opened.results)} contestants, shown on every "
-                          "page.")
+                          "page" + (f"; {judged:,} judgements and votes it carried were added" if judged else "") + ".")
 shared.show_flash()

@@ -30,7 +30,7 @@ if question.strip():
     costs = {result.name: answers[result.name].note or f"typically {result.latency_ms['p50']:.1f} ms per question "
              f"(median of the comparison's {len(result.query_ms)})" for result in results}
 else:
-    shared.no_qrels_note(comparison)
+    shared.labels_note(comparison)
     query_id = st.selectbox("…or pick a query of the data", data.queries.ids, key="query", bind="query-params",
                             format_func=lambda q: ranking_views.query_label(data, q, 110))
     question, grades = data.queries.text(query_id), (data.qrels or {}).get(query_id)

@@ -36,7 +36,7 @@ NUMBER = st.column_config.NumberColumn(format="%.3f")
 st.title("Trade-offs")
 data, stored = shared.require_comparison()
 comparison, rankers = stored.comparison, runs.rankers(stored)
-shared.no_qrels_note(comparison)
+shared.labels_note(comparison)
 
 present.chart(tradeoff_figure(tradeoff_points(comparison)), "quality_vs_latency")
 st.caption("Each point is one contestant (median latency per query, log scale). The dashed line is the Pareto "

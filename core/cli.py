@@ -39,6 +39,7 @@ from core.data.devsets import DEV_SETS, SPLIT_SETS, export_dev_set
 from core.data.trec_runs import run_file_names, write_trec_run
 from core.evaluate import AGREEMENT, METRICS
 from core.index import INDEX_TYPES
+from core.judging.pool import pool_tsv
 from core.models.errors import ModelError
 from core.models.sources import EMBEDDED
 from core.present.analysis_text import analysis_text
@@ -174,6 +175,16 @@ def build_parser() -> argparse.ArgumentParser:
                                                     "most disputed queries and the slices")
     analyser.add_argument("--split", default="test", help="qrels split inside DATA (default test)")
     analyser.add_argument("--max-queries", type=int, help="as given to compare")
+    pooler = commands.add_parser("judge-pool", help="write the pool of a finished comparison to judge elsewhere: "
+                                                    "every contestant's top documents per query, shuffled, with an "
+                                                    "empty grade column (read back with compare --qrels)")
+    pooler.add_argument("data", type=Path, help="the dataset it was computed on, as given to compare")
+    pooler.add_argument("--comparison", type=Path, required=True, metavar="FILE",
+                        help="the finished comparison: compare's OUT folder or a saved *.arena.json")
+    pooler.add_argument("--depth", type=int, default=10, help="each contestant's top documents pooled (default 10)")
+    pooler.add_argument("--out", type=Path, required=True, metavar="POOL.tsv", help="the TSV to write")
+    pooler.add_argument("--split", default="test", help="qrels split inside DATA (default test)")
+    pooler.add_argument("--max-queries", type=int, help="as given to compare")
     export = commands.add_parser("devset", help="export a development set from ../shared/data as a BEIR folder")
     export.add_argument("name", choices=sorted(DEV_SETS | SPLIT_SETS),
                         help=f"with a training split: {', '.join(SPLIT_SETS)}")
@@ -385,14 +396,38 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _saved_text(given: Path) -> tuple[Path, bytes]:
+    """A saved comparison's file (compare's OUT folder names its results.arena.json) and its bytes."""
+    file = given / f"results{SUFFIX}" if given.is_dir() else given
+    try:
+        return file, file.read_bytes()
+    except OSError as error:
+        raise DataError(str(file), f"cannot be read ({error.strerror})") from None
+
+
+def run_judge_pool(args: argparse.Namespace) -> int:
+    """Write the pool of a finished comparison (checked to be of the data) as a TSV to grade."""
+    if args.depth < 1:
+        raise SystemExit("--depth must be at least 1")
+    dataset = load_dataset(args.data, split=args.split)
+    if args.max_queries:
+        dataset = first_queries(dataset, args.max_queries)
+    file, text = _saved_text(args.comparison)
+    comparison, splits = read_saved(text, str(file), dataset)
+    dataset = splits.test if splits is not None else dataset
+    pool = pool_tsv(comparison, dataset, args.depth)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(pool, encoding="utf-8")
+    print(f"wrote {args.out}: {pool.count(chr(10)) - 1:,} (query, document) pairs of {len(dataset.queries):,} "
+          f"queries to grade 0–2 in its score column; then: python -m core compare {args.data} --qrels {args.out} …",
+          file=sys.stderr)
+    return 0
+
+
 def run_analyse(args: argparse.Namespace) -> int:
     """Print the per-query analysis of a saved comparison: with `--data` (checked to be its data) also the most
     disputed queries, the slices and what fine-tuning gained and lost."""
-    file = args.out / f"results{SUFFIX}" if args.out.is_dir() else args.out
-    try:
-        text = file.read_bytes()
-    except OSError as error:
-        raise DataError(str(file), f"cannot be read ({error.strerror})") from None
+    file, text = _saved_text(args.out)
     dataset = None
     if args.data is not None:
         dataset = load_dataset(args.data, split=args.split)
@@ -425,6 +460,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_show(args)
         if args.command == "analyse":
             return run_analyse(args)
+        if args.command == "judge-pool":
+            return run_judge_pool(args)
         if args.command == "devset":
             export_dev_set(args.name, args.out)
             print(f"wrote {args.name} to {args.out}", file=sys.stderr)

@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("core.rankers",),
     ("core.training",),
     ("core.comparison",),
+    ("core.judging",),
     ("core.scale",),
     ("core.analysis",),
     ("core.present",),

@@ -42,10 +42,13 @@ def comparison_from_fields(spec: ComparisonSpec, fields: dict[str, Any]) -> Comp
     return Comparison(spec, fields["dataset"], results, fields["reference"], list(fields["notes"]))
 
 
-def saved_json(comparison: Comparison, dataset: Dataset) -> str:
-    """`comparison` (computed on `dataset`) as the text of a saved-comparison file."""
+def saved_json(comparison: Comparison, dataset: Dataset, judging_log: list[dict[str, Any]] | None = None) -> str:
+    """`comparison` (computed on `dataset`) as the text of a saved-comparison file, with the judgements and votes
+    made on the data (`core.judging.store.JudgingStore.log`), when there are any."""
     saved = {"format": FORMAT, "version": VERSION, "data_hash": dataset.content_hash,
              "comparison": comparison.spec.to_dict(), **comparison_fields(comparison)}
+    if judging_log:
+        saved["judging_log"] = judging_log
     return json.dumps(saved, ensure_ascii=False)
 
 
@@ -141,3 +144,12 @@ def _problem(result: RankerResult) -> str:
     if not (isinstance(result.notes, list) and all(isinstance(note, str) for note in result.notes)):
         return "its notes are not a list of texts"
     return ""
+
+
+def saved_judging_log(text: str | bytes) -> list[dict[str, Any]]:
+    """The judgements and votes a saved comparison carries (`saved_json`'s `judging_log`; empty without)."""
+    try:
+        log = json.loads(text).get("judging_log", [])
+    except (ValueError, AttributeError):
+        return []
+    return [event for event in log if isinstance(event, dict)] if isinstance(log, list) else []

@@ -66,7 +66,13 @@ def parse_qrels(data: bytes, source: str, limits: DataLimits) -> Judgements:
         reason = f"; line {line} is taken as a header, its last field {shown(first[-1])} not being a number"
         columns = resolve_columns(first, _QRELS_FIELDS, source, line, delimiter_hint(first, delimiter) + reason)
         trec, width = False, "the header"
-    splits = _collect_qrels(fixed_width(rows, len(first), width, delimiter, source), columns, source, trec)
+    ungraded: list[int] = []  # rows whose grade is left empty: a pool not judged to the end (`core.judging.pool`)
+    graded = (row for row in fixed_width(rows, len(first), width, delimiter, source)
+              if row[1][columns["grade"]].strip() or ungraded.append(row[0]))
+    splits = _collect_qrels(graded, columns, source, trec)
+    if ungraded:
+        notes = (*notes, (f"{source}: {len(ungraded):,} rows without a grade (not judged yet) skipped, the first on "
+                         f"line {ungraded[0]}"))
     if "split" not in columns:
         logger.info("read judgements for %d queries from %s", len(splits[""]), source)
         return Judgements(splits[""], notes)

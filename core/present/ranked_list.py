@@ -27,6 +27,8 @@ ol.arena-list details summary { cursor: pointer; list-style: none; }
 ol.arena-list details summary::-webkit-details-marker { display: none; }
 ol.arena-list details[open] summary { display: none; }
 ol.arena-list .weighs { font-size: 0.82em; opacity: 0.85; margin-top: 0.1rem; }
+.arena-document { font-size: 1.05em; line-height: 1.5; max-height: 22rem; overflow-y: auto; }
+.arena-document .title { font-weight: 600; margin-bottom: 0.3rem; }
 mark.term { background: #FFE27A; color: inherit; padding: 0 0.1em; border-radius: 0.15em; }
 mark.weighed { background: #BFE3FF; color: inherit; padding: 0 0.1em; border-radius: 0.15em; }
 </style>"""
@@ -46,11 +48,12 @@ def _grade(grades: Mapping[str, int] | None, doc_id: str) -> str:
 
 def ranked_list_html(dataset: Dataset, ranking: Mapping[str, float], question: str,
                      grades: Mapping[str, int] | None = None,
-                     weighed: Mapping[str, WeighedWords] | None = None, chars: int = 220) -> str:
+                     weighed: Mapping[str, WeighedWords] | None = None, chars: int = 220, blind: bool = False) -> str:
     """`ranking` (`{doc_id: score}`, best first) as an HTML list: each document's rank, id, title, grade (`grades`
     None: the query has no judgements) and score, then its text with the
     terms of `question` marked, cut to `chars` around the first match and expandable to the whole text; under it,
-    the words a model weighs for the pair, when `weighed` has the document."""
+    the words a model weighs for the pair, when `weighed` has the document. `blind` leaves out ids and scores (a
+    blind vote shows what a judge should weigh, nothing that tells the contestant)."""
     terms = query_terms(question)
     items = []
     for rank, (doc_id, score) in enumerate(ranking.items(), start=1):
@@ -63,10 +66,11 @@ def ranked_list_html(dataset: Dataset, ranking: Mapping[str, float], question: s
         if short != text:
             body = (f"<details><summary>{body} <em>(more)</em></summary>{marked_html(text, terms, marks)}"
                     f"</details>")
-        head = (f'<span class="rank">{rank}</span><span class="doc">{html.escape(doc_id)}</span>'
+        head = (f'<span class="rank">{rank}</span>'
+                + ("" if blind else f'<span class="doc">{html.escape(doc_id)}</span>')
                 + (f'<span class="title">{marked_html(title, terms, marks)}</span>' if title else "")
                 + _grade(grades, doc_id)
-                + f'<span class="score">{score:.3f}</span>')
+                + ("" if blind else f'<span class="score">{score:.3f}</span>'))
         items.append(f'<li><div class="head">{head}</div><div class="text">{body}</div>{_weighs(words)}</li>')
     return f'<ol class="arena-list">{"".join(items)}</ol>'
 
@@ -77,3 +81,11 @@ def _weighs(words: WeighedWords | None) -> str:
     where = "in the document" if words.in_document else "in the question"
     marked = " ".join(f'<mark class="weighed">{html.escape(word)}</mark>' for word in words.words)
     return f'<div class="weighs">weighs most {where}: {marked}</div>'
+
+
+def document_html(dataset: Dataset, doc_id: str, question: str) -> str:
+    """One document in full, its title above it, with the terms of `question` marked: what a judge grades."""
+    position, terms = dataset.corpus.position(doc_id), query_terms(question)
+    title, text = dataset.corpus.titles[position], " ".join(dataset.corpus.texts[position].split())
+    heading = f'<div class="title">{marked_html(title, terms, frozenset())}</div>' if title else ""
+    return f'<div class="arena-document">{heading}<div class="text">{marked_html(text, terms, frozenset())}</div></div>'

@@ -136,6 +136,23 @@ def _dataset_summary(comparison: Comparison) -> str:
     return f"<p>Dataset: {', '.join(parts)}</p>"
 
 
+def _judging_section(comparison: Comparison) -> str:
+    """Who judged how many documents in the app, the votes, and how far the judges agreed ("" without judging)."""
+    record = comparison.dataset.get("judging")
+    if not record:
+        return ""
+    judges = "".join(f"<tr><td>{_e(judge or '(unnamed)')}</td><td class=\"number\">{count}</td></tr>"
+                     for judge, count in record["judged_by"].items())
+    agreement = record["agreement"]
+    agreed = (f"{_e(agreement['method'])} {agreement['kappa']:.2f} ({_e(agreement['reading'])}) on "
+              f"{agreement['shared_documents']} documents judged by more than one"
+              if agreement["method"] else "not measured (no document was judged by two judges)")
+    return (f"<h2>Judged in the app</h2><p>{record['added_to_qrels']} judgements added to the labels, "
+            f"{record['conflicts_with_uploaded']} differing from uploaded labels (which count); {record['votes']} "
+            f"blind votes by {record['voters']} voters. Agreement between judges: {agreed}.</p>"
+            f"<table><tr><th>judge</th><th>documents graded</th></tr>{judges}</table>")
+
+
 def _frame_table(frame: pd.DataFrame, index: bool = False) -> str:
     """A data frame as an escaped HTML table, numbers to three decimals."""
     head = ([""] if index else []) + [str(column) for column in frame.columns]
@@ -208,6 +225,7 @@ def html_report(comparison: Comparison, figures: dict[str, go.Figure], title: st
 <h2>Results</h2>
 {_metrics_table(comparison)}
 {f"<h2>Notes</h2>{_list(notes)}" if notes else ""}
+{_judging_section(comparison)}
 {_analysis_section(query_analysis(comparison))}
 {''.join(sections)}
 <h2>The contestants</h2>
