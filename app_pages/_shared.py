@@ -281,7 +281,7 @@ def contestant_heading(result: RankerResult) -> None:
     """A contestant's name as a heading, behind a square of its colour (the same in every figure)."""
     st.markdown(f'<h4 style="margin-bottom:0"><span style="color:{result.colour}">■</span> '
                 f'{html.escape(result.label)}</h4>', unsafe_allow_html=True)
-    st.caption(plain(result.model))
+    st.caption(plain(result.model) + ("" if result.device == "the CPU" else f" · on {plain(result.device)}"))
     for note in result.notes:
         st.caption(plain(note))
 

@@ -26,8 +26,9 @@ data, stored = shared.require_comparison()
 comparison = stored.comparison
 if not comparison.has_qrels:
     st.info("This view needs relevance labels: it compares the contestants query by query on a metric. Without them, "
-            "Rankings and Trade-offs show how much the contestants agree.")
+            "Rankings and Trade-offs show how much the contestants agree, and the Judge page makes labels.")
     st.stop()
+shared.labels_note(comparison)
 results = list(comparison.results.values())
 colours = {result.label: result.colour for result in results}
 

@@ -29,6 +29,7 @@ with st.container(horizontal=True, gap="large"):  # side by side where they fit,
 frame = stored.memo(("scores", normalisation), lambda: score_frame(comparison, normalisation, data.qrels))
 present.chart(score_distribution_figure(frame, style), "score_distributions")
 if comparison.has_qrels:
+    shared.labels_note(comparison)
     st.caption("Scores of every document in each contestant's top-k. Relevant: judged grade above 0; "
                "not relevant: judged 0 or not judged, in a query that has judgements.")
 else:

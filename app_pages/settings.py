@@ -21,6 +21,7 @@ from core.contestants.spec import (
 )
 from core.data.pseudo_queries import query_shape
 from core.data.trec_runs import save_uploaded_run
+from core.devices import available_devices, resolve_device
 from core.models.errors import ModelError
 from core.models.sources import check_model
 from core.rankers.build import BuildContext, build_ranker
@@ -113,6 +114,12 @@ for field in settings():
     label = f"{field.name}: {setting.help}"
     if field.type in (bool, "bool"):
         values[field.name] = left.checkbox(label, value=getattr(previous, field.name), key=key, wrap=True)
+    elif field.name == "device":
+        devices = ["auto", *available_devices()]
+        values[field.name] = left.selectbox(
+            "device: where the models run", devices, index=devices.index(previous.device)
+            if previous.device in devices else 0, key=key, format_func=settings_views.device_choice,
+            help=setting.help)
     else:
         values[field.name] = int(left.number_input(label, min_value=setting.minimum or 0,
                                                    value=getattr(previous, field.name), key=key))
@@ -145,11 +152,12 @@ else:
     estimates = st.session_state.setdefault("settings.estimates", {})
     total = 0.0
     for entry in expensive(chosen):
-        probe = (data.content_hash, entry.kind, entry.model, entry.options)
+        probe = (data.content_hash, entry.kind, entry.model, entry.options, chosen.device)
         try:
             if probe not in estimates:
                 with st.spinner(f"Timing {shared.plain(entry.name)} on a few pairs…"):
-                    context = BuildContext(shared.GUARDS.models, query_shape=query_shape(data.queries))
+                    context = BuildContext(shared.GUARDS.models, query_shape=query_shape(data.queries),
+                                           device=resolve_device(chosen.device))
                     ranker = build_ranker(entry, context)
                     ranker.index(data.corpus)
                     estimates[probe] = estimate_seconds(ranker, data, entry)

@@ -62,10 +62,11 @@ if training is not None:
             st.warning(f"The {kind.title} learns from the fine-tuned {kinds()[teacher].title}: tick both.")
     total = estimate_minutes(chosen, minutes)
     st.caption(f"Estimate: about {duration_text(60 * total)} in all (mining negatives included; each model "
-               "stops at its budget and keeps its best checkpoint on a dev split carved from the training queries).")
+               "stops at its budget and keeps its best checkpoint on a dev split carved from the training queries). "
+               + shared.plain(train_views.where_it_trains(runs.spec().device)))
     if st.button("Start fine-tuning", type="primary", key="train.start", disabled=not chosen):
-        try:
-            st.session_state[PICKED] = str(start_job(training, chosen, minutes))
+        try:  # where the session's comparison runs (Settings' device)
+            st.session_state[PICKED] = str(start_job(training, chosen, minutes, runs.spec().device))
         except ValueError as error:
             st.error(shared.describe(error))
 
@@ -95,6 +96,8 @@ def follow(folder) -> None:
         st.rerun()
     left = f" · about {duration_text(job.seconds_left)} left" if job.fraction > 0 else ""
     st.progress(job.fraction, text=f"{shared.plain(job.step)} ({job.fraction:.0%}{left})")
+    st.caption(f"Trains on {shared.plain(job.device_title)}; once training starts, the line above gives its pace "
+               "in steps a minute.")
     if st.button("Cancel", key="train.cancel"):
         cancel(folder)
     curves(job)
@@ -112,6 +115,8 @@ def outcome(job: JobStatus) -> None:
         st.error(f"Training failed: {shared.plain(job.error)}")
     curves(job)
     for kind, model in job.models.items():
+        if pace := train_views.pace(model):
+            st.caption(f"{kinds()[kind].title}: {shared.plain(pace)}")
         card = train_views.model_card(model)
         if card:
             with st.expander(f"Model card: {kind}"):

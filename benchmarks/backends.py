@@ -24,8 +24,8 @@ from core.contestants.presets import LESSON_MODELS
 from core.data import first_queries
 from core.data.devsets import load_dev_set
 from core.data.samples import load_lesson
+from core.devices import CPU_BATCH_TOKENS as BATCH_TOKENS
 from core.evaluate import evaluate
-from core.models.cross_encoder import BATCH_TOKENS
 from core.models.loading import load_bi_encoder, load_cross_encoder
 from core.rankers.base import top_k
 from core.rankers.bi_encoder import BiEncoderRanker

@@ -89,7 +89,8 @@ def _add_compare_arguments(run: argparse.ArgumentParser) -> None:
         if setting.type in (bool, "bool"):
             run.add_argument(flag, action="store_true", default=None, help=meta.help)
         else:
-            run.add_argument(flag, type=int, default=None, help=f"{meta.help} (default {setting.default})")
+            run.add_argument(flag, type=int if setting.type in (int, "int") else str, default=None,
+                             help=f"{meta.help} (default {setting.default})")
     run.add_argument("--rankers", type=_kind_list, metavar="KINDS",
                      help=f"shorthand: one contestant per kind, named after it (default {','.join(SHORTHAND_DEFAULT)})")
     for shorthand in shorthand_flags():
@@ -143,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     indexer.add_argument("--index-type", choices=INDEX_TYPES, default="ivf-sq8", help="FAISS index (default ivf-sq8)")
     indexer.add_argument("--batch-size", type=int, default=256, help="documents per encoding batch")
     indexer.add_argument("--workers", type=int, default=1, help="encoders at once on Ray (one model load each)")
+    _add_device_arguments(indexer, "encoder")
     reranker = commands.add_parser("rerank", help="re-rank a first-stage run's shortlists with a contestant, in this "
                                                   "process or on Ray, into a TREC run (a kind=run contestant)")
     reranker.add_argument("data", type=Path, help="the dataset (as compare takes it)")
@@ -156,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     reranker.add_argument("--engine", choices=ENGINES, default="local")
     reranker.add_argument("--workers", type=int, default=1, help="re-rankers at once on Ray (one model load each)")
     reranker.add_argument("--address", metavar="auto|ray://HOST:PORT", help="a Ray cluster to join")
+    _add_device_arguments(reranker, "re-ranker")
     shower = commands.add_parser("show", help="show a saved comparison (OUT/results.arena.json, or one saved in the "
                                               "app) beside the data it ran on, and optionally write its report")
     shower.add_argument("file", type=Path, help="the saved comparison (*.arena.json)")
@@ -231,8 +234,14 @@ def build_parser() -> argparse.ArgumentParser:
                          help="weigh query tokens by their corpus IDF: in the cross's query pooling, "
                               "or in the poly's code attention (with --freeze-backbone)")
     trainer.add_argument("--bf16", action="store_true",
-                         help="forward passes in bfloat16: about twice as fast on CPUs that compute it natively "
-                              "(AVX-512 BF16, AMX); weights and optimiser stay float32")
+                         help="on the CPU, forward passes in bfloat16: about twice as fast on CPUs that compute it "
+                              "natively (AVX-512 BF16, AMX); weights and optimiser stay float32 (an accelerator "
+                              "computes at its own precision whatever this says)")
+    trainer.add_argument("--device", default="auto", metavar="auto|cpu|cuda|cuda:N|mps",
+                         help="where to train (and mine and score with the teacher): auto takes ARENA_DEVICE, else "
+                              "CUDA, then Apple's MPS, then the CPU. On an accelerator the forward passes run under "
+                              "autocast in bfloat16 (float16 where it lacks bfloat16; ARENA_GPU_PRECISION overrides) "
+                              "and each step takes 4 times --batch-lists lists (default auto)")
     trainer.add_argument("--seed", type=int, default=TrainConfig.seed)
     trainer.add_argument("--sources", default=",".join(TrainConfig.sources),
                          help="comma-separated training data: wikiqa,arguana")
@@ -249,7 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from core.devices import resolve_device
+
     logging.getLogger("core").setLevel(logging.INFO)
+    args.device = resolve_device(args.device)  # a device this machine lacks is an error before any work
     if args.data is not None:
         return run_fine_tune(args)
     if args.kind not in DEFAULT_MIX:
@@ -260,14 +272,15 @@ def run_train(args: argparse.Namespace) -> int:
                          tie_weight=args.tie_weight, backbone_lr=args.backbone_lr, head_lr=args.head_lr,
                          batch_lists=args.batch_lists, freeze_backbone=args.freeze_backbone,
                          query_bitfit=args.query_bitfit, pool_negatives=args.pool_negatives, seed=args.seed,
-                         idf_prior=args.idf_prior, bfloat16=args.bf16,
+                         idf_prior=args.idf_prior, bfloat16=args.bf16, device=args.device,
                          sources=tuple(part.strip() for part in args.sources.split(",") if part.strip()))
     record = run_training(args.kind, args.out, config, args.quick, args.poly_codes, args.teacher or EMBEDDED,
                           args.lists_cache, args.teacher_dense)
     dev = record["history"]["dev_ndcg@10"]
     print(f"{args.kind}: loss {record['first_loss']:.4f} -> {record['last_loss']:.4f}; WikiQA dev nDCG@10 "
           f"{dev[0][1]:.4f} -> {dev[-1][1]:.4f} (bi-encoder {record['bi_encoder_dev_ndcg@10']:.4f}); "
-          f"{record['wall_s']:.0f} s; saved to {args.out}")
+          f"{record['wall_s']:.0f} s on {record['device_title']} ({record['steps_per_minute']:,.0f} steps a minute); "
+          f"saved to {args.out}")
     return 0
 
 
@@ -277,11 +290,12 @@ def run_fine_tune(args: argparse.Namespace) -> int:
 
     record = fine_tune(args.kind, args.data, args.out, args.minutes, args.teacher, args.seed, args.poly_codes,
                        StderrProgress(), compact=args.compact, layers=args.layers, bfloat16=args.bf16,
-                       pseudo_queries=args.pseudo_queries)
+                       pseudo_queries=args.pseudo_queries, device=args.device)
     history = record["history"]
     dev = dict(history["dev_ndcg@10"])
     print(f"{args.kind}: dev nDCG@10 {dev[0]:.4f} (start) -> {dev[history['best_step']]:.4f} (kept, step "
-          f"{history['best_step']} of {history['steps']}); {record['wall_s'] / 60:.1f} min; saved to {args.out} "
+          f"{history['best_step']} of {history['steps']}); {record['wall_s'] / 60:.1f} min on {record['device_title']} "
+          f"({record['steps_per_minute']:,.0f} steps a minute); saved to {args.out} "
           f"(model card: {args.out / 'README.md'})")
     if history["best_step"] == 0:
         print(f"warning: no step beat the untrained start on the dev split; {args.out} holds the start "
@@ -358,20 +372,45 @@ def run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_device_arguments(parser: argparse.ArgumentParser, model: str) -> None:
+    """`index`'s and `rerank`'s devices: `--device` for the local engine, `--gpus-per-worker` for Ray's workers."""
+    parser.add_argument("--device", metavar="auto|cpu|cuda|cuda:N|mps",
+                        help=f"the local engine's device for the {model}: auto takes ARENA_DEVICE, else CUDA, then "
+                             "Apple's MPS, then the CPU (default auto; on Ray, give --gpus-per-worker instead)")
+    parser.add_argument("--gpus-per-worker", type=float, default=0.0, metavar="G",
+                        help=f"GPUs each Ray worker reserves (num_gpus of its Ray Data actor; 0.5 puts two workers on "
+                             f"a GPU), its {model} running on the GPU Ray gives it; 0 (the default) runs the workers "
+                             "on CPUs. With --engine local, more than 0 is --device cuda: this process is the one "
+                             "worker. Asking for GPUs where there are none is an error")
+
+
+def _scale_device(args: argparse.Namespace) -> str:
+    """The local engine's `--device` (auto when not given); on Ray `--device` is refused for `--gpus-per-worker`."""
+    if args.engine == "ray" and args.device is not None:
+        raise ValueError(f"--device {args.device} is the local engine's; Ray's workers run on the GPU each reserves "
+                         "with --gpus-per-worker G, else on CPUs")
+    return args.device or "auto"
+
+
 def run_index(args: argparse.Namespace) -> int:
     """Build an index directory and print its manifest."""
+    from core.devices import device_title
+
     manifest = build(args.data, args.out, args.contestant, args.engine, args.index_type, args.batch_size,
-                     args.workers, args.address, StderrProgress())
+                     args.workers, args.address, StderrProgress(), _scale_device(args), args.gpus_per_worker)
     recall = "–" if manifest.recall_at_10 is None else f"{manifest.recall_at_10:.3f}"
+    where = (device_title(manifest.device) if manifest.engine == "local" else
+             f"{manifest.gpus_per_worker:g} GPU each" if manifest.gpus_per_worker else "CPUs")
     print(f"{manifest.documents:,} documents, {manifest.dim}-d, {manifest.index}; encoded in {manifest.encode_s:.1f} s "
-          f"({manifest.engine}, {manifest.workers} worker(s)), indexed in {manifest.build_s:.1f} s; recall@10 {recall}")
+          f"({manifest.engine}, {manifest.workers} worker(s), on {where}), indexed in {manifest.build_s:.1f} s; "
+          f"recall@10 {recall}")
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
 
 def run_rerank(args: argparse.Namespace) -> int:
     run = rerank(args.data, args.run, args.out, args.contestant, args.depth, args.k, args.split, args.engine,
-                 args.workers, args.address, StderrProgress())
+                 args.workers, args.address, StderrProgress(), _scale_device(args), args.gpus_per_worker)
     print(f"wrote {args.out}: {len(run):,} queries re-ranked (use it as --ranker name=NAME,kind=run,path={args.out})")
     return 0
 

@@ -14,8 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("core.types", "core.attention_types", "core.config", "core.text", "core.timing", "core.threadsafe",
-     "core.index", "core.evaluate"),
+    ("core.types", "core.attention_types", "core.config", "core.devices", "core.text", "core.timing",
+     "core.threadsafe", "core.index", "core.evaluate"),
     ("core.data",),
     ("core.caches",),
     ("core.contestants",),

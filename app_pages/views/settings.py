@@ -13,6 +13,7 @@ from core.contestants.kind import DEPTH, FIRST
 from core.contestants.kinds import RUN_FILE
 from core.contestants.registry import comparison, contestant, kind_of, kinds
 from core.contestants.spec import SPEC_KEYS, ComparisonSpec, ContestantSpec, SpecError, parse_pairs
+from core.devices import device_title, resolve_device
 from core.rankers.build import describe
 from core.text import markdown_literal
 
@@ -97,3 +98,10 @@ def kinds_help() -> pd.DataFrame:
              "; ".join(f"{option.name} (default {option.default!r}): {option.help}" for option in kind.all_options))
             for kind in kinds().values()]
     return pd.DataFrame(rows, columns=["kind", "what", "how it ranks", "options"])
+
+
+def device_choice(device: str) -> str:
+    """A device as the Settings page offers it: "auto (here: the CPU)", "cuda:0: NVIDIA H200, bfloat16"."""
+    if device == "auto":
+        return f"auto (here: {device_title(resolve_device('auto'))})"
+    return device_title(device)

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 
 def results_table(comparison: Comparison) -> pd.DataFrame:
-    """One row per contestant: label, kind, real model, pipeline, metrics, agreement with the reference, latency
-    and index time; `colour` holds its colour for the page to paint."""
+    """One row per contestant: label, kind, real model, pipeline, metrics, agreement with the reference, latency,
+    index time and where it ran; `colour` holds its colour for the page to paint."""
     rows = []
     for result in comparison.results.values():
         latency = result.latency_ms
@@ -35,7 +35,7 @@ def results_table(comparison: Comparison) -> pd.DataFrame:
         rows.append({"contestant": result.label, "kind": result.kind_title, "model": result.model, "trained": result.trained,
                      "pipeline": result.pipeline, **result.metrics, **agreement,
                      "p50 ms": latency["p50"], "p95 ms": latency["p95"], "queries/s": result.queries_per_s,
-                     "index s": result.index_s, "colour": result.colour})
+                     "index s": result.index_s, "runs on": result.device, "colour": result.colour})
     return pd.DataFrame(rows)
 
 

@@ -1,11 +1,40 @@
-"""The Train page's view-model: the model card a fine-tuning run wrote."""
+"""The Train page's view-model: where a job trains and how fast it went, and the model card a fine-tuning run
+wrote."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+from core.devices import DeviceError, device_title, resolve_device
+from core.text import duration_text
 
 
 def model_card(folder: str) -> str | None:
     """The model card (README.md) a fine-tuning run wrote into `folder`, or None."""
     card = Path(folder) / "README.md"
     return card.read_text(encoding="utf-8") if card.is_file() else None
+
+
+def where_it_trains(device: str = "auto") -> str:
+    """Where a job started now would train, in a sentence: "Trains on the CPU." or "Trains on NVIDIA H200
+    (cuda:0), bfloat16." (`device`: `core.training.loop.TrainConfig.device`); what is wrong when it cannot."""
+    try:
+        return f"Trains on {device_title(resolve_device(device))}."
+    except DeviceError as error:
+        return f"Cannot train here: {error}."
+
+
+def pace(folder: str) -> str | None:
+    """How a finished model trained, from its `training.json`: "Trained on the CPU at 24 steps a minute (120 steps;
+    5 min in all, mining included)."; None without a record (or one written before the pace was measured)."""
+    record = Path(folder) / "training.json"
+    if not record.is_file():
+        return None
+    training = json.loads(record.read_text(encoding="utf-8"))
+    steps_per_minute = training.get("steps_per_minute")
+    if not steps_per_minute:
+        return None
+    where = training.get("device_title", "the CPU")
+    return (f"Trained on {where} at {steps_per_minute:,.0f} steps a minute ({training['history']['steps']:,} steps; "
+            f"{duration_text(training['wall_s'])} in all, mining included).")

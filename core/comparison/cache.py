@@ -20,8 +20,9 @@ from core.caches.disk import write_newest
 from core.comparison.results import Comparison
 from core.comparison.saved import comparison_fields, comparison_from_fields
 from core.config import CACHE_DIR, WEIGHTS_DIR
-from core.contestants.registry import kind_of
+from core.contestants.registry import device, kind_of
 from core.contestants.spec import ComparisonSpec, ContestantSpec
+from core.devices import DeviceError
 from core.models.sources import model_fingerprint
 from core.types import Dataset
 
@@ -62,7 +63,12 @@ def comparison_key(dataset: Dataset, spec: ComparisonSpec) -> str | None:
     contestants = [_contestant_fingerprint(entry) for entry in spec.contestants]
     if any(fingerprint is None for fingerprint in contestants):
         return None
-    content = json.dumps([dataset.content_hash, spec.to_dict(), contestants, code_fingerprint()], sort_keys=True)
+    try:
+        where = device(spec)  # "auto" on this machine: a GPU's comparison is not the CPU's
+    except DeviceError:
+        return None
+    content = json.dumps([dataset.content_hash, spec.to_dict(), where, contestants, code_fingerprint()],
+                         sort_keys=True)
     return hashlib.sha256(content.encode()).hexdigest()[:32]
 
 

@@ -17,9 +17,10 @@ import numpy as np
 from core.comparison.colours import colour_for
 from core.comparison.results import Comparison, RankerResult, dataset_summary
 from core.config import OPEN_POLICY, ModelPolicy
-from core.contestants.registry import Step, comparison, kind_of, plan
-from core.contestants.spec import ComparisonSpec, ContestantSpec
+from core.contestants.registry import Step, comparison, device, kind_of, plan
+from core.contestants.spec import ComparisonSpec, ContestantSpec, settings
 from core.data.pseudo_queries import query_shape
+from core.devices import device_title
 from core.evaluate import METRICS, evaluate, kendall_tau, overlap_at_k
 from core.rankers.base import Progress, Ranker, no_progress
 from core.rankers.build import BuildContext, build_ranker, describe_model, pair_calls
@@ -65,7 +66,8 @@ def compare(dataset: Dataset, spec: ComparisonSpec, progress: Progress = no_prog
     results: dict[str, RankerResult] = {}
     deep_runs: dict[str, Run] = {}  # each run before the cut to k: a re-ranker's shortlist may go deeper
     built = rankers if rankers is not None else {}
-    context = BuildContext(policy, upstream=lambda name: results[name], query_shape=query_shape(dataset.queries))
+    context = BuildContext(policy, upstream=lambda name: results[name], query_shape=query_shape(dataset.queries),
+                           device=device(spec))
     share = 1.0 / (2 * len(steps))
     for number, step in enumerate(steps):
         if step.name not in built:
@@ -87,7 +89,8 @@ def indexed_rankers(dataset: Dataset, spec: ComparisonSpec, policy: ModelPolicy 
     or a run file built so ranks no query of the data; it answers new questions only (`Ranker.rank_new`)."""
     steps = plan(spec)
     built: dict[str, Ranker] = {}
-    context = BuildContext(policy, query_shape=query_shape(dataset.queries))  # the prior tested as compare() tests it
+    context = BuildContext(policy, query_shape=query_shape(dataset.queries),  # the prior tested as compare() tests it
+                           device=device(spec))
     for number, step in enumerate(steps):
         progress(f"{step.name}: loading {step.kind.title} {describe_model(step.contestant)}", number / len(steps))
         built[step.name] = build_ranker(step.contestant, context)
@@ -116,7 +119,7 @@ def _search(dataset: Dataset, spec: ComparisonSpec, step: Step, ranker: Ranker,
     position = len(spec.names) if step.position is None else step.position
     result = RankerResult(step.name, step.kind.name, step.kind.title, ranker.label, ranker.trained, ranker.model_name,
                           colour_for(position), run, ranker.timings.index_s, query_ms, pipeline,
-                          notes=list(ranker.notes))
+                          notes=list(ranker.notes), device=device_title(ranker.device))
     result.run = {q: dict(list(d.items())[:spec.k]) for q, d in run.items()}
     if dataset.qrels and step.shown:
         result.metrics, result.per_query = evaluate(dataset.qrels, result.run, METRICS)
@@ -133,7 +136,7 @@ def partial_comparison(dataset: Dataset, spec: ComparisonSpec, finished: Mapping
     kept = tuple(entry for entry in spec.contestants if entry.name in finished)
     if not kept:
         return None
-    reduced = comparison(kept, k=spec.k, exclude_self=spec.exclude_self)
+    reduced = comparison(kept, **{setting.name: getattr(spec, setting.name) for setting in settings()})
     result = _finish(dataset, reduced, dict(finished), dict(rankers))
     missing = ", ".join(name for name in spec.names if name not in finished)
     result.notes.append(f"still running: {missing}" if running else
@@ -195,6 +198,6 @@ def load_models(spec: ComparisonSpec, policy: ModelPolicy = OPEN_POLICY) -> None
     for entry in spec.contestants:
         if kind_of(entry).has_model:
             try:
-                build_ranker(entry, BuildContext(policy))
-            except (OSError, ValueError) as error:  # the comparison itself will say what is wrong
+                build_ranker(entry, BuildContext(policy, device=device(spec)))
+            except (OSError, ValueError) as error:  # the comparison itself will say what is wrong (a DeviceError too)
                 logger.warning("warm-up: %s not loaded (%s)", entry.name, error)

@@ -31,6 +31,7 @@ class RankerResult:
         metrics / per_query: ranx metrics (empty without qrels).
         agreement: overlap@10 and Kendall tau with the reference contestant (empty for the reference).
         notes: What its ranker decided for this corpus (e.g. the IDF prior's test, `core.rankers.prior_check`).
+        device: Where its model ran, for people ("the CPU", "NVIDIA H200 (cuda:0), bfloat16"; `core.devices`).
     """
 
     name: str
@@ -48,6 +49,7 @@ class RankerResult:
     per_query: dict[str, dict[str, float]] = field(default_factory=dict)
     agreement: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    device: str = "the CPU"
 
     @property
     def latency_ms(self) -> dict[str, float]:
@@ -82,7 +84,7 @@ class Comparison:
             "rankers": {name: {"kind": r.kind, "label": r.label, "trained": r.trained, "model": r.model,
                                "pipeline": r.pipeline, "metrics": r.metrics, "agreement": r.agreement,
                                "latency_ms": r.latency_ms, "queries_per_s": r.queries_per_s,
-                               "index_s": r.index_s, "notes": r.notes}
+                               "index_s": r.index_s, "device": r.device, "notes": r.notes}
                         for name, r in self.results.items()},
             "dataset": self.dataset,
             "agreement_reference": self.reference,

@@ -143,6 +143,8 @@ def _problem(result: RankerResult) -> str:
         return "its per-query metrics are not {metric: {query: number}}"
     if not (isinstance(result.notes, list) and all(isinstance(note, str) for note in result.notes)):
         return "its notes are not a list of texts"
+    if not isinstance(result.device, str):
+        return "its device is not a text"
     return ""
 
 

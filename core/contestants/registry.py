@@ -30,6 +30,7 @@ from core.contestants.spec import (
     parse_pairs,
     settings,
 )
+from core.devices import resolve_device
 
 __all__ = ["DEPTH", "FIRST", "NAME_MARKS", "Step", "comparison", "comparison_from_dict", "contestant", "dependencies",
            "kind_of", "kinds", "parse_contestant", "plan", "trainable_kinds"]
@@ -263,3 +264,15 @@ def shorthand_flags() -> tuple[ShorthandFlag, ...]:
             option, equals, _ = target.partition("=")
             flags.append(ShorthandFlag(flag, kind, options.get(option), bool(equals)))
     return tuple(flags)
+
+
+def device(spec: ComparisonSpec) -> str:
+    """Where `spec`'s models run on this machine (`core.devices.resolve_device`); "cpu" when none has a model,
+    without importing torch (a BM25-only comparison stays light).
+
+    Raises:
+        DeviceError: For a device this machine does not have.
+    """
+    if not any(kind_of(entry).has_model for entry in spec.contestants):
+        return "cpu"
+    return resolve_device(spec.device)

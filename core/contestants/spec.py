@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import BACKENDS, Backend
+from core.devices import DeviceError, check_device_name
 
 EMBEDDED = "embedded"
 MAX_CONTESTANTS = 8
@@ -166,11 +167,14 @@ class ComparisonSpec:
         contestants: What competes, in display order (at most `MAX_CONTESTANTS`).
         k: Documents kept per query in every run.
         exclude_self: Drop a hit whose doc id equals its query id (BEIR/MTEB convention for ArguAna).
+        device: Where the models run (`core.devices`); resolved when the comparison is run.
     """
 
     contestants: tuple[ContestantSpec, ...]
     k: int = setting(100, "documents kept per query in every run", minimum=1)
     exclude_self: bool = setting(False, "drop a hit whose doc id equals the query id (BEIR/MTEB, e.g. ArguAna)")
+    device: str = setting("auto", "where the models run: auto (the server's ARENA_DEVICE, else CUDA, then Apple's "
+                          "MPS, then the CPU), cpu, cuda, cuda:N or mps")
 
     def __post_init__(self) -> None:
         if not self.contestants:
@@ -188,6 +192,10 @@ class ComparisonSpec:
                 raise SpecError(f"{name} must be a {type(setting_field.default).__name__}, not {value!r}")
             if minimum is not None and value < minimum:
                 raise SpecError(f"{name} must be at least {minimum}")
+        try:
+            check_device_name(self.device)
+        except DeviceError as error:
+            raise SpecError(str(error)) from None
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from core.attention_types import PairAttention
+from core.devices import batch_tokens as budget
 from core.models.backbone import (
     is_backbone_tensor,
     is_bitfit_parameter,
@@ -38,15 +39,14 @@ from core.models.backbone import (
     save_checkpoint,
 )
 from core.models.idf import corpus_log_idf, idf_logits, idf_pool
+from core.models.placement import as_numpy, computing_on, device_of
 from core.models.worker_threads import for_each_on_threads
 from core.types import Corpus
 
 ARCHITECTURE = "joint-cross-encoder"
 CLOSED_GATE = -1e4  # exp(-1e4) is exactly 0 in float32: no attention crosses the segments
-BATCH_TOKENS = 512
-"""Padded tokens per batch when scoring: pairs sorted by length pad little, and batches this small stay in the CPU's
-caches (on 2 cores PyTorch scored 1.1-1.4× the pairs per second of one batch of a query's 20 pairs;
-benchmarks/backends.py)."""
+BY_DEVICE = -1
+"""`predict`'s default batching: the padded tokens per batch of the model's device (`core.devices.batch_tokens`)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,11 @@ class PairBatch:
     position_ids: torch.Tensor
     segments: torch.Tensor
     boundaries: list[int]
+
+    def to(self, device: str) -> PairBatch:
+        """The batch with its tensors on `device`."""
+        return PairBatch(self.input_ids.to(device, non_blocking=True), self.position_ids.to(device, non_blocking=True),
+                         self.segments.to(device, non_blocking=True), self.boundaries)
 
 
 class JointCrossEncoder(nn.Module):
@@ -150,8 +155,8 @@ class JointCrossEncoder(nn.Module):
     def prepare(self, pairs: Sequence[tuple[str, str]], max_query_length: int | None = None,
                 max_document_length: int | None = None) -> PairBatch:
         """Tokenise each segment on its own (to the config's lengths unless given shorter ones, as training
-        does for speed) and concatenate them with restarting positions."""
-        return self.pair_batch(*self.tokenise(pairs, max_query_length, max_document_length))
+        does for speed) and concatenate them with restarting positions, on the model's device."""
+        return self.pair_batch(*self.tokenise(pairs, max_query_length, max_document_length)).to(device_of(self))
 
     def tokenise(self, pairs: Sequence[tuple[str, str]], max_query_length: int | None = None,
                  max_document_length: int | None = None) -> tuple[list[list[int]], list[list[int]]]:
@@ -221,16 +226,21 @@ class JointCrossEncoder(nn.Module):
 
     @torch.inference_mode()
     def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32,
-                log_idf: torch.Tensor | None = None, batch_tokens: int | None = BATCH_TOKENS) -> np.ndarray:
+                log_idf: torch.Tensor | None = None, batch_tokens: int | None = BY_DEVICE) -> np.ndarray:
         """One score per (query, document) pair, `[len(pairs)]`; `log_idf` is the ranked corpus's (see
         `corpus_log_idf`) for the IDF prior.
 
-        Pairs are sorted by length and batched under `batch_tokens` padded tokens (at most `batch_size` pairs),
-        and the batches are shared by worker threads of one PyTorch thread each (`core.models.worker_threads`);
-        `batch_tokens=None` batches `batch_size` pairs in the given order. Scores do not depend on the batching.
+        Pairs are sorted by length and batched under `batch_tokens` padded tokens (by default the model's device's
+        budget, `core.devices.batch_tokens`; at most `batch_size` pairs), and the batches are shared by worker
+        threads of one PyTorch thread each (`core.models.worker_threads`): on a GPU they build the next batches
+        while it computes. `batch_tokens=None` batches `batch_size` pairs in the given order. Scores do not depend
+        on the batching.
         """
         if not pairs:
             return np.empty(0, dtype=np.float32)
+        device = device_of(self)
+        batch_tokens = budget(device) if batch_tokens == BY_DEVICE else batch_tokens
+        log_idf = None if log_idf is None else log_idf.to(device)
         queries, documents = self.tokenise(pairs)
         lengths = [len(q) + len(d) for q, d in zip(queries, documents)]
         order = np.argsort(lengths, kind="stable")[::-1] if batch_tokens else np.arange(len(pairs))
@@ -242,8 +252,9 @@ class JointCrossEncoder(nn.Module):
         scores = np.empty(len(pairs), dtype=np.float32)
 
         def score(rows: np.ndarray) -> None:
-            scores[rows] = self(self.pair_batch([queries[i] for i in rows], [documents[i] for i in rows]),
-                                log_idf).numpy()
+            batch = self.pair_batch([queries[i] for i in rows], [documents[i] for i in rows]).to(device)
+            with computing_on(device):
+                scores[rows] = as_numpy(self(batch, log_idf))
 
         for_each_on_threads(score, batches)
         return scores
@@ -258,7 +269,7 @@ class JointCrossEncoder(nn.Module):
             attentions = self.encode_pairs(batch, output_attentions=True).attentions
         finally:
             self.backbone.set_attn_implementation(previous)
-        weights = torch.stack([layer[0] for layer in attentions]).numpy()
+        weights = as_numpy(torch.stack([layer[0] for layer in attentions]))
         tokens = self.tokenizer.convert_ids_to_tokens(batch.input_ids[0].tolist())
         idf_weight = float(self.idf_weight.item()) if self.config.idf_prior else None
         return PairAttention(tokens=tokens, boundary=batch.boundaries[0], weights=weights, idf_weight=idf_weight,

@@ -20,6 +20,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from core.models.backbone import masked_mean
 from core.models.cross_encoder import JointCrossEncoder
 from core.models.pair_scorer import PairScorer, SentenceTransformersCrossEncoder
+from core.models.placement import as_numpy, computing_on, to_device
 
 
 def transformer_of(scorer: PairScorer) -> tuple[PreTrainedTokenizerBase, PreTrainedModel, int]:
@@ -64,9 +65,10 @@ def truncated(model: PreTrainedModel, layers: int) -> PreTrainedModel:
 def mean_pooled(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel, texts: Sequence[str], max_length: int,
                 normalize: bool = True) -> torch.Tensor:
     """`[len(texts), dim]` means of `model`'s last token states over each text's tokens, unit length if `normalize`
-    (gradients flow: a student trains through it)."""
-    batch = tokenizer(list(texts), padding=True, truncation=True, max_length=max_length, return_tensors="pt")
-    pooled = masked_mean(model(**batch).last_hidden_state, batch["attention_mask"])
+    (gradients flow: a student trains through it); computed on the model's device."""
+    batch = to_device(tokenizer(list(texts), padding=True, truncation=True, max_length=max_length,
+                                return_tensors="pt"), str(next(model.parameters()).device))
+    pooled = masked_mean(model(**batch).last_hidden_state.float(), batch["attention_mask"])
     return F.normalize(pooled, dim=-1) if normalize else pooled
 
 
@@ -93,6 +95,7 @@ class EarlyLayerEncoder:
         self.layers = layers
         self.model = truncated(model, layers)
         self.max_seq_length = max_length
+        self.device = str(next(model.parameters()).device)  # where the cross-encoder it cuts was placed
 
     def get_embedding_dimension(self) -> int:
         return int(self.model.config.hidden_size)
@@ -100,14 +103,16 @@ class EarlyLayerEncoder:
     @torch.inference_mode()
     def token_states(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """`[batch, tokens, dim]` outputs of layer ℓ and the `[batch, tokens]` attention mask."""
-        batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_seq_length,
-                               return_tensors="pt")
-        return self.model(**batch).last_hidden_state, batch["attention_mask"]
+        batch = to_device(self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_seq_length,
+                                         return_tensors="pt"), self.device)
+        with computing_on(self.device):
+            return self.model(**batch).last_hidden_state.float(), batch["attention_mask"]
 
     @torch.inference_mode()
     def encode(self, texts: Sequence[str], batch_size: int = 64, normalize_embeddings: bool = True,
                convert_to_numpy: bool = True, show_progress_bar: bool = False) -> np.ndarray:
         """`[len(texts), dim]` mean-pooled layer-ℓ embeddings (the signature of `SentenceTransformer.encode`)."""
-        chunks = [mean_pooled(self.tokenizer, self.model, texts[start:start + batch_size], self.max_seq_length,
-                              normalize_embeddings) for start in range(0, len(texts), batch_size)]
-        return torch.cat(chunks).numpy() if chunks else np.empty((0, self.get_embedding_dimension()), np.float32)
+        with computing_on(self.device):
+            chunks = [mean_pooled(self.tokenizer, self.model, texts[start:start + batch_size], self.max_seq_length,
+                                  normalize_embeddings) for start in range(0, len(texts), batch_size)]
+        return as_numpy(torch.cat(chunks)) if chunks else np.empty((0, self.get_embedding_dimension()), np.float32)

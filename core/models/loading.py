@@ -15,6 +15,7 @@ from typing import TypeVar
 from sentence_transformers import CrossEncoder, SentenceTransformer
 
 from core.config import BACKENDS, PAIR_BACKENDS, Backend
+from core.devices import accelerator_dtype, is_accelerator
 from core.models.bf16_pairs import Bf16PairBackbone
 from core.models.cross_encoder import ARCHITECTURE as JOINT_ARCHITECTURE
 from core.models.cross_encoder import JointCrossEncoder
@@ -22,6 +23,7 @@ from core.models.errors import ModelError
 from core.models.onnx_encoder import OnnxSentenceEncoder
 from core.models.onnx_pairs import OnnxPairBackbone
 from core.models.pair_scorer import PairScorer, SentenceTransformersCrossEncoder
+from core.models.placement import place
 from core.models.poly_encoder import ARCHITECTURE as POLY_ARCHITECTURE
 from core.models.poly_encoder import PolyEncoder
 from core.models.sources import (
@@ -59,25 +61,36 @@ def _load(description: str, loader: Callable[[], T]) -> T:
         raise ModelError(f"cannot load {description}: {error}") from error
 
 
-@_loaded_once
-def load_bi_encoder(spec: str = EMBEDDED, backend: Backend = "torch") -> SentenceTransformer | OnnxSentenceEncoder:
-    """A sentence-transformers bi-encoder, run by PyTorch or, for "onnx" / "onnx-int8", by ONNX Runtime.
+def load_bi_encoder(spec: str = EMBEDDED, backend: Backend = "torch",
+                    device: str = "cpu") -> SentenceTransformer | OnnxSentenceEncoder:
+    """A sentence-transformers bi-encoder on `device`, run by PyTorch or, for "onnx" / "onnx-int8" on the CPU, by
+    ONNX Runtime. On an accelerator it runs in PyTorch at the device's precision, whatever the backend (the backends
+    are the CPU's).
 
     The ONNX backends encode faster on a CPU (see `core.models.onnx_encoder` and benchmarks/README.md) and
     offer `encode` only; the token-level views need the "torch" model.
     """
     if backend not in BACKENDS:
         raise ModelError(f"unknown bi-encoder backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    return _load_bi_encoder(spec, "torch" if is_accelerator(device) else backend, device)
+
+
+@_loaded_once
+def _load_bi_encoder(spec: str, backend: Backend, device: str) -> SentenceTransformer | OnnxSentenceEncoder:
     if backend == "torch":
-        return _load(f"bi-encoder {spec!r}", lambda: SentenceTransformer(
-            resolve(spec), device="cpu", trust_remote_code=False, model_kwargs={"use_safetensors": True}))
-    model = load_bi_encoder(spec)
+        def load() -> SentenceTransformer:
+            model = SentenceTransformer(resolve(spec), device=device, trust_remote_code=False,
+                                        model_kwargs={"use_safetensors": True})
+            return model.to(accelerator_dtype(device)) if is_accelerator(device) else model
+
+        return _load(f"bi-encoder {spec!r}", load)
+    model = _load_bi_encoder(spec, "torch", "cpu")
     return _load(f"bi-encoder {spec!r} on {backend}",
                  lambda: OnnxSentenceEncoder(model, quantize=backend == "onnx-int8"))
 
 
 @_loaded_once
-def load_poly_encoder(spec: str = EMBEDDED, n_codes: int = 16) -> PolyEncoder:
+def load_poly_encoder(spec: str = EMBEDDED, n_codes: int = 16, device: str = "cpu") -> PolyEncoder:
     """A saved poly-encoder, or an untrained one (`n_codes` codes) over a backbone.
 
     "embedded" is the project's trained poly-encoder when its weights are present, else an untrained
@@ -94,20 +107,25 @@ def load_poly_encoder(spec: str = EMBEDDED, n_codes: int = 16) -> PolyEncoder:
             return PolyEncoder.load(path)
         return PolyEncoder.from_backbone(path, n_codes)
 
-    return _load(f"poly-encoder {spec!r}", load)
+    return _load(f"poly-encoder {spec!r}", lambda: place(load(), device))
 
 
-@_loaded_once
-def load_cross_encoder(spec: str = EMBEDDED, backend: Backend = "torch") -> PairScorer:
-    """A pair scorer: the project's joint cross-encoder, or a sentence-transformers `CrossEncoder`.
+def load_cross_encoder(spec: str = EMBEDDED, backend: Backend = "torch", device: str = "cpu") -> PairScorer:
+    """A pair scorer on `device`: the project's joint cross-encoder, or a sentence-transformers `CrossEncoder`.
 
     "embedded" is the project's trained joint cross-encoder when its weights are present, else an
-    untrained one over the packaged MiniLM (which scores exactly like the bi-encoder). The "onnx" and
+    untrained one over the packaged MiniLM (which scores exactly like the bi-encoder). On the CPU, the "onnx" and
     "onnx-int8" backends run a joint cross-encoder's transformer with ONNX Runtime (`core.models.onnx_pairs`), and
-    "torch-bf16" runs it in bfloat16 (`core.models.bf16_pairs`).
+    "torch-bf16" runs it in bfloat16 (`core.models.bf16_pairs`); on an accelerator PyTorch runs it at the device's
+    precision (`core.models.placement`), whatever the backend.
     """
     if backend not in PAIR_BACKENDS:
         raise ModelError(f"unknown cross-encoder backend {backend!r}; choose one of {', '.join(PAIR_BACKENDS)}")
+    return _load_cross_encoder(spec, "torch" if is_accelerator(device) else backend, device)
+
+
+@_loaded_once
+def _load_cross_encoder(spec: str, backend: Backend, device: str) -> PairScorer:
 
     def load() -> PairScorer:
         if spec == EMBEDDED:
@@ -120,12 +138,16 @@ def load_cross_encoder(spec: str = EMBEDDED, backend: Backend = "torch") -> Pair
         if backend != "torch":
             raise ModelError(f"the {backend} backend runs the project's joint cross-encoders; {spec!r} is another "
                              "kind of cross-encoder: use the torch backend")
-        model = CrossEncoder(path, device="cpu", trust_remote_code=False, num_labels=None,
+        model = CrossEncoder(path, device=device, trust_remote_code=False, num_labels=None,
                              model_kwargs={"use_safetensors": True})
+        if is_accelerator(device):
+            model.model.to(accelerator_dtype(device))
         return SentenceTransformersCrossEncoder(model)
 
     def load_on_backend() -> PairScorer:
         scorer = load()  # a model of its own: the torch backend's stays as it is
+        if isinstance(scorer, JointCrossEncoder):
+            place(scorer, device)
         if backend == "torch-bf16":
             scorer.runtime = Bf16PairBackbone(scorer)
         elif backend != "torch":

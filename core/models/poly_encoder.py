@@ -42,6 +42,7 @@ from core.models.backbone import (
     save_checkpoint,
 )
 from core.models.idf import corpus_log_idf, idf_logits
+from core.models.placement import device_of, to_device
 from core.types import Corpus
 
 ARCHITECTURE = "poly-encoder"
@@ -136,7 +137,7 @@ class PolyEncoder(nn.Module):
         """Backbone outputs `[batch, tokens, dim]` with the tokenised batch (`input_ids`, `attention_mask`);
         `query` picks the query side's backbone where it has its own."""
         backbone = self.query_backbone if query and self.query_backbone is not None else self.backbone
-        batch = self.tokenize(texts)
+        batch = to_device(self.tokenize(texts), device_of(self))
         states = backbone(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
         return states, batch
 

@@ -108,9 +108,10 @@ def _contestants_table(comparison: Comparison) -> str:
         options = ", ".join(f"{key} = {value}" for key, value in entry.options
                             if value not in ("", None) and (reranks or key != DEPTH.name))
         rows.append(f"<tr><td>{_e(entry.name)}</td><td>{_e(result.kind_title if result else entry.kind)}</td>"
-                    f"<td>{_e(result.model if result else entry.model)}</td><td>{_e(options or '–')}</td></tr>")
-    return (f"<table><thead><tr><th>contestant</th><th>kind</th><th>model</th><th>options</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+                    f"<td>{_e(result.model if result else entry.model)}</td><td>{_e(options or '–')}</td>"
+                    f"<td>{_e(result.device if result else '–')}</td></tr>")
+    return (f"<table><thead><tr><th>contestant</th><th>kind</th><th>model</th><th>options</th><th>ran on</th></tr>"
+            f"</thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def _settings_table(comparison: Comparison) -> str:

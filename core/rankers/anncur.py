@@ -90,7 +90,7 @@ class AnncurRanker(CrossEncoderRanker):
 
 def build(spec: ContestantSpec, context: BuildContext) -> AnncurRanker:
     check_model(spec.model, context.policy)
-    return AnncurRanker(load_cross_encoder(spec.model), spec.model, spec.option("anchors"),
+    return AnncurRanker(load_cross_encoder(spec.model, device=context.device), spec.model, spec.option("anchors"),
                         spec.option("anchor_docs"), spec.option("depth"))
 
 

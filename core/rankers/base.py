@@ -76,6 +76,7 @@ class Ranker(ABC):
         self.notes: list[str] = []  # what people should know about this run, e.g. a choice made for the corpus
         self.timings = Timings()
         self.corpus: Corpus | None = None
+        self.device = "cpu"  # where its model runs (`core.devices`); set by `core.rankers.build.build_ranker`
 
     @property
     def label(self) -> str:

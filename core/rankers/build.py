@@ -51,11 +51,13 @@ class BuildContext:
         query_shape: What the queries to be ranked look like (`core.data.pseudo_queries.query_shape`), for the
             zero-shot IDF prior's test (`core.rankers.prior_check`), whose pseudo-queries are drawn like them; None
             when unknown (sentences or spans, then).
+        device: Where the models run, resolved (`core.devices.resolve_device`: "cpu", "cuda:0", "mps").
     """
 
     policy: ModelPolicy = field(default_factory=ModelPolicy)
     upstream: Callable[[str], Finished] = _nothing_finished
     query_shape: QueryShape | None = None
+    device: str = "cpu"
 
 
 def implementation(spec: ContestantSpec) -> ModuleType:
@@ -65,8 +67,10 @@ def implementation(spec: ContestantSpec) -> ModuleType:
 
 def build_ranker(spec: ContestantSpec, context: BuildContext | None = None) -> Ranker:
     """The ranker of `spec`, named after it, over its model (loaded once per process)."""
-    ranker = implementation(spec).build(spec, context or BuildContext())
+    context = context or BuildContext()
+    ranker = implementation(spec).build(spec, context)
     ranker.name, ranker.model_name = spec.name, describe_model(spec)
+    ranker.device = context.device if kind_of(spec).has_model else "cpu"
     return ranker
 
 

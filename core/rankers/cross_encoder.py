@@ -18,6 +18,7 @@ from core.attention_types import PairAttention
 from core.caches.pair_scores import pair_scores
 from core.contestants.spec import ContestantSpec, runs_on
 from core.data.pseudo_queries import QueryShape
+from core.devices import accelerator_dtype, is_accelerator
 from core.models.loading import load_cross_encoder
 from core.models.pair_scorer import PairScorer
 from core.models.sources import (
@@ -33,6 +34,9 @@ from core.rankers.base import Progress, Ranker, no_progress, top_k
 from core.rankers.build import BuildContext
 from core.rankers.prior_check import zero_shot_prior
 from core.types import Corpus
+
+ACCELERATOR_BATCH = 1024
+"""Most pairs per batch on an accelerator (32 on the CPU); the device's token budget bounds them too."""
 
 
 class CrossEncoderRanker(Ranker):
@@ -104,8 +108,11 @@ def build(spec: ContestantSpec, context: BuildContext) -> CrossEncoderRanker:
     check_model(spec.model, context.policy)
     backend = spec.option("backend")
     weights = model_fingerprint(spec.model, EMBEDDED_CROSS_DIR)
-    return CrossEncoderRanker(load_cross_encoder(spec.model, backend), spec.model,
-                              fingerprint=f"{weights}|{backend}" if weights else None, query_shape=context.query_shape)
+    precision = backend if not is_accelerator(context.device) else f"torch-{accelerator_dtype(context.device)}"
+    return CrossEncoderRanker(load_cross_encoder(spec.model, backend, context.device), spec.model,
+                              batch_size=ACCELERATOR_BATCH if is_accelerator(context.device) else 32,
+                              fingerprint=f"{weights}|{precision}" if weights else None,
+                              query_shape=context.query_shape)
 
 
 def pair_calls(spec: ContestantSpec, documents: int) -> tuple[int, int]:

@@ -12,9 +12,11 @@ import torch.nn.functional as F
 
 from core.attention_types import TokenSimilarity
 from core.contestants.spec import ContestantSpec, SpecError
+from core.devices import accelerator_dtype, is_accelerator
 from core.models.backbone import token_strings
 from core.models.early_layers import EarlyLayerEncoder, transformer_of
 from core.models.loading import load_cross_encoder
+from core.models.placement import as_numpy
 from core.models.sources import (
     EMBEDDED_CROSS_DIR,
     check_model,
@@ -33,8 +35,9 @@ class EarlyLayerRanker(BiEncoderRanker):
     kind = "early-layer"
 
     def __init__(self, encoder: EarlyLayerEncoder, model_name: str, index_type: str = "flat") -> None:
-        super().__init__(encoder, model_name, index_type, name="early-layer")
-        self.embedding_key = (self.kind, model_name, encoder.layers)
+        super().__init__(encoder, model_name, index_type, name="early-layer", device=encoder.device)
+        on_accelerator = (str(accelerator_dtype(encoder.device)),) if is_accelerator(encoder.device) else ()
+        self.embedding_key = (self.kind, model_name, encoder.layers, *on_accelerator)
         self.fingerprint = model_fingerprint(model_name, EMBEDDED_CROSS_DIR)
 
     def attention(self, query: str, document: str) -> TokenSimilarity:
@@ -43,13 +46,13 @@ class EarlyLayerRanker(BiEncoderRanker):
         query_states, document_states = (encoder.token_states([text])[0][0] for text in (query, document))
         matrix = F.normalize(query_states, dim=-1) @ F.normalize(document_states, dim=-1).T
         return TokenSimilarity(token_strings(encoder.tokenizer, query, encoder.max_seq_length),
-                               token_strings(encoder.tokenizer, document, encoder.max_seq_length), matrix.numpy())
+                               token_strings(encoder.tokenizer, document, encoder.max_seq_length), as_numpy(matrix))
 
 
 def build(spec: ContestantSpec, context: BuildContext) -> EarlyLayerRanker:
     check_model(spec.model, context.policy)
     try:
-        tokenizer, transformer, max_length = transformer_of(load_cross_encoder(spec.model))
+        tokenizer, transformer, max_length = transformer_of(load_cross_encoder(spec.model, device=context.device))
         encoder = EarlyLayerEncoder(tokenizer, transformer, spec.option("layers"), max_length)
     except ValueError as error:
         raise SpecError(f"contestant {spec.name!r}: {error}") from None

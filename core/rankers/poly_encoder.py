@@ -12,8 +12,10 @@ from core.attention_types import PolyAttention
 from core.caches.embeddings import corpus_embeddings
 from core.contestants.spec import ContestantSpec
 from core.data.pseudo_queries import QueryShape
+from core.devices import accelerator_dtype
 from core.models.backbone import token_strings
 from core.models.loading import load_poly_encoder
+from core.models.placement import as_numpy, computing_on, device_of
 from core.models.poly_encoder import PolyEncoder
 from core.models.sources import (
     EMBEDDED_POLY_DIR,
@@ -38,8 +40,11 @@ class PolyEncoderRanker(Ranker):
 
     def __init__(self, model: PolyEncoder, model_name: str, name: str = "poly", batch_size: int = 64,
                  query_shape: QueryShape | None = None) -> None:
-        """`query_shape`: what the queries look like, for the zero-shot IDF prior's test (None: unknown)."""
+        """`query_shape`: what the queries look like, for the zero-shot IDF prior's test (None: unknown). The
+        ranker computes where `core.models.placement.place` put `model`."""
         super().__init__(name, model_name, trained=model.config.trained)
+        self.device = device_of(model)
+        self.precision = str(accelerator_dtype(self.device))  # each precision's document vectors cached apart
         self.cache_key = model_name
         self.fingerprint = model_fingerprint(model_name, EMBEDDED_POLY_DIR)
         self.model = model
@@ -55,14 +60,15 @@ class PolyEncoderRanker(Ranker):
             chunks = []
             with torch.inference_mode():
                 for start in range(0, len(passages), self.batch_size):
-                    chunks.append(self.model.encode_candidates(passages[start:start + self.batch_size]).numpy())
+                    with computing_on(self.device):
+                        chunks.append(as_numpy(self.model.encode_candidates(passages[start:start + self.batch_size])))
                     progress(f"{self.label}: encoding documents", min(1.0, (start + self.batch_size) / len(passages)))
             return np.concatenate(chunks)
 
-        vectors = corpus_embeddings.get_or_compute((self.kind, self.cache_key, self.model.config),
+        vectors = corpus_embeddings.get_or_compute((self.kind, self.cache_key, self.model.config, self.precision),
                                                    corpus.content_hash, compute, self.fingerprint)
-        self.doc_vectors = torch.from_numpy(vectors.copy())
-        self.log_idf = self.model.corpus_log_idf(corpus)
+        self.doc_vectors = torch.from_numpy(vectors.copy()).to(self.device)
+        self.log_idf = self.model.corpus_log_idf(corpus)  # on the CPU, for the prior's test
         self.prior = zero_shot_prior(self.model, self.log_idf, corpus, progress, self.query_shape)
         self.notes = [self.prior.note(self.label, "so it ranks as its start, the bi-encoder")] if self.prior else []
 
@@ -73,14 +79,19 @@ class PolyEncoderRanker(Ranker):
         return self.prior is not None and not self.prior.keep
 
     def _attend(self, query: str) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.as_start:
-            return self.model.attend_as_start([query])
-        return self.model.attend_query([query], self.log_idf)
+        """The query's vectors and the codes' attention, float32 on the model's device."""
+        with computing_on(self.device):
+            if self.as_start:
+                context, weights = self.model.attend_as_start([query])
+            else:
+                log_idf = None if self.log_idf is None else self.log_idf.to(self.device)
+                context, weights = self.model.attend_query([query], log_idf)
+        return context.float(), weights.float()
 
     @torch.inference_mode()
     def _scores(self, query: str, rows: torch.Tensor | None) -> np.ndarray:
-        candidates = self.doc_vectors if rows is None else self.doc_vectors[rows]
-        return self.model.score(self._attend(query)[0], candidates)[0][0].numpy()
+        candidates = self.doc_vectors if rows is None else self.doc_vectors[rows.to(self.device)]
+        return as_numpy(self.model.score(self._attend(query)[0], candidates)[0][0])
 
     @torch.inference_mode()
     def attention(self, query: str, document: str) -> PolyAttention:
@@ -88,10 +99,12 @@ class PolyEncoderRanker(Ranker):
         as its start, the one uniform "code" of mean pooling)."""
         model = self.model
         context, code_weights = self._attend(query)
-        scores, document_weights = model.score(context, model.encode_candidates([document]))
+        with computing_on(self.device):
+            document_vector = model.encode_candidates([document]).float()
+        scores, document_weights = model.score(context, document_vector)
         prior = model.config.idf_prior and not self.as_start
-        return PolyAttention(token_strings(model.tokenizer, query, model.config.max_length), code_weights[0].numpy(),
-                             document_weights[0, 0].numpy(), float(scores[0, 0]),
+        return PolyAttention(token_strings(model.tokenizer, query, model.config.max_length), as_numpy(code_weights[0]),
+                             as_numpy(document_weights[0, 0]), float(scores[0, 0]),
                              float(model.idf_weight.item()) if prior else None, model.config.trained)
 
     def score(self, query: str, doc_ids: Sequence[str]) -> np.ndarray:
@@ -104,7 +117,7 @@ class PolyEncoderRanker(Ranker):
 
 def build(spec: ContestantSpec, context: BuildContext) -> PolyEncoderRanker:
     check_model(spec.model, context.policy)
-    return PolyEncoderRanker(load_poly_encoder(spec.model, spec.option("codes")), spec.model,
+    return PolyEncoderRanker(load_poly_encoder(spec.model, spec.option("codes"), context.device), spec.model,
                              query_shape=context.query_shape)
 
 

@@ -1,5 +1,6 @@
 """One contestant's document encoder as a batch function: loaded once per worker (a Ray Data actor, or this
-process), it turns a batch of documents into `{id, vector, model}` rows of normalised float32 embeddings."""
+process) on the worker's device, it turns a batch of documents into `{id, vector, model}` rows of normalised float32
+embeddings."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from core.config import ModelPolicy
 from core.contestants.registry import kind_of, kinds, parse_contestant
 from core.contestants.spec import SpecError
 from core.data import corpus_row
+from core.devices import resolve_device
 from core.models.sources import model_fingerprint
 from core.rankers.build import BuildContext, build_ranker
 from core.scale.shards import Batch
@@ -21,9 +23,14 @@ class DocumentEncoder:
     Args:
         contestant: e.g. "name=bi,kind=bi,model=embedded".
         threads: Torch threads of this worker (one per worker when several share a machine's cores).
+        device: Where its model runs, resolved on the worker (`core.devices.resolve_device`): "cuda" on a Ray worker
+            that reserved a GPU takes the one Ray gave it.
+
+    Raises:
+        core.devices.DeviceError: When the worker does not have `device`.
     """
 
-    def __init__(self, contestant: str, threads: int | None = None) -> None:
+    def __init__(self, contestant: str, threads: int | None = None, device: str = "cpu") -> None:
         import torch
 
         if threads:
@@ -33,7 +40,8 @@ class DocumentEncoder:
             indexable = ", ".join(kind.name for kind in kinds().values() if kind.prebuilt_index)
             raise SpecError(f"contestant {spec.name!r}: a {spec.kind} has no document encoder to index with; "
                             f"use one of {indexable}")
-        self.ranker = build_ranker(spec, BuildContext(ModelPolicy()))
+        self.device = resolve_device(device)
+        self.ranker = build_ranker(spec, BuildContext(ModelPolicy(), device=self.device))
         self.model = model_fingerprint(spec.model) or spec.model  # each row says which weights made it
         self.dim = int(self.ranker.encode_queries(["dimension probe"]).shape[1])
 

@@ -4,7 +4,9 @@ write the embeddings to Parquet, build a FAISS index from them shard by shard, a
 The driver never holds all vectors: encoding streams batch by batch (`local`) or runs in Ray workers that write
 Parquet themselves (`ray`); the index is trained on a sample and then filled batch by batch; recall@10
 against exact search is measured on sampled documents as queries, the exact top 10 again streamed batch by batch.
-Both engines run the same `DocumentEncoder` on the same batches of records, so they give the same vectors.
+Both engines run the same `DocumentEncoder` on the same batches of records, so they give the same vectors (on the
+same kind of device: a GPU computes in bfloat16, which moves vectors by about 1e-2). The local engine encodes on
+`--device`; Ray's workers on the GPU each reserves with `--gpus-per-worker`, else on their CPUs.
 
 Layout of INDEX_DIR: `embeddings/*.parquet` (id, vector, model fingerprint), `index.faiss`, `ids.jsonl` (the doc id
 of each index row), `manifest.json` (`IndexManifest`).
@@ -30,7 +32,16 @@ from core.index import IndexType, new_index, train_index, training_size
 from core.models.sources import model_fingerprint
 from core.rankers.build import describe
 from core.scale.encoder import DocumentEncoder
-from core.scale.engine import ENGINES, start_ray, threads_per_worker
+from core.scale.engine import (
+    ENGINES,
+    check_gpus_per_worker,
+    check_ray_gpus,
+    local_device,
+    map_arguments,
+    start_ray,
+    threads_per_worker,
+    worker_device,
+)
 from core.scale.shards import batches, corpus_files, corpus_hash, is_parquet
 
 Progress = Callable[[str, float], None]
@@ -43,7 +54,12 @@ DEFAULT_CONTESTANT = "name=bi-encoder,kind=bi"
 
 @dataclass(frozen=True)
 class IndexManifest:
-    """What an index directory holds and how it was made; `compare --index` checks the first three."""
+    """What an index directory holds and how it was made; `compare --index` checks the first three.
+
+    `device` is where the documents were encoded: the local engine's device ("cpu", "cuda:0", "mps"), or on Ray
+    "cuda" (each worker on the GPU it reserved, `gpus_per_worker` of one each) or "cpu". Manifests written before
+    devices were recorded read as "cpu".
+    """
 
     contestant: str
     fingerprint: str | None
@@ -58,22 +74,31 @@ class IndexManifest:
     encode_s: float
     build_s: float
     recall_at_10: float | None
+    device: str = "cpu"
+    gpus_per_worker: float = 0.0
 
 
 def build(data: Path, out: Path, contestant: str = DEFAULT_CONTESTANT, engine: str = "local",
           index_type: IndexType = "ivf-sq8", batch_size: int = 256, workers: int = 1, address: str | None = None,
-          progress: Progress = lambda message, fraction: None) -> IndexManifest:
+          progress: Progress = lambda message, fraction: None, device: str = "cpu",
+          gpus_per_worker: float = 0.0) -> IndexManifest:
     """Encode `data`'s corpus with `contestant`'s document encoder on `engine` and index it into `out`.
 
     Args:
         workers: Encoders at once (Ray actors; the local engine has one); each gets cores // workers threads.
         address: A Ray cluster to join ("auto", "ray://host:port"); None starts a local Ray with this machine's cores.
+        device: The local engine's device ("auto", "cpu", "cuda", ...: `core.scale.engine.local_device`).
+        gpus_per_worker: GPUs each Ray worker reserves, its encoder running on its GPU (0: on its CPUs); with the
+            local engine, more than 0 encodes on CUDA in this process.
 
     Raises:
-        DataError / SpecError / ValueError: Bad data, contestant or settings.
+        DataError / SpecError / ValueError: Bad data, contestant or settings; GPUs asked for where there are none
+            (`core.devices.DeviceError` on the local engine).
     """
     if engine not in ENGINES:
         raise ValueError(f"engine {engine!r}: choose {' or '.join(ENGINES)}")
+    check_gpus_per_worker(gpus_per_worker)
+    here = local_device(device, gpus_per_worker) if engine != "ray" else None  # before any work
     spec = parse_contestant(contestant)
     files = corpus_files(data)
     progress("hashing the corpus (to tie the index to it)", 0.0)
@@ -85,14 +110,16 @@ def build(data: Path, out: Path, contestant: str = DEFAULT_CONTESTANT, engine: s
     threads = threads_per_worker(workers)
     start = time.perf_counter()
     if engine == "ray":
-        _encode_on_ray(files, embeddings, contestant, batch_size, workers, threads, address, progress)
+        _encode_on_ray(files, embeddings, contestant, batch_size, workers, threads, address, progress, gpus_per_worker)
     else:
-        _encode_here(files, embeddings, contestant, batch_size, threads, documents, progress)
+        _encode_here(files, embeddings, contestant, batch_size, threads, documents, progress, here)
     encode_s = time.perf_counter() - start
     index, build_s, recall = index_embeddings(out, documents, index_type, progress)
+    on_ray = engine == "ray"
     manifest = IndexManifest(contestant, model_fingerprint(spec.model), content_hash, describe(spec), index.ntotal,
-                             index.d, index_type, engine, workers if engine == "ray" else 1, batch_size, encode_s,
-                             build_s, recall)
+                             index.d, index_type, engine, workers if on_ray else 1, batch_size, encode_s,
+                             build_s, recall, worker_device(gpus_per_worker) if on_ray else here,
+                             gpus_per_worker)
     (out / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
     progress(f"indexed {index.ntotal:,} documents", 1.0)
     return manifest
@@ -144,9 +171,9 @@ def index_embeddings(out: Path, documents: int, index_type: IndexType,
 
 
 def _encode_here(files: list[Path], embeddings: Path, contestant: str, batch_size: int, threads: int,
-                 documents: int, progress: Progress) -> None:
-    """The local engine: one encoder in this process, a Parquet file every `ROWS_PER_FILE` documents."""
-    encoder = DocumentEncoder(contestant, threads)
+                 documents: int, progress: Progress, device: str) -> None:
+    """The local engine: one encoder in this process on `device`, a Parquet file every `ROWS_PER_FILE` documents."""
+    encoder = DocumentEncoder(contestant, threads, device)
     tables, rows, done, part = [], 0, 0, 0
     for batch in batches(files, batch_size):
         tables.append(encoder.encode(batch))
@@ -161,18 +188,21 @@ def _encode_here(files: list[Path], embeddings: Path, contestant: str, batch_siz
 
 
 def _encode_on_ray(files: list[Path], embeddings: Path, contestant: str, batch_size: int, workers: int,
-                   threads: int, address: str | None, progress: Progress) -> None:
-    """The Ray engine: the corpus read as Ray Data, `DocumentEncoder` actors (one model load each) in
-    `map_batches`, Parquet written by the workers."""
+                   threads: int, address: str | None, progress: Progress, gpus_per_worker: float) -> None:
+    """The Ray engine: the corpus read as Ray Data, `DocumentEncoder` actors (one model load each, on the GPU each
+    reserves when `gpus_per_worker` > 0) in `map_batches`, Parquet written by the workers."""
     import ray
 
     start_ray(address)
+    check_ray_gpus(workers, gpus_per_worker)
     paths = [str(file) for file in files]
     reader = ray.data.read_parquet if is_parquet(files) else partial(ray.data.read_json, lines=True)
     corpus = reader(paths, num_cpus=0)  # reading is light; the cores are the encoders' (else they deadlock, waiting)
-    progress(f"encoding on Ray: {workers} worker(s), {threads} thread(s) each", 0.05)
-    encoded = corpus.map_batches(DocumentEncoder, fn_constructor_kwargs={"contestant": contestant, "threads": threads},
-                                 batch_size=batch_size, batch_format="pyarrow", concurrency=workers, num_cpus=threads)
+    gpus = f" and {gpus_per_worker:g} GPU" if gpus_per_worker > 0 else ""
+    progress(f"encoding on Ray: {workers} worker(s), {threads} thread(s){gpus} each", 0.05)
+    encoder = {"contestant": contestant, "threads": threads, "device": worker_device(gpus_per_worker)}
+    encoded = corpus.map_batches(DocumentEncoder, fn_constructor_kwargs=encoder,
+                                 **map_arguments(workers, threads, gpus_per_worker, batch_size))
     encoded.write_parquet(str(embeddings), min_rows_per_file=ROWS_PER_FILE, ray_remote_args={"num_cpus": 0})
 
 

@@ -18,9 +18,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from core.devices import resolve_device
 from core.models.backbone import is_bitfit_parameter
 from core.models.cross_encoder import JointCrossEncoder
 from core.models.loading import load_bi_encoder
+from core.models.placement import place
 from core.models.sources import backbone_path
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, start_idf_prior, train
@@ -32,9 +34,10 @@ INITIAL_GATE = -6.0  # a little cross attention from the start, so the gate gets
 def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], config: TrainConfig,
                 out: Path, rng, budget_s: float | None = None, on_step: Callable[[dict], None] | None = None,
                 fine_tuned_on: str = "") -> tuple[JointCrossEncoder, dict]:
-    """Train a `JointCrossEncoder` from the packaged MiniLM and save it (fp16 safetensors) to `out`
-    (`budget_s`, `on_step`: see `core.training.loop.train`; `fine_tuned_on`: the dataset, for in-domain runs)."""
-    model = JointCrossEncoder.from_backbone(backbone_path(), config.idf_prior)
+    """Train a `JointCrossEncoder` from the packaged MiniLM on `config.device` and save it (fp16 safetensors) to
+    `out` (`budget_s`, `on_step`: see `core.training.loop.train`; `fine_tuned_on`: the dataset, for in-domain runs)."""
+    device = resolve_device(config.device)
+    model = place(JointCrossEncoder.from_backbone(backbone_path(), config.idf_prior), device)  # batches follow it
     # It ranks at the config's lengths and trains at shorter ones.
     model.config = replace(model.config, trained=True, fine_tuned_on=fine_tuned_on, bitfit=config.backbone_bitfit)
     head = [model.cross_bias, model.scale, model.shift]
@@ -64,9 +67,10 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
                               config.max_query_length, config.max_document_length)
         cosine = model.cosine(pairs)
         scores = (model.scale * cosine + model.shift) / config.temperature
-        kl = sum(listwise_kl(scores[part], torch.tensor(item.teacher)) for item, part in zip(batch, list_slices(batch)))
+        kl = sum(listwise_kl(scores[part], torch.tensor(item.teacher, device=device))
+                 for item, part in zip(batch, list_slices(batch)))
         if start is None:
-            anchor = torch.tensor([c for item in batch for c in item.bi_cosine])
+            anchor = torch.tensor([c for item in batch for c in item.bi_cosine], device=device)
         else:
             with torch.no_grad():
                 anchor = start.cosine(pairs)

@@ -22,8 +22,10 @@ from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from core.devices import resolve_device
 from core.models.early_layers import EarlyLayerEncoder, layer_count, mean_pooled, transformer_of, truncated
 from core.models.loading import load_cross_encoder
+from core.models.placement import as_numpy, place
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, train
 
@@ -54,17 +56,20 @@ def train_early_layers(lists: Sequence[TrainingList], dev_lists: Sequence[Traini
                        out: Path, rng, teacher: str, layers: int, budget_s: float | None = None,
                        on_step: Callable[[dict], None] | None = None) -> tuple[EarlyLayerStudent, dict]:
     """Train an `EarlyLayerStudent` of `teacher`'s first `layers` layers on `lists` (their `teacher` scores are the
-    soft labels) and save the best by `dev_lists` to `out` (`budget_s`, `on_step`: see `core.training.loop.train`)."""
-    tokenizer, transformer, max_length = transformer_of(load_cross_encoder(teacher))
-    student = EarlyLayerStudent(tokenizer, transformer, layers)
-    whole = EarlyLayerEncoder(tokenizer, transformer, layer_count(transformer), max_length)
+    soft labels) on `config.device` and save the best by `dev_lists` to `out` (`budget_s`, `on_step`: see
+    `core.training.loop.train`)."""
+    device = resolve_device(config.device)
+    tokenizer, transformer, max_length = transformer_of(load_cross_encoder(teacher))  # float32: the student's start
+    student = place(EarlyLayerStudent(tokenizer, transformer, layers), device)
+    _, on_device, _ = transformer_of(load_cross_encoder(teacher, device=device))  # on the CPU, the same model
+    whole = EarlyLayerEncoder(tokenizer, on_device, layer_count(on_device), max_length)
     targets: dict[str, torch.Tensor] = {}  # text -> the whole transformer's vector
 
     def alignment(texts: list[str], vectors: torch.Tensor) -> torch.Tensor:
         """Mean cosine distance of the student's vectors to the whole transformer's (computed once per text)."""
         missing = [text for text in dict.fromkeys(texts) if text not in targets]
         if missing:
-            targets.update(zip(missing, torch.from_numpy(whole.encode(missing))))
+            targets.update(zip(missing, torch.from_numpy(whole.encode(missing)).to(device)))
         return 1 - torch.mean(torch.sum(vectors * torch.stack([targets[text] for text in texts]), dim=-1))
 
     def batch_loss(batch: Sequence[TrainingList]) -> tuple[torch.Tensor, dict[str, float]]:
@@ -75,9 +80,10 @@ def train_early_layers(lists: Sequence[TrainingList], dev_lists: Sequence[Traini
         align = alignment([*query_texts, *passage_texts], torch.cat([queries, passages]))
         scores = queries @ passages.T / config.temperature  # [batch, every passage of the batch]
         slices = list_slices(batch)
-        kl = sum(listwise_kl(scores[row, part], torch.tensor(item.teacher))
+        kl = sum(listwise_kl(scores[row, part], torch.tensor(item.teacher, device=device))
                  for row, (item, part) in enumerate(zip(batch, slices))) / len(batch)
-        positives = torch.tensor([part.start + int(np.argmax(item.gold)) for item, part in zip(batch, slices)])
+        positives = torch.tensor([part.start + int(np.argmax(item.gold)) for item, part in zip(batch, slices)],
+                                 device=device)
         contrastive = F.cross_entropy(scores, positives)
         loss = kl + contrastive + config.tie_weight * align
         return loss, {"kl": kl.item(), "in_batch_ce": contrastive.item(), "alignment": align.item()}
@@ -85,7 +91,7 @@ def train_early_layers(lists: Sequence[TrainingList], dev_lists: Sequence[Traini
     @torch.inference_mode()
     def dev_score() -> float:
         def score(item: TrainingList) -> np.ndarray:
-            return (student(item.passages, max_length) @ student([item.query], max_length)[0]).numpy()
+            return as_numpy(student(item.passages, max_length) @ student([item.query], max_length)[0])
         return dev_ndcg(score, dev_lists)
 
     groups = [{"params": list(student.parameters()), "lr": config.backbone_lr}]

@@ -25,6 +25,7 @@ import torch
 from core.config import FAST_PAIR_BACKEND
 from core.data import load_dataset
 from core.data.pseudo_queries import inverse_cloze
+from core.devices import device_title, resolve_device
 from core.models.errors import ModelError
 from core.models.loading import load_bi_encoder, load_cross_encoder
 from core.models.sources import ARENA_CONFIG_FILE
@@ -33,10 +34,10 @@ from core.rankers.bm25 import BM25Ranker
 from core.training.cross import train_cross
 from core.training.early_layers import train_early_layers
 from core.training.lists import TrainingList
-from core.training.loop import TrainConfig, seed_everything
+from core.training.loop import TrainConfig, lists_per_step, seed_everything, teacher_lists_per_call
 from core.training.model_card import write_model_card
 from core.training.poly import train_poly
-from core.training.teacher import TeacherMix, apply_mix, compute_signal
+from core.training.teacher import TeacherMix, apply_mix, compute_signal, score_lists
 from core.types import Dataset
 
 logger = logging.getLogger(__name__)
@@ -87,9 +88,10 @@ class ListSplits:
 
 
 def mine(dataset: Dataset, rng: random.Random, negatives: int, dev_size: int, depth: int = 30,
-         shortlist: int = DEV_SHORTLIST, progress: Progress = lambda message, fraction: None) -> ListSplits:
+         shortlist: int = DEV_SHORTLIST, progress: Progress = lambda message, fraction: None,
+         device: str = "cpu") -> ListSplits:
     """Training lists and dev lists from the judged queries, the dev queries (`dev_size`, at most a fifth) drawn
-    first.
+    first; the bi-encoder encodes on `device` (a resolved device).
 
     A training list is a best-graded relevant document, then `negatives` unjudged documents drawn from the
     bi-encoder's and BM25's top `depth` in turn (both over the whole corpus), with bi cosines. A dev list is what a
@@ -97,7 +99,7 @@ def mine(dataset: Dataset, rng: random.Random, negatives: int, dev_size: int, de
     the kept checkpoint is the one that orders a corpus's shortlist best, not only lists of one positive among
     mined negatives (on NFCorpus those rose while test nDCG@10 fell from 0.32 to 0.10).
     """
-    bi = BiEncoderRanker(load_bi_encoder(), "embedded")
+    bi = BiEncoderRanker(load_bi_encoder(device=device), "embedded", device=device)
     bi.index(dataset.corpus, progress)
     bm25 = BM25Ranker()
     bm25.index(dataset.corpus)
@@ -134,17 +136,22 @@ def mine(dataset: Dataset, rng: random.Random, negatives: int, dev_size: int, de
     return ListSplits(train, dev, {"training": len(train), "dev": len(dev)})
 
 
-def attach_teacher(lists: list[TrainingList], teacher: str, budget_s: float, progress: Progress) -> list[TrainingList]:
-    """Score lists with the cross-encoder `teacher` until `budget_s` is spent; returns the scored ones."""
-    try:  # the cross-encoder's fast default backend (benchmarks/backends.py)
-        cross = load_cross_encoder(teacher, FAST_PAIR_BACKEND)
+def attach_teacher(lists: list[TrainingList], teacher: str, budget_s: float, progress: Progress,
+                   device: str = "cpu") -> list[TrainingList]:
+    """Score lists with the cross-encoder `teacher` on `device` (a resolved device) until `budget_s` is spent;
+    returns the scored ones. It scores one list a call on the CPU, `teacher_lists_per_call` on an accelerator."""
+    try:  # the cross-encoder's fast default backend on the CPU (benchmarks/backends.py); an accelerator's own
+        cross = load_cross_encoder(teacher, FAST_PAIR_BACKEND, device)
     except ModelError:  # a sentence-transformers CrossEncoder runs on torch only
-        cross = load_cross_encoder(teacher)
+        cross = load_cross_encoder(teacher, device=device)
     start = time.perf_counter()
-    scored = []
-    for item in lists:
-        item.signals["cross"] = [float(s) for s in cross.predict([(item.query, p) for p in item.passages])]
-        scored.append(item)
+    scored: list[TrainingList] = []
+    at_once = teacher_lists_per_call(device)
+    for first in range(0, len(lists), at_once):
+        chunk = lists[first:first + at_once]
+        for item, scores in zip(chunk, score_lists(cross, chunk)):
+            item.signals["cross"] = scores
+        scored += chunk
         elapsed = time.perf_counter() - start
         progress(f"the cross-encoder teacher scored {len(scored)} of {len(lists)} lists", min(1.0, elapsed / budget_s))
         if elapsed >= budget_s:
@@ -155,17 +162,19 @@ def attach_teacher(lists: list[TrainingList], teacher: str, budget_s: float, pro
 def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | None = None, seed: int = 13,
               n_codes: int = 16, progress: Progress = lambda message, fraction: None,
               on_step: Callable[[dict], None] | None = None, compact: bool = False, layers: int = 2,
-              bfloat16: bool = False, pseudo_queries: int = 0) -> dict:
+              bfloat16: bool = False, pseudo_queries: int = 0, device: str = "auto") -> dict:
     """Fine-tune the `kind` ("cross", "poly" or "early-layer", the latter keeping the teacher's first `layers`
     layers) on `data`'s training split within `minutes`, save the best checkpoint by the carved dev split to `out`
     with a model card, and return the training record. `compact` trains and saves a small delta (see `COMPACT`);
-    `bfloat16` computes the forward passes in bfloat16 (see `TrainConfig.bfloat16`). With `pseudo_queries` > 0
-    the training split is that many pseudo-queries drawn from `data`'s corpus alone (`inverse_cloze`), labelled
-    as `PSEUDO_QUERY_MIX` says, and `data`'s own queries are never read.
+    `bfloat16` computes the forward passes in bfloat16 on the CPU (see `TrainConfig.bfloat16`). With
+    `pseudo_queries` > 0 the training split is that many pseudo-queries drawn from `data`'s corpus alone
+    (`inverse_cloze`), labelled as `PSEUDO_QUERY_MIX` says, and `data`'s own queries are never read. `device`
+    (`TrainConfig.device`) is where the mining bi-encoder, the teacher and the student run; the record says which
+    and how many steps a minute it took.
 
     Raises:
         ValueError: Without a training split, for a distilled kind without a `teacher`, or a budget under
-            `MIN_MINUTES`.
+            `MIN_MINUTES`; `core.devices.DeviceError` for a device this machine does not have.
     """
     if kind in DISTILLED and not teacher:
         raise ValueError(f"train {kind} --data distils from a cross-encoder: give --teacher DIR (or embedded)")
@@ -173,9 +182,12 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         raise ValueError("--compact is for the cross- and poly-encoder: the early-layer student is its own copy")
     if minutes < MIN_MINUTES:
         raise ValueError(f"--minutes {minutes:g}: give at least {MIN_MINUTES:g}")
+    device = resolve_device(device)
+    where = device_title(device)
     start = time.perf_counter()
     rng = seed_everything(seed)
-    config = replace(IN_DOMAIN[kind], seed=seed, bfloat16=bfloat16, **(COMPACT[kind] if compact else {}))
+    config = replace(IN_DOMAIN[kind], seed=seed, bfloat16=bfloat16, device=device,
+                     **(COMPACT[kind] if compact else {}))
     if pseudo_queries:
         progress(f"drawing {pseudo_queries} pseudo-queries from the corpus", 0.0)
         dataset = inverse_cloze(load_dataset(data), pseudo_queries, rng)
@@ -184,13 +196,13 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         dataset = load_dataset(data, split="train")
         if dataset.split != "train" or not dataset.qrels:
             raise ValueError(f"{data}: no training split (expected qrels/train.tsv with judgements)")
-    progress("mining negatives with the bi-encoder and BM25", 0.0)
-    splits = mine(dataset, rng, negatives=7, dev_size=config.dev_lists, progress=progress)
+    progress(f"mining negatives with the bi-encoder (on {where}) and BM25", 0.0)
+    splits = mine(dataset, rng, negatives=7, dev_size=config.dev_lists, progress=progress, device=device)
     dev = splits.dev
     train_lists = splits.train
     budget_s = minutes * 60 - (time.perf_counter() - start)
     if kind in DISTILLED:
-        train_lists = attach_teacher(train_lists, teacher, TEACHER_SHARE * budget_s, progress)
+        train_lists = attach_teacher(train_lists, teacher, TEACHER_SHARE * budget_s, progress, device)
         budget_s = minutes * 60 - (time.perf_counter() - start)
     mix = TeacherMix.parse(config.teacher_mix)
     for name in set(mix.signals) - {"cross"}:  # the cross-encoder's scores are attached above, within a budget
@@ -199,14 +211,15 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
     apply_mix(train_lists, mix)
     if budget_s < 5:
         raise ValueError(f"--minutes {minutes:g} leaves {budget_s:.0f} s for training after mining; give more")
-    progress(f"training the {kind} student on {len(train_lists)} lists" if kind == "early-layer"
-             else f"training the {kind}-encoder on {len(train_lists)} lists", 0.0)
+    progress(f"training the {kind} student on {len(train_lists)} lists on {where}" if kind == "early-layer"
+             else f"training the {kind}-encoder on {len(train_lists)} lists on {where}", 0.0)
 
     def watch(history: dict) -> None:
         elapsed = time.perf_counter() - start
         loss = history["loss"][-1][1]
         progress(f"training: step {history['loss'][-1][0]}, loss {loss:.3f}, dev nDCG@10 "
-                 f"{history['dev_ndcg@10'][-1][1]:.3f}", min(1.0, elapsed / (minutes * 60)))
+                 f"{history['dev_ndcg@10'][-1][1]:.3f}; {pace_text(history['steps_per_minute'], where)}",
+                 min(1.0, elapsed / (minutes * 60)))
         if on_step is not None:
             on_step(history)
 
@@ -216,19 +229,26 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         _, history = train_poly(train_lists, dev, config, out, rng, n_codes, budget_s, watch, dataset.name)
     else:
         _, history = train_early_layers(train_lists, dev, config, out, rng, teacher, layers, budget_s, watch)
+    step_lists = lists_per_step(config.batch_lists, device)
     record = {
         "kind": kind, "data": str(data), "dataset": dataset.name, "split": dataset.split, "seed": seed,
         "recipe": asdict(config), "n_codes": n_codes if kind == "poly" else None, "teacher": teacher,
         "layers": layers if kind == "early-layer" else None,
-        "queries": splits.queries, "training_lists": len(train_lists), "lists_seen": history["steps"] * config.batch_lists,
-        "pairs_per_list": 1 + 7, "budget_minutes": minutes, "wall_s": time.perf_counter() - start,
-        "threads": torch.get_num_threads(),
+        "queries": splits.queries, "training_lists": len(train_lists), "lists_seen": history["steps"] * step_lists,
+        "lists_per_step": step_lists, "pairs_per_list": 1 + 7, "budget_minutes": minutes,
+        "wall_s": time.perf_counter() - start, "threads": torch.get_num_threads(), "device": device,
+        "device_title": where, "steps_per_minute": history["steps_per_minute"],
         "history": {key: value for key, value in history.items() if key != "parts"},
     }
     if kind != "early-layer":  # a sentence-transformers folder, not an Arena module
         finish_saved_config(out, record)
     write_model_card(out, record)
     return record
+
+
+def pace_text(steps_per_minute: float, where: str) -> str:
+    """How fast a run trains, and where: "42 steps a minute on the CPU"."""
+    return f"{steps_per_minute:,.0f} steps a minute on {where}"
 
 
 def finish_saved_config(folder: Path, record: dict) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from core.config import TRAINING_DIR
 from core.contestants.registry import kinds, trainable_kinds
 from core.data.devsets import export_beir
+from core.devices import device_title, resolve_device
 from core.models.sources import EMBEDDED
 from core.training.in_domain import MIN_MINUTES, fine_tune
 from core.types import Dataset
@@ -44,6 +45,7 @@ class JobStatus:
         models: Finished models, kind -> folder.
         history: Each model's losses and dev scores so far, kind -> curves (see `core.training.loop.train`).
         kinds / minutes / dataset: The request.
+        device / device_title: Where it trains ("cpu", "cuda:0"; "the CPU", "NVIDIA H200 (cuda:0), bfloat16").
     """
 
     folder: Path
@@ -58,6 +60,8 @@ class JobStatus:
     minutes: float
     dataset: str
     error: str = ""
+    device: str = "cpu"
+    device_title: str = "the CPU"
 
     @property
     def seconds_left(self) -> float:
@@ -69,14 +73,17 @@ def estimate_minutes(kinds: tuple[str, ...], minutes: float) -> float:
     return minutes * len(kinds)
 
 
-def start_job(training: Dataset, kinds: tuple[str, ...], minutes: float) -> Path:
+def start_job(training: Dataset, kinds: tuple[str, ...], minutes: float, device: str = "auto") -> Path:
     """Write `training` (its `qrels` are the training split) into a new job folder and start fine-tuning
-    `kinds` there in a background process, each within `minutes`; returns the job folder.
+    `kinds` there in a background process, each within `minutes`, on `device` (`TrainConfig.device`, resolved
+    here so that the job trains where the page said); returns the job folder.
 
     Raises:
-        ValueError: For unknown kinds, a budget under `MIN_MINUTES`, a split without judgements, or while
-            another job of this server is still running (one at a time keeps the CPU shared fairly).
+        ValueError: For unknown kinds, a budget under `MIN_MINUTES`, a split without judgements, a device this
+            machine does not have (`core.devices.DeviceError`), or while another job of this server is still
+            running (one at a time keeps the CPU shared fairly).
     """
+    device = resolve_device(device)
     trainable = [kind.name for kind in trainable_kinds()]
     kinds = tuple(kind for kind in trainable if kind in kinds)
     if not kinds:
@@ -91,7 +98,8 @@ def start_job(training: Dataset, kinds: tuple[str, ...], minutes: float) -> Path
                          f"{running[0].step}); wait for it or cancel it")
     folder = TRAINING_DIR / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     export_beir(replace(training, qrels=None), folder / "data", {"train": training.qrels})
-    request = {"kinds": list(kinds), "minutes": minutes, "dataset": training.name or "upload"}
+    request = {"kinds": list(kinds), "minutes": minutes, "dataset": training.name or "upload", "device": device,
+               "device_title": device_title(device)}
     (folder / "request.json").write_text(json.dumps(request))
     _write_status(folder, state="running", step="starting", fraction=0.0, started=time.time())
     with (folder / "log.txt").open("ab") as log:
@@ -113,7 +121,8 @@ def read_status(folder: Path) -> JobStatus:
     if status["state"] == "running" and not _alive(folder):
         status.update(state="failed", error="the training process ended unexpectedly (see log.txt)")
     return JobStatus(folder=folder, kinds=tuple(request["kinds"]), minutes=request["minutes"],
-                     dataset=request["dataset"], **status)
+                     dataset=request["dataset"], device=request.get("device", "cpu"),
+                     device_title=request.get("device_title", "the CPU"), **status)
 
 
 def list_jobs() -> list[JobStatus]:
@@ -147,7 +156,8 @@ def run_job(folder: Path) -> None:
             teacher = _teacher(kind, models)
             fine_tune(kind, folder / "data", out, minutes, teacher,
                       progress=lambda message, fraction, index=index: progress(message, fraction, index),
-                      on_step=lambda history, kind=kind: state["history"].update({kind: _curves(history)}))
+                      on_step=lambda history, kind=kind: state["history"].update({kind: _curves(history)}),
+                      device=request.get("device", "cpu"))
             models[kind] = str(out)
         _write_status(folder, state="done", step="finished", fraction=1.0, started=started, models=models,
                       history=state["history"])

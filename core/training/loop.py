@@ -1,5 +1,12 @@
 """The training loop both recipes share: seeded, AdamW with warm-up and linear decay, gradient
-clipping, periodic dev evaluation, and a JSON-ready history of losses and dev scores."""
+clipping, periodic dev evaluation, and a JSON-ready history of losses and dev scores.
+
+A run trains on one device (`TrainConfig.device`, resolved by `core.devices.resolve_device`): the recipes place their
+model there (`core.models.placement.place`) and put each batch's own tensors beside it. On the CPU the forward passes
+run in float32, or in bfloat16 with `TrainConfig.bfloat16`; on an accelerator they run under autocast at the device's
+precision (`core.devices.accelerator_dtype`, with loss scaling for float16) and a step takes `ACCELERATOR_BATCH_SCALE`
+times the lists. Weights, gradients and the optimiser stay float32 everywhere.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +15,16 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from core.devices import accelerator_dtype, is_accelerator, resolve_device
 from core.evaluate import evaluate
 from core.models.idf import IDF_WEIGHT_INIT, token_log_idf
+from core.models.placement import computing_on
 from core.training.lists import TrainingList
 
 logger = logging.getLogger(__name__)
@@ -46,9 +56,13 @@ class TrainConfig:
             learn to keep a whole corpus in order and not only each short list.
         backbone_bitfit: Cross-encoder: train only the backbone's biases and LayerNorm weights (BitFit, at
             `backbone_lr`), saved as a compact delta over the packaged backbone.
-        bfloat16: Run the forward passes in bfloat16 (`torch.autocast`), dev scoring's too: about twice the steps per
-            minute on CPUs that compute bfloat16 natively (and dev lists of full-length documents, 40 x 20 pairs of
-            Cranfield's, took 150 s in float32); the weights, gradients and optimiser stay float32.
+        bfloat16: On the CPU, run the forward passes in bfloat16 (`torch.autocast`), dev scoring's too: about twice
+            the steps per minute on CPUs that compute bfloat16 natively (and dev lists of full-length documents, 40 x
+            20 pairs of Cranfield's, took 150 s in float32); the weights, gradients and optimiser stay float32. An
+            accelerator ignores it: it computes at its own precision (`core.devices.accelerator_dtype`).
+        device: Where to train: "auto" (`ARENA_DEVICE`, else CUDA, then Apple's MPS, then the CPU), "cpu", "cuda",
+            "cuda:N" or "mps" (`core.devices`). On an accelerator each step takes `ACCELERATOR_BATCH_SCALE` times
+            `batch_lists` lists (`lists_per_step`).
         idf_prior: Give the query side the learned IDF prior (`core.models.idf`): the poly-encoder's code attention
             (with `freeze_backbone` only) or the cross-encoder's query pooling; its weight starts at
             `IDF_WEIGHT_INIT` (the cross-encoder holds it there) and its IDF is counted over the training passages.
@@ -75,6 +89,7 @@ class TrainConfig:
     idf_prior: bool = False
     backbone_bitfit: bool = False
     bfloat16: bool = False
+    device: str = "auto"
 
 
 EVALUATIONS_PER_BUDGET = 6
@@ -82,6 +97,40 @@ EVALUATIONS_PER_BUDGET = 6
 
 DEFAULT_MIX = {"cross": "gold=2,bi=0.7,bm25=0.3", "poly": "cross=1"}
 """Each recipe's teacher unless `TrainConfig.teacher_mix` names another (see `core.training.teacher.TeacherMix`)."""
+
+ACCELERATOR_BATCH_SCALE = 4
+"""On an accelerator a step takes this many times `TrainConfig.batch_lists` lists: the CPU's 2-8 lists of 8 passages
+(16-64 pairs) leave a GPU mostly idle, and 4 times as many still fit a few GB at the recipes' lengths. The learning
+rates stay as they are (a larger batch gives steadier gradients over the same warm-up and decay)."""
+ACCELERATOR_TEACHER_LISTS = 64
+"""Lists a cross-encoder teacher scores in one call on an accelerator (512 pairs); on the CPU it scores one list a
+call, its own batches being small there."""
+
+
+def lists_per_step(batch_lists: int, device: str) -> int:
+    """Lists in one optimisation step on `device` (a resolved device): `batch_lists`, times `ACCELERATOR_BATCH_SCALE`
+    on an accelerator."""
+    return batch_lists * (ACCELERATOR_BATCH_SCALE if is_accelerator(device) else 1)
+
+
+def teacher_lists_per_call(device: str) -> int:
+    """Lists a teacher scores in one call on `device` (see `ACCELERATOR_TEACHER_LISTS`)."""
+    return ACCELERATOR_TEACHER_LISTS if is_accelerator(device) else 1
+
+
+def precision(device: str, bfloat16: bool) -> AbstractContextManager:
+    """What the forward passes compute in: on the CPU bfloat16 autocast when `bfloat16` (else float32, as always);
+    on an accelerator its own precision (`core.models.placement.computing_on`)."""
+    if is_accelerator(device):
+        return computing_on(device)
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16)
+
+
+def loss_scaler(device: str) -> torch.amp.GradScaler:
+    """Loss scaling where the forward passes run in float16 (an accelerator without bfloat16), so that small
+    gradients do not vanish; a pass-through everywhere else (the CPU, bfloat16, float32)."""
+    float16 = is_accelerator(device) and accelerator_dtype(device) == torch.float16
+    return torch.amp.GradScaler(device.split(":")[0], enabled=float16)
 
 
 def seed_everything(seed: int) -> random.Random:
@@ -130,13 +179,20 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
     evaluated state (the start included). `on_step` sees the history after every step (live progress); it may
     raise to cancel.
 
+    The model is already on `config.device` (the recipe placed it); a step takes `lists_per_step` lists there and
+    runs at that device's `precision`.
+
     Returns:
-        `{"steps", "seconds", "loss": [(step, loss)], "dev_ndcg@10": [(step, value)], "parts": [...],
-        "best_step", "stopped"}`; `stopped` says why training ended ("data", "time").
+        `{"steps", "seconds", "steps_per_minute", "loss": [(step, loss)], "dev_ndcg@10": [(step, value)],
+        "parts": [...], "best_step", "stopped"}`; `stopped` says why training ended ("data", "time");
+        `steps_per_minute` counts the optimisation steps' own time (dev evaluations left out).
     """
+    device = resolve_device(config.device)
+    size = lists_per_step(config.batch_lists, device)
     order = [i for _ in range(config.epochs) for i in rng.sample(range(len(lists)), len(lists))]
-    batches = [order[i:i + config.batch_lists] for i in range(0, len(order), config.batch_lists)]
+    batches = [order[i:i + size] for i in range(0, len(order), size)]
     optimizer = torch.optim.AdamW(parameter_groups, weight_decay=0.01)
+    scaler = loss_scaler(device)
     start = time.perf_counter()
     done = {"steps": 0}
 
@@ -151,25 +207,32 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, rate)
 
     def score_dev() -> float:
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bfloat16):
+        with precision(device, config.bfloat16):
             return dev_score()
 
-    history: dict = {"loss": [], "dev_ndcg@10": [(0, score_dev())], "parts": [], "best_step": 0, "stopped": "data"}
+    history: dict = {"loss": [], "dev_ndcg@10": [(0, score_dev())], "parts": [], "best_step": 0, "stopped": "data",
+                     "steps_per_minute": 0.0}
     best = (history["dev_ndcg@10"][0][1], copy.deepcopy(model.state_dict()) if budget_s else None)
     logger.info("step 0: dev nDCG@10 %.4f", best[0])
     eval_at = budget_s / EVALUATIONS_PER_BUDGET if budget_s else None
+    stepping = 0.0  # seconds spent in the steps themselves, for the pace
     for step, batch in enumerate(batches, start=1):
+        began = time.perf_counter()
         model.train()
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bfloat16):
+        with precision(device, config.bfloat16):
             loss, parts = batch_loss([lists[i] for i in batch])
         optimizer.zero_grad()
-        loss.backward()
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)  # clipping sees the true gradients
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        scaler.step(optimizer)
+        scaler.update()
         done["steps"] = step
         schedule.step()
-        history["loss"].append((step, loss.item()))
+        history["loss"].append((step, loss.item()))  # .item() waits for the device: the pace is honest
         history["parts"].append((step, parts))
+        stepping += time.perf_counter() - began
+        history["steps_per_minute"] = 60 * step / stepping
         elapsed = time.perf_counter() - start
         out_of_time = budget_s is not None and elapsed >= budget_s
         due = (elapsed >= eval_at * (len(history["dev_ndcg@10"]))) if eval_at else step % config.eval_every == 0

@@ -1,5 +1,5 @@
-"""The model card written beside fine-tuned weights: data, split sizes, recipe, wall time, dev curve, and the
-test table once `python -m core compare` has measured it."""
+"""The model card written beside fine-tuned weights: data, split sizes, recipe, where it trained and how fast, dev
+curve, and the test table once `python -m core compare` has measured it."""
 
 from __future__ import annotations
 
@@ -39,11 +39,12 @@ def write_model_card(folder: Path, record: dict) -> None:
         "",
         "## Recipe",
         f"- trained: {_what_trained(recipe, record['kind'])}",
-        (f"- teacher: `{recipe['teacher_mix']}`; batch {recipe['batch_lists']} lists; learning rates "
-        f"{recipe['backbone_lr']:g} (backbone), {recipe['head_lr']:g} (new parameters); tie {recipe['tie_weight']:g}; "
+        (f"- teacher: `{recipe['teacher_mix']}`; batch {record.get('lists_per_step', recipe['batch_lists'])} lists; "
+        f"learning rates {recipe['backbone_lr']:g} (backbone), {recipe['head_lr']:g} (new parameters); "
+        f"tie {recipe['tie_weight']:g}; "
         f"lengths {recipe['max_query_length']}/{recipe['max_document_length']} tokens; seed {record['seed']}"),
         (f"- budget {record['budget_minutes']:g} min; wall time {record['wall_s'] / 60:.1f} min on "
-        f"{record['threads']} CPU threads; {history['steps']} steps, stopped by {history['stopped']}"),
+        f"{trained_where(record)}; {history['steps']} steps{_pace(record)}, stopped by {history['stopped']}"),
         "",
         "## Dev curve (nDCG@10 of each dev query's bi-encoder top 20 of the corpus)",
         "| step | dev nDCG@10 |",
@@ -57,6 +58,18 @@ def write_model_card(folder: Path, record: dict) -> None:
         "",
     ]
     (folder / "README.md").write_text("\n".join(lines))
+
+
+def trained_where(record: dict) -> str:
+    """Where a run trained, as its record says: "2 CPU threads", "NVIDIA H200 (cuda:0), bfloat16"."""
+    if record.get("device", "cpu") == "cpu":
+        return f"{record['threads']} CPU threads"
+    return record.get("device_title") or record["device"]
+
+
+def _pace(record: dict) -> str:
+    pace = record.get("steps_per_minute")
+    return f" ({pace:,.0f} steps a minute)" if pace else ""
 
 
 def _trained_on(record: dict) -> str:

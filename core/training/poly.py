@@ -16,17 +16,28 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core.devices import is_accelerator, resolve_device
 from core.models.backbone import is_bitfit_parameter
+from core.models.placement import as_numpy, device_of, place
 from core.models.poly_encoder import PolyEncoder
 from core.models.sources import backbone_path
 from core.training.lists import TrainingList
-from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, start_idf_prior, train
+from core.training.loop import (
+    ACCELERATOR_BATCH_SCALE,
+    TrainConfig,
+    dev_ndcg,
+    list_slices,
+    listwise_kl,
+    start_idf_prior,
+    train,
+)
 
 logger = logging.getLogger(__name__)
 CODE_INIT_STD = 0.02  # zero codes would get identical gradients forever; a little noise breaks the tie
 
 
-# The packaged backbone's outputs, by text, shared by every run in the process (the backbone is frozen).
+# The packaged backbone's outputs, by text, shared by every run in the process (the backbone is frozen); kept on the
+# CPU, whatever device computed them, and moved to a run's device as each batch looks them up.
 _PACKAGED_STATES: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}  # query -> (token states, token ids)
 _PACKAGED_VECTORS: dict[str, torch.Tensor] = {}
 
@@ -37,20 +48,24 @@ class PolyInputs:
     A side whose backbone trains is encoded live (with gradients). A frozen side is the packaged
     backbone's, encoded once per process and looked up: frozen documents' vectors are exactly the
     bi-encoder's (same backbone, same pooling), and with frozen queries too only the codes learn and
-    each step is a few small matrix products.
+    each step is a few small matrix products. What it returns is on the model's device.
     """
 
     def __init__(self, model: PolyEncoder, frozen_queries: bool, frozen_documents: bool) -> None:
         self.model = model
         self.frozen_queries = frozen_queries
         self.frozen_documents = frozen_documents
+        self.device = device_of(model)
         self._states = _PACKAGED_STATES
         self._vectors = _PACKAGED_VECTORS
         self._pool = torch.empty(0)
 
     def precompute(self, lists: Sequence[TrainingList], batch_size: int = 64) -> None:
         """Encode every query (its token states, and its bi-encoder vector) and passage of `lists` once,
-        for the frozen sides."""
+        for the frozen sides (`batch_size` texts at a time on the CPU, `ACCELERATOR_BATCH_SCALE` times as many on
+        an accelerator)."""
+        if is_accelerator(self.device):
+            batch_size *= ACCELERATOR_BATCH_SCALE
         queries = [q for q in dict.fromkeys(item.query for item in lists) if q not in self._states]
         passages = [p for p in dict.fromkeys(p for item in lists for p in item.passages) if p not in self._vectors]
         if self.frozen_documents:
@@ -59,25 +74,26 @@ class PolyInputs:
             for start in range(0, len(queries) if self.frozen_queries else 0, batch_size):
                 chunk = queries[start:start + batch_size]
                 states, batch = self.model.encode_tokens(chunk)
-                self._states.update((q, (s[m.bool()], i[m.bool()]))
+                self._states.update((q, (s[m.bool()].cpu(), i[m.bool()].cpu()))
                                     for q, s, i, m in zip(chunk, states, batch["input_ids"], batch["attention_mask"]))
             for start in range(0, len(passages) if self.frozen_documents else 0, batch_size):
                 chunk = passages[start:start + batch_size]
-                self._vectors.update(zip(chunk, self.model.encode_candidates(chunk)))
+                self._vectors.update(zip(chunk, self.model.encode_candidates(chunk).cpu()))
                 if start // batch_size % 20 == 0:
                     logger.info("encoded %d/%d passages for the frozen backbone", start + len(chunk), len(passages))
 
     def draw_negatives_from(self, lists: Sequence[TrainingList]) -> None:
         """Make the passages of `lists` (precomputed) the pool that `random_passages` draws from."""
-        self._pool = torch.stack([self._vectors[p] for p in dict.fromkeys(p for item in lists for p in item.passages)])
+        self._pool = torch.stack([self._vectors[p] for p in dict.fromkeys(p for item in lists for p in item.passages)]
+                                 ).to(self.device)
 
     def bi_query(self, queries: Sequence[str]) -> torch.Tensor:
         """The bi-encoder's query vectors `[batch, dim]` (frozen documents only)."""
-        return torch.stack([self._vectors[q] for q in queries])
+        return torch.stack([self._vectors[q] for q in queries]).to(self.device)
 
     def random_passages(self, count: int) -> torch.Tensor:
         """`count` vectors drawn from every training passage `[count, dim]` (frozen documents only)."""
-        return self._pool[torch.randint(len(self._pool), (count,))]
+        return self._pool[torch.randint(len(self._pool), (count,)).to(self.device)]  # drawn by the CPU's generator
 
     def context(self, queries: Sequence[str]) -> torch.Tensor:
         """The m query vectors `[batch, m, dim]`."""
@@ -87,20 +103,21 @@ class PolyInputs:
         input_ids = nn.utils.rnn.pad_sequence([self._states[q][1] for q in queries], batch_first=True)
         lengths = torch.tensor([len(self._states[q][0]) for q in queries])
         mask = (torch.arange(states.shape[1])[None, :] < lengths[:, None]).long()
+        states, input_ids, mask = states.to(self.device), input_ids.to(self.device), mask.to(self.device)
         return self.model.attend_codes(states, mask, self.model.token_prior(input_ids))[0]
 
     def candidates(self, passages: Sequence[str]) -> torch.Tensor:
         """Document vectors `[passages, dim]`."""
         if not self.frozen_documents:
             return self.model.encode_candidates(passages)
-        return torch.stack([self._vectors[p] for p in passages])
+        return torch.stack([self._vectors[p] for p in passages]).to(self.device)
 
 
 def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], config: TrainConfig,
                out: Path, rng, n_codes: int = 16, budget_s: float | None = None,
                on_step: Callable[[dict], None] | None = None, fine_tuned_on: str = "") -> tuple[PolyEncoder, dict]:
-    """Train a `PolyEncoder` with `n_codes` codes and save it (fp16 safetensors) to `out` (`budget_s`,
-    `on_step`: see `core.training.loop.train`; `fine_tuned_on`: the dataset, for in-domain runs).
+    """Train a `PolyEncoder` with `n_codes` codes on `config.device` and save it (fp16 safetensors) to `out`
+    (`budget_s`, `on_step`: see `core.training.loop.train`; `fine_tuned_on`: the dataset, for in-domain runs).
 
     With `config.freeze_backbone` the packaged MiniLM stays as it is and only the codes learn (plus, with
     `config.query_bitfit`, the biases and LayerNorm weights of the query side's own copy); only what
@@ -115,7 +132,9 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
         model.config = replace(model.config, max_length=config.max_document_length, trained=True,
                                fine_tuned_on=fine_tuned_on)
     with torch.no_grad():
-        model.codes.normal_(0.0, CODE_INIT_STD)
+        model.codes.normal_(0.0, CODE_INIT_STD)  # drawn on the CPU, so that every device starts alike
+    device = resolve_device(config.device)
+    place(model, device)  # tokenised batches follow it (`PolyEncoder.encode_tokens`)
     heads = [model.codes]
     if config.idf_prior:
         start_idf_prior(model, lists, model.config.max_length)
@@ -144,7 +163,7 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
                 candidates: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The starting point's scores of each list's own passages (flat) and of the pool `[batch, pool]`."""
         if start is None:
-            own = torch.tensor([c for item in batch for c in item.bi_cosine])
+            own = torch.tensor([c for item in batch for c in item.bi_cosine], device=device)
             pool = inputs.bi_query(queries) @ candidates[-pool_negatives:].T if pool_negatives else None
             return own, pool
         with torch.no_grad():
@@ -160,9 +179,10 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
             candidates = torch.cat([candidates, inputs.random_passages(pool_negatives)])
         scores = model.score(context, candidates)[0] / config.temperature  # [batch, passages (+ pool)]
         slices = list_slices(batch)
-        kl = sum(listwise_kl(scores[row, part], torch.tensor(item.teacher))
+        kl = sum(listwise_kl(scores[row, part], torch.tensor(item.teacher, device=device))
                  for row, (item, part) in enumerate(zip(batch, slices)))
-        positives = torch.tensor([part.start + int(np.argmax(item.gold)) for item, part in zip(batch, slices)])
+        positives = torch.tensor([part.start + int(np.argmax(item.gold)) for item, part in zip(batch, slices)],
+                                 device=device)
         contrastive = F.cross_entropy(scores, positives)  # every other passage in the batch is a negative
         own = torch.cat([scores[row, part] for row, part in enumerate(slices)]) * config.temperature
         own_anchor, pool_anchor = anchors(queries, batch, slices, candidates)
@@ -175,7 +195,7 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
     @torch.inference_mode()
     def dev_score() -> float:
         def score(item: TrainingList) -> np.ndarray:
-            return model.score(inputs.context([item.query]), inputs.candidates(item.passages))[0][0].numpy()
+            return as_numpy(model.score(inputs.context([item.query]), inputs.candidates(item.passages))[0][0])
         return dev_ndcg(score, dev_lists)
 
     def checkpoint(training: dict | None = None) -> None:

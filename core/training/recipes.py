@@ -15,10 +15,11 @@ import numpy as np
 import torch
 
 from core.data.devsets import shared_data_root
+from core.devices import device_title, resolve_device
 from core.models.loading import load_bi_encoder, load_cross_encoder
 from core.training.cross import bi_dev_score, train_cross
 from core.training.lists import TrainingList, arguana_pairs, wikiqa_dev_lists, wikiqa_lists
-from core.training.loop import DEFAULT_MIX, TrainConfig, seed_everything
+from core.training.loop import DEFAULT_MIX, TrainConfig, lists_per_step, seed_everything, teacher_lists_per_call
 from core.training.poly import train_poly
 from core.training.teacher import TeacherMix, add_bi_cosines, apply_mix, compute_signal, mine_lists
 
@@ -33,13 +34,14 @@ QUICK = {"lists": 24, "epochs": 3, "batch_lists": 4, "eval_every": 1000, "dev_li
 """--quick: a few hundred pairs, under a minute on 2 CPU cores; proves the loop runs and the loss falls."""
 
 
-def build_lists(root: Path, count: int, rng: random.Random, sources: tuple[str, ...] = SOURCES) -> list[TrainingList]:
+def build_lists(root: Path, count: int, rng: random.Random, sources: tuple[str, ...] = SOURCES,
+                device: str = "cpu") -> list[TrainingList]:
     """WikiQA lists (natural negatives) and ArguAna synthetic pairs with mined negatives, shared
-    equally among `sources`."""
+    equally among `sources`; the mining bi-encoder runs on `device` (a resolved device)."""
     unknown = set(sources) - set(SOURCES)
     if unknown or not sources:
         raise ValueError(f"unknown training sources {sorted(unknown)}; choose from {', '.join(SOURCES)}")
-    bi = load_bi_encoder()
+    bi = load_bi_encoder(device=device)
     lists = wikiqa_lists(root, count // len(sources), rng) if "wikiqa" in sources else []
     pairs, corpus = arguana_pairs(root, count - len(lists), rng) if "arguana" in sources else ([], [])
     if pairs:
@@ -86,20 +88,21 @@ def teacher_specs(teacher: str, teacher_dense: str | None) -> dict[str, str]:
 
 
 def attach_signals(lists: list[TrainingList], signals: tuple[str, ...], cache: Path | None, key: dict,
-                   teacher: str, teacher_dense: str | None) -> None:
+                   teacher: str, teacher_dense: str | None, device: str = "cpu") -> None:
     """Give every list the raw scores of each of `signals`, each computed once and kept in `cache`.
 
-    `teacher` is the cross-encoder behind "cross" and `teacher_dense` the bi-encoder behind "dense".
+    `teacher` is the cross-encoder behind "cross" and `teacher_dense` the bi-encoder behind "dense", both run on
+    `device` (a resolved device).
     """
     for name in signals:
         def compute(name: str = name) -> list[list[float]]:
-            cross = load_cross_encoder(teacher) if name == "cross" else None
+            cross = load_cross_encoder(teacher, device=device) if name == "cross" else None
             if cross is not None and not cross.trained:
                 logger.warning("distilling from an UNTRAINED cross-encoder (%s)", teacher)
-            dense = load_bi_encoder(teacher_dense) if name == "dense" and teacher_dense else None
+            dense = load_bi_encoder(teacher_dense, device=device) if name == "dense" and teacher_dense else None
             if dense is not None:  # this process's copy only serves as the teacher
                 dense.max_seq_length = min(dense.max_seq_length, DENSE_TEACHER_MAX_LENGTH)
-            return compute_signal(name, lists, cross, dense)
+            return compute_signal(name, lists, cross, dense, teacher_lists_per_call(device))
 
         spec = teacher_specs(teacher, teacher_dense).get(name)
         for item, scores in zip(lists, cached_json(cache, f"signal-{name}", {**key, "spec": spec}, compute)):
@@ -108,15 +111,21 @@ def attach_signals(lists: list[TrainingList], signals: tuple[str, ...], cache: P
 
 def run_training(kind: str, out: Path, config: TrainConfig, quick: bool = False, n_codes: int = 16,
                  teacher: str = "embedded", lists_cache: Path | None = None, teacher_dense: str | None = None) -> dict:
-    """Train the `kind` ("cross" or "poly") model into `out` and write `out/training.json`.
+    """Train the `kind` ("cross" or "poly") model on `config.device` into `out` and write `out/training.json`.
 
     `teacher` is the cross-encoder and `teacher_dense` the bi-encoder that the mix's "cross" and "dense"
     signals come from. `lists_cache`: a folder that keeps the built lists with their teacher signals for
     reuse (see `cached_lists`); the mix's weights are applied after, so trying other weights costs nothing.
 
     Returns:
-        The training record: config, data, machine, wall time, history and first/last loss.
+        The training record: config, data, machine (the device and its steps a minute), wall time, history and
+        first/last loss.
+
+    Raises:
+        core.devices.DeviceError: For a `config.device` this machine does not have (before any work).
     """
+    device = resolve_device(config.device)
+    config = replace(config, device=device)
     if config.query_bitfit and not (kind == "poly" and config.freeze_backbone):
         raise ValueError("--query-bitfit applies to the poly-encoder with --freeze-backbone only")
     if config.idf_prior and kind == "poly" and not config.freeze_backbone:
@@ -129,9 +138,9 @@ def run_training(kind: str, out: Path, config: TrainConfig, quick: bool = False,
     root = shared_data_root()
     start = time.perf_counter()
     key = {"seed": config.seed, "lists": config.lists, "sources": list(config.sources), "quick": quick}
-    lists = cached_lists(lists_cache, key, rng, lambda: build_lists(root, config.lists, rng, config.sources))
+    lists = cached_lists(lists_cache, key, rng, lambda: build_lists(root, config.lists, rng, config.sources, device))
     specs = teacher_specs(teacher, teacher_dense)
-    attach_signals(lists, mix.signals, lists_cache, key, teacher, teacher_dense)
+    attach_signals(lists, mix.signals, lists_cache, key, teacher, teacher_dense, device)
     apply_mix(lists, mix)
     dev_lists = wikiqa_dev_lists(root, config.dev_lists)
     logger.info("%d training lists (%d pairs), %d dev lists; ready in %.0f s", len(lists),
@@ -149,7 +158,9 @@ def run_training(kind: str, out: Path, config: TrainConfig, quick: bool = False,
                  "sources": sorted({item.source for item in lists}), "dev": f"WikiQA dev, {len(dev_lists)} questions"},
         "bi_encoder_dev_ndcg@10": bi_dev_score(dev_lists),
         "first_loss": float(np.mean(losses[:window])), "last_loss": float(np.mean(losses[-window:])),
-        "wall_s": time.perf_counter() - start, "threads": torch.get_num_threads(),
+        "wall_s": time.perf_counter() - start, "threads": torch.get_num_threads(), "device": device,
+        "device_title": device_title(device), "steps_per_minute": history["steps_per_minute"],
+        "lists_per_step": lists_per_step(config.batch_lists, device),
         "history": history,
     }
     out.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ import numpy as np
 from sentence_transformers import SentenceTransformer
 
 from core.models.pair_scorer import PairScorer
+from core.models.placement import as_numpy
 from core.rankers.bm25 import BM25Ranker
 from core.training.lists import TrainingList
 from core.types import Corpus
@@ -41,8 +42,15 @@ class LexicalScorer:
         return self.all_scores(query)[[self._row[p] for p in passages]]
 
 
+ACCELERATOR_ENCODE_BATCH = 512
+"""Texts per batch when a teacher or miner bi-encoder runs on an accelerator (64 on the CPU)."""
+
+
 def encode(model: SentenceTransformer, texts: Sequence[str]) -> np.ndarray:
-    return model.encode(list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+    """Normalised float32 embeddings of `texts`, on whichever device `model` was loaded."""
+    batch_size = 64 if str(model.device) == "cpu" else ACCELERATOR_ENCODE_BATCH
+    return as_numpy(model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                 convert_to_tensor=True, show_progress_bar=False))
 
 
 def mine_lists(pairs: Sequence[tuple[str, str]], corpus: Sequence[str], bi: SentenceTransformer,
@@ -117,9 +125,10 @@ class TeacherMix:
 
 
 def compute_signal(name: str, lists: Sequence[TrainingList], cross: PairScorer | None = None,
-                   dense: SentenceTransformer | None = None) -> list[list[float]]:
+                   dense: SentenceTransformer | None = None, lists_per_call: int = 1) -> list[list[float]]:
     """The raw scores of signal `name` (see `SIGNALS`) for every passage of every list (the "bi" signal is
-    the lists' `bi_cosine`)."""
+    the lists' `bi_cosine`); the cross-encoder scores `lists_per_call` lists at a time (more on an accelerator:
+    `core.training.loop.teacher_lists_per_call`)."""
     if name == "bi":
         return [list(item.bi_cosine) for item in lists]
     if name == "bm25":  # one index per source, so each corpus keeps its own term statistics
@@ -129,17 +138,24 @@ def compute_signal(name: str, lists: Sequence[TrainingList], cross: PairScorer |
     if name == "cross":
         if cross is None:
             raise ValueError("teacher mix: the cross signal needs a cross-encoder (--teacher)")
-        values = []
-        for done, item in enumerate(lists, start=1):
-            values.append([float(s) for s in cross.predict([(item.query, p) for p in item.passages])])
-            if done % 200 == 0:
-                logger.info("cross-encoder teacher: scored %d/%d lists", done, len(lists))
+        values: list[list[float]] = []
+        for start in range(0, len(lists), lists_per_call):
+            values += score_lists(cross, lists[start:start + lists_per_call])
+            if len(values) // 200 > start // 200:
+                logger.info("cross-encoder teacher: scored %d/%d lists", len(values), len(lists))
         return values
     if name == "dense":
         if dense is None:
             raise ValueError("teacher mix: the dense signal needs a bi-encoder (--teacher-dense)")
         return _cosines(lists, dense)
     raise ValueError(f"teacher mix: unknown signal {name!r}")
+
+
+def score_lists(cross: PairScorer, lists: Sequence[TrainingList]) -> list[list[float]]:
+    """`cross`'s score of every passage of each of `lists`, all scored in one call."""
+    scores = cross.predict([(item.query, passage) for item in lists for passage in item.passages])
+    ends = np.cumsum([len(item.passages) for item in lists])
+    return [[float(s) for s in scores[end - len(item.passages):end]] for item, end in zip(lists, ends)]
 
 
 def apply_mix(lists: Sequence[TrainingList], mix: TeacherMix) -> None:

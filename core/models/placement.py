@@ -1,0 +1,48 @@
+"""Putting a model on a device and computing there: the module moved once, inputs moved per batch, and on an
+accelerator the forward passes under `torch.autocast` at the device's precision (`core.devices.accelerator_dtype`),
+the weights staying float32. On the CPU all of this is a no-op, so one code path serves every device."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.devices import accelerator_dtype, is_accelerator
+
+
+def place(module: nn.Module, device: str) -> nn.Module:
+    """`module` moved to `device`, which it records (`device_of`)."""
+    module.to(device)
+    module.placed_on = device
+    return module
+
+
+def device_of(module: nn.Module) -> str:
+    """Where `place` put `module` ("cpu" if nowhere)."""
+    return getattr(module, "placed_on", "cpu")
+
+
+@contextmanager
+def computing_on(device: str) -> Iterator[None]:
+    """Forward passes on `device`: under autocast at its precision on an accelerator (none at float32), as they are
+    on the CPU."""
+    dtype = accelerator_dtype(device)
+    if not is_accelerator(device) or dtype == torch.float32:
+        yield
+        return
+    with torch.autocast(device_type=device.split(":")[0], dtype=dtype):
+        yield
+
+
+def to_device(tensors: Mapping[str, torch.Tensor], device: str) -> dict[str, torch.Tensor]:
+    """A tokenised batch with each tensor on `device`."""
+    return {name: value.to(device, non_blocking=True) for name, value in tensors.items()}
+
+
+def as_numpy(tensor: torch.Tensor) -> np.ndarray:
+    """`tensor` as a float32 NumPy array on the CPU, whatever its device and precision."""
+    return tensor.detach().float().cpu().numpy()
