@@ -80,7 +80,8 @@ def test_report_holds_the_table_pipelines_notes_and_machine_readable_config(repo
 
 def test_the_contestants_table_has_one_row_per_contestant_and_the_settings_one_each(report):
     rows = _table(report, "The contestants")
-    assert rows[0] == ["contestant", "kind", "model", "options"]
+    assert rows[0] == ["contestant", "kind", "model", "options", "ran on"]
+    assert {row[4] for row in rows[1:]} == {"the CPU"}
     assert [row[:3] for row in rows[1:]] == [["lexical", "BM25", "model-bm25"],
                                               [html.escape(NAMED), "bi-encoder", html.escape(ATTACK)],
                                               ["poly", "poly-encoder", "model-poly"],
@@ -88,9 +89,11 @@ def test_the_contestants_table_has_one_row_per_contestant_and_the_settings_one_e
     assert rows[4][3] == f"backend = {FAST_PAIR_BACKEND}, depth = 3, first = {html.escape(NAMED)}"
     assert rows[1][3] == "b = 0.75, k1 = 1.5"  # no first stage: neither it nor a depth is shown
     assert rows[2][3] == "backend = onnx, index = flat"
-    assert _table(report, "Settings") == [["k: documents kept per query in every run", "3"],
-                                          [("exclude_self: drop a hit whose doc id equals the query id (BEIR/MTEB, e.g. "
-                                           "ArguAna)"), "no"]]
+    settings = _table(report, "Settings")
+    assert settings[:2] == [["k: documents kept per query in every run", "3"],
+                            [("exclude_self: drop a hit whose doc id equals the query id (BEIR/MTEB, e.g. ArguAna)"),
+                             "no"]]
+    assert settings[2][0].startswith("device: where the models run: auto") and settings[2][1] == "auto"
 
 
 def test_the_per_query_analysis_says_which_contestants_can_be_told_apart(report):
