@@ -98,4 +98,5 @@ with st.sidebar:
     st.divider()
     present.presentation_controls()
 
+present.leave_button()
 navigation.run()

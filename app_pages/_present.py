@@ -18,9 +18,9 @@ FIGURE_FORMAT = "figures"
 FORMATS = {"png": "PNG", "svg": "SVG"}
 PRESENTATION_CSS = """<style>
 html { font-size: 19px; }
-[data-testid="stMain"] .block-container { padding-top: 2rem; max-width: 100%; }
-[data-testid="stHeader"] { display: none; }
+[data-testid="stMain"] .block-container { padding-top: 3rem; max-width: 100%; }
 </style>"""
+"""Bigger type and the page's full width; the header stays, with the arrow that opens the sidebar (its pages)."""
 
 
 def presenting() -> bool:
@@ -44,6 +44,14 @@ def presentation_controls() -> None:
                          help="What the camera icon above a figure saves: PNG (slides) or SVG (print, scaling).")
     if presenting():
         st.html(PRESENTATION_CSS)
+
+
+def leave_button() -> None:
+    """In presentation mode, a button at the top of every page that leaves it (the sidebar, folded away, has the
+    toggle too)."""
+    if presenting():
+        st.button("Leave presentation mode", key="present.leave", icon=":material/close_fullscreen:",
+                  type="tertiary", on_click=lambda: st.session_state.update({PRESENT: False}))
 
 
 def chart(figure: go.Figure, name: str, **options: Any) -> None:

@@ -6,6 +6,7 @@ fresh server): pages import this module only where they run or inspect a compari
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -19,6 +20,7 @@ from core.attention_types import Attention
 from core.comparison.cache import read_comparison
 from core.comparison.compare import indexed_rankers
 from core.comparison.live import LiveComparison, LiveComparisons
+from core.comparison.results import dataset_summary
 from core.contestants import presets
 from core.contestants.registry import comparison_from_dict
 from core.contestants.spec import ComparisonSpec, SpecError
@@ -71,9 +73,12 @@ def start_comparison(data: Dataset, chosen: ComparisonSpec) -> tuple[shared.Stor
     stored_runs = st.session_state.setdefault(shared.COMPARISONS, {})
     shared.set_spec(chosen)
     if key in stored_runs:
-        stored_runs[key] = stored_runs.pop(key)  # most recently used last
+        stored = stored_runs[key] = stored_runs.pop(key)  # most recently used last
+        summary = dataset_summary(data)  # equal content loaded again from elsewhere: this load's name and notes
+        if {name: stored.comparison.dataset.get(name) for name in summary} != summary:
+            stored.comparison = replace(stored.comparison, dataset={**stored.comparison.dataset, **summary})
         st.session_state[shared.CURRENT] = key
-        return stored_runs[key], "session"
+        return stored, "session"
     cached = read_comparison(data, chosen)
     if cached is not None:
         return shared.store_comparison(key, cached, None, 0.0), "disk"

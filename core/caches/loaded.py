@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 FOLDER = CACHE_DIR / "loaded"
 MAX_ENTRIES = 32
+MAX_CHARACTERS = 100_000_000
+"""Data larger than this (its texts, in characters) is not kept: writing it would hold the session for seconds and
+the disk for gigabytes; a reload then asks for it again."""
 KEY = re.compile(r"[0-9a-f]{16}")
 
 
@@ -39,9 +42,13 @@ class Loaded:
 
 
 def keep_loaded(dataset: Dataset, training: Dataset | None, split_how: str, folder: Path = FOLDER) -> str:
-    """Keep `dataset` (and its training split) for a later session; returns its key. A full or read-only disk only
-    costs the keeping (logged)."""
+    """Keep `dataset` (and its training split) for a later session, unless its texts pass `MAX_CHARACTERS`; returns
+    its key. A full or read-only disk only costs the keeping (logged)."""
     key = dataset.content_hash
+    size = sum(map(len, dataset.corpus.texts)) + sum(map(len, dataset.queries.texts))
+    if size > MAX_CHARACTERS:
+        logger.info("loaded data %s not kept: %d characters", key, size)
+        return key
     content = {"dataset": _fields(dataset), "training": None if training is None else _fields(training),
                "split_how": split_how}
     try:

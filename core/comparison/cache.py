@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 from core.caches.disk import write_newest
-from core.comparison.results import Comparison
+from core.comparison.results import Comparison, dataset_summary
 from core.comparison.saved import comparison_fields, comparison_from_fields
 from core.config import CACHE_DIR, WEIGHTS_DIR
 from core.contestants.registry import device, kind_of
@@ -79,7 +80,8 @@ def is_cached(dataset: Dataset, spec: ComparisonSpec) -> bool:
 
 
 def read_comparison(dataset: Dataset, spec: ComparisonSpec) -> Comparison | None:
-    """The comparison `spec` on `dataset` computed earlier by any process, or None."""
+    """The comparison `spec` on `dataset` computed earlier by any process, or None. Its numbers are the content's;
+    its name and reading notes are this load's (equal content read from another folder or file keeps its own)."""
     key = comparison_key(dataset, spec)
     if key is None:
         return None
@@ -88,7 +90,7 @@ def read_comparison(dataset: Dataset, spec: ComparisonSpec) -> Comparison | None
     except (OSError, ValueError, TypeError, KeyError):
         return None
     logger.info("comparison %s read from the cache", key)
-    return found
+    return replace(found, dataset=dataset_summary(dataset))
 
 
 def keep_comparison(dataset: Dataset, comparison: Comparison) -> None:

@@ -72,6 +72,9 @@ def test_presentation_mode_keeps_the_lists_and_drops_the_controls(shared_state):
     no_exception(at)
     assert len(lists(at)) == 3 and not at.slider and not at.dataframe
     assert "present=true" in at.code[0].value
+    at.button(key="present.leave").click().run()  # a way out on the page itself, not only in the folded sidebar
+    no_exception(at)
+    assert not at.session_state["present"] and at.slider and "present=true" not in at.code[0].value
 
 
 def test_without_qrels_the_page_shows_agreement(shared_state):

@@ -246,10 +246,21 @@ CAMERA_TITLES = {"png": "Download plot as a PNG", "svg": "Download plot"}  # plo
 
 
 def download_figure(page, image_format: str) -> Path:
-    """Save the page's first figure with its camera icon, once the figure has been redrawn for `image_format`."""
+    """Save the page's first figure with its camera icon, once the figure has been redrawn for `image_format` (on a
+    loaded machine plotly may still be replacing the figure's element after the script has finished: then the
+    element it found is gone, and the next one is taken)."""
+    from playwright.sync_api import Error
+
     chart = page.locator(FIGURE).first
-    chart.scroll_into_view_if_needed()
-    chart.hover()
+    for attempt in range(3):
+        try:
+            chart.scroll_into_view_if_needed()
+            chart.hover()
+            break
+        except Error as error:
+            if "not attached" not in str(error) or attempt == 2:
+                raise
+            page.wait_for_timeout(500)
     camera = chart.locator(f".modebar-btn[data-title='{CAMERA_TITLES[image_format]}']").first
     camera.wait_for()
     return download(page, camera.click)

@@ -29,3 +29,11 @@ def test_unknown_malformed_and_damaged_keys_find_nothing(tmp_path):
     key = keep_loaded(load_dataset(SAMPLE_BEIR), None, "", tmp_path)
     (tmp_path / "data" / f"{key}.json").write_text("{not json")
     assert read_loaded(key, tmp_path) is None
+
+
+def test_data_too_large_to_keep_is_not_written(tmp_path, monkeypatch):
+    from core.caches import loaded
+
+    monkeypatch.setattr(loaded, "MAX_CHARACTERS", 10)
+    key = keep_loaded(load_dataset(SAMPLE_BEIR), None, "", tmp_path)
+    assert read_loaded(key, tmp_path) is None and not (tmp_path / "data").exists()

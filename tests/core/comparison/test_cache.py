@@ -101,6 +101,10 @@ def test_a_comparison_is_read_back_whole_and_any_change_is_a_miss(subset, tmp_pa
     assert result_cache.read_comparison(first_queries(subset, 5), CHEAP) is None
     hub = comparison([contestant({"name": "hub", "kind": "bi", "model": "some-org/some-model"})])
     assert result_cache.comparison_key(subset, hub) is None
+    elsewhere = replace(subset, name="copy in another folder", notes=("its own reading note",))
+    replayed = result_cache.read_comparison(elsewhere, CHEAP)  # equal content: the same numbers, this load's words
+    assert replayed.dataset["name"] == "copy in another folder" and replayed.dataset["notes"] == ["its own reading note"]
+    assert replayed.results["vectors"].metrics == done.results["vectors"].metrics
 
 
 def test_the_cli_answers_a_repeated_comparison_from_the_cache(tmp_path, monkeypatch, capsys):
