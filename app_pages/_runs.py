@@ -6,7 +6,6 @@ fresh server): pages import this module only where they run or inspect a compari
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -20,7 +19,7 @@ from core.attention_types import Attention
 from core.comparison.cache import read_comparison
 from core.comparison.compare import indexed_rankers
 from core.comparison.live import LiveComparison, LiveComparisons
-from core.comparison.results import dataset_summary
+from core.comparison.results import described_by
 from core.contestants import presets
 from core.contestants.registry import comparison_from_dict
 from core.contestants.spec import ComparisonSpec, SpecError
@@ -74,9 +73,7 @@ def start_comparison(data: Dataset, chosen: ComparisonSpec) -> tuple[shared.Stor
     shared.set_spec(chosen)
     if key in stored_runs:
         stored = stored_runs[key] = stored_runs.pop(key)  # most recently used last
-        summary = dataset_summary(data)  # equal content loaded again from elsewhere: this load's name and notes
-        if {name: stored.comparison.dataset.get(name) for name in summary} != summary:
-            stored.comparison = replace(stored.comparison, dataset={**stored.comparison.dataset, **summary})
+        stored.comparison = described_by(stored.comparison, data)  # equal content from elsewhere: this load's words
         st.session_state[shared.CURRENT] = key
         return stored, "session"
     cached = read_comparison(data, chosen)

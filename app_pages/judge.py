@@ -184,7 +184,8 @@ else:
             st.caption("Agreement between judges shows once two judges have graded the same documents.")
     else:
         st.caption("Nobody has judged this data yet.")
-    merged = merge(loaded.qrels, consensus(judged.judgements))
+    settled = consensus(judged.judgements)
+    merged = merge(loaded.qrels, settled)
     if merged.conflicts:
         st.subheader("Judgements that differ from the uploaded labels")
         st.dataframe(judge_views.conflicts_table(merged), hide_index=True)
@@ -193,7 +194,7 @@ else:
     st.caption("Several judges of one document count by the lower median of their grades (relevant only when at "
                "least half say so). Metrics on a judged pool count a document nobody judged as not relevant.")
     with st.container(horizontal=True):
-        st.download_button("Judgements as TREC qrels", trec_qrels(consensus(judged.judgements)),
+        st.download_button("Judgements as TREC qrels", trec_qrels(settled),
                            f"{loaded.name or 'data'}_judged.qrels", "text/plain", on_click="ignore",
                            key="judge.export", disabled=not judged.judgements, icon=":material/download:")
         st.download_button("Every label: uploaded and judged", trec_qrels(merged.qrels or {}),

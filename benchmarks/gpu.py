@@ -34,9 +34,9 @@ import numpy as np
 import torch
 
 from benchmarks._machine import machine_record, markdown_table, report
-from core.devices import PRECISION_ENV, accelerator_dtype, device_title, resolve_device
+from core.devices import PRECISION_ENV, device_title, precision_name, resolve_device
 from core.models.loading import load_bi_encoder, load_cross_encoder
-from core.models.placement import as_numpy, computing_on, place
+from core.models.placement import as_numpy, computing_on
 from core.models.poly_encoder import PolyEncoder
 from core.models.sources import EMBEDDED, backbone_path
 
@@ -94,7 +94,7 @@ def speed(device: str, model: str, sizes: dict[str, int], repeats: int) -> dict[
     candidates = [("how do encoders rank passages", text) for text in passages(sizes["rerank"], PASSAGE_WORDS, 1)]
     results["rerank_ms"] = 1000 * median_seconds(lambda: cross.predict(candidates, batch_size=batch), repeats, device)
     results["rerank_candidates"] = len(candidates)
-    poly = place(PolyEncoder.from_backbone(model if model != EMBEDDED else backbone_path(), 16), device).eval()
+    poly = PolyEncoder.from_backbone(model if model != EMBEDDED else backbone_path(), 16).to(device).eval()
     with torch.inference_mode(), computing_on(device):
         context = poly.encode_context(["how do encoders rank passages"]).float()
     for count in sizes["poly"]:
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     device = resolve_device(args.device)
     machine = {**machine_record(), "device": device_title(device),
-               "precision": str(accelerator_dtype(device)).removeprefix("torch.")}
+               "precision": precision_name(device)}
     sizes = ({"documents": 64, "pairs": 64, "rerank": 100, "poly": (1_000, 10_000)} if args.quick else
              {"documents": 20_000 if device != "cpu" else 500, "pairs": 20_000 if device != "cpu" else 500,
               "rerank": 1_000, "poly": (1_000, 100_000, 1_000_000)})

@@ -98,6 +98,17 @@ def accelerator_dtype(device: str, environ: Mapping[str, str] = os.environ) -> t
     return getattr(torch, chosen)
 
 
+def precision_name(device: str) -> str:
+    """What `device` computes in, as a word: "float32", "bfloat16", "float16"."""
+    return str(accelerator_dtype(device)).removeprefix("torch.")
+
+
+def precision_key(device: str, cpu_backend: str = "torch") -> str:
+    """What a model's outputs depend on besides its weights, for cache keys: its backend on the CPU, PyTorch at the
+    device's precision on an accelerator ("torch-bfloat16"), so that a GPU's vectors and scores are kept apart."""
+    return f"torch-{precision_name(device)}" if is_accelerator(device) else cpu_backend
+
+
 def batch_tokens(device: str) -> int:
     """Padded tokens per batch on `device`."""
     return ACCELERATOR_BATCH_TOKENS if is_accelerator(device) else CPU_BATCH_TOKENS
@@ -110,4 +121,4 @@ def device_title(device: str) -> str:
     import torch
 
     name = torch.cuda.get_device_name(device) if device.startswith("cuda") else "Apple MPS"
-    return f"{name} ({device}), {str(accelerator_dtype(device)).removeprefix('torch.')}"
+    return f"{name} ({device}), {precision_name(device)}"

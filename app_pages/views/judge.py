@@ -4,6 +4,7 @@ who judged how much, and the conflicts with uploaded labels."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from core.judging.labels import Merged
+from core.judging.labels import Merged, judged_counts
 from core.judging.pool import pooled
 from core.judging.records import Judgement, Vote
 from core.judging.votes import bradley_terry, vote_metric_agreement
@@ -72,10 +73,9 @@ def agreement_text(comparison: Comparison, votes: Sequence[Vote]) -> str:
 
 def judges_table(judged: Judged) -> pd.DataFrame:
     """One row per judge: documents graded and votes cast."""
-    graded = pd.Series([j.judge for j in judged.judgements], dtype=object).value_counts()
-    voted = pd.Series([v.judge for v in judged.votes], dtype=object).value_counts()
-    return pd.DataFrame([{"judge": judge or "(unnamed)", "documents graded": int(graded.get(judge, 0)),
-                          "votes": int(voted.get(judge, 0))} for judge in judged.judges])
+    graded, voted = judged_counts(judged.judgements), Counter(vote.judge for vote in judged.votes)
+    return pd.DataFrame([{"judge": judge or "(unnamed)", "documents graded": graded.get(judge, 0),
+                          "votes": voted[judge]} for judge in judged.judges])
 
 
 def conflicts_table(merged: Merged) -> pd.DataFrame:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 from core.caches.disk import write_newest
-from core.comparison.results import Comparison, dataset_summary
+from core.comparison.results import Comparison, described_by
 from core.comparison.saved import comparison_fields, comparison_from_fields
 from core.config import CACHE_DIR, WEIGHTS_DIR
 from core.contestants.registry import device, kind_of
@@ -90,7 +89,7 @@ def read_comparison(dataset: Dataset, spec: ComparisonSpec) -> Comparison | None
     except (OSError, ValueError, TypeError, KeyError):
         return None
     logger.info("comparison %s read from the cache", key)
-    return replace(found, dataset=dataset_summary(dataset))
+    return described_by(found, dataset)
 
 
 def keep_comparison(dataset: Dataset, comparison: Comparison) -> None:

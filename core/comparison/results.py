@@ -7,7 +7,7 @@ report reads them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -91,6 +91,15 @@ class Comparison:
             "comparison": self.spec.to_dict(),
             "notes": self.notes,
         }
+
+
+def described_by(comparison: Comparison, dataset: Dataset) -> Comparison:
+    """`comparison` with `dataset`'s own summary (its name and reading notes): equal content loaded from another
+    folder or file replays the same numbers under this load's words (`comparison` itself when they already agree)."""
+    summary = dataset_summary(dataset)
+    if {name: comparison.dataset.get(name) for name in summary} == summary:
+        return comparison
+    return replace(comparison, dataset={**comparison.dataset, **summary})
 
 
 def dataset_summary(dataset: Dataset) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Literal
 
 from core.comparison.results import Comparison
 from core.judging.records import Vote
-from core.types import Dataset, Qrels
+from core.types import Dataset
 
 Choice = Literal["all", "sample", "disagree"]
 CHOICES: dict[Choice, str] = {"all": "every query, in the data's order", "sample": "a random sample",
@@ -50,12 +50,6 @@ def queries_to_judge(comparison: Comparison, query_ids: Sequence[str], choice: C
         return random.Random(seed).sample(list(query_ids), min(count, len(query_ids)))
     ranked = sorted(query_ids, key=lambda query_id: -disagreement(comparison, query_id, depth))
     return ranked[:count]
-
-
-def progress(pool: Sequence[str], qrels_by_judge: Qrels, query_id: str) -> int:
-    """How many documents of `pool` the judge has graded for `query_id`."""
-    graded = qrels_by_judge.get(query_id, {})
-    return sum(doc in graded for doc in pool)
 
 
 @dataclass(frozen=True)

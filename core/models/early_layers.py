@@ -20,7 +20,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from core.models.backbone import masked_mean
 from core.models.cross_encoder import JointCrossEncoder
 from core.models.pair_scorer import PairScorer, SentenceTransformersCrossEncoder
-from core.models.placement import as_numpy, computing_on, to_device
+from core.models.placement import as_numpy, computing_on, device_of, to_device
 
 
 def transformer_of(scorer: PairScorer) -> tuple[PreTrainedTokenizerBase, PreTrainedModel, int]:
@@ -67,7 +67,7 @@ def mean_pooled(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel, text
     """`[len(texts), dim]` means of `model`'s last token states over each text's tokens, unit length if `normalize`
     (gradients flow: a student trains through it); computed on the model's device."""
     batch = to_device(tokenizer(list(texts), padding=True, truncation=True, max_length=max_length,
-                                return_tensors="pt"), str(next(model.parameters()).device))
+                                return_tensors="pt"), device_of(model))
     pooled = masked_mean(model(**batch).last_hidden_state.float(), batch["attention_mask"])
     return F.normalize(pooled, dim=-1) if normalize else pooled
 
@@ -95,7 +95,7 @@ class EarlyLayerEncoder:
         self.layers = layers
         self.model = truncated(model, layers)
         self.max_seq_length = max_length
-        self.device = str(next(model.parameters()).device)  # where the cross-encoder it cuts was placed
+        self.device = device_of(model)  # where the cross-encoder it cuts was placed
 
     def get_embedding_dimension(self) -> int:
         return int(self.model.config.hidden_size)

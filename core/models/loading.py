@@ -23,7 +23,6 @@ from core.models.errors import ModelError
 from core.models.onnx_encoder import OnnxSentenceEncoder
 from core.models.onnx_pairs import OnnxPairBackbone
 from core.models.pair_scorer import PairScorer, SentenceTransformersCrossEncoder
-from core.models.placement import place
 from core.models.poly_encoder import ARCHITECTURE as POLY_ARCHITECTURE
 from core.models.poly_encoder import PolyEncoder
 from core.models.sources import (
@@ -107,7 +106,7 @@ def load_poly_encoder(spec: str = EMBEDDED, n_codes: int = 16, device: str = "cp
             return PolyEncoder.load(path)
         return PolyEncoder.from_backbone(path, n_codes)
 
-    return _load(f"poly-encoder {spec!r}", lambda: place(load(), device))
+    return _load(f"poly-encoder {spec!r}", lambda: load().to(device))
 
 
 def load_cross_encoder(spec: str = EMBEDDED, backend: Backend = "torch", device: str = "cpu") -> PairScorer:
@@ -147,7 +146,7 @@ def _load_cross_encoder(spec: str, backend: Backend, device: str) -> PairScorer:
     def load_on_backend() -> PairScorer:
         scorer = load()  # a model of its own: the torch backend's stays as it is
         if isinstance(scorer, JointCrossEncoder):
-            place(scorer, device)
+            scorer.to(device)
         if backend == "torch-bf16":
             scorer.runtime = Bf16PairBackbone(scorer)
         elif backend != "torch":

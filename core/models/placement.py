@@ -1,4 +1,4 @@
-"""Putting a model on a device and computing there: the module moved once, inputs moved per batch, and on an
+"""Computing on a model's device: inputs moved per batch to where the module's parameters are, and on an
 accelerator the forward passes under `torch.autocast` at the device's precision (`core.devices.accelerator_dtype`),
 the weights staying float32. On the CPU all of this is a no-op, so one code path serves every device."""
 
@@ -14,16 +14,9 @@ from torch import nn
 from core.devices import accelerator_dtype, is_accelerator
 
 
-def place(module: nn.Module, device: str) -> nn.Module:
-    """`module` moved to `device`, which it records (`device_of`)."""
-    module.to(device)
-    module.placed_on = device
-    return module
-
-
 def device_of(module: nn.Module) -> str:
-    """Where `place` put `module` ("cpu" if nowhere)."""
-    return getattr(module, "placed_on", "cpu")
+    """Where `module`'s parameters are, as PyTorch spells it ("cpu", "cuda:0")."""
+    return str(next(module.parameters()).device)
 
 
 @contextmanager

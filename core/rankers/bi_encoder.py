@@ -18,7 +18,7 @@ from core.attention_types import TokenSimilarity
 from core.caches.embeddings import bi_embedding_key, corpus_embeddings
 from core.config import Backend
 from core.contestants.spec import ContestantSpec, runs_on
-from core.devices import accelerator_dtype, is_accelerator
+from core.devices import is_accelerator, precision_key
 from core.index import IndexType, build_index, search_index
 from core.models.backbone import token_strings
 from core.models.loading import load_bi_encoder
@@ -48,8 +48,7 @@ class BiEncoderRanker(Ranker):
     def __init__(self, model: SentenceTransformer | OnnxSentenceEncoder, model_name: str, index_type: IndexType = "flat",
                  name: str = "bi", batch_size: int = 64, backend: Backend = "torch", device: str = "cpu") -> None:
         super().__init__(name, model_name)
-        precision = backend if not is_accelerator(device) else f"torch-{accelerator_dtype(device)}"
-        self.embedding_key = bi_embedding_key(model_name, precision)  # each precision's vectors cached apart
+        self.embedding_key = bi_embedding_key(model_name, precision_key(device, backend))  # each precision apart
         self.fingerprint = model_fingerprint(model_name)  # None: cached in memory only
         self.model = model
         self.index_type = index_type

@@ -18,7 +18,7 @@ from core.attention_types import PairAttention
 from core.caches.pair_scores import pair_scores
 from core.contestants.spec import ContestantSpec, runs_on
 from core.data.pseudo_queries import QueryShape
-from core.devices import accelerator_dtype, is_accelerator
+from core.devices import is_accelerator, precision_key
 from core.models.loading import load_cross_encoder
 from core.models.pair_scorer import PairScorer
 from core.models.sources import (
@@ -108,10 +108,9 @@ def build(spec: ContestantSpec, context: BuildContext) -> CrossEncoderRanker:
     check_model(spec.model, context.policy)
     backend = spec.option("backend")
     weights = model_fingerprint(spec.model, EMBEDDED_CROSS_DIR)
-    precision = backend if not is_accelerator(context.device) else f"torch-{accelerator_dtype(context.device)}"
     return CrossEncoderRanker(load_cross_encoder(spec.model, backend, context.device), spec.model,
                               batch_size=ACCELERATOR_BATCH if is_accelerator(context.device) else 32,
-                              fingerprint=f"{weights}|{precision}" if weights else None,
+                              fingerprint=f"{weights}|{precision_key(context.device, backend)}" if weights else None,
                               query_shape=context.query_shape)
 
 

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from core.attention_types import TokenSimilarity
 from core.contestants.spec import ContestantSpec, SpecError
-from core.devices import accelerator_dtype, is_accelerator
+from core.devices import precision_key
 from core.models.backbone import token_strings
 from core.models.early_layers import EarlyLayerEncoder, transformer_of
 from core.models.loading import load_cross_encoder
@@ -36,8 +36,7 @@ class EarlyLayerRanker(BiEncoderRanker):
 
     def __init__(self, encoder: EarlyLayerEncoder, model_name: str, index_type: str = "flat") -> None:
         super().__init__(encoder, model_name, index_type, name="early-layer", device=encoder.device)
-        on_accelerator = (str(accelerator_dtype(encoder.device)),) if is_accelerator(encoder.device) else ()
-        self.embedding_key = (self.kind, model_name, encoder.layers, *on_accelerator)
+        self.embedding_key = (self.kind, model_name, encoder.layers, precision_key(encoder.device))
         self.fingerprint = model_fingerprint(model_name, EMBEDDED_CROSS_DIR)
 
     def attention(self, query: str, document: str) -> TokenSimilarity:

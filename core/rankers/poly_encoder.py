@@ -12,7 +12,7 @@ from core.attention_types import PolyAttention
 from core.caches.embeddings import corpus_embeddings
 from core.contestants.spec import ContestantSpec
 from core.data.pseudo_queries import QueryShape
-from core.devices import accelerator_dtype
+from core.devices import precision_key
 from core.models.backbone import token_strings
 from core.models.loading import load_poly_encoder
 from core.models.placement import as_numpy, computing_on, device_of
@@ -41,10 +41,10 @@ class PolyEncoderRanker(Ranker):
     def __init__(self, model: PolyEncoder, model_name: str, name: str = "poly", batch_size: int = 64,
                  query_shape: QueryShape | None = None) -> None:
         """`query_shape`: what the queries look like, for the zero-shot IDF prior's test (None: unknown). The
-        ranker computes where `core.models.placement.place` put `model`."""
+        ranker computes where `model` is (`core.models.placement.device_of`)."""
         super().__init__(name, model_name, trained=model.config.trained)
         self.device = device_of(model)
-        self.precision = str(accelerator_dtype(self.device))  # each precision's document vectors cached apart
+        self.precision = precision_key(self.device)  # each precision's document vectors cached apart
         self.cache_key = model_name
         self.fingerprint = model_fingerprint(model_name, EMBEDDED_POLY_DIR)
         self.model = model

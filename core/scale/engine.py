@@ -55,6 +55,17 @@ def local_device(device: str, gpus_per_worker: float) -> str:
     return resolve_device("cuda" if device == "auto" else device)
 
 
+def job_device(engine: str, device: str, gpus_per_worker: float) -> str:
+    """Where a job's model runs, checked before any work: on Ray each worker's (`worker_device`), else this
+    process's (`local_device`).
+
+    Raises:
+        ValueError / core.devices.DeviceError: As `check_gpus_per_worker` and `local_device` say.
+    """
+    check_gpus_per_worker(gpus_per_worker)
+    return worker_device(gpus_per_worker) if engine == "ray" else local_device(device, gpus_per_worker)
+
+
 def worker_device(gpus_per_worker: float) -> str:
     """Where a Ray worker's model runs, as the worker resolves it: "cuda" (the GPU Ray gave it, which it sees as
     cuda:0) when it reserves GPUs, else "cpu"."""

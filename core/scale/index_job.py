@@ -32,16 +32,7 @@ from core.index import IndexType, new_index, train_index, training_size
 from core.models.sources import model_fingerprint
 from core.rankers.build import describe
 from core.scale.encoder import DocumentEncoder
-from core.scale.engine import (
-    ENGINES,
-    check_gpus_per_worker,
-    check_ray_gpus,
-    local_device,
-    map_arguments,
-    start_ray,
-    threads_per_worker,
-    worker_device,
-)
+from core.scale.engine import ENGINES, check_ray_gpus, job_device, map_arguments, start_ray, threads_per_worker
 from core.scale.shards import batches, corpus_files, corpus_hash, is_parquet
 
 Progress = Callable[[str, float], None]
@@ -97,8 +88,7 @@ def build(data: Path, out: Path, contestant: str = DEFAULT_CONTESTANT, engine: s
     """
     if engine not in ENGINES:
         raise ValueError(f"engine {engine!r}: choose {' or '.join(ENGINES)}")
-    check_gpus_per_worker(gpus_per_worker)
-    here = local_device(device, gpus_per_worker) if engine != "ray" else None  # before any work
+    where = job_device(engine, device, gpus_per_worker)  # before any work
     spec = parse_contestant(contestant)
     files = corpus_files(data)
     progress("hashing the corpus (to tie the index to it)", 0.0)
@@ -110,16 +100,15 @@ def build(data: Path, out: Path, contestant: str = DEFAULT_CONTESTANT, engine: s
     threads = threads_per_worker(workers)
     start = time.perf_counter()
     if engine == "ray":
-        _encode_on_ray(files, embeddings, contestant, batch_size, workers, threads, address, progress, gpus_per_worker)
+        _encode_on_ray(files, embeddings, contestant, batch_size, workers, threads, address, progress, gpus_per_worker,
+                       where)
     else:
-        _encode_here(files, embeddings, contestant, batch_size, threads, documents, progress, here)
+        _encode_here(files, embeddings, contestant, batch_size, threads, documents, progress, where)
     encode_s = time.perf_counter() - start
     index, build_s, recall = index_embeddings(out, documents, index_type, progress)
-    on_ray = engine == "ray"
     manifest = IndexManifest(contestant, model_fingerprint(spec.model), content_hash, describe(spec), index.ntotal,
-                             index.d, index_type, engine, workers if on_ray else 1, batch_size, encode_s,
-                             build_s, recall, worker_device(gpus_per_worker) if on_ray else here,
-                             gpus_per_worker)
+                             index.d, index_type, engine, workers if engine == "ray" else 1, batch_size, encode_s,
+                             build_s, recall, where, gpus_per_worker)
     (out / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
     progress(f"indexed {index.ntotal:,} documents", 1.0)
     return manifest
@@ -188,7 +177,7 @@ def _encode_here(files: list[Path], embeddings: Path, contestant: str, batch_siz
 
 
 def _encode_on_ray(files: list[Path], embeddings: Path, contestant: str, batch_size: int, workers: int,
-                   threads: int, address: str | None, progress: Progress, gpus_per_worker: float) -> None:
+                   threads: int, address: str | None, progress: Progress, gpus_per_worker: float, device: str) -> None:
     """The Ray engine: the corpus read as Ray Data, `DocumentEncoder` actors (one model load each, on the GPU each
     reserves when `gpus_per_worker` > 0) in `map_batches`, Parquet written by the workers."""
     import ray
@@ -200,7 +189,7 @@ def _encode_on_ray(files: list[Path], embeddings: Path, contestant: str, batch_s
     corpus = reader(paths, num_cpus=0)  # reading is light; the cores are the encoders' (else they deadlock, waiting)
     gpus = f" and {gpus_per_worker:g} GPU" if gpus_per_worker > 0 else ""
     progress(f"encoding on Ray: {workers} worker(s), {threads} thread(s){gpus} each", 0.05)
-    encoder = {"contestant": contestant, "threads": threads, "device": worker_device(gpus_per_worker)}
+    encoder = {"contestant": contestant, "threads": threads, "device": device}
     encoded = corpus.map_batches(DocumentEncoder, fn_constructor_kwargs=encoder,
                                  **map_arguments(workers, threads, gpus_per_worker, batch_size))
     encoded.write_parquet(str(embeddings), min_rows_per_file=ROWS_PER_FILE, ray_remote_args={"num_cpus": 0})

@@ -22,15 +22,7 @@ from core.data.pseudo_queries import query_shape
 from core.data.trec_runs import read_trec_run, write_trec_run
 from core.devices import resolve_device
 from core.rankers.build import BuildContext, build_ranker
-from core.scale.engine import (
-    check_gpus_per_worker,
-    check_ray_gpus,
-    local_device,
-    map_arguments,
-    start_ray,
-    threads_per_worker,
-    worker_device,
-)
+from core.scale.engine import check_ray_gpus, job_device, map_arguments, start_ray, threads_per_worker
 from core.types import Run
 
 Progress = Callable[[str, float], None]
@@ -76,8 +68,7 @@ def rerank(data: Path, first_stage: Path, out: Path, contestant: str, depth: int
         DataError / SpecError: A bad run file, dataset or contestant.
         ValueError: GPUs asked for where there are none (`core.devices.DeviceError` on the local engine).
     """
-    check_gpus_per_worker(gpus_per_worker)
-    here = local_device(device, gpus_per_worker) if engine != "ray" else None  # before any work
+    where = job_device(engine, device, gpus_per_worker)  # before any work
     dataset = load_dataset(data, split=split)
     first = read_trec_run(first_stage.read_text(encoding="utf-8"), str(first_stage))
     known = set(dataset.corpus.ids)
@@ -87,7 +78,7 @@ def rerank(data: Path, first_stage: Path, out: Path, contestant: str, depth: int
     rows = [row for row in rows if row["doc_ids"]]
     threads = threads_per_worker(workers)
     arguments = {"data": str(data), "split": split, "contestant": contestant, "threads": threads,
-                 "device": here or worker_device(gpus_per_worker)}
+                 "device": where}
     progress(f"re-ranking {len(rows):,} shortlists on {engine}", 0.0)
     if engine == "ray":
         scored = _on_ray(rows, arguments, workers, threads, address, gpus_per_worker)

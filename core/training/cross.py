@@ -22,7 +22,6 @@ from core.devices import resolve_device
 from core.models.backbone import is_bitfit_parameter
 from core.models.cross_encoder import JointCrossEncoder
 from core.models.loading import load_bi_encoder
-from core.models.placement import place
 from core.models.sources import backbone_path
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, start_idf_prior, train
@@ -37,7 +36,7 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
     """Train a `JointCrossEncoder` from the packaged MiniLM on `config.device` and save it (fp16 safetensors) to
     `out` (`budget_s`, `on_step`: see `core.training.loop.train`; `fine_tuned_on`: the dataset, for in-domain runs)."""
     device = resolve_device(config.device)
-    model = place(JointCrossEncoder.from_backbone(backbone_path(), config.idf_prior), device)  # batches follow it
+    model = JointCrossEncoder.from_backbone(backbone_path(), config.idf_prior).to(device)  # batches follow it
     # It ranks at the config's lengths and trains at shorter ones.
     model.config = replace(model.config, trained=True, fine_tuned_on=fine_tuned_on, bitfit=config.backbone_bitfit)
     head = [model.cross_bias, model.scale, model.shift]

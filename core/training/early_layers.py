@@ -25,7 +25,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from core.devices import resolve_device
 from core.models.early_layers import EarlyLayerEncoder, layer_count, mean_pooled, transformer_of, truncated
 from core.models.loading import load_cross_encoder
-from core.models.placement import as_numpy, place
+from core.models.placement import as_numpy
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, train
 
@@ -60,7 +60,7 @@ def train_early_layers(lists: Sequence[TrainingList], dev_lists: Sequence[Traini
     `core.training.loop.train`)."""
     device = resolve_device(config.device)
     tokenizer, transformer, max_length = transformer_of(load_cross_encoder(teacher))  # float32: the student's start
-    student = place(EarlyLayerStudent(tokenizer, transformer, layers), device)
+    student = EarlyLayerStudent(tokenizer, transformer, layers).to(device)
     _, on_device, _ = transformer_of(load_cross_encoder(teacher, device=device))  # on the CPU, the same model
     whole = EarlyLayerEncoder(tokenizer, on_device, layer_count(on_device), max_length)
     targets: dict[str, torch.Tensor] = {}  # text -> the whole transformer's vector

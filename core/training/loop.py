@@ -2,7 +2,7 @@
 clipping, periodic dev evaluation, and a JSON-ready history of losses and dev scores.
 
 A run trains on one device (`TrainConfig.device`, resolved by `core.devices.resolve_device`): the recipes place their
-model there (`core.models.placement.place`) and put each batch's own tensors beside it. On the CPU the forward passes
+model there (`module.to(device)`) and put each batch's own tensors beside it. On the CPU the forward passes
 run in float32, or in bfloat16 with `TrainConfig.bfloat16`; on an accelerator they run under autocast at the device's
 precision (`core.devices.accelerator_dtype`, with loss scaling for float16) and a step takes `ACCELERATOR_BATCH_SCALE`
 times the lists. Weights, gradients and the optimiser stay float32 everywhere.

@@ -18,7 +18,7 @@ from torch import nn
 
 from core.devices import is_accelerator, resolve_device
 from core.models.backbone import is_bitfit_parameter
-from core.models.placement import as_numpy, device_of, place
+from core.models.placement import as_numpy, device_of
 from core.models.poly_encoder import PolyEncoder
 from core.models.sources import backbone_path
 from core.training.lists import TrainingList
@@ -134,7 +134,7 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
     with torch.no_grad():
         model.codes.normal_(0.0, CODE_INIT_STD)  # drawn on the CPU, so that every device starts alike
     device = resolve_device(config.device)
-    place(model, device)  # tokenised batches follow it (`PolyEncoder.encode_tokens`)
+    model.to(device)  # tokenised batches follow it (`PolyEncoder.encode_tokens`)
     heads = [model.codes]
     if config.idf_prior:
         start_idf_prior(model, lists, model.config.max_length)
