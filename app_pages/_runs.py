@@ -36,9 +36,10 @@ def attention(stored: shared.Stored, name: str, query: str, document: str) -> At
         return stored.memo(("attention", name, query, document), lambda: ranker.attention(query, document))
 
 
-def add_fine_tuned(models: dict[str, str], dataset_name: str) -> list[str]:
-    """Add fine-tuned models (kind -> folder) to this session's comparison; returns the contestants' names."""
-    chosen, added = presets.with_fine_tuned(spec(), models, dataset_name)
+def add_fine_tuned(models: dict[str, str], dataset_name: str, kept: tuple[str, ...] = ()) -> list[str]:
+    """Add fine-tuned models (kind -> folder; `kept`: the kinds whose training kept the untrained start) to this
+    session's comparison; returns the contestants' names."""
+    chosen, added = presets.with_fine_tuned(spec(), models, dataset_name, kept)
     shared.set_spec(chosen)
     return added
 

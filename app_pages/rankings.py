@@ -50,7 +50,8 @@ with st.container(horizontal=True, gap="medium"):  # as many side by side as the
             shared.contestant_heading(result)
             pipeline = f"{shared.plain(result.pipeline)} · " if result.pipeline != result.label else ""
             st.caption(f"{pipeline}{costs[result.name]}")
-            st.html(ranked_list_html(data, rankings[result.name], question, grades, weighed.get(result.name)))
+            st.html(ranked_list_html(data, rankings[result.name], question, grades, weighed.get(result.name),
+                                     scored=result.scored_depth))
 if grades is None and data.qrels is not None and not st.session_state.get("q"):
     st.caption("This query has no relevance judgements.")
 

@@ -15,9 +15,10 @@ from core.contestants.registry import kinds, trainable_kinds
 from core.data.splits import hold_out
 from core.present.figures import training_figure
 from core.text import duration_text
-from core.training.jobs import JobStatus, cancel, estimate_minutes, list_jobs, read_status, start_job
+from core.training.jobs import JobStatus, cancel, list_jobs, read_status, start_job
 
 PICKED = "train.picked"  # the job shown (a started job is shown at once)
+ADDED = "train.added"  # what "Add them to the comparison" did, said beside it once
 
 st.title("Train")
 st.markdown("Zero-shot, the embedded cross- and poly-encoder rank much like the bi-encoder they start from. "
@@ -60,10 +61,7 @@ if training is not None:
         teacher = kind.training.teacher
         if kind.name in chosen and teacher and teacher not in chosen and not kind.training.untrained_teacher:
             st.warning(f"The {kind.title} learns from the fine-tuned {kinds()[teacher].title}: tick both.")
-    total = estimate_minutes(chosen, minutes)
-    st.caption(f"Estimate: about {duration_text(60 * total)} in all (mining negatives included; each model "
-               "stops at its budget and keeps its best checkpoint on a dev split carved from the training queries). "
-               + shared.plain(train_views.where_it_trains(runs.spec().device)))
+    st.caption(shared.plain(train_views.estimate(training, chosen, minutes, runs.spec().device)))
     if st.button("Start fine-tuning", type="primary", key="train.start", disabled=not chosen):
         try:  # where the session's comparison runs (Settings' device)
             st.session_state[PICKED] = str(start_job(training, chosen, minutes, runs.spec().device))
@@ -74,11 +72,13 @@ if training is not None:
 def add_contestants(job: JobStatus) -> None:
     """Add the job's models to this session's comparison and say where to run it."""
     try:
-        added = runs.add_fine_tuned(job.models, job.dataset)
+        added = runs.add_fine_tuned(job.models, job.dataset, job.kept)
     except ValueError as error:
         st.error(shared.describe(error))
         return
-    shared.rerun_with(f"Added {', '.join(shared.plain(name) for name in added)} to the comparison: run it on Settings.")
+    st.session_state[ADDED] = (f"Added {', '.join(shared.plain(name) for name in added)} to the comparison: "
+                               "run it on Settings.")
+    st.rerun()
 
 
 def curves(job: JobStatus) -> None:
@@ -94,8 +94,8 @@ def follow(folder) -> None:
     job = read_status(folder)
     if job.state != "running":
         st.rerun()
-    left = f" · about {duration_text(job.seconds_left)} left" if job.fraction > 0 else ""
-    st.progress(job.fraction, text=f"{shared.plain(job.step)} ({job.fraction:.0%}{left})")
+    st.progress(job.fraction, text=f"{shared.plain(job.step)} ({job.fraction:.0%} · about "
+                                   f"{duration_text(job.seconds_left)} left)")
     st.caption(f"Trains on {shared.plain(job.device_title)}; once training starts, the line above gives its pace "
                "in steps a minute.")
     if st.button("Cancel", key="train.cancel"):
@@ -106,9 +106,15 @@ def follow(folder) -> None:
 def outcome(job: JobStatus) -> None:
     """What a finished, cancelled or failed job left: its models (to add), curves and model cards."""
     if job.state == "done":
-        st.success(f"Finished: {', '.join(job.models)} fine-tuned on {shared.plain(job.dataset)}.")
+        lines = [f"- **{kinds()[kind].title}**: {shared.plain(job.outcomes.get(kind, 'fine-tuned'))}"
+                 for kind in job.models]
+        finished = st.warning if len(job.kept) == len(job.models) else st.success
+        finished(f"Finished on {shared.plain(job.dataset)}:\n" + "\n".join(lines))
         if st.button("Add them to the comparison", type="primary", key="train.add"):
             add_contestants(job)
+        if ADDED in st.session_state:  # said here, beside the button, where the eye is
+            st.success(st.session_state.pop(ADDED), icon=":material/check:")
+            st.page_link("app_pages/settings.py", label="Settings: run the comparison", icon=":material/play_arrow:")
     elif job.state == "cancelled":
         st.warning("Cancelled." + (" Finished models are kept." if job.models else ""))
     else:

@@ -10,7 +10,7 @@ built from a set's titles (`titles_as_queries`): "wikiqa-titles", each distinct 
 file (up to `--title-queries`, drawn seeded) as a query for that page's sentences, the corpus stripped of its titles;
 "climate-fever-titles" likewise from Climate-FEVER's evidence sentences and their articles. Writes
 `results/zero_shot_prior.json` (a record kept beside the run's commands and commit, not a timed benchmark) and
-prints the README's table.
+prints the table in docs/measurements.md.
 """
 
 from __future__ import annotations

@@ -153,7 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     reranker.add_argument("--contestant", required=True, metavar="SPEC",
                           help="the re-ranker, as --ranker takes it (e.g. name=cross,kind=cross)")
     reranker.add_argument("--depth", type=int, default=100, help="documents re-ranked per query (default 100)")
-    reranker.add_argument("--k", type=int, default=100, help="documents kept per query (default 100)")
+    reranker.add_argument("--k", type=int, default=100, help="documents kept per query (default 100): the re-ranked "
+                          "ones, then the first stage's next ones in its order")
+    reranker.add_argument("--cut", action="store_true", help="end each query's run at --depth (no first-stage tail)")
     reranker.add_argument("--split", default="test", help="qrels split inside DATA (default test)")
     reranker.add_argument("--engine", choices=ENGINES, default="local")
     reranker.add_argument("--workers", type=int, default=1, help="re-rankers at once on Ray (one model load each)")
@@ -410,7 +412,8 @@ def run_index(args: argparse.Namespace) -> int:
 
 def run_rerank(args: argparse.Namespace) -> int:
     run = rerank(args.data, args.run, args.out, args.contestant, args.depth, args.k, args.split, args.engine,
-                 args.workers, args.address, StderrProgress(), _scale_device(args), args.gpus_per_worker)
+                 args.workers, args.address, StderrProgress(), _scale_device(args), args.gpus_per_worker,
+                 tail=not args.cut)
     print(f"wrote {args.out}: {len(run):,} queries re-ranked (use it as --ranker name=NAME,kind=run,path={args.out})")
     return 0
 

@@ -27,3 +27,35 @@ def fastest_ms(measure: Callable[[], float], repeats: int = 3, budget_s: float =
     while len(times) < repeats and sum(times) < budget_s * 1000:
         times.append(measure())
     return min(times)
+
+
+class Countdown:
+    """Fraction done and time left of work in phases of expected lengths (seconds), each phase's length revised
+    from its own pace once a tenth of it is done: a phase that runs long says so, instead of the whole estimate
+    drifting with whichever phase happens to be running.
+
+    Example:
+        >>> countdown = Countdown([10.0, 60.0], clock=iter([0.0, 5.0, 10.0, 40.0]).__next__)
+        >>> countdown.update(0, 0.5)  # 5 s into the first phase, half of it done
+        (0.0714..., 65.0)
+        >>> countdown.update(1, 0.0)  # the second phase begins at 10 s
+        (0.1428..., 60.0)
+        >>> countdown.update(1, 0.5)  # 30 s into it, half done
+        (0.5714..., 30.0)
+    """
+
+    def __init__(self, expected: list[float], clock: Callable[[], float] = time.monotonic) -> None:
+        self.expected, self.clock = list(expected), clock
+        self.start = self.phase_start = clock()
+        self.phase = 0
+
+    def update(self, phase: int, fraction: float) -> tuple[float, float]:
+        """(Fraction of all the work done, seconds left) with `phase` (0-based) `fraction` done."""
+        now = self.clock()
+        if phase != self.phase:
+            self.phase, self.phase_start = phase, now
+        spent = now - self.phase_start
+        length = spent / fraction if fraction >= 0.1 else max(self.expected[phase], spent)
+        left = max(0.0, length - spent) + sum(self.expected[phase + 1:])
+        elapsed = now - self.start
+        return (elapsed / (elapsed + left) if elapsed + left > 0 else 1.0), left

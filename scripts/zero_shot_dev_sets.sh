@@ -3,7 +3,7 @@
 # each corpus first: core/rankers/prior_check.py; each run's notes say what was decided), and on sets without a training
 # split a cross-encoder adapted on PSEUDO pseudo-queries drawn from the corpus alone, within MINUTES. Cross-encoders
 # re-rank the bi-encoder's top 100; MAX_QUERIES bounds their CPU time. Adapted models already trained are reused.
-# The README's table of the prior's test (benchmarks/results/zero_shot_prior.json: every judged query, the lesson
+# The table in docs/measurements.md of the prior's test (benchmarks/results/zero_shot_prior.json: every judged query, the lesson
 # data, and name queries built from titles) is measured by `nice -n 19 python -m benchmarks.zero_shot_prior`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

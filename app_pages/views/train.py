@@ -8,12 +8,33 @@ from pathlib import Path
 
 from core.devices import DeviceError, device_title, resolve_device
 from core.text import duration_text
+from core.training.in_domain import job_seconds, mining_seconds
+from core.types import Dataset
 
 
 def model_card(folder: str) -> str | None:
     """The model card (README.md) a fine-tuning run wrote into `folder`, or None."""
     card = Path(folder) / "README.md"
     return card.read_text(encoding="utf-8") if card.is_file() else None
+
+
+def estimate(training: Dataset, kinds: tuple[str, ...], minutes: float, device: str = "auto") -> str:
+    """What a job started now would take, in a sentence that says where the time goes: mining (the corpus encoded
+    once unless a comparison cached it), each model's training budget, saving; and where it trains."""
+    where = where_it_trains(device)
+    if not kinds:
+        return f"Tick what to fine-tune. {where}"
+    try:
+        resolved = resolve_device(device)
+    except DeviceError:
+        return where
+    encoding, listing = mining_seconds(training, resolved)
+    total = job_seconds(training, kinds, minutes, resolved)
+    corpus = (f"encoding the {len(training.corpus):,} documents about {duration_text(encoding)}" if encoding
+              else "the documents are already encoded (a comparison cached them)")
+    return (f"Estimate: about {duration_text(total)} in all: {duration_text(60 * minutes)} of training per model "
+            f"(each keeps its best checkpoint on a dev split carved from the training queries), mining negatives "
+            f"({corpus}; {duration_text(listing)} a model for the lists) and saving. {where}")
 
 
 def where_it_trains(device: str = "auto") -> str:

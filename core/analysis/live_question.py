@@ -1,7 +1,7 @@
 """A question typed live, answered by every contestant of a comparison on the corpus it indexed.
 
 The contestants keep their roles: each runs in the comparison's order, a re-ranker re-ranks its first stage's
-shortlist of this question, a fusion fuses its inputs' rankings, and a run file, fixed in advance, has no answer.
+shortlist of this question (its order below, as in the comparison), a fusion fuses its inputs' rankings, and a run file, fixed in advance, has no answer.
 One question is one call, too noisy a timing to show: what a contestant costs is the comparison's median.
 """
 
@@ -14,6 +14,7 @@ from core.analysis.highlight import WeighedWords, weighed_words
 from core.contestants.registry import kinds, plan
 from core.contestants.spec import ComparisonSpec
 from core.rankers.base import Ranker
+from core.rankers.tail import below_head
 from core.types import Corpus
 
 
@@ -42,6 +43,8 @@ def ask(question: str, spec: ComparisonSpec, rankers: Mapping[str, Ranker], k: i
     for step in plan(spec):
         shortlist = list(deep.get(step.first) or {})[:step.shortlist] if step.first else None
         ranked = deep[step.name] = rankers[step.name].rank_new(question, step.depth, shortlist, deep)
+        if ranked is not None and step.tail:
+            ranked = deep[step.name] = below_head(ranked, deep.get(step.first) or {}, step.depth)
         answers[step.name] = (Answer({}, "a run fixed in advance has no answer to a new question") if ranked is None
                               else Answer(dict(list(ranked.items())[:k])))
     return {name: answers[name] for name in spec.names}

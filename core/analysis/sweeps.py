@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from core.evaluate import evaluate, overlap_at_k
 from core.models.poly_encoder import PolyEncoder, PolyEncoderConfig
 from core.rankers.base import Progress, Ranker, no_progress, top_k
+from core.rankers.tail import below_head
 from core.timing import fastest_ms
 from core.types import Dataset, Run
 
@@ -43,7 +44,8 @@ def rerank_depth_sweep(dataset: Dataset, first_stage: Ranker, cross: Ranker, dep
     """Quality and latency of re-ranking the first stage's top-`depth` with the cross-encoder.
 
     The first stage searches once at the deepest depth; the cross-encoder scores each query's deepest
-    shortlist once; every shallower depth re-ranks a prefix of that shortlist by the same scores.
+    shortlist once; every shallower depth re-ranks a prefix of that shortlist by the same scores and keeps the
+    first stage's order below it (`core.rankers.tail`), as the comparison does.
 
     Args:
         dataset: Corpus, queries and optional qrels; both rankers are already indexed on its corpus.
@@ -84,7 +86,8 @@ def rerank_depth_sweep(dataset: Dataset, first_stage: Ranker, cross: Ranker, dep
         progress(f"{cross.label}: query {i + 1}/{len(dataset.queries)}",
                  FIRST_SHARE + (1 - FIRST_SHARE) * (i + 1) / len(dataset.queries))
     ms_per_pair = cross_seconds * 1000 / pairs if pairs else float("nan")
-    reranked: dict[int, Run] = {depth: {q: top_k(ids[:depth], scores[:depth], depth)
+    reranked: dict[int, Run] = {depth: {q: below_head(top_k(ids[:depth], scores[:depth], depth), shortlists[q],
+                                                      deepest)
                                         for q, (ids, scores) in scored.items()} for depth in kept}
     metric = "ndcg@10" if dataset.qrels else "overlap@10"
     rows = []

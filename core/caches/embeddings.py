@@ -83,6 +83,14 @@ class EmbeddingCache:
                 self._entries.popitem(last=False)
         return vectors
 
+    def holds(self, model_key: Hashable, corpus_hash: str, fingerprint: str | None = None) -> bool:
+        """Whether `get_or_compute` would find these vectors (in memory, or on disk with a `fingerprint`) without
+        computing them."""
+        with self._lock:
+            if (model_key, corpus_hash) in self._entries:
+                return True
+        return bool(fingerprint) and _disk_path(model_key, corpus_hash, fingerprint).is_file()
+
     def put(self, model_key: Hashable, corpus_hash: str, vectors: np.ndarray, seconds: float) -> None:
         """Hold vectors computed elsewhere (a prebuilt index) for this model and corpus, with what they cost."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)

@@ -2,7 +2,8 @@
 
 `compare()` walks the comparison's plan (`core.contestants.registry.plan`): each contestant after those it needs
 (a re-ranker's first stage, a fusion's inputs), otherwise cheapest first. A re-ranker scores only its first
-stage's top `depth`, and its latency is its own plus its first stage's. With relevance labels every run is
+stage's top `depth` and keeps the first stage's next documents below them (`core.rankers.tail`; `tail=false`
+cuts its run at `depth` and says so in its label); its latency is its own plus its first stage's. With relevance labels every run is
 evaluated with ranx; without them, each contestant's agreement with the most expensive one is reported instead,
 and named as agreement.
 """
@@ -24,6 +25,7 @@ from core.devices import device_title
 from core.evaluate import METRICS, evaluate, kendall_tau, overlap_at_k
 from core.rankers.base import Progress, Ranker, no_progress
 from core.rankers.build import BuildContext, build_ranker, describe_model, pair_calls
+from core.rankers.tail import below_head
 from core.types import Dataset, Run
 
 logger = logging.getLogger(__name__)
@@ -110,16 +112,27 @@ def _search(dataset: Dataset, spec: ComparisonSpec, step: Step, ranker: Ranker,
         candidates = {q: dict([(d, s) for d, s in docs.items() if d in known][:step.shortlist])  # a run file's
                       for q, docs in deep_runs[step.first].items()}  # documents missing from the corpus cannot be scored
         pipeline = f"{results[step.first].label} top-{step.shortlist} → {ranker.label}"
-    run = deep_runs[step.name] = ranker.search(dataset.queries, step.depth, candidates, spec.exclude_self, progress)
+    run = ranker.search(dataset.queries, step.depth, candidates, spec.exclude_self, progress)
+    scored_depth, label = 0, ranker.label
+    if step.tail:
+        run = {q: below_head(docs, deep_runs[step.first].get(q, {}), step.depth) for q, docs in run.items()}
+        if step.shortlist < spec.k:
+            scored_depth = step.shortlist
+            pipeline += f", then {results[step.first].label}'s next {spec.k - step.shortlist} in its order"
+    elif step.first and step.shortlist < spec.k:
+        label = f"{ranker.label} (top {step.shortlist} only)"
+        pipeline += f" (the run ends at {step.shortlist}: Recall@{spec.k} and MAP@{spec.k} count only those)"
+    deep_runs[step.name] = run
     query_ms = list(ranker.timings.query_ms)
     if step.first and results[step.first].query_ms and query_ms:
         query_ms = [own + before for own, before in zip(query_ms, results[step.first].query_ms)]
     elif step.first and query_ms:
         pipeline += " (latency: re-ranking only; the first stage's is unknown)"
     position = len(spec.names) if step.position is None else step.position
-    result = RankerResult(step.name, step.kind.name, step.kind.title, ranker.label, ranker.trained, ranker.model_name,
+    result = RankerResult(step.name, step.kind.name, step.kind.title, label, ranker.trained, ranker.model_name,
                           colour_for(position), run, ranker.timings.index_s, query_ms, pipeline,
-                          notes=list(ranker.notes), device=device_title(ranker.device))
+                          notes=list(ranker.notes), device=device_title(ranker.device), scored_depth=scored_depth,
+                          kept_start=ranker.kept_start)
     result.run = {q: dict(list(d.items())[:spec.k]) for q, d in run.items()}
     if dataset.qrels and step.shown:
         result.metrics, result.per_query = evaluate(dataset.qrels, result.run, METRICS)

@@ -32,6 +32,9 @@ class RankerResult:
         agreement: overlap@10 and Kendall tau with the reference contestant (empty for the reference).
         notes: What its ranker decided for this corpus (e.g. the IDF prior's test, `core.rankers.prior_check`).
         device: Where its model ran, for people ("the CPU", "NVIDIA H200 (cuda:0), bfloat16"; `core.devices`).
+        kept_start: Its fine-tuning found no gain and kept the untrained start (its label says so).
+        scored_depth: How many of each query's top documents its own model scored, when fewer than its run holds
+            (a re-ranker keeping its first stage's tail, `core.rankers.tail`); 0: every document's score is its own.
     """
 
     name: str
@@ -50,6 +53,8 @@ class RankerResult:
     agreement: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     device: str = "the CPU"
+    scored_depth: int = 0
+    kept_start: bool = False
 
     @property
     def latency_ms(self) -> dict[str, float]:
@@ -84,7 +89,8 @@ class Comparison:
             "rankers": {name: {"kind": r.kind, "label": r.label, "trained": r.trained, "model": r.model,
                                "pipeline": r.pipeline, "metrics": r.metrics, "agreement": r.agreement,
                                "latency_ms": r.latency_ms, "queries_per_s": r.queries_per_s,
-                               "index_s": r.index_s, "device": r.device, "notes": r.notes}
+                               "index_s": r.index_s, "device": r.device, "scored_depth": r.scored_depth,
+                               "notes": r.notes}
                         for name, r in self.results.items()},
             "dataset": self.dataset,
             "agreement_reference": self.reference,

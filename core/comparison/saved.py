@@ -145,6 +145,8 @@ def _problem(result: RankerResult) -> str:
         return "its notes are not a list of texts"
     if not isinstance(result.device, str):
         return "its device is not a text"
+    if not isinstance(result.scored_depth, int) or result.scored_depth < 0:
+        return "its scored depth is not a whole number"
     return ""
 
 

@@ -16,6 +16,8 @@ from core.contestants.spec import ContestantSpec, Option
 FIRST = Option("first", str, "", "contestant (or kind) whose top `depth` documents this one re-ranks; "
                "empty: rank the whole corpus")
 DEPTH = Option("depth", int, 100, "how many first-stage documents are re-ranked", minimum=1)
+TAIL = Option("tail", bool, True, "keep the first stage's documents below the re-ranked ones, so that Recall@k and "
+              "MAP@k compare with whole-corpus contestants; false: the run ends at `depth` (said in its label)")
 ATTENTION_VIEWS = ("pair", "codes", "tokens", "")
 """How the Attention page and the highlights read a kind's model: query-document attention of one joint pass
 ("pair"), the poly-encoder's codes over the query tokens ("codes"), token similarities of two separately encoded
@@ -99,7 +101,7 @@ class Kind:
     def all_options(self) -> tuple[Option, ...]:
         if not self.reranks:
             return self.options
-        return (*self.options, Option(FIRST.name, str, self.default_first, FIRST.help), DEPTH)
+        return (*self.options, Option(FIRST.name, str, self.default_first, FIRST.help), DEPTH, TAIL)
 
     @property
     def competes_as(self) -> str:

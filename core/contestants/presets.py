@@ -4,6 +4,7 @@ comparison with fine-tuned models added beside their zero-shot contestants (`wit
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,9 +43,11 @@ def demo_spec() -> ComparisonSpec:
     return with_fine_tuned(named, shipped, "lesson")[0]
 
 
-def with_fine_tuned(spec: ComparisonSpec, models: dict[str, str], dataset_name: str) -> tuple[ComparisonSpec, list[str]]:
+def with_fine_tuned(spec: ComparisonSpec, models: dict[str, str], dataset_name: str,
+                    kept: Collection[str] = ()) -> tuple[ComparisonSpec, list[str]]:
     """`spec` plus one contestant per fine-tuned model (trained kind -> folder), named "cross-encoder · fine-tuned on
-    <data>", of the kind it competes as (`Kind.competes_as`), with the options of the spec's zero-shot contestant of that
+    <data>" ("cross-encoder · tried on <data>" for a kind in `kept`, whose training kept the untrained start: its
+    label then says "no gain: kept the untrained start"), of the kind it competes as (`Kind.competes_as`), with the options of the spec's zero-shot contestant of that
     kind (its first stage too), else the kind's defaults; replaces contestants of the same name. Returns the spec
     and the names added.
 
@@ -53,7 +56,7 @@ def with_fine_tuned(spec: ComparisonSpec, models: dict[str, str], dataset_name: 
     """
     added, entries = [], list(spec.contestants)
     for trained, folder in models.items():
-        name = f"{kinds()[trained].title} · fine-tuned on {dataset_name}"
+        name = f"{kinds()[trained].title} · {'tried' if trained in kept else 'fine-tuned'} on {dataset_name}"
         for mark in NAME_MARKS:
             name = name.replace(mark, " ")
         kind = kinds()[trained].competes_as

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.contestants.kind import DEPTH, FIRST, Kind
+from core.contestants.kind import DEPTH, FIRST, TAIL, Kind
 from core.contestants.kinds import KINDS
 from core.contestants.spec import (
     EMBEDDED,
@@ -32,7 +32,7 @@ from core.contestants.spec import (
 )
 from core.devices import resolve_device
 
-__all__ = ["DEPTH", "FIRST", "NAME_MARKS", "Step", "comparison", "comparison_from_dict", "contestant", "dependencies",
+__all__ = ["DEPTH", "FIRST", "NAME_MARKS", "TAIL", "Step", "comparison", "comparison_from_dict", "contestant", "dependencies",
            "kind_of", "kinds", "parse_contestant", "plan", "trainable_kinds"]
 
 NAME_MARKS = (",", "=", "+")
@@ -145,6 +145,7 @@ class Step:
         kind: Its kind's declaration.
         first: The contestant whose top `shortlist` documents it re-ranks ("" ranks the whole corpus).
         shortlist: How many of the first stage's documents it re-ranks (0 without a first stage).
+        tail: Whether its run goes on below the re-ranked documents with the first stage's next ones.
         depth: Documents it must rank per query: the comparison's k, or more when a later re-ranker takes a deeper
             shortlist from it.
         position: Its place in the comparison's display order (its colour); None for an implicit first stage (a
@@ -155,6 +156,7 @@ class Step:
     kind: Kind
     first: str
     shortlist: int
+    tail: bool
     depth: int
     position: int | None
 
@@ -208,7 +210,8 @@ def plan(spec: ComparisonSpec) -> tuple[Step, ...]:
         if entry.option(FIRST.name):
             depths[entry.option(FIRST.name)] = max(depths[entry.option(FIRST.name)], entry.option(DEPTH.name))
     return tuple(Step(entry, kind_of(entry), entry.option(FIRST.name) or "",
-                      entry.option(DEPTH.name) if entry.option(FIRST.name) else 0, depths[entry.name],
+                      entry.option(DEPTH.name) if entry.option(FIRST.name) else 0,
+                      bool(entry.option(FIRST.name)) and entry.option(TAIL.name), depths[entry.name],
                       spec.names.index(entry.name) if entry.name in spec.names else None)
                  for entry in ordered)
 

@@ -61,6 +61,8 @@ class JointCrossEncoderConfig:
         fine_tuned_on: The dataset whose training split the weights were fine-tuned on ("" for none).
         bitfit: Only the backbone's biases and LayerNorm weights were trained (BitFit); saved over the packaged
             backbone, they are a compact delta (a few hundred kilobytes).
+        kept_start: Fine-tuning on `fine_tuned_on` found no checkpoint better than the start on its dev split, so
+            these are the start's weights (labelled "no gain: kept the untrained start", never as fine-tuned).
     """
 
     max_query_length: int = 128
@@ -69,6 +71,7 @@ class JointCrossEncoderConfig:
     idf_prior: bool = False
     fine_tuned_on: str = ""
     bitfit: bool = False
+    kept_start: bool = False
 
 
 def run_backbone(backbone: nn.Module, input_ids: torch.Tensor, position_ids: torch.Tensor,
@@ -151,6 +154,10 @@ class JointCrossEncoder(nn.Module):
     @property
     def trained(self) -> bool:
         return self.config.trained
+
+    @property
+    def kept_start(self) -> bool:
+        return self.config.kept_start
 
     def prepare(self, pairs: Sequence[tuple[str, str]], max_query_length: int | None = None,
                 max_document_length: int | None = None) -> PairBatch:

@@ -22,6 +22,7 @@ class PairScorer(Protocol):
     """
 
     trained: bool
+    kept_start: bool  # fine-tuning found no gain and kept the untrained start
 
     def corpus_log_idf(self, corpus: Corpus) -> torch.Tensor | None: ...
 
@@ -35,6 +36,7 @@ class SentenceTransformersCrossEncoder:
     """`PairScorer` over a sentence-transformers `CrossEncoder` with one relevance output."""
 
     trained = True
+    kept_start = False
 
     def __init__(self, model: CrossEncoder) -> None:
         self.model = model

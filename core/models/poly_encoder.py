@@ -66,6 +66,8 @@ class PolyEncoderConfig:
         idf_prior: Add the learned `idf_weight` times each query token's log IDF to the code attention
             logits (see the module docstring).
         fine_tuned_on: The dataset whose training split the weights were fine-tuned on ("" for none).
+        kept_start: Fine-tuning on `fine_tuned_on` found no checkpoint better than the start on its dev split, so
+            these are the start's weights (labelled "no gain: kept the untrained start", never as fine-tuned).
     """
 
     n_codes: int = 16
@@ -76,6 +78,7 @@ class PolyEncoderConfig:
     query_encoder: Literal["shared", "bitfit"] = "shared"
     idf_prior: bool = False
     fine_tuned_on: str = ""
+    kept_start: bool = False
 
 
 class PolyEncoder(nn.Module):

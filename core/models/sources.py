@@ -116,9 +116,12 @@ def checkpoint_name(folder: str) -> str:
 
 def training_state(folder: str, config: dict) -> str:
     """How a saved module's weights came about, for people: "zero-shot" (the embedded heads, trained on other
-    data), "fine-tuned on <dataset>", "trained" or "untrained"."""
+    data), "fine-tuned on <dataset>", "no gain from fine-tuning on <dataset>: kept the untrained start", "trained"
+    or "untrained"."""
     if folder == EMBEDDED:
         return "zero-shot"
+    if config.get("kept_start"):
+        return f"no gain from fine-tuning on {config.get('fine_tuned_on') or 'its data'}: kept the untrained start"
     if config.get("fine_tuned_on"):
         return f"fine-tuned on {config['fine_tuned_on']}"
     return "trained" if config.get("trained") else "untrained"

@@ -172,7 +172,8 @@ def rank_shift_figure(runs: dict[str, dict[str, float]], k: int = 10,
 
 def score_frame(comparison: Comparison, normalisation: str = "raw",
                 qrels: dict[str, dict[str, int]] | None = None) -> pd.DataFrame:
-    """Every (ranker, query, document) score of a comparison's runs as one long frame.
+    """Every (ranker, query, document) score of a comparison's runs as one long frame (a re-ranker's own scores
+    only: not its first stage's tail, `RankerResult.scored_depth`).
 
     Args:
         comparison: The comparison whose runs to read.
@@ -194,7 +195,7 @@ def score_frame(comparison: Comparison, normalisation: str = "raw",
     for name, result in comparison.results.items():
         for query_id, docs in result.run.items():
             judged = (qrels or {}).get(query_id)
-            for rank, doc in enumerate(_ranked_ids(docs, len(docs)), 1):
+            for rank, doc in enumerate(_ranked_ids(docs, result.scored_depth or len(docs)), 1):
                 grade = judged.get(doc, 0) if judged else pd.NA
                 relevant = (grade > 0) if judged else pd.NA
                 rows.append((name, result.label, result.colour, query_id, doc, rank, float(docs[doc]), relevant,

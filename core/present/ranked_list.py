@@ -48,12 +48,14 @@ def _grade(grades: Mapping[str, int] | None, doc_id: str) -> str:
 
 def ranked_list_html(dataset: Dataset, ranking: Mapping[str, float], question: str,
                      grades: Mapping[str, int] | None = None,
-                     weighed: Mapping[str, WeighedWords] | None = None, chars: int = 220, blind: bool = False) -> str:
+                     weighed: Mapping[str, WeighedWords] | None = None, chars: int = 220, blind: bool = False,
+                     scored: int = 0) -> str:
     """`ranking` (`{doc_id: score}`, best first) as an HTML list: each document's rank, id, title, grade (`grades`
     None: the query has no judgements) and score, then its text with the
     terms of `question` marked, cut to `chars` around the first match and expandable to the whole text; under it,
     the words a model weighs for the pair, when `weighed` has the document. `blind` leaves out ids and scores (a
-    blind vote shows what a judge should weigh, nothing that tells the contestant)."""
+    blind vote shows what a judge should weigh, nothing that tells the contestant). Past the first `scored` (when
+    not 0: a re-ranker's first-stage tail, `core.rankers.tail`) a document shows "first stage" for its score."""
     terms = query_terms(question)
     items = []
     for rank, (doc_id, score) in enumerate(ranking.items(), start=1):
@@ -70,9 +72,15 @@ def ranked_list_html(dataset: Dataset, ranking: Mapping[str, float], question: s
                 + ("" if blind else f'<span class="doc">{html.escape(doc_id)}</span>')
                 + (f'<span class="title">{marked_html(title, terms, marks)}</span>' if title else "")
                 + _grade(grades, doc_id)
-                + ("" if blind else f'<span class="score">{score:.3f}</span>'))
+                + ("" if blind else f'<span class="score">{_score(score, rank, scored)}</span>'))
         items.append(f'<li><div class="head">{head}</div><div class="text">{body}</div>{_weighs(words)}</li>')
     return f'<ol class="arena-list">{"".join(items)}</ol>'
+
+
+def _score(score: float, rank: int, scored: int) -> str:
+    if scored and rank > scored:
+        return '<span title="below the re-ranked documents, in the first stage\'s order">first stage</span>'
+    return f"{score:.3f}"
 
 
 def _weighs(words: WeighedWords | None) -> str:

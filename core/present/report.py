@@ -26,7 +26,7 @@ from core.analysis.query_analysis import (
     pairs_table,
 )
 from core.analysis.tradeoff_points import tradeoff_points
-from core.contestants.kind import DEPTH, FIRST
+from core.contestants.kind import DEPTH, FIRST, TAIL
 from core.contestants.spec import settings
 from core.evaluate import METRICS
 from core.present.analysis_figures import intervals_figure, win_tie_loss_figure
@@ -104,9 +104,10 @@ def _contestants_table(comparison: Comparison) -> str:
     rows = []
     for entry in comparison.spec.contestants:
         result = comparison.results.get(entry.name)
-        reranks = bool(entry.option(FIRST.name))  # without a first stage, a depth means nothing
-        options = ", ".join(f"{key} = {value}" for key, value in entry.options
-                            if value not in ("", None) and (reranks or key != DEPTH.name))
+        reranks = bool(entry.option(FIRST.name))  # without a first stage, a depth or a tail means nothing
+        options = ", ".join(f"{key} = {str(value).lower() if isinstance(value, bool) else value}"
+                            for key, value in entry.options
+                            if value not in ("", None) and (reranks or key not in (DEPTH.name, TAIL.name)))
         rows.append(f"<tr><td>{_e(entry.name)}</td><td>{_e(result.kind_title if result else entry.kind)}</td>"
                     f"<td>{_e(result.model if result else entry.model)}</td><td>{_e(options or '–')}</td>"
                     f"<td>{_e(result.device if result else '–')}</td></tr>")

@@ -38,9 +38,12 @@ def findings(comparison: Comparison) -> list[str]:
         if worst is not runner_up:
             lines.append(f"Last: {worst.label} ({worst.metrics[MAIN_METRIC]:.3f}).")
     lines += _cost(best, results, MAIN_METRIC)
-    untrained = [r.label for r in results if not r.trained]
+    untrained = [r.label for r in results if not r.trained and not r.kept_start]
     if untrained:
         lines.append(f"Not trained for ranking (shown as a baseline): {', '.join(untrained)}.")
+    kept = [r.name for r in results if r.kept_start]
+    if kept:
+        lines.append(f"Fine-tuning found no gain on its dev split, so the untrained start was kept: {', '.join(kept)}.")
     return lines
 
 

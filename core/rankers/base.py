@@ -69,10 +69,11 @@ class Ranker(ABC):
     """True when scoring one more candidate is only a vector product or a posting lookup over what
     `index` prepared (bi, poly, BM25): such costs are always measured, never extrapolated."""
 
-    def __init__(self, name: str, model_name: str, trained: bool = True) -> None:
+    def __init__(self, name: str, model_name: str, trained: bool = True, kept_start: bool = False) -> None:
         self.name = name
         self.model_name = model_name
         self.trained = trained
+        self.kept_start = kept_start  # fine-tuned without gain: the untrained start was kept
         self.notes: list[str] = []  # what people should know about this run, e.g. a choice made for the corpus
         self.timings = Timings()
         self.corpus: Corpus | None = None
@@ -80,7 +81,9 @@ class Ranker(ABC):
 
     @property
     def label(self) -> str:
-        """Display name, marked when the model has not been trained for ranking."""
+        """Display name, marked when the model has not been trained for ranking (or its fine-tuning kept the start)."""
+        if self.kept_start:
+            return f"{self.name} (no gain: kept the untrained start)"
         return self.name if self.trained else f"{self.name} (untrained)"
 
     def index(self, corpus: Corpus, progress: Progress = no_progress) -> None:

@@ -49,7 +49,7 @@ class CrossEncoderRanker(Ranker):
         """`fingerprint` identifies the scorer's weights (`core.models.loading.model_fingerprint`); with it, scores
         are kept in and read from the disk cache `core.caches.pair_scores.pair_scores`. `query_shape`: what the
         queries look like, for the zero-shot IDF prior's test (None: unknown)."""
-        super().__init__(name, model_name, trained=scorer.trained)
+        super().__init__(name, model_name, trained=scorer.trained, kept_start=scorer.kept_start)
         self.scorer = scorer
         self.batch_size = batch_size
         self.fingerprint = fingerprint

@@ -42,7 +42,7 @@ class PolyEncoderRanker(Ranker):
                  query_shape: QueryShape | None = None) -> None:
         """`query_shape`: what the queries look like, for the zero-shot IDF prior's test (None: unknown). The
         ranker computes where `model` is (`core.models.placement.device_of`)."""
-        super().__init__(name, model_name, trained=model.config.trained)
+        super().__init__(name, model_name, trained=model.config.trained, kept_start=model.config.kept_start)
         self.device = device_of(model)
         self.precision = precision_key(self.device)  # each precision's document vectors cached apart
         self.cache_key = model_name

@@ -112,8 +112,10 @@ def zero_shot_prior(model: PolyEncoder | PairScorer, log_idf: torch.Tensor | Non
     """The test's verdict on `corpus` for a zero-shot `model` with the IDF prior (`log_idf`: the corpus's, as the
     model counts it; its weight rounded to 0.01, so that models with nearly the same prior share one test), on
     pseudo-queries shaped like `shape` (None: sentences or spans, as for a corpus whose queries are unknown); None
-    for a model without the prior or fine-tuned on a dataset, whose prior stays as trained."""
-    if log_idf is None or getattr(model.config, "fine_tuned_on", ""):
+    for a model without the prior or fine-tuned on a dataset, whose prior stays as trained (one whose fine-tuning
+    kept the untrained start is tested as that start)."""
+    config = model.config
+    if log_idf is None or (getattr(config, "fine_tuned_on", "") and not getattr(config, "kept_start", False)):
         return None
     return judge_prior(corpus, round(model.idf_weight.item(), 2), log_idf, progress, shape)
 

@@ -22,6 +22,7 @@ from core.data.pseudo_queries import query_shape
 from core.data.trec_runs import read_trec_run, write_trec_run
 from core.devices import resolve_device
 from core.rankers.build import BuildContext, build_ranker
+from core.rankers.tail import below_head
 from core.scale.engine import check_ray_gpus, job_device, map_arguments, start_ray, threads_per_worker
 from core.types import Run
 
@@ -55,11 +56,13 @@ class ShortlistScorer:
 def rerank(data: Path, first_stage: Path, out: Path, contestant: str, depth: int = 100, k: int = 100,
            split: str = "test", engine: str = "local", workers: int = 1, address: str | None = None,
            progress: Progress = lambda message, fraction: None, device: str = "cpu",
-           gpus_per_worker: float = 0.0) -> Run:
+           gpus_per_worker: float = 0.0, tail: bool = True) -> Run:
     """Re-rank the top `depth` of `first_stage` (a TREC run) for every query of `data` with `contestant`, on
-    `engine`, keeping the `k` best; writes the run to `out` (tagged with the contestant's name) and returns it.
+    `engine`, keeping `k` documents; writes the run to `out` (tagged with the contestant's name) and returns it.
 
     Args:
+        tail: Keep the first stage's next documents below the re-ranked ones, up to `k` (`core.rankers.tail`);
+            False ends each query's run at `depth`.
         device: The local engine's device ("auto", "cpu", "cuda", ...: `core.scale.engine.local_device`).
         gpus_per_worker: GPUs each Ray worker reserves, its re-ranker running on its GPU (0: on its CPUs); with the
             local engine, more than 0 runs this process's re-ranker on CUDA.
@@ -90,6 +93,8 @@ def rerank(data: Path, first_stage: Path, out: Path, contestant: str, depth: int
             progress(f"re-ranked {done:,} of {len(rows):,} shortlists", done / len(rows))
     run = {row["query_id"]: dict(sorted(zip(row["doc_ids"], row["scores"]), key=lambda item: -item[1])[:k])
            for row in scored}
+    if tail:
+        run = {query_id: below_head(docs, first.get(query_id, {}), k) for query_id, docs in run.items()}
     write_trec_run({query_id: run[query_id] for query_id in dataset.queries.ids if query_id in run}, out,
                    parse_contestant(contestant).name)
     return run

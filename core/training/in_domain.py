@@ -15,14 +15,16 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from core.caches.embeddings import corpus_embeddings
 from core.config import FAST_PAIR_BACKEND
+from core.contestants.registry import contestant
 from core.data import load_dataset
 from core.data.pseudo_queries import inverse_cloze
 from core.devices import device_title, resolve_device
@@ -31,6 +33,7 @@ from core.models.loading import load_bi_encoder, load_cross_encoder
 from core.models.sources import ARENA_CONFIG_FILE
 from core.rankers.bi_encoder import BiEncoderRanker
 from core.rankers.bm25 import BM25Ranker
+from core.timing import Countdown
 from core.training.cross import train_cross
 from core.training.early_layers import train_early_layers
 from core.training.lists import TrainingList
@@ -70,6 +73,16 @@ PSEUDO_QUERY_MIX = {"cross": "gold=2,bi=0.7,bm25=0.3"}
 BM25's scores (the embedded cross-encoder's mix), as a corpus-only teacher; distilled kinds keep their cross teacher."""
 
 MIN_MINUTES = 0.25
+"""The least training time per model; mining and saving come on top (`job_seconds`)."""
+ENCODED_CHARS_PER_S = 10_000
+"""The embedded bi-encoder's pace encoding text with ONNX Runtime on 2 idle CPU cores (the lesson and sample corpora:
+10.2k and 11.4k characters a second). A busy server is slower; a job's time left follows the pace it sees."""
+ENCODED_CHARS = 1_000
+"""What the bi-encoder reads of a text at most: 256 word pieces, about 1,000 characters of English."""
+LISTING_S_PER_QUERY = 0.01
+"""Drawing one query's negatives from the bi-encoder's and BM25's scores of the whole corpus (a 5k corpus)."""
+SAVING_S = 5.0
+"""Writing a model, its card and its record."""
 TEACHER_SHARE = 0.35
 """A distilled student's share of its budget spent having the cross-encoder score the training lists."""
 DISTILLED = ("poly", "early-layer")
@@ -87,11 +100,37 @@ class ListSplits:
     queries: dict[str, int]  # judged queries: training, dev
 
 
+def mining_encoder(device: str = "cpu") -> BiEncoderRanker:
+    """The bi-encoder that mines negatives: the comparison's default one (model and backend), so that the corpus
+    vectors a comparison on the same corpus cached are read back, not encoded again."""
+    spec = contestant({"kind": "bi"})
+    return BiEncoderRanker(load_bi_encoder(spec.model, spec.option("backend"), device), spec.model,
+                           backend=spec.option("backend"), device=device)
+
+
+def mining_seconds(dataset: Dataset, device: str = "cpu") -> tuple[float, float]:
+    """About how long `mine` takes on `dataset`, in two parts: encoding its corpus (nothing when a comparison or an
+    earlier job cached those vectors) and drawing the lists (its queries encoded, BM25 indexed, negatives drawn)."""
+    encoder = mining_encoder(device)
+    cached = corpus_embeddings.holds(encoder.embedding_key, dataset.corpus.content_hash, encoder.fingerprint)
+    encoding = 0.0 if cached else sum(min(len(text), ENCODED_CHARS) for text in dataset.corpus.passages())
+    listing = sum(min(len(text), ENCODED_CHARS) for text in dataset.queries.texts)
+    return encoding / ENCODED_CHARS_PER_S, listing / ENCODED_CHARS_PER_S + LISTING_S_PER_QUERY * len(dataset.queries)
+
+
+def job_seconds(dataset: Dataset, kinds: Sequence[str], minutes: float, device: str = "cpu") -> float:
+    """About how long fine-tuning `kinds` on `dataset` takes in all: mining once per model (the corpus encoded only
+    by the first, when not cached), each model's `minutes` of training, and saving it."""
+    encoding, listing = mining_seconds(dataset, device)
+    return encoding + len(kinds) * (listing + 60 * minutes + SAVING_S)
+
+
 def mine(dataset: Dataset, rng: random.Random, negatives: int, dev_size: int, depth: int = 30,
          shortlist: int = DEV_SHORTLIST, progress: Progress = lambda message, fraction: None,
-         device: str = "cpu") -> ListSplits:
+         device: str = "cpu", encoding: Progress | None = None) -> ListSplits:
     """Training lists and dev lists from the judged queries, the dev queries (`dev_size`, at most a fifth) drawn
-    first; the bi-encoder encodes on `device` (a resolved device).
+    first; the bi-encoder (`mining_encoder`) encodes on `device` (a resolved device), telling `encoding` (else
+    `progress`) how far it is.
 
     A training list is a best-graded relevant document, then `negatives` unjudged documents drawn from the
     bi-encoder's and BM25's top `depth` in turn (both over the whole corpus), with bi cosines. A dev list is what a
@@ -99,8 +138,8 @@ def mine(dataset: Dataset, rng: random.Random, negatives: int, dev_size: int, de
     the kept checkpoint is the one that orders a corpus's shortlist best, not only lists of one positive among
     mined negatives (on NFCorpus those rose while test nDCG@10 fell from 0.32 to 0.10).
     """
-    bi = BiEncoderRanker(load_bi_encoder(device=device), "embedded", device=device)
-    bi.index(dataset.corpus, progress)
+    bi = mining_encoder(device)
+    bi.index(dataset.corpus, encoding or progress)
     bm25 = BM25Ranker()
     bm25.index(dataset.corpus)
     texts = dataset.corpus.passages()
@@ -164,13 +203,14 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
               on_step: Callable[[dict], None] | None = None, compact: bool = False, layers: int = 2,
               bfloat16: bool = False, pseudo_queries: int = 0, device: str = "auto") -> dict:
     """Fine-tune the `kind` ("cross", "poly" or "early-layer", the latter keeping the teacher's first `layers`
-    layers) on `data`'s training split within `minutes`, save the best checkpoint by the carved dev split to `out`
-    with a model card, and return the training record. `compact` trains and saves a small delta (see `COMPACT`);
-    `bfloat16` computes the forward passes in bfloat16 on the CPU (see `TrainConfig.bfloat16`). With
-    `pseudo_queries` > 0 the training split is that many pseudo-queries drawn from `data`'s corpus alone
-    (`inverse_cloze`), labelled as `PSEUDO_QUERY_MIX` says, and `data`'s own queries are never read. `device`
-    (`TrainConfig.device`) is where the mining bi-encoder, the teacher and the student run; the record says which
-    and how many steps a minute it took.
+    layers) on `data`'s training split for `minutes` of training (mining negatives before it and saving after it
+    come on top: `job_seconds`), save the best checkpoint by the carved dev split to `out` with a model card, and
+    return the training record. `progress` gets the fraction of this whole run done, by `core.timing.Countdown`.
+    `compact` trains and saves a small delta (see `COMPACT`); `bfloat16` computes the forward passes in bfloat16 on
+    the CPU (see `TrainConfig.bfloat16`). With `pseudo_queries` > 0 the training split is that many pseudo-queries
+    drawn from `data`'s corpus alone (`inverse_cloze`), labelled as `PSEUDO_QUERY_MIX` says, and `data`'s own
+    queries are never read. `device` (`TrainConfig.device`) is where the mining bi-encoder, the teacher and the
+    student run; the record says which and how many steps a minute it took.
 
     Raises:
         ValueError: Without a training split, for a distilled kind without a `teacher`, or a budget under
@@ -181,7 +221,7 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
     if kind == "early-layer" and compact:
         raise ValueError("--compact is for the cross- and poly-encoder: the early-layer student is its own copy")
     if minutes < MIN_MINUTES:
-        raise ValueError(f"--minutes {minutes:g}: give at least {MIN_MINUTES:g}")
+        raise ValueError(f"a training budget of {minutes:g} minutes is too short: give at least {MIN_MINUTES:g}")
     device = resolve_device(device)
     where = device_title(device)
     start = time.perf_counter()
@@ -196,39 +236,47 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         dataset = load_dataset(data, split="train")
         if dataset.split != "train" or not dataset.qrels:
             raise ValueError(f"{data}: no training split (expected qrels/train.tsv with judgements)")
-    progress(f"mining negatives with the bi-encoder (on {where}) and BM25", 0.0)
-    splits = mine(dataset, rng, negatives=7, dev_size=config.dev_lists, progress=progress, device=device)
+    budget_s = minutes * 60
+    countdown = Countdown([*mining_seconds(dataset, device), budget_s, SAVING_S])
+
+    def phase(number: int) -> Progress:
+        return lambda message, fraction: progress(message, countdown.update(number, fraction)[0])
+
+    phase(0)(f"encoding the corpus with the bi-encoder (on {where}) to mine negatives", 0.0)
+    splits = mine(dataset, rng, negatives=7, dev_size=config.dev_lists, progress=phase(1), device=device,
+                  encoding=phase(0))
     dev = splits.dev
     train_lists = splits.train
-    budget_s = minutes * 60 - (time.perf_counter() - start)
+    training = phase(2)
+    train_start = time.perf_counter()
     if kind in DISTILLED:
-        train_lists = attach_teacher(train_lists, teacher, TEACHER_SHARE * budget_s, progress, device)
-        budget_s = minutes * 60 - (time.perf_counter() - start)
+        train_lists = attach_teacher(train_lists, teacher, TEACHER_SHARE * budget_s,
+                                     lambda message, fraction: training(message, TEACHER_SHARE * fraction), device)
     mix = TeacherMix.parse(config.teacher_mix)
     for name in set(mix.signals) - {"cross"}:  # the cross-encoder's scores are attached above, within a budget
         for item, scores in zip(train_lists, compute_signal(name, train_lists)):
             item.signals[name] = scores
     apply_mix(train_lists, mix)
-    if budget_s < 5:
-        raise ValueError(f"--minutes {minutes:g} leaves {budget_s:.0f} s for training after mining; give more")
-    progress(f"training the {kind} student on {len(train_lists)} lists on {where}" if kind == "early-layer"
-             else f"training the {kind}-encoder on {len(train_lists)} lists on {where}", 0.0)
+    training(f"training the {kind} student on {len(train_lists)} lists on {where}" if kind == "early-layer"
+             else f"training the {kind}-encoder on {len(train_lists)} lists on {where}",
+             (time.perf_counter() - train_start) / budget_s)
 
     def watch(history: dict) -> None:
-        elapsed = time.perf_counter() - start
         loss = history["loss"][-1][1]
-        progress(f"training: step {history['loss'][-1][0]}, loss {loss:.3f}, dev nDCG@10 "
+        training(f"training: step {history['loss'][-1][0]}, loss {loss:.3f}, dev nDCG@10 "
                  f"{history['dev_ndcg@10'][-1][1]:.3f}; {pace_text(history['steps_per_minute'], where)}",
-                 min(1.0, elapsed / (minutes * 60)))
+                 min(1.0, (time.perf_counter() - train_start) / budget_s))
         if on_step is not None:
             on_step(history)
 
+    left_s = max(1.0, budget_s - (time.perf_counter() - train_start))
     if kind == "cross":
-        _, history = train_cross(train_lists, dev, config, out, rng, budget_s, watch, dataset.name)
+        _, history = train_cross(train_lists, dev, config, out, rng, left_s, watch, dataset.name)
     elif kind == "poly":
-        _, history = train_poly(train_lists, dev, config, out, rng, n_codes, budget_s, watch, dataset.name)
+        _, history = train_poly(train_lists, dev, config, out, rng, n_codes, left_s, watch, dataset.name)
     else:
-        _, history = train_early_layers(train_lists, dev, config, out, rng, teacher, layers, budget_s, watch)
+        _, history = train_early_layers(train_lists, dev, config, out, rng, teacher, layers, left_s, watch)
+    phase(3)("saving the model and its card", 0.0)
     step_lists = lists_per_step(config.batch_lists, device)
     record = {
         "kind": kind, "data": str(data), "dataset": dataset.name, "split": dataset.split, "seed": seed,
@@ -251,11 +299,22 @@ def pace_text(steps_per_minute: float, where: str) -> str:
     return f"{steps_per_minute:,.0f} steps a minute on {where}"
 
 
+def kept_start(record: dict) -> bool:
+    """Whether no checkpoint beat the start on the dev split, so that the start is what was saved."""
+    return record["history"]["best_step"] == 0
+
+
+def dev_change(record: dict) -> tuple[float, float]:
+    """(dev nDCG@10 of the start, of the kept checkpoint) of a training record."""
+    dev = dict(record["history"]["dev_ndcg@10"])
+    return dev[0], dev[record["history"]["best_step"]]
+
+
 def finish_saved_config(folder: Path, record: dict) -> None:
-    """Keep the saved model's config small (the full record is `training.json`), and label the model untrained
-    when no step beat its start on the dev split (the start is then what was saved)."""
+    """Keep the saved model's config small (the full record is `training.json`), and mark the model as the start
+    kept when no step beat it on the dev split (`kept_start`: it is then labelled so, never as fine-tuned)."""
     saved = json.loads((folder / ARENA_CONFIG_FILE).read_text())
     saved["training"] = {"record": "training.json", "best_step": record["history"]["best_step"]}
-    if record["history"]["best_step"] == 0:
-        saved["config"].update(trained=False, fine_tuned_on="")
+    if kept_start(record):
+        saved["config"].update(trained=False, kept_start=True)
     (folder / ARENA_CONFIG_FILE).write_text(json.dumps(saved, indent=2) + "\n")

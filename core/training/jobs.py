@@ -14,15 +14,25 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from core.config import TRAINING_DIR
 from core.contestants.registry import kinds, trainable_kinds
+from core.data import load_dataset
 from core.data.devsets import export_beir
 from core.devices import device_title, resolve_device
+from core.models.errors import ModelError
 from core.models.sources import EMBEDDED
-from core.training.in_domain import MIN_MINUTES, fine_tune
+from core.training.in_domain import (
+    MIN_MINUTES,
+    SAVING_S,
+    dev_change,
+    fine_tune,
+    job_seconds,
+    kept_start,
+    mining_seconds,
+)
 from core.types import Dataset
 
 NICENESS = 10
@@ -40,9 +50,12 @@ class JobStatus:
     Attributes:
         state: "running", "done", "failed" or "cancelled".
         step: What it is doing now, in words.
-        fraction: Share of the whole job done (0..1), by its time budget.
+        fraction: Share of the whole job done (0..1), by the time it has taken and the time left.
+        seconds_left: About how long it still takes (`core.timing.Countdown` over mining, training and saving).
         started: Epoch seconds at the start.
         models: Finished models, kind -> folder.
+        outcomes: What each finished model's training did, kind -> sentence ("dev nDCG@10 0.824 → 0.861").
+        kept: The kinds whose training found no gain and kept the untrained start.
         history: Each model's losses and dev scores so far, kind -> curves (see `core.training.loop.train`).
         kinds / minutes / dataset: The request.
         device / device_title: Where it trains ("cpu", "cuda:0"; "the CPU", "NVIDIA H200 (cuda:0), bfloat16").
@@ -62,15 +75,9 @@ class JobStatus:
     error: str = ""
     device: str = "cpu"
     device_title: str = "the CPU"
-
-    @property
-    def seconds_left(self) -> float:
-        return max(0.0, self.started + 60 * self.minutes * len(self.kinds) - time.time())
-
-
-def estimate_minutes(kinds: tuple[str, ...], minutes: float) -> float:
-    """The job's wall time: each model's budget, which mining and training keep to."""
-    return minutes * len(kinds)
+    seconds_left: float = 0.0
+    outcomes: dict[str, str] = field(default_factory=dict)
+    kept: tuple[str, ...] = ()
 
 
 def start_job(training: Dataset, kinds: tuple[str, ...], minutes: float, device: str = "auto") -> Path:
@@ -101,7 +108,8 @@ def start_job(training: Dataset, kinds: tuple[str, ...], minutes: float, device:
     request = {"kinds": list(kinds), "minutes": minutes, "dataset": training.name or "upload", "device": device,
                "device_title": device_title(device)}
     (folder / "request.json").write_text(json.dumps(request))
-    _write_status(folder, state="running", step="starting", fraction=0.0, started=time.time())
+    _write_status(folder, state="running", step="starting", fraction=0.0, started=time.time(),
+                  seconds_left=job_seconds(training, kinds, minutes, device))
     with (folder / "log.txt").open("ab") as log:
         process = subprocess.Popen([sys.executable, "-m", "core.training.jobs", str(folder)], stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True, cwd=Path(__file__).parents[2])
@@ -120,6 +128,7 @@ def read_status(folder: Path) -> JobStatus:
     request = json.loads((folder / "request.json").read_text())
     if status["state"] == "running" and not _alive(folder):
         status.update(state="failed", error="the training process ended unexpectedly (see log.txt)")
+    status["kept"] = tuple(status.get("kept", ()))
     return JobStatus(folder=folder, kinds=tuple(request["kinds"]), minutes=request["minutes"],
                      dataset=request["dataset"], device=request.get("device", "cpu"),
                      device_title=request.get("device_title", "the CPU"), **status)
@@ -135,10 +144,16 @@ def run_job(folder: Path) -> None:
     """Fine-tune what `folder/request.json` asks for, keeping `status.json` current (the background process)."""
     os.nice(NICENESS)
     request = json.loads((folder / "request.json").read_text())
-    kinds, minutes = request["kinds"], request["minutes"]
+    kinds, minutes, device = request["kinds"], request["minutes"], request.get("device", "cpu")
     started = json.loads((folder / "status.json").read_text())["started"]
+    dataset = load_dataset(folder / "data", split="train")
+    listing = mining_seconds(dataset, device)[1]
     models: dict[str, str] = {}
-    state = {"history": {}, "last": 0.0}  # history: kind -> its curves
+    state = {"history": {}, "last": 0.0, "kind_start": time.time(), "outcomes": {}, "kept": []}
+
+    def report(**status) -> None:
+        _write_status(folder, started=started, models=models, history=state["history"], outcomes=state["outcomes"],
+                      kept=state["kept"], **status)
 
     def progress(message: str, fraction: float, index: int = 0) -> None:
         if (folder / "cancel").exists():
@@ -146,28 +161,52 @@ def run_job(folder: Path) -> None:
         now = time.time()
         if now - state["last"] >= 1.0 or fraction >= 1.0:
             state["last"] = now
-            _write_status(folder, state="running", step=f"{kinds[index]}: {message}",
-                          fraction=min(1.0, (index + fraction) / len(kinds)), started=started, models=models,
-                          history=state["history"])
+            spent = now - state["kind_start"]  # this model's fraction is its own Countdown's: spent / (spent + left)
+            left = spent * (1 - fraction) / fraction if fraction > 0 else listing + 60 * minutes + SAVING_S
+            left += (len(kinds) - index - 1) * (listing + 60 * minutes + SAVING_S)
+            elapsed = now - started
+            report(state="running", step=f"{kinds[index]}: {message}", fraction=elapsed / (elapsed + left),
+                   seconds_left=left)
 
     try:
         for index, kind in enumerate(kinds):
+            state["kind_start"] = time.time()
             out = folder / kind
-            teacher = _teacher(kind, models)
-            fine_tune(kind, folder / "data", out, minutes, teacher,
-                      progress=lambda message, fraction, index=index: progress(message, fraction, index),
-                      on_step=lambda history, kind=kind: state["history"].update({kind: _curves(history)}),
-                      device=request.get("device", "cpu"))
+            record = fine_tune(kind, folder / "data", out, minutes, _teacher(kind, models),
+                               progress=lambda message, fraction, index=index: progress(message, fraction, index),
+                               on_step=lambda history, kind=kind: state["history"].update({kind: _curves(history)}),
+                               device=device)
             models[kind] = str(out)
-        _write_status(folder, state="done", step="finished", fraction=1.0, started=started, models=models,
-                      history=state["history"])
+            state["outcomes"][kind] = outcome_text(record)
+            if kept_start(record):
+                state["kept"].append(kind)
+        report(state="done", step="finished", fraction=1.0)
     except Cancelled:
-        _write_status(folder, state="cancelled", step="cancelled", fraction=0.0, started=started, models=models,
-                      history=state["history"])
+        report(state="cancelled", step="cancelled", fraction=0.0)
     except Exception as error:
-        _write_status(folder, state="failed", step="failed", fraction=0.0, started=started, models=models,
-                      error=f"{type(error).__name__}: {error}")
+        report(state="failed", step="failed", fraction=0.0, error=failure_text(error, folder))
         raise
+
+
+def outcome_text(record: dict) -> str:
+    """What one model's training did, in a sentence: "dev nDCG@10 0.824 → 0.861 (step 120 of 150)", or, when no
+    checkpoint beat the start, "dev nDCG@10 0.824, never beaten (best 0.819): no gain: kept the untrained start"."""
+    start, kept = dev_change(record)
+    history = record["history"]
+    if kept_start(record):
+        best = max(value for step, value in history["dev_ndcg@10"])
+        return (f"dev nDCG@10 {start:.3f} at the start, {best:.3f} at best after it in {history['steps']:,} steps: "
+                "no gain, kept the untrained start")
+    return f"dev nDCG@10 {start:.3f} → {kept:.3f} (step {history['best_step']:,} of {history['steps']:,})"
+
+
+def failure_text(error: Exception, folder: Path) -> str:
+    """A failed job's reason for people: a `ValueError`'s own sentence (bad data, a budget, a device), else what
+    happened and where the log is."""
+    if isinstance(error, (ValueError, ModelError)):
+        return f"{error}."
+    return (f"an unexpected error stopped it ({type(error).__name__}: {error}). The details are in "
+            f"{folder / 'log.txt'}; start it again, and if it fails again, report that log.")
 
 
 def _teacher(kind: str, models: dict[str, str]) -> str | None:

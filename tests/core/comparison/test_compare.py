@@ -63,11 +63,25 @@ def test_colours_follow_the_spec_order_and_are_distinct(result):
 
 def test_cross_encoder_reranks_the_first_stage_shortlist(result):
     cross, bi = result.results["cross"], result.results["bi"]
-    assert cross.pipeline == "bi top-10 → cross"
+    assert cross.pipeline == "bi top-10 → cross, then bi's next 10 in its order" and cross.scored_depth == 10
     for query_id, docs in cross.run.items():
-        assert set(docs) == set(list(bi.run[query_id])[:10])
+        assert set(list(docs)[:10]) == set(list(bi.run[query_id])[:10])
+        assert list(docs)[10:] == list(bi.run[query_id])[10:]  # bi's tail, in bi's order
     # its latency includes the first stage it depends on
     assert all(c >= b for c, b in zip(cross.query_ms, bi.query_ms))
+
+
+def test_a_re_ranker_of_the_top_20_keeps_its_first_stage_s_recall_at_100(subset):
+    """Recall@100 and MAP@100 compare: the re-ranked head, then BM25's next 80, as TREC re-ranking runs do."""
+    rerankers = [contestant({"name": "bm25", "kind": "bm25"}),
+                 contestant({"name": "bm25>cross", "kind": "cross", "first": "bm25", "depth": 20}),
+                 contestant({"name": "cut", "kind": "cross", "first": "bm25", "depth": 20, "tail": "false"})]
+    result = compare(subset, comparison(rerankers, k=100)).results
+    assert result["bm25>cross"].metrics["recall@100"] == result["bm25"].metrics["recall@100"]
+    assert all(len(result["bm25>cross"].run[q]) == len(result["bm25"].run[q]) for q in subset.queries.ids)
+    assert result["cut"].label == "cut (top 20 only)" and "the run ends at 20" in result["cut"].pipeline
+    assert all(len(docs) <= 20 for docs in result["cut"].run.values()) and result["cut"].scored_depth == 0
+    assert result["cut"].metrics["recall@100"] <= result["bm25"].metrics["recall@100"]
 
 
 def test_trained_and_untrained_models_are_labelled(result):

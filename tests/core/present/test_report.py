@@ -86,7 +86,7 @@ def test_the_contestants_table_has_one_row_per_contestant_and_the_settings_one_e
                                               [html.escape(NAMED), "bi-encoder", html.escape(ATTACK)],
                                               ["poly", "poly-encoder", "model-poly"],
                                               ["dense → cross", "cross-encoder", "model-cross"]]
-    assert rows[4][3] == f"backend = {FAST_PAIR_BACKEND}, depth = 3, first = {html.escape(NAMED)}"
+    assert rows[4][3] == f"backend = {FAST_PAIR_BACKEND}, depth = 3, first = {html.escape(NAMED)}, tail = true"
     assert rows[1][3] == "b = 0.75, k1 = 1.5"  # no first stage: neither it nor a depth is shown
     assert rows[2][3] == "backend = onnx, index = flat"
     settings = _table(report, "Settings")

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from core.caches import embeddings
 from core.cli import main
+from core.contestants.registry import contestant
 from core.data import load_dataset
 from core.data.devsets import export_beir
 from core.data.pseudo_queries import SPAN_WORDS, draw, inverse_cloze
@@ -21,9 +24,11 @@ from core.data.splits import hold_out
 from core.models.early_layers import EarlyLayerEncoder, transformer_of
 from core.models.loading import load_bi_encoder, load_cross_encoder
 from core.models.sources import EMBEDDED
+from core.rankers.build import BuildContext, build_ranker, describe_model
+from core.rankers.cross_encoder import CrossEncoderRanker
 from core.training.early_layers import EarlyLayerStudent
-from core.training.in_domain import fine_tune
-from core.training.jobs import cancel, read_status, start_job
+from core.training.in_domain import MIN_MINUTES, fine_tune, finish_saved_config, mining_seconds
+from core.training.jobs import cancel, outcome_text, read_status, start_job
 
 BUDGET = "1"  # minute: mining the sample, a few steps, dev evaluations
 
@@ -64,8 +69,9 @@ def test_cli_contract_trains_cross_then_poly_and_compares_on_the_test_split(spli
     assert record["wall_s"] < 60 * float(BUDGET) + 45  # the budget, plus the final dev evaluation and saving
     improved = {kind: json.loads((folder / "training.json").read_text())["history"]["best_step"] > 0
                 for kind, folder in (("cross", cross),)}
-    config = load_cross_encoder(str(cross)).config  # a start no step beat is saved, but labelled untrained
-    assert (config.trained, config.fine_tuned_on) == ((True, "sample-split") if improved["cross"] else (False, ""))
+    config = load_cross_encoder(str(cross)).config  # a start no step beat is saved, and labelled as the start kept
+    assert (config.trained, config.kept_start, config.fine_tuned_on) == (improved["cross"], not improved["cross"],
+                                                                         "sample-split")
     assert main(["train", "poly", "--data", str(split_data), "--teacher", str(cross), "--out", str(poly),
                  "--minutes", BUDGET, "--bf16"]) == 0
     assert json.loads((poly / "training.json").read_text())["recipe"]["bfloat16"]  # forward passes in bfloat16
@@ -77,9 +83,40 @@ def test_cli_contract_trains_cross_then_poly_and_compares_on_the_test_split(spli
     improved["poly"] = json.loads((poly / "training.json").read_text())["history"]["best_step"] > 0
     models = {result["kind"]: result["model"] for result in metrics["rankers"].values()}
     for kind in ("cross", "poly"):
-        assert ("fine-tuned on sample-split" if improved[kind] else "untrained") in models[kind]
+        assert ("fine-tuned on sample-split" if improved[kind] else
+                "no gain from fine-tuning on sample-split: kept the untrained start") in models[kind]
     card = (cross / "README.md").read_text()
     assert "## Dev curve" in card and "## Test split" in card and "ndcg@10" in card
+
+
+def test_the_least_budget_trains_after_mining_on_vectors_a_comparison_cached(split_data, tmp_path, monkeypatch):
+    """The page's minimum is training time: mining (here on the vectors the comparison's bi-encoder cached, which it
+    reads back instead of encoding the corpus again) and saving come on top, so it never leaves nothing to train."""
+    monkeypatch.setattr(embeddings, "CACHE_DIR", tmp_path / "cache")  # an empty cache, as on a fresh server
+    embeddings.corpus_embeddings.clear()
+    train = load_dataset(split_data, split="train")
+    assert mining_seconds(train)[0] > 0  # nothing cached yet: the estimate counts encoding the corpus
+    build_ranker(contestant({"name": "bi", "kind": "bi"}), BuildContext()).index(train.corpus)  # as a comparison does
+    assert mining_seconds(train)[0] == 0
+    fractions = []
+    record = fine_tune("cross", split_data, tmp_path / "least", MIN_MINUTES,
+                       progress=lambda message, fraction: fractions.append(fraction))
+    assert record["history"]["steps"] > 0 and record["budget_minutes"] == MIN_MINUTES
+    assert fractions == sorted(fractions) and fractions[-1] < 1.0  # done only once saved; never backwards
+
+
+def test_a_model_whose_training_kept_its_start_says_so_wherever_it_is_named(split_data, tmp_path):
+    record = fine_tune("cross", split_data, tmp_path / "cross", MIN_MINUTES)
+    finish_saved_config(tmp_path / "cross", {**record, "history": {**record["history"], "best_step": 0}})
+    scorer = load_cross_encoder(str(tmp_path / "cross"))
+    assert scorer.kept_start and not scorer.trained
+    assert CrossEncoderRanker(scorer, "mine", "mine").label == "mine (no gain: kept the untrained start)"
+    assert "(no gain from fine-tuning on sample-split: kept the untrained start)" in describe_model(
+        contestant({"name": "x", "kind": "cross", "model": str(tmp_path / "cross")}))
+    kept = {**record, "history": {**record["history"], "best_step": 0}}
+    assert outcome_text(kept).endswith("no gain, kept the untrained start")
+    if record["history"]["best_step"] > 0:
+        assert re.fullmatch(r"dev nDCG@10 0\.\d{3} → 0\.\d{3} \(step \d+ of \d+\)", outcome_text(record))
 
 
 def test_training_refuses_data_without_a_training_split(tmp_path, sample_dataset):
