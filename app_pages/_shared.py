@@ -34,6 +34,7 @@ from core.judging.records import JUDGED_NOTE
 from core.judging.store import JudgingStore
 from core.models.errors import ModelError
 from core.text import duration_text, markdown_literal
+from core.timing import Pace
 
 if TYPE_CHECKING:  # the model libraries load with `_runs`, after the first page is drawn
     from core.comparison.live import LiveComparison
@@ -326,15 +327,15 @@ def watching() -> LiveComparison | None:
     return watched.run if watched is not None else None
 
 
-def progress_text(message: str, fraction: float, elapsed: float) -> str:
-    """The step in words, the fraction done and the time left estimated from the pace so far, e.g.
+def progress_text(message: str, fraction: float, seconds_left: float | None) -> str:
+    """The step in words, the fraction done and the time left (`core.timing.Pace`), e.g.
     "poly-encoder: query 11/52 (41% · about 20 s left)"."""
-    left = f" · about {duration_text(elapsed * (1 - fraction) / fraction)} left" if 0.05 <= fraction < 1 else ""
+    left = f" · about {duration_text(seconds_left)} left" if seconds_left is not None else ""
     return f"{message} ({fraction:.0%}{left})"
 
 
 def run_progress_text(run: LiveComparison) -> str:
-    return progress_text(run.message, run.fraction, run.seconds)
+    return progress_text(run.message, run.fraction, run.seconds_left)
 
 
 class RunProgress:
@@ -342,11 +343,11 @@ class RunProgress:
 
     def __init__(self) -> None:
         self.bar = st.progress(0.0, text="Starting…")
-        self.start = time.monotonic()
+        self.pace = Pace()
 
     def __call__(self, message: str, fraction: float) -> None:
         fraction = min(1.0, max(0.0, fraction))
-        self.bar.progress(fraction, text=progress_text(message, fraction, time.monotonic() - self.start))
+        self.bar.progress(fraction, text=progress_text(message, fraction, self.pace.update(fraction)))
 
 
 def settle_run() -> Stored | None:

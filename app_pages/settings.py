@@ -158,9 +158,7 @@ else:
                 with st.spinner(f"Timing {shared.plain(entry.name)} on a few pairs…"):
                     context = BuildContext(shared.GUARDS.models, query_shape=query_shape(data.queries),
                                            device=resolve_device(chosen.device))
-                    ranker = build_ranker(entry, context)
-                    ranker.index(data.corpus)
-                    estimates[probe] = estimate_seconds(ranker, data, entry)
+                    estimates[probe] = estimate_seconds(build_ranker(entry, context), data, entry)
         except shared.PAGE_ERRORS as error:
             st.error(f"{shared.plain(entry.name)} cannot run: {shared.describe(error)}")
             st.stop()

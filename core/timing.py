@@ -59,3 +59,41 @@ class Countdown:
         left = max(0.0, length - spent) + sum(self.expected[phase + 1:])
         elapsed = now - self.start
         return (elapsed / (elapsed + left) if elapsed + left > 0 else 1.0), left
+
+
+class Pace:
+    """Time left of work that reports a growing fraction done, extrapolated from the time it spent advancing.
+
+    A step that begins (a model loading, a corpus read) reports its start without advancing; the wait until its
+    first advance is one-off, so it is left out of the pace, and while it lasts the time left stays as it was
+    instead of counting up.
+
+    Example:
+        >>> pace = Pace(clock=iter([0.0, 10.0, 12.0, 30.0, 31.0]).__next__)
+        >>> pace.update(0.5), pace.update(0.5)  # half done in 10 s; a step starts (a model loads)
+        (10.0, 10.0)
+        >>> pace.update(0.55), pace.update(0.6)  # its first advance comes 18 s later: the load is not the pace
+        (8.18..., 7.33...)
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.last = clock()
+        self.fraction = 0.0
+        self.advancing = 0.0  # seconds spent between updates that advanced, each after one that advanced
+        self.previous_advanced = True
+        self.left: float | None = None
+
+    def update(self, fraction: float) -> float | None:
+        """Record `fraction` done now; returns the seconds left (None until a twentieth is done, and once done)."""
+        now = self.clock()
+        advanced = fraction > self.fraction
+        if advanced and self.previous_advanced:
+            self.advancing += now - self.last
+        self.last, self.previous_advanced = now, advanced
+        self.fraction = max(self.fraction, fraction)
+        if advanced and self.advancing > 0 and 0.05 <= self.fraction < 1:
+            self.left = self.advancing * (1 - self.fraction) / self.fraction
+        elif self.fraction >= 1:
+            self.left = None
+        return self.left

@@ -30,6 +30,9 @@ from core.types import Dataset, Run
 
 logger = logging.getLogger(__name__)
 
+RANKING_SHARE = 0.95
+"""Of a run's progress, the share of indexing and ranking; the rest is the agreement with the reference."""
+
 
 def _stage(fraction_done: float, share: float, progress: Progress) -> Progress:
     """A progress callback for one step that maps its 0..1 onto its share of the whole."""
@@ -70,7 +73,7 @@ def compare(dataset: Dataset, spec: ComparisonSpec, progress: Progress = no_prog
     built = rankers if rankers is not None else {}
     context = BuildContext(policy, upstream=lambda name: results[name], query_shape=query_shape(dataset.queries),
                            device=device(spec))
-    share = 1.0 / (2 * len(steps))
+    share = RANKING_SHARE / (2 * len(steps))
     for number, step in enumerate(steps):
         if step.name not in built:
             progress(f"{step.name}: loading {step.kind.title} {describe_model(step.contestant)}", 2 * number * share)
@@ -81,7 +84,7 @@ def compare(dataset: Dataset, spec: ComparisonSpec, progress: Progress = no_prog
                                      _stage((2 * number + 1) * share, share, progress))
         if step.shown:
             on_ranked(results[step.name])
-    return _finish(dataset, spec, results, built)
+    return _finish(dataset, spec, results, built, progress)
 
 
 def indexed_rankers(dataset: Dataset, spec: ComparisonSpec, policy: ModelPolicy = OPEN_POLICY,
@@ -158,15 +161,18 @@ def partial_comparison(dataset: Dataset, spec: ComparisonSpec, finished: Mapping
 
 
 def _finish(dataset: Dataset, spec: ComparisonSpec, results: dict[str, RankerResult],
-            rankers: dict[str, Ranker]) -> Comparison:
-    """The comparison of `spec`'s contestants among `results`, with agreement against the most expensive."""
+            rankers: dict[str, Ranker], progress: Progress = no_progress) -> Comparison:
+    """The comparison of `spec`'s contestants among `results`, with agreement against the most expensive (its
+    top 10 re-scored by each of the others: the last `1 - RANKING_SHARE` of a run's progress)."""
     shown = {name: results[name] for name in spec.names if name in results}
     notes = ["hits whose doc id equals the query id were dropped (BEIR/MTEB convention)"] if spec.exclude_self else []
     notes += [note for result in shown.values() for note in result.notes]
     costs = {entry.name: kind_of(entry).cost for entry in spec.contestants if entry.name in shown}
     reference = max(costs, key=lambda name: costs[name]) if costs else None  # the first of the most expensive
     if reference is not None:
+        progress(f"comparing each contestant's order with {shown[reference].label}'s top 10", RANKING_SHARE)
         _add_agreement(shown, rankers, dataset, reference)
+    progress("done", 1.0)
     return Comparison(spec, dataset_summary(dataset), shown, reference, notes)
 
 

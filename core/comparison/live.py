@@ -21,6 +21,7 @@ from core.comparison.results import Comparison, RankerResult
 from core.config import ModelPolicy
 from core.contestants.spec import ComparisonSpec
 from core.rankers.base import Ranker
+from core.timing import Pace
 from core.types import Dataset
 
 
@@ -33,6 +34,7 @@ class LiveComparison:
 
     Attributes:
         message / fraction: The current step in words and the fraction of the whole run done.
+        seconds_left: About how long it still takes (`core.timing.Pace`; None until it can tell).
         snapshot: The comparison of the contestants finished so far (None before the first).
         version: Increases whenever `snapshot` changes, so that a watcher knows when to redraw.
         comparison: The whole comparison once finished (else None); `error` what stopped it, if anything failed.
@@ -42,6 +44,8 @@ class LiveComparison:
     def __init__(self, dataset: Dataset, spec: ComparisonSpec, line: Admission, policy: ModelPolicy) -> None:
         self.dataset, self.spec, self.policy, self.line = dataset, spec, policy, line
         self.message, self.fraction = "Waiting to start…", 0.0
+        self.seconds_left: float | None = None
+        self._pace: Pace | None = None
         self.snapshot: Comparison | None = None
         self.comparison: Comparison | None = None
         self.error: Exception | None = None
@@ -97,6 +101,9 @@ class LiveComparison:
         if self._cancelled.is_set():
             raise Cancelled
         self.message, self.fraction = message, min(1.0, max(self.fraction, fraction))
+        if self._pace is None:
+            self._pace = Pace()
+        self.seconds_left = self._pace.update(self.fraction)
 
     def _waiting(self, ahead: int) -> None:
         if self._cancelled.is_set():

@@ -30,7 +30,7 @@ from core.models.sources import (
     saved_module,
     training_state,
 )
-from core.rankers.base import Progress, Ranker, no_progress, top_k
+from core.rankers.base import Progress, Ranker, top_k
 from core.rankers.build import BuildContext
 from core.rankers.prior_check import zero_shot_prior
 from core.types import Corpus
@@ -73,8 +73,11 @@ class CrossEncoderRanker(Ranker):
                                 if self.fingerprint else None)
 
     def prepare(self, corpus: Corpus) -> None:
-        """Make `corpus` scorable (its passages and IDF) without anything else its index would build."""
-        CrossEncoderRanker._build_index(self, corpus, no_progress)
+        """Make `corpus` scorable (its passages and IDF) for a cost probe, in seconds: without the zero-shot IDF
+        prior's test, which indexing runs (a corpus's worth of pseudo-queries), and without the score cache."""
+        self.passages = corpus.passages()
+        self.log_idf = self.scorer.corpus_log_idf(corpus)
+        self.cache_namespace = None
         self.corpus = corpus
 
     def score(self, query: str, doc_ids: Sequence[str]) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Hybrid contestant: other contestants' runs fused into one with ranx's `fuse`.
+"""Hybrid contestant: other contestants' runs fused into one (`core.evaluate.fuse_runs`).
 
 Reciprocal rank fusion (Cormack et al., 2009) adds 1 / (k + rank) over the fused runs; the weighted sum
 adds min-max normalised scores, each run weighted. Both are what the BEIR and MTEB literature compare
@@ -35,9 +35,6 @@ class FusionRanker(RunRanker):
         results = [self.upstream(name) for name in self.inputs]
         runs = {name: result.run for name, result in zip(self.inputs, results)}
         progress(f"{self.label}: fusing {len(runs)} runs", 0.0)
-        first = next((q for q in queries.ids if any(run.get(q) for run in runs.values())), None)
-        fuse_runs({name: {first: run.get(first, {})} for name, run in runs.items()}, self.method, self.weights,
-                  RRF_K)  # warm-up on one query: numba compiles ranx's fusion on first use
         start = time.perf_counter()
         fused = fuse_runs(runs, self.method, self.weights, RRF_K)
         fuse_ms = (time.perf_counter() - start) * 1000 / max(1, len(queries))

@@ -172,6 +172,16 @@ def test_only_pair_scorers_are_expensive_and_their_pairs_are_counted(subset):
     assert expensive(arena(("bm25", "bi", "poly"))) == ()
 
 
+def test_an_estimate_probes_a_few_pairs_without_the_work_of_indexing(subset, monkeypatch):
+    """Settings asks for it on every change: it must not run the IDF prior's test over the corpus (minutes on a
+    5,000-passage corpus) nor fill the score cache with probe pairs."""
+    entry = contestant({"name": "bi → cross", "kind": "cross", "first": "bi", "depth": 20})
+    ranker = build_ranker(entry)
+    monkeypatch.setattr("core.rankers.cross_encoder.zero_shot_prior", lambda *args: pytest.fail("indexed"))
+    pairs, seconds = estimate_seconds(ranker, subset, entry, probe_pairs=4)
+    assert pairs == 20 * QUERIES and seconds > 0 and ranker.cache_namespace is None
+
+
 def test_a_contestant_that_ranks_nothing_scores_zero_and_fuses_as_nothing(subset, tmp_path):
     path = tmp_path / "other.trec"  # a run file of another dataset: none of these queries
     path.write_text("not-a-query Q0 some-doc 1 1.0 other\n")
