@@ -19,7 +19,7 @@ from core.attention_types import Attention
 from core.comparison.cache import read_comparison
 from core.comparison.compare import indexed_rankers
 from core.comparison.live import LiveComparison, LiveComparisons
-from core.comparison.results import described_by
+from core.comparison.results import Comparison, described_by
 from core.contestants import presets
 from core.contestants.registry import comparison_from_dict
 from core.contestants.spec import ComparisonSpec, SpecError
@@ -114,10 +114,7 @@ def follow() -> tuple[shared.Stored, str]:
             shown = watched.run.version
             with board.container():
                 st.caption("Finished so far (every page already shows them; the rest follow):")
-                board_table = tradeoff_views.leaderboard(watched.run.snapshot)
-                st.dataframe(board_table, hide_index=True, column_config={
-                    column: st.column_config.NumberColumn(format="%.1f" if column == "p50 ms" else "%.3f")
-                    for column in board_table.columns[1:]})
+                leaderboard(watched.run.snapshot)
     stored = shared.settle_run()
     if watched.run.error is not None:
         raise watched.run.error
@@ -125,6 +122,14 @@ def follow() -> tuple[shared.Stored, str]:
         st.rerun()
     assert stored is not None
     return stored, "computed"
+
+
+def leaderboard(comparison: Comparison) -> None:
+    """The contestants' main numbers in a small table: quality (or agreement) and median latency."""
+    table = tradeoff_views.leaderboard(comparison)
+    st.dataframe(table, hide_index=True, column_config={
+        column: st.column_config.NumberColumn(format="%.1f" if column == "p50 ms" else "%.3f")
+        for column in table.columns[1:]})
 
 
 def rankers(stored: shared.Stored) -> dict[str, Ranker]:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from app_pages._present import PRESENT
 from core.caches.loaded import keep_loaded, keep_spec, read_loaded
 from core.comparison.admission import Admission, slots_from_env
 from core.config import Guards, guards_from_env
@@ -283,8 +284,10 @@ def contestant_heading(result: RankerResult) -> None:
     st.markdown(f'<h4 style="margin-bottom:0"><span style="color:{result.colour}">■</span> '
                 f'{html.escape(result.label)}</h4>', unsafe_allow_html=True)
     st.caption(plain(result.model) + ("" if result.device == "the CPU" else f" · on {plain(result.device)}"))
-    for note in result.notes:
-        st.caption(plain(note))
+    if result.notes and not st.session_state.get(PRESENT):  # a room reads the lists, not how a model decided
+        with st.expander("Details"):
+            for note in result.notes:
+                st.caption(plain(note))
 
 
 def labels_note(comparison: Comparison) -> None:

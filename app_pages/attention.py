@@ -80,6 +80,9 @@ def poly_view(poly: PolyAttention) -> None:
     if not poly.trained:
         st.info("This poly-encoder is untrained: its codes are all zero, so every code attends uniformly and it "
                 "ranks exactly like the bi-encoder.")
+    if poly.ranks_as_start:
+        st.info("On this corpus it ranks as its start, the bi-encoder (its IDF prior failed the corpus's test: see "
+                "the details on Rankings). Below are its m codes as they read this query with the prior.")
     if poly.idf_weight is not None:
         st.caption(f"IDF prior: every code's attention over a query token also gets "
                    f"{poly.idf_weight:.2f} × log IDF of that token in this corpus, so rare, specific "

@@ -13,19 +13,21 @@ from core.data import samples
 from core.present.figures import rank_shift_figure
 from core.present.ranked_list import LIST_STYLE, ranked_list_html
 
-LIST_PX = 240  # one contestant's list: two fit side by side on a 1024-pixel screen with the sidebar open
-
 st.title("Rankings")
 data, stored = shared.require_comparison()
 comparison = stored.comparison
-results = list(comparison.results.values())
 st.html(LIST_STYLE)
+names = list(comparison.results)
+side = st.multiselect("Side by side: two to four contestants, in the order you pick them", names,
+                      default=ranking_views.side_by_side(comparison), max_selections=4, key="rankings.side",
+                      format_func=lambda name: comparison.results[name].label)
+results = [comparison.results[name] for name in side] or list(comparison.results.values())[:1]
 
 question = st.text_input("Ask your own question", key="q", bind="query-params", icon=":material/search:",
                          placeholder="Type a question and press Enter: every contestant answers it on this corpus")
 if question.strip():
     answers = runs.answers(stored, question)
-    rankings = {name: answer.ranking for name, answer in answers.items()}
+    rankings = {result.name: answers[result.name].ranking for result in results}
     grades, shown = None, 10
     costs = {result.name: answers[result.name].note or f"typically {result.latency_ms['p50']:.1f} ms per question "
              f"(median of the comparison's {len(result.query_ms)})" for result in results}
@@ -44,14 +46,13 @@ explain = st.toggle("Show the words each model weighs (its top 3)", value=True, 
                          "weighs most for the pair, from its attention (what it looked at, not an explanation).")
 weighed = runs.weighed_words(stored, question, rankings) if explain else {}
 
-with st.container(horizontal=True, gap="medium"):  # as many side by side as the width takes, wrapping
-    for result in results:
-        with st.container(width=LIST_PX * (3 if present.presenting() else 2) // 2):
-            shared.contestant_heading(result)
-            pipeline = f"{shared.plain(result.pipeline)} · " if result.pipeline != result.label else ""
-            st.caption(f"{pipeline}{costs[result.name]}")
-            st.html(ranked_list_html(data, rankings[result.name], question, grades, weighed.get(result.name),
-                                     scored=result.scored_depth))
+for result, column in zip(results, st.columns(len(results), gap="medium")):  # the page's whole width
+    with column:
+        shared.contestant_heading(result)
+        pipeline = f"{shared.plain(result.pipeline)} · " if result.pipeline != result.label else ""
+        st.caption(f"{pipeline}{costs[result.name]}")
+        st.html(ranked_list_html(data, rankings[result.name], question, grades, weighed.get(result.name),
+                                 scored=result.scored_depth))
 if grades is None and data.qrels is not None and not st.session_state.get("q"):
     st.caption("This query has no relevance judgements.")
 

@@ -75,31 +75,41 @@ st.markdown("Three ways a neural network can decide which documents answer a que
             "overlap, no neural network) as the classic baseline. Load a corpus and queries, run all of "
             "them side by side, and see where they agree, where they differ, and what each one costs.")
 
-for column, (name, (dot, text)) in zip(st.columns(3, gap="large"), DIAGRAMS.items()):
-    with column:
-        st.subheader(name)
-        st.graphviz_chart(dot, width="stretch")
-        st.markdown(text)
-st.caption("Yellow boxes are computed once per corpus and cached; green is what each query pays for.")
-
-with st.expander("Two more ways to use a cross-encoder: its early layers as an embedder, and its nearest "
-                 "neighbours without a bi-encoder"):
-    for column, (name, (dot, text)) in zip(st.columns(2, gap="large"), MORE_DIAGRAMS.items()):
-        with column:
-            st.subheader(name)
-            st.graphviz_chart(dot, width="stretch")
-            st.markdown(text)
-
-st.divider()
 st.subheader("Try it in one click")
 description = st.empty()
 clicked = st.button("Load the lesson data and run the demo", type="primary", key="start.demo")
 
 # Imported once the page is drawn: the contestant registry loads the model libraries (seconds on a fresh server).
+from app_pages import _present as present
 from app_pages import _runs as runs
+from app_pages.views.data import document
 from app_pages.views.settings import contestants_sentence
+from core.attention_types import PolyAttention
 from core.contestants import presets
 from core.data import samples
+from core.present.figures import attention_heatmap_figure
+from core.present.summary import findings
+from core.types import Dataset
+
+
+def poly_codes(stored: shared.Stored, data: Dataset | None) -> None:
+    """What makes a poly-encoder one, on the comparison's first judged query: its m codes over the query's tokens."""
+    comparison = stored.comparison
+    poly = next((result for result in comparison.results.values() if result.kind == "poly"), None)
+    query_id = next((q for q in data.queries.ids if poly.run.get(q)), None) if poly and data else None
+    if query_id is None:
+        return
+    query, top = data.queries.text(query_id), next(iter(poly.run[query_id]))
+    attention = runs.attention(stored, poly.name, query, " ".join(document(data, top)).strip())
+    if not isinstance(attention, PolyAttention):
+        return
+    codes = [f"code {i + 1}" for i in range(len(attention.code_weights))]
+    present.chart(attention_heatmap_figure(attention.code_weights, codes, attention.query_tokens,
+                                           f"{poly.label}: its {len(codes)} codes over the query's tokens",
+                                           x_title="query tokens", y_title="codes"), "start_poly_codes")
+    st.caption(f"“{shared.plain(query)}”: each code reads the question its own way, giving {len(codes)} query "
+               "vectors; each cached document then weighs them (Attention shows any pair).")
+
 
 demo = presets.demo_spec()
 description.markdown(f"Loads the **lesson data**, written for this demo: questions where word overlap and a single "
@@ -131,7 +141,16 @@ if shared.watching() is not None:  # the demo's run, or any run this session wai
 shared.show_flash()
 
 if shared.current() is not None:
-    st.markdown("**Results are ready.** Ask every contestant a question of your own, on the same documents:")
+    comparison = shared.current().comparison
+    st.markdown(f"**Results** on {shared.plain(comparison.dataset['name'])}: {len(comparison.results)} contestants "
+                f"over {comparison.dataset['queries']:,} queries (the other pages show them in full).")
+    board, codes = st.columns(2, gap="large")
+    with board:
+        runs.leaderboard(comparison)
+        st.markdown(" ".join(shared.plain(line) for line in findings(comparison)))
+    with codes:
+        poly_codes(shared.current(), shared.dataset())
+    st.markdown("Ask every contestant a question of your own, on the same documents:")
     with st.form("start.ask", border=False, enter_to_submit=True):
         question = st.text_input("Ask your own question", key="start.question", icon=":material/search:",
                                  placeholder="e.g. who acquired the ember weasel company?", label_visibility="collapsed")
@@ -142,3 +161,20 @@ if shared.current() is not None:
                         ("app_pages/scores.py", "Scores: how each contestant's scores are distributed"),
                         ("app_pages/tradeoffs.py", "Trade-offs: quality against cost")):
         st.page_link(page, label=label, icon=":material/arrow_forward:")
+
+st.divider()
+st.subheader("How they work")
+for column, (name, (dot, text)) in zip(st.columns(3, gap="large"), DIAGRAMS.items()):
+    with column:
+        st.subheader(name)
+        st.graphviz_chart(dot, width="stretch")
+        st.markdown(text)
+st.caption("Yellow boxes are computed once per corpus and cached; green is what each query pays for.")
+
+with st.expander("Two more ways to use a cross-encoder: its early layers as an embedder, and its nearest "
+                 "neighbours without a bi-encoder"):
+    for column, (name, (dot, text)) in zip(st.columns(2, gap="large"), MORE_DIAGRAMS.items()):
+        with column:
+            st.subheader(name)
+            st.graphviz_chart(dot, width="stretch")
+            st.markdown(text)

@@ -44,7 +44,7 @@ st.caption("Each point is one contestant (median latency per query, log scale). 
            "includes its first stage.")
 table = tradeoff_views.results_table(comparison)
 numbers = list(table.select_dtypes("float").columns)  # quality and cost first: the descriptions are wide
-st.dataframe(table, hide_index=True, placeholder="–", column_order=["contestant", *numbers, "kind", "model", "pipeline", "trained"],
+st.dataframe(table, hide_index=True, placeholder="–", column_order=["contestant", *numbers, "kind", "model", "training", "pipeline"],
              column_config={name: NUMBER for name in numbers})
 
 st.subheader("Are the differences significant?")

@@ -62,6 +62,8 @@ class PolyAttention:
         score: The pair's poly-encoder score.
         idf_weight: The learned weight of the IDF prior in the code attention (None without the prior).
         trained: Whether the codes were trained (untrained ones attend uniformly).
+        ranks_as_start: It ranks this corpus as its start, the bi-encoder's mean pooling (its IDF prior failed the
+            corpus's test): the weights are still its m codes', and `score` is what it ranks by.
     """
 
     query_tokens: list[str]
@@ -70,6 +72,7 @@ class PolyAttention:
     score: float
     idf_weight: float | None = None
     trained: bool = True
+    ranks_as_start: bool = False
 
 
 Attention = PairAttention | PolyAttention | TokenSimilarity

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from app_pages.views.data import document, snippet
+from core.contestants.registry import kind_of
 from core.evaluate import overlap_at_k
 from core.types import Dataset
 
@@ -20,6 +21,17 @@ if TYPE_CHECKING:
 def query_label(dataset: Dataset, query_id: str, chars: int = 80) -> str:
     """"id · text" for a query picker."""
     return f"{query_id} · {snippet(dataset.queries.text(query_id), chars)}"
+
+
+def side_by_side(comparison: Comparison, most: int = 4) -> list[str]:
+    """The contestants Rankings first shows side by side: all of them up to `most`, else the `most` most expensive
+    (the architectures being compared, the re-rankers among them) in the comparison's order."""
+    names = list(comparison.results)
+    if len(names) <= most:
+        return names
+    cost = {entry.name: kind_of(entry).cost for entry in comparison.spec.contestants}
+    kept = set(sorted(names, key=lambda name: -cost.get(name, 0))[:most])  # stable: earlier ones win ties
+    return [name for name in names if name in kept]
 
 
 def ranking_table(dataset: Dataset, result: RankerResult, query_id: str, k: int = 10) -> pd.DataFrame:

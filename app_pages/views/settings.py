@@ -12,7 +12,7 @@ import pandas as pd
 from core.contestants.kind import DEPTH, FIRST
 from core.contestants.kinds import RUN_FILE
 from core.contestants.registry import comparison, contestant, kind_of, kinds
-from core.contestants.spec import SPEC_KEYS, ComparisonSpec, ContestantSpec, SpecError, parse_pairs
+from core.contestants.spec import SPEC_KEYS, ComparisonSpec, ContestantSpec, SpecError, parse_pairs, runs_on
 from core.devices import device_title, resolve_device
 from core.rankers.build import describe
 from core.text import markdown_literal
@@ -25,7 +25,8 @@ def contestants_sentence(spec: ComparisonSpec) -> str:
     for entry in spec.contestants:
         first = entry.option(FIRST.name) or ""
         reranks = f", re-ranking {first}'s top {entry.option('depth')}" if first else ""
-        parts.append(f"**{markdown_literal(entry.name)}** ({markdown_literal(describe(entry) + reranks)})")
+        plain_words = describe(entry).removesuffix(runs_on(entry))  # what runs a model is Settings' business
+        parts.append(f"**{markdown_literal(entry.name)}** ({markdown_literal(plain_words + reranks)})")
     return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
 
 

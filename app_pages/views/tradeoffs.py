@@ -32,7 +32,7 @@ def results_table(comparison: Comparison) -> pd.DataFrame:
     for result in comparison.results.values():
         latency = result.latency_ms
         agreement = {f"{name} with {comparison.reference}": value for name, value in result.agreement.items()}
-        rows.append({"contestant": result.label, "kind": result.kind_title, "model": result.model, "trained": result.trained,
+        rows.append({"contestant": result.label, "kind": result.kind_title, "model": result.model, "training": result.training,
                      "pipeline": result.pipeline, **result.metrics, **agreement,
                      "p50 ms": latency["p50"], "p95 ms": latency["p95"], "queries/s": result.queries_per_s,
                      "index s": result.index_s, "runs on": result.device, "colour": result.colour})

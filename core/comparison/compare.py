@@ -114,17 +114,17 @@ def _search(dataset: Dataset, spec: ComparisonSpec, step: Step, ranker: Ranker,
         known = set(dataset.corpus.ids)
         candidates = {q: dict([(d, s) for d, s in docs.items() if d in known][:step.shortlist])  # a run file's
                       for q, docs in deep_runs[step.first].items()}  # documents missing from the corpus cannot be scored
-        pipeline = f"{results[step.first].label} top-{step.shortlist} → {ranker.label}"
+        pipeline = f"re-ranks {results[step.first].label}'s top {step.shortlist}"
     run = ranker.search(dataset.queries, step.depth, candidates, spec.exclude_self, progress)
     scored_depth, label = 0, ranker.label
     if step.tail:
         run = {q: below_head(docs, deep_runs[step.first].get(q, {}), step.depth) for q, docs in run.items()}
         if step.shortlist < spec.k:
             scored_depth = step.shortlist
-            pipeline += f", then {results[step.first].label}'s next {spec.k - step.shortlist} in its order"
+            pipeline += f"; {results[step.first].label}'s next {spec.k - step.shortlist} follow in its order"
     elif step.first and step.shortlist < spec.k:
         label = f"{ranker.label} (top {step.shortlist} only)"
-        pipeline += f" (the run ends at {step.shortlist}: Recall@{spec.k} and MAP@{spec.k} count only those)"
+        pipeline += f"; the run ends there (Recall@{spec.k} and MAP@{spec.k} count only those {step.shortlist})"
     deep_runs[step.name] = run
     query_ms = list(ranker.timings.query_ms)
     if step.first and results[step.first].query_ms and query_ms:

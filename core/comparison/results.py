@@ -7,6 +7,7 @@ report reads them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,7 +28,8 @@ class RankerResult:
         model: The real model name ("all-MiniLM-L6-v2", "run file prod.trec").
         colour: Its colour in every figure.
         query_ms: Per-query latency in ms; for a re-ranker it includes its first stage; empty when unknown.
-        pipeline: How the run was produced, e.g. "bm25 top-20 → bm25>cross".
+        pipeline: How the run was produced, e.g. "re-ranks bm25's top 20; bm25's next 80 follow in its order" (its
+            label for a contestant that ranks the whole corpus).
         metrics / per_query: ranx metrics (empty without qrels).
         agreement: overlap@10 and Kendall tau with the reference contestant (empty for the reference).
         notes: What its ranker decided for this corpus (e.g. the IDF prior's test, `core.rankers.prior_check`).
@@ -63,6 +65,21 @@ class RankerResult:
             return {"p50": float("nan"), "p95": float("nan"), "mean": float("nan")}
         p50, p95 = np.percentile(self.query_ms, [50, 95])
         return {"p50": float(p50), "p95": float(p95), "mean": float(np.mean(self.query_ms))}
+
+    @property
+    def training(self) -> str:
+        """How its model learned to rank, for people: "zero-shot (trained on other data)", "fine-tuned on lesson",
+        "untrained", "no gain: kept the untrained start", or "no model" (BM25, a fusion, a run file)."""
+        from core.contestants.registry import kinds  # here: the registry loads FAISS, which figures never need
+
+        if not kinds()[self.kind].has_model:
+            return "no model"
+        if self.kept_start:
+            return "no gain: kept the untrained start"
+        if not self.trained:
+            return "untrained"
+        found = re.search(r"fine-tuned on ([^)·]+)", self.model)
+        return f"fine-tuned on {found.group(1).strip()}" if found else "zero-shot (trained on other data)"
 
     @property
     def queries_per_s(self) -> float:

@@ -77,7 +77,7 @@ def _number(value: float | None, digits: int = 3) -> str:
 def _metrics_table(comparison: Comparison) -> str:
     """One row per ranker: label, model, quality or agreement, latency and throughput."""
     columns = METRICS if comparison.has_qrels else AGREEMENT_METRICS
-    head = ["contestant", "model", "trained for ranking", *(metric_name(c) for c in columns), "ms per query (median)",
+    head = ["contestant", "model", "training", *(metric_name(c) for c in columns), "ms per query (median)",
             "ms per query (95th percentile)", "queries per second", "index build (s)"]
     rows = []
     for name, result in comparison.results.items():
@@ -89,7 +89,7 @@ def _metrics_table(comparison: Comparison) -> str:
                    _number(result.queries_per_s, 1), _number(result.index_s, 2)]
         swatch = f'<span class="swatch" style="background:{_e(result.colour)}"></span>'
         cells = [f"<td>{swatch}{_e(result.label)}</td>", f"<td>{_e(result.model)}</td>",
-                 f"<td>{'yes' if result.trained else 'no'}</td>"]
+                 f"<td>{_e(result.training)}</td>"]
         cells += [f'<td class="number">{_e(n)}</td>' for n in numbers]
         rows.append(f"<tr>{''.join(cells)}</tr>")
     header = "".join(f"<th>{_e(h)}</th>" for h in head)
@@ -190,7 +190,8 @@ def _list(items: list[str]) -> str:
 
 
 def html_report(comparison: Comparison, figures: dict[str, go.Figure], title: str = "Encoder Arena report") -> str:
-    """One self-contained HTML document: metrics table, pipelines and notes, config, then the figures.
+    """One self-contained HTML document: what it shows, the metrics, the figures, then an appendix of how it was run
+    (contestants, pipelines, technical notes, settings and the comparison file).
 
     Args:
         comparison: The comparison to report.
@@ -226,15 +227,16 @@ def html_report(comparison: Comparison, figures: dict[str, go.Figure], title: st
 {_list(findings(comparison))}
 <h2>Results</h2>
 {_metrics_table(comparison)}
-{f"<h2>Notes</h2>{_list(notes)}" if notes else ""}
 {_judging_section(comparison)}
 {_analysis_section(query_analysis(comparison))}
 {''.join(sections)}
-<h2>The contestants</h2>
+<h2>Appendix: how it was run</h2>
+<h3>The contestants</h3>
 {_contestants_table(comparison)}
-<h2>How each ranking was made</h2>
+<h3>How each ranking was made</h3>
 {_list(pipelines)}
-<h2>Settings</h2>
+{f"<h3>Technical notes</h3>{_list(notes)}" if notes else ""}
+<h3>Settings</h3>
 {_settings_table(comparison)}
 <details><summary>To run this comparison again (for the command line)</summary>
 <p class="muted">Save the first block as comparison.json and run

@@ -34,9 +34,10 @@ def findings(comparison: Comparison) -> list[str]:
         lines.append(f"The runner-up, {runner_up.label}, reaches {runner_up.metrics[MAIN_METRIC]:.3f} "
                      f"({best.metrics[MAIN_METRIC] - runner_up.metrics[MAIN_METRIC]:.3f} less); "
                      f"{_significance(best, runner_up)}.")
-        worst = ranked[-1]
-        if worst is not runner_up:
-            lines.append(f"Last: {worst.label} ({worst.metrics[MAIN_METRIC]:.3f}).")
+        lowest = ranked[-1].metrics[MAIN_METRIC]
+        last = [r.label for r in ranked[2:] if r.metrics[MAIN_METRIC] == lowest]
+        if last and lowest < runner_up.metrics[MAIN_METRIC]:  # never "last" for one tied with those above
+            lines.append(f"{'Last' if len(last) == 1 else 'Tied last'}: {', '.join(last)} ({lowest:.3f}).")
     lines += _cost(best, results, MAIN_METRIC)
     untrained = [r.label for r in results if not r.trained and not r.kept_start]
     if untrained:

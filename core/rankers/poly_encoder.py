@@ -95,17 +95,20 @@ class PolyEncoderRanker(Ranker):
 
     @torch.inference_mode()
     def attention(self, query: str, document: str) -> PolyAttention:
-        """Code → query-token and document → code attention for one pair, with this corpus's IDF prior (or, ranked
-        as its start, the one uniform "code" of mean pooling)."""
+        """Code → query-token and document → code attention for one pair: its m codes, with this corpus's IDF prior,
+        also where it ranks the corpus as its start (then `score` is the start's, what it ranks by)."""
         model = self.model
-        context, code_weights = self._attend(query)
+        log_idf = None if self.log_idf is None else self.log_idf.to(self.device)
         with computing_on(self.device):
+            context, code_weights = model.attend_query([query], log_idf)
             document_vector = model.encode_candidates([document]).float()
-        scores, document_weights = model.score(context, document_vector)
-        prior = model.config.idf_prior and not self.as_start
-        return PolyAttention(token_strings(model.tokenizer, query, model.config.max_length), as_numpy(code_weights[0]),
-                             as_numpy(document_weights[0, 0]), float(scores[0, 0]),
-                             float(model.idf_weight.item()) if prior else None, model.config.trained)
+        scores, document_weights = model.score(context.float(), document_vector)
+        score = float(self.model.score(self._attend(query)[0], document_vector)[0][0, 0]) if self.as_start else \
+            float(scores[0, 0])
+        return PolyAttention(token_strings(model.tokenizer, query, model.config.max_length),
+                             as_numpy(code_weights.float()[0]), as_numpy(document_weights[0, 0]), score,
+                             float(model.idf_weight.item()) if model.config.idf_prior else None, model.config.trained,
+                             self.as_start)
 
     def score(self, query: str, doc_ids: Sequence[str]) -> np.ndarray:
         return self._scores(query, torch.from_numpy(self._positions(doc_ids)))

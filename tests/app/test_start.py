@@ -12,8 +12,8 @@ def test_start_explains_the_architectures_and_offers_the_demo():
     at = open_page("start")
     no_exception(at)
     assert len(at.get("graphviz_chart")) == 5
-    assert [h.value for h in at.subheader][:5] == ["Bi-encoder", "Poly-encoder", "Cross-encoder",
-                                                   "Early-layer embedder", "ANNCUR"]
+    assert [h.value for h in at.subheader][:7] == ["Try it in one click", "How they work", "Bi-encoder", "Poly-encoder",
+                                                   "Cross-encoder", "Early-layer embedder", "ANNCUR"]  # the demo first
     assert any("the index costs anchors × N calls" in m.value for m in at.markdown)  # what ANNCUR caches, and its price
     assert at.button(key="start.demo").label == "Load the lesson data and run the demo"
     demo = demo_spec()
@@ -33,6 +33,8 @@ def test_demo_loads_the_sample_data_and_runs_a_comparison(demo_app, shared_state
         "all-MiniLM-L6-v2, run by ONNX Runtime", "bm25s (k1 = 1.5, b = 0.75)"]  # real model names, never "embedded"
     assert len({result.colour for result in stored.comparison.results.values()}) == 3
     assert demo_app.success[0].value.startswith("Done: 3 contestants on")
+    assert list(demo_app.dataframe[0].value["contestant"]) == labels(shared_state)  # the result stays on Start
+    assert any(m.value.startswith("Best by nDCG@10") for m in demo_app.markdown)
     assert any(", ".join(map(plain, labels(shared_state))) in c.value for c in demo_app.sidebar.caption)
 
 

@@ -63,7 +63,7 @@ def test_colours_follow_the_spec_order_and_are_distinct(result):
 
 def test_cross_encoder_reranks_the_first_stage_shortlist(result):
     cross, bi = result.results["cross"], result.results["bi"]
-    assert cross.pipeline == "bi top-10 → cross, then bi's next 10 in its order" and cross.scored_depth == 10
+    assert cross.pipeline == "re-ranks bi's top 10; bi's next 10 follow in its order" and cross.scored_depth == 10
     for query_id, docs in cross.run.items():
         assert set(list(docs)[:10]) == set(list(bi.run[query_id])[:10])
         assert list(docs)[10:] == list(bi.run[query_id])[10:]  # bi's tail, in bi's order
@@ -79,7 +79,7 @@ def test_a_re_ranker_of_the_top_20_keeps_its_first_stage_s_recall_at_100(subset)
     result = compare(subset, comparison(rerankers, k=100)).results
     assert result["bm25>cross"].metrics["recall@100"] == result["bm25"].metrics["recall@100"]
     assert all(len(result["bm25>cross"].run[q]) == len(result["bm25"].run[q]) for q in subset.queries.ids)
-    assert result["cut"].label == "cut (top 20 only)" and "the run ends at 20" in result["cut"].pipeline
+    assert result["cut"].label == "cut (top 20 only)" and "the run ends there" in result["cut"].pipeline
     assert all(len(docs) <= 20 for docs in result["cut"].run.values()) and result["cut"].scored_depth == 0
     assert result["cut"].metrics["recall@100"] <= result["bm25"].metrics["recall@100"]
 
@@ -211,9 +211,9 @@ def test_cli_writes_metrics_json_and_run_files(tmp_path, capsys):
     line = (out / "run_cross.trec").read_text().splitlines()[0].split()
     assert line[1] == "Q0" and line[3] == "1" and line[5] == "cross"
     report = (out / "report.html").read_text()
-    assert "<html" in report.lower() and "bi top-5 → cross" in report
+    assert "<html" in report.lower() and "re-ranks bi&#x27;s top 5" in report
     printed = capsys.readouterr()
-    assert "ndcg@10" in printed.out and "bi top-5 → cross" in printed.out
+    assert "ndcg@10" in printed.out and "re-ranks bi's top 5" in printed.out
 
 
 def test_a_saved_comparison_opens_again_only_beside_its_data(tmp_path, capsys, sample_dataset):

@@ -212,7 +212,7 @@ def test_results_are_keyed_by_name_in_spec_order_with_distinct_colours(arena):
 
 def test_a_reranker_reorders_its_first_stages_top_depth_and_adds_its_latency(arena):
     bm25, cross = arena.results["bm25"], arena.results["bm25>cross"]
-    assert cross.pipeline == "bm25 top-5 → bm25>cross, then bm25's next 5 in its order"
+    assert cross.pipeline == "re-ranks bm25's top 5; bm25's next 5 follow in its order"
     for query_id, docs in cross.run.items():
         assert set(list(docs)[:5]) == set(list(bm25.run[query_id])[:5])
         assert list(docs)[5:] == list(bm25.run[query_id])[5:]
@@ -305,7 +305,7 @@ def test_cli_writes_metrics_for_exactly_the_named_contestants(beir_folder, tmp_p
     assert list(rankers) == names
     assert all(set(rankers[name]["metrics"]) >= {"ndcg@10", "mrr@10"} for name in names)
     assert rankers["minilm"]["metrics"] == rankers["minilm-copy"]["metrics"]  # same model, same run
-    assert rankers["bm25>cross"]["pipeline"] == "bm25 top-20 → bm25>cross, then bm25's next 80 in its order"
+    assert rankers["bm25>cross"]["pipeline"] == "re-ranks bm25's top 20; bm25's next 80 follow in its order"
 
 
 def test_cli_comparison_file_reproduces_the_ranker_flags_including_a_run_file(beir_folder, tmp_path, capsys):

@@ -41,8 +41,8 @@ def report() -> str:
 
 
 def _table(report: str, heading: str) -> list[list[str]]:
-    """The cells (tags stripped, entities kept) of each row of the first table after `<h2>heading</h2>`."""
-    section = report.split(f"<h2>{heading}</h2>", 1)[1]
+    """The cells (tags stripped, entities kept) of each row of the first table after the `heading` (h2 or h3)."""
+    section = re.split(rf"<h[23]>{re.escape(heading)}</h[23]>", report, maxsplit=1)[1]
     table = section[: section.index("</table>")]
     rows = re.findall(r"<tr>(.*?)</tr>", table, re.DOTALL)
     return [[re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)] for row in rows]
@@ -63,10 +63,12 @@ def test_plotly_js_is_embedded_once_and_nothing_is_fetched(report):
 
 def test_report_holds_the_table_pipelines_notes_and_machine_readable_config(report):
     headings = re.findall(r"<h2>(.*?)</h2>", report)
-    assert headings == ["What this shows", "Results", "Notes", "Can they be told apart? (nDCG@10, per query)",
+    assert headings == ["What this shows", "Results", "Can they be told apart? (nDCG@10, per query)",
                         "Retrieval quality", "Quality vs latency", "Latency per query", "Score distributions",
                         "Can they be told apart?", "Wins / ties / losses", "Rank shift (first query)",
-                        "The contestants", "How each ranking was made", "Settings"]  # the story first, details last
+                        "Appendix: how it was run"]  # the story first, how it was run last
+    assert re.findall(r"<h3>(.*?)</h3>", report.split("Appendix: how it was run")[1]) == [
+        "The contestants", "How each ranking was made", "Technical notes", "Settings"]
     assert "<th>nDCG@10</th>" in report and '<td class="number">0.600</td>' in report  # bi's nDCG@10
     assert f"{html.escape(NAMED)} top-3 → dense → cross (untrained)" in report
     assert "a comparison note" in report and "a dataset note" in report

@@ -22,6 +22,24 @@ def test_best_runner_up_significance_and_cost_in_words():
     assert lines[4] == "Not trained for ranking (shown as a baseline): poly (untrained), dense → cross (untrained)."
 
 
+def test_contestants_tied_at_the_bottom_are_tied_last_and_one_tied_with_the_runner_up_is_not_last():
+    comparison = make_comparison()
+    comparison.results["dense"].metrics["ndcg@10"] = comparison.results["lexical"].metrics["ndcg@10"]
+    assert "Tied last: lexical, dense (0.500)." in findings(comparison)
+    for result in comparison.results.values():
+        if result.name != "dense → cross":
+            result.metrics["ndcg@10"] = 0.7
+    assert not any(line.startswith(("Last", "Tied last")) for line in findings(comparison))
+
+
+def test_a_model_whose_fine_tuning_kept_its_start_is_named_so_not_as_a_baseline():
+    comparison = make_comparison()
+    comparison.results["poly"].kept_start = True
+    lines = findings(comparison)
+    assert "Fine-tuning found no gain on its dev split, so the untrained start was kept: poly." in lines
+    assert lines[-2] == "Not trained for ranking (shown as a baseline): dense → cross (untrained)."
+
+
 def test_equal_on_every_query_and_without_per_query_scores():
     comparison = make_comparison()
     for name in ("dense → cross", "poly"):

@@ -55,9 +55,10 @@ def test_a_poly_encoder_whose_prior_fails_ranks_exactly_as_the_bi_encoder(bi_mod
     query = "which animal is active after dark"
     vectors = bi_model.encode([query, *ONE_SENTENCE_EACH.passages()], normalize_embeddings=True)
     assert np.allclose(ranker.score(query, ONE_SENTENCE_EACH.ids), vectors[1:] @ vectors[0], atol=1e-5)
-    attention = ranker.attention(query, ONE_SENTENCE_EACH.texts[2])
-    assert attention.idf_weight is None and attention.code_weights.shape[0] == 1  # one uniform "code"
-    assert np.allclose(attention.code_weights, 1 / attention.code_weights.shape[1])
+    attention = ranker.attention(query, ONE_SENTENCE_EACH.texts[2])  # what it is, beside what it ranks by
+    assert attention.ranks_as_start and attention.code_weights.shape[0] == ranker.model.config.n_codes > 1
+    assert attention.score == pytest.approx(float(ranker.score(query, [ONE_SENTENCE_EACH.ids[2]])[0]), abs=1e-4)
+    assert not np.allclose(attention.code_weights, attention.code_weights[0])  # the codes differ from each other
 
 
 def test_a_cross_encoder_whose_prior_fails_pools_its_query_by_the_plain_mean(bi_model):

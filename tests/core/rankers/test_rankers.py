@@ -210,8 +210,8 @@ def test_each_ranker_shows_its_own_attention_data(tiny_rankers):
     poly = tiny_rankers["poly"]  # indexed: its IDF prior is this corpus's
     attention = poly.attention(query, TINY.texts[0])
     assert poly.as_start  # TINY has no document long enough to test the prior on (core.rankers.prior_check)
-    n_codes = 1  # the start's one "code", mean pooling
-    assert isinstance(attention, PolyAttention) and attention.trained == poly.trained
+    n_codes = poly.model.config.n_codes  # its m codes are shown, also where it ranks as its start
+    assert isinstance(attention, PolyAttention) and attention.trained == poly.trained and attention.ranks_as_start
     assert attention.code_weights.shape == (n_codes, len(attention.query_tokens))
     assert np.allclose(attention.code_weights.sum(-1), 1.0, atol=1e-5)
     assert attention.document_weights.shape == (n_codes,) and attention.document_weights.sum() == pytest.approx(1.0)
