@@ -73,7 +73,9 @@ st.dataframe(ranking_views.query_metrics_table(comparison, query_id), placeholde
 st.subheader("Where the contestants disagree")
 moved, queries = st.tabs(["Documents that move most for this query", "Queries with the least overlap"])
 with moved:
-    st.dataframe(ranking_views.rank_changes(comparison, data, query_id, shown), hide_index=True, placeholder="–")
+    changes = ranking_views.rank_changes(comparison, data, query_id, shown)
+    st.dataframe(changes, hide_index=True, placeholder="–", column_config={  # every column in view: ranks are short
+        label: st.column_config.NumberColumn(label, width="small", help=label) for label in changes.columns[2:]})
     st.caption("Rank in each contestant's list (–: not in its top-k); sorted by the largest rank change.")
 with queries:
     table = stored.memo("disagreement", lambda: ranking_views.disagreement_table(comparison, data))

@@ -105,7 +105,7 @@ rows = st.data_editor(  # drawn from the same spec while it is edited: new data 
         "options": st.column_config.TextColumn("options", width="large"),
     })
 with st.expander("Kinds and their options"):
-    st.dataframe(settings_views.kinds_help(), hide_index=True, width="stretch")
+    st.markdown(settings_views.kinds_help())
 
 left, right = st.columns(2, gap="large")
 values = {}

@@ -43,9 +43,11 @@ st.caption("Each point is one contestant (median latency per query, log scale). 
            "frontier: contestants that no other beats on both speed and quality. A re-ranker's latency "
            "includes its first stage.")
 table = tradeoff_views.results_table(comparison)
-numbers = list(table.select_dtypes("float").columns)  # quality and cost first: the descriptions are wide
-st.dataframe(table, hide_index=True, placeholder="–", column_order=["contestant", *numbers, "kind", "model", "training", "pipeline"],
-             column_config={name: NUMBER for name in numbers})
+numbers = list(table.select_dtypes("float").columns)  # quality and cost first, narrow: the descriptions are wide
+st.dataframe(table, hide_index=True, placeholder="–",
+             column_order=["contestant", *numbers, "training", "kind", "model", "pipeline"],
+             column_config={name: st.column_config.NumberColumn(short, format="%.3f", width="small", help=name)
+                            for name, short in tradeoff_views.short_names(numbers).items()})
 
 st.subheader("Are the differences significant?")
 if comparison.has_qrels and len(comparison.results) > 1:

@@ -12,7 +12,7 @@ import pandas as pd
 from core.contestants.kind import DEPTH, FIRST
 from core.contestants.kinds import RUN_FILE
 from core.contestants.registry import comparison, contestant, kind_of, kinds
-from core.contestants.spec import SPEC_KEYS, ComparisonSpec, ContestantSpec, SpecError, parse_pairs, runs_on
+from core.contestants.spec import SPEC_KEYS, ComparisonSpec, ContestantSpec, Option, SpecError, parse_pairs, runs_on
 from core.devices import device_title, resolve_device
 from core.rankers.build import describe
 from core.text import markdown_literal
@@ -93,12 +93,16 @@ def spec_json(spec: ComparisonSpec) -> str:
     return json.dumps(spec.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def kinds_help() -> pd.DataFrame:
-    """Every kind with what it is and the options it takes, for the Settings page."""
-    rows = [(kind.name, kind.title, kind.summary,
-             "; ".join(f"{option.name} (default {option.default!r}): {option.help}" for option in kind.all_options))
-            for kind in kinds().values()]
-    return pd.DataFrame(rows, columns=["kind", "what", "how it ranks", "options"])
+def kinds_help() -> str:
+    """Every kind with what it is and the options it takes, for the Settings page: markdown that wraps at any
+    width (a table cuts such sentences off)."""
+    def option(option: Option) -> str:
+        default = str(option.default).lower() if isinstance(option.default, bool) else option.default
+        return f"`{option.name}` (default `{markdown_literal(str(default)) or '–'}`): {markdown_literal(option.help)}"
+
+    return "\n".join(f"- **`kind={kind.name}`**, {markdown_literal(kind.title)}: {markdown_literal(kind.summary)}."
+                     + "".join(f"\n    - {option(each)}" for each in kind.all_options)
+                     for kind in kinds().values())
 
 
 def device_choice(device: str) -> str:

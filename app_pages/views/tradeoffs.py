@@ -39,6 +39,12 @@ def results_table(comparison: Comparison) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def short_names(columns: list[str]) -> dict[str, str]:
+    """Column headers short enough for a narrow number column ("overlap@10 with bi → cross" → "overlap@10"): the
+    full name goes in the header's tooltip."""
+    return {column: column.split(" with ")[0].replace("kendall_tau", "Kendall τ") for column in columns}
+
+
 def leaderboard(comparison: Comparison) -> pd.DataFrame:
     """The finished contestants of a running comparison in a few columns: name, nDCG@10 and MRR@10 (or agreement
     without qrels), median latency."""

@@ -35,12 +35,18 @@ def demo_spec() -> ComparisonSpec:
     textbook = presets()[DEFAULT_PRESET]
     zero_shot = comparison((c.with_options(depth=20) if c.option(FIRST.name) else c for c in textbook.contestants),
                            k=20)
-    shipped = {kind: str(folder) for kind, folder in LESSON_MODELS.items() if folder.is_dir()}
+    shipped = {kind: as_typed(folder) for kind, folder in LESSON_MODELS.items() if folder.is_dir()}
     if not shipped:
         return zero_shot
     named = comparison((replace(c, name=f"{c.name} · zero-shot") if c.kind in shipped else c
                         for c in zero_shot.contestants), k=zero_shot.k)
     return with_fine_tuned(named, shipped, "lesson")[0]
+
+
+def as_typed(folder: Path) -> str:
+    """`folder` as a user would type it: relative to the working directory when inside it ("core/weights/lesson-cross",
+    where the app runs from the project), else absolute."""
+    return str(folder.relative_to(Path.cwd())) if folder.is_relative_to(Path.cwd()) else str(folder)
 
 
 def with_fine_tuned(spec: ComparisonSpec, models: dict[str, str], dataset_name: str,

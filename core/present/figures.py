@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,8 @@ def styled(fig: go.Figure, title: str, x_title: str | None = None, y_title: str 
                              **({"subtitle": {"text": subtitle, "font": {"size": 16}}} if subtitle else {})},
                       margin={"t": 110 if subtitle else 80}, legend={"font": {"size": 16}},
                       hoverlabel={"font": {"size": 16}})
+    fig.update_xaxes(automargin=True)  # long tick labels and axis titles push the plot in, never get clipped
+    fig.update_yaxes(automargin=True)
     if x_title is not None:
         fig.update_xaxes(title_text=x_title)
     if y_title is not None:
@@ -101,6 +104,17 @@ def _log_axis(values: Sequence[float]) -> dict:
 def _ranked_ids(docs: dict[str, float], k: int) -> list[str]:
     """Doc ids best first (stable for ties, as `top_k`), cut at k."""
     return [d for d, _ in sorted(docs.items(), key=lambda item: -item[1])][:k]
+
+
+def wrapped(label: str, width: int = 16) -> str:
+    """`label` broken into lines of about `width` characters with `<br>`, for a category tick beside its
+    neighbours.
+
+    Example:
+        >>> wrapped("cross-encoder · fine-tuned on lesson")
+        'cross-encoder ·<br>fine-tuned on<br>lesson'
+    """
+    return "<br>".join(textwrap.wrap(label, width, break_long_words=False)) or label
 
 
 def rank_shift_figure(runs: dict[str, dict[str, float]], k: int = 10,
@@ -126,7 +140,7 @@ def rank_shift_figure(runs: dict[str, dict[str, float]], k: int = 10,
     ranks = {label: {doc: i + 1 for i, doc in enumerate(_ranked_ids(docs, k))} for label, docs in runs.items()}
     docs = list(dict.fromkeys(doc for label in labels for doc in ranks[label]))
     below = k + 1
-    x = [plain(label) for label in labels]
+    x = [wrapped(plain(label)) for label in labels]
     fig = go.Figure()
     for doc in docs:
         y = [ranks[label].get(doc, below) for label in labels]
@@ -250,7 +264,7 @@ def score_distribution_figure(frame: pd.DataFrame, style: str = "histogram") -> 
     splits: list[tuple[str, object]] = ([("relevant", True), ("not relevant", False)] if has_relevance
                                         else [("all", None)])
     n = max(1, len(rankers))
-    titles = [plain(labels[r]) for r in rankers]
+    titles = [wrapped(plain(labels[r]), 24) if style == "violin" else plain(labels[r]) for r in rankers]  # side by side
     if style == "violin":
         fig = make_subplots(rows=1, cols=n, subplot_titles=titles, shared_yaxes=not raw, horizontal_spacing=0.04)
     else:
@@ -331,11 +345,11 @@ def metrics_figure(comparison: Comparison) -> go.Figure:
         y = [values.get(m, float("nan")) for m in metrics]
         fig.add_trace(go.Bar(x=[metric_name(m) for m in metrics], y=y, name=plain(result.label),
                              marker={"color": result.colour},
-                             text=[f"{v:.2f}" if not math.isnan(v) else "" for v in y], textposition="outside",
-                             cliponaxis=False,
+                             text=[f"{v:.2f}" if not math.isnan(v) else "" for v in y], textposition="inside",
+                             insidetextanchor="end", textangle=0,
                              hovertemplate=f"{plain(result.label)}<br>%{{x}}: %{{y:.3f}}<extra></extra>"))
-    fig.update_layout(barmode="group")
-    shown = [v for trace in fig.data for v in trace.y if not math.isnan(v)]
+    fig.update_layout(barmode="group", uniformtext={"mode": "hide", "minsize": 12})  # a label that does not fit
+    shown = [v for trace in fig.data for v in trace.y if not math.isnan(v)]  # its bar is hidden, never overlaps
     fig.update_yaxes(range=[-1.1 if shown and min(shown) < 0 else 0, 1.12])  # Kendall τ can be negative
     subtitle = None if comparison.has_qrels else "overlap@10 and Kendall τ on the reference's top-10"
     return styled(fig, title, "metric", y_title, subtitle)
@@ -367,17 +381,14 @@ def tradeoff_figure(points: pd.DataFrame, quality: str = "ndcg@10") -> go.Figure
     fig.add_trace(go.Scatter(x=frontier["latency_ms"], y=frontier["quality"], mode="lines", name="Pareto frontier",
                              line={"shape": "hv", "color": "#555555", "dash": "dash", "width": 2},
                              hoverinfo="skip"))
-    by_latency = list(points["latency_ms"].rank(method="first")) if len(points) else []
-    on_frontier = set(frontier.index)
     for i, row in enumerate(points.itertuples(index=False)):
         is_reference = bool(getattr(row, "reference", False))
         trained = bool(row.trained)
         symbol = "star" if is_reference else ("circle" if trained else "circle-open")
         note = " (reference)" if is_reference else ""
-        position = _label_position(by_latency[i], len(points), points.index[i] in on_frontier)
         fig.add_trace(go.Scatter(
-            x=[row.latency_ms], y=[row.quality], mode="markers+text", name=plain(f"{row.label}{note}"),
-            text=[plain(row.label)], textposition=position, cliponaxis=False,
+            x=[row.latency_ms], y=[row.quality], mode="markers+text", name=plain(f"{i + 1} · {row.label}{note}"),
+            text=[str(i + 1)], textposition="top center", cliponaxis=False, textfont={"size": 15},
             marker={"size": 20, "color": row.colour, "symbol": symbol, "line": {"width": 3, "color": row.colour}},
             hovertemplate=(f"{plain(row.label)}{note}<br>p50 latency: %{{x:.2f}} ms<br>"
                            f"{_quality_title(metric, reference)}: %{{y:.3f}}<extra></extra>")))
@@ -387,22 +398,12 @@ def tradeoff_figure(points: pd.DataFrame, quality: str = "ndcg@10") -> go.Figure
         low, high = float(quality_values.min()), float(quality_values.max())
         pad = max(0.05, 0.15 * (high - low))
         fig.update_yaxes(range=[low - pad, high + pad])
-    subtitle = "up and to the left is better; open markers: untrained models"
+    subtitle = "up and to the left is better; open markers: untrained models; numbers: the legend's"
     figure = styled(fig, "Quality vs latency", "latency per query, p50 (ms, log scale)",
                     _quality_title(metric, reference), subtitle)
-    # the points carry their names: the legend goes below, so that the plot keeps the width on a narrow screen
-    return figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0}, height=520)
-
-
-def _label_position(latency_rank: float, points: int, on_frontier: bool) -> str:
-    """Where a trade-off point's label goes: above a point on the frontier (whose step line runs to its right and
-    up into it from below), otherwise alternating above and below in latency order, so that neighbours do not
-    collide; the slower half's to their left and the faster half's to their right, so that no label runs off the
-    plot."""
-    vertical = "top" if on_frontier or latency_rank % 2 else "bottom"
-    middle = (points + 1) / 2
-    horizontal = "left" if latency_rank > middle else "right" if latency_rank < middle else "center"
-    return f"{vertical} {horizontal}"
+    # each point carries its number, the legend its name: a short label never covers a neighbour or its marker;
+    # the legend goes below (wrapping), so that the plot keeps the width on a narrow screen
+    return figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0}, height=560)
 
 
 def depth_sweep_figure(frame: pd.DataFrame, reranker: str = "the re-ranker", colour: str = colour_for(0)) -> go.Figure:

@@ -502,7 +502,7 @@ def test_five_contestants_built_in_settings_show_on_every_page_in_their_colours(
         assert page.evaluate(SWATCHES) == [[name, colours[name]]]
 
     visit(page, "tradeoffs", "Trade-offs")  # one point per contestant after the frontier line
-    seen = figure(page, "return gd.data.slice(1).map(t => [t.text[0], t.marker.color])")
+    seen = figure(page, "return gd.data.slice(1).map(t => [t.name.split(' · ').slice(1).join(' · '), t.marker.color])")
     assert dict(seen) == colours
     assert page.get_by_role("combobox", name="Re-ranker").input_value() == "bi → cross: re-ranks bi-encoder"
 

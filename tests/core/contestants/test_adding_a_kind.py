@@ -74,9 +74,9 @@ def test_a_declared_kind_competes_re_ranks_and_is_listed_everywhere(registered, 
                                                                           ("bm25>words", True)]
     result = compare(sample_dataset, spec)
     assert 0 < result.results["words"].metrics["ndcg@10"] <= 1
-    assert result.results["bm25>words"].pipeline == "bm25 top-10 → bm25>words"
+    assert result.results["bm25>words"].pipeline == "re-ranks bm25's top 10"
     assert all(set(docs) <= set(result.results["bm25"].run[q]) for q, docs in result.results["bm25>words"].run.items())
-    assert "overlap" in set(kinds_help()["kind"])
+    assert "- **`kind=overlap`**" in kinds_help()
     with pytest.raises(SystemExit):
         build_parser().parse_args(["compare", "--help"])
     assert "overlap" in capsys.readouterr().out

@@ -3,7 +3,7 @@ ones, named after their data."""
 
 from __future__ import annotations
 
-from core.contestants.presets import DEFAULT_PRESET, LESSON_MODELS, demo_spec, presets, with_fine_tuned
+from core.contestants.presets import DEFAULT_PRESET, LESSON_MODELS, as_typed, demo_spec, presets, with_fine_tuned
 
 
 def test_the_demo_is_the_textbook_preset_made_shallow_beside_the_heads_fine_tuned_on_the_lesson():
@@ -11,7 +11,8 @@ def test_the_demo_is_the_textbook_preset_made_shallow_beside_the_heads_fine_tune
     fine_tuned = ["cross-encoder · fine-tuned on lesson"]
     zero_shot = [f"{entry.name} · zero-shot" if entry.kind == "cross" else entry.name for entry in textbook.contestants]
     assert demo.names == (*zero_shot, *fine_tuned) and demo.k == 20
-    assert {entry.model for entry in demo.contestants} == {"embedded", "", *map(str, LESSON_MODELS.values())}
+    assert {entry.model for entry in demo.contestants} == {"embedded", "", *map(as_typed, LESSON_MODELS.values())}
+    assert as_typed(LESSON_MODELS["cross"]) == "core/weights/lesson-cross"  # no absolute path on Settings
     assert [entry.option("depth") for entry in demo.contestants if entry.option("first")] == [20, 20]
     assert all(folder.is_dir() for folder in LESSON_MODELS.values())  # shipped, so the demo never trains
 

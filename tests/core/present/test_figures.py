@@ -373,7 +373,9 @@ def test_builders_accept_empty_inputs():
         assert _title(fig) and len(fig.data) <= 1  # at most the (empty) frontier
 
 
-def test_trade_off_labels_sit_above_the_frontier_and_inside_the_plot():
-    points = tradeoff_points(make_comparison())  # every contestant is on the frontier: slower ones score higher
-    positions = [trace.textposition for trace in tradeoff_figure(points).data[1:]]
-    assert positions == ["top right", "top right", "top left", "top left"]
+def test_trade_off_points_carry_numbers_and_the_legend_their_names():
+    """A name beside each point overlapped its neighbours and covered their markers: a point shows its number."""
+    points = tradeoff_points(make_comparison())
+    traces = tradeoff_figure(points).data[1:]
+    assert [trace.text[0] for trace in traces] == ["1", "2", "3", "4"]
+    assert [trace.name for trace in traces] == [f"{i} · {label}" for i, label in enumerate(points["label"], 1)]
