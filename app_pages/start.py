@@ -76,8 +76,8 @@ st.markdown("Three ways a neural network can decide which documents answer a que
             "them side by side, and see where they agree, where they differ, and what each one costs.")
 
 st.subheader("Try it in one click")
-description = st.empty()
 clicked = st.button("Load the lesson data and run the demo", type="primary", key="start.demo")
+description = st.empty()  # filled once the registry is imported (below): the button comes first, in view
 
 # Imported once the page is drawn: the contestant registry loads the model libraries (seconds on a fresh server).
 from app_pages import _present as present
@@ -105,10 +105,10 @@ def poly_codes(stored: shared.Stored, data: Dataset | None) -> None:
         return
     codes = [f"code {i + 1}" for i in range(len(attention.code_weights))]
     present.chart(attention_heatmap_figure(attention.code_weights, codes, attention.query_tokens,
-                                           f"{poly.label}: its {len(codes)} codes over the query's tokens",
+                                           f"{len(codes)} codes over the query's tokens",
                                            x_title="query tokens", y_title="codes"), "start_poly_codes")
-    st.caption(f"“{shared.plain(query)}”: each code reads the question its own way, giving {len(codes)} query "
-               "vectors; each cached document then weighs them (Attention shows any pair).")
+    st.caption(f"{shared.plain(poly.label)} on “{shared.plain(query)}”: each code reads the question its own way, "
+               f"giving {len(codes)} query vectors; each cached document then weighs them (Attention shows any pair).")
 
 
 demo = presets.demo_spec()
@@ -144,10 +144,9 @@ if shared.current() is not None:
     comparison = shared.current().comparison
     st.markdown(f"**Results** on {shared.plain(comparison.dataset['name'])}: {len(comparison.results)} contestants "
                 f"over {comparison.dataset['queries']:,} queries (the other pages show them in full).")
-    board, codes = st.columns(2, gap="large")
-    with board:
-        runs.leaderboard(comparison)
-        st.markdown(" ".join(shared.plain(line) for line in findings(comparison)))
+    runs.leaderboard(comparison)
+    words, codes = st.columns(2, gap="large")
+    words.markdown(" ".join(shared.plain(line) for line in findings(comparison)))
     with codes:
         poly_codes(shared.current(), shared.dataset())
     st.markdown("Ask every contestant a question of your own, on the same documents:")

@@ -73,18 +73,34 @@ def compare(dataset: Dataset, spec: ComparisonSpec, progress: Progress = no_prog
     built = rankers if rankers is not None else {}
     context = BuildContext(policy, upstream=lambda name: results[name], query_shape=query_shape(dataset.queries),
                            device=device(spec))
-    share = RANKING_SHARE / (2 * len(steps))
+    work = [units for step in steps for units in _work(step, dataset)]  # indexing, then searching, of each step
+    shares = [RANKING_SHARE * units / sum(work) for units in work]
+    starts = [sum(shares[:i]) for i in range(len(shares))]
     for number, step in enumerate(steps):
+        indexing, searching = 2 * number, 2 * number + 1
         if step.name not in built:
-            progress(f"{step.name}: loading {step.kind.title} {describe_model(step.contestant)}", 2 * number * share)
+            progress(f"{step.name}: loading {step.kind.title} {describe_model(step.contestant)}", starts[indexing])
             built[step.name] = build_ranker(step.contestant, context)
         ranker = built[step.name]
-        ranker.index(dataset.corpus, _stage(2 * number * share, share, progress))
+        ranker.index(dataset.corpus, _stage(starts[indexing], shares[indexing], progress))
         results[step.name] = _search(dataset, spec, step, ranker, results, deep_runs,
-                                     _stage((2 * number + 1) * share, share, progress))
+                                     _stage(starts[searching], shares[searching], progress))
         if step.shown:
             on_ranked(results[step.name])
     return _finish(dataset, spec, results, built, progress)
+
+
+def _work(step: Step, dataset: Dataset) -> tuple[int, int]:
+    """Rough units of work of a step's indexing and its searching, one transformer pass each (a document encoded, a
+    pair scored, a query encoded), so that a run's fraction done moves with its time: a cross-encoder's step weighs
+    its pairs, an encoder's the corpus, BM25's next to nothing."""
+    queries = len(dataset.queries)
+    if step.kind.scores_pairs:
+        index_calls, per_query = pair_calls(step.contestant, len(dataset.corpus))
+        return index_calls + 1, per_query * queries + 1
+    if step.kind.has_model:
+        return len(dataset.corpus) + 1, queries + 1
+    return 1, 1
 
 
 def indexed_rankers(dataset: Dataset, spec: ComparisonSpec, policy: ModelPolicy = OPEN_POLICY,

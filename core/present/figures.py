@@ -398,7 +398,7 @@ def tradeoff_figure(points: pd.DataFrame, quality: str = "ndcg@10") -> go.Figure
         low, high = float(quality_values.min()), float(quality_values.max())
         pad = max(0.05, 0.15 * (high - low))
         fig.update_yaxes(range=[low - pad, high + pad])
-    subtitle = "up and to the left is better; open markers: untrained models; numbers: the legend's"
+    subtitle = "up and to the left is better · open markers: untrained"
     figure = styled(fig, "Quality vs latency", "latency per query, p50 (ms, log scale)",
                     _quality_title(metric, reference), subtitle)
     # each point carries its number, the legend its name: a short label never covers a neighbour or its marker;

@@ -24,8 +24,10 @@ def write_model_card(folder: Path, record: dict) -> None:
             "early-layer": f"dual encoder made of the teacher's first {record.get('layers')} layers, mean-pooled "
                            "(a sentence-transformers folder: compare it as `kind=bi,model=THIS_FOLDER`)",
             }[record["kind"]]
+    kept_start = history["best_step"] == 0
     lines = [
-        f"# {record['kind']} · fine-tuned on {record['dataset']}",
+        (f"# {record['kind']} · tried on {record['dataset']}: no gain, kept the untrained start" if kept_start
+         else f"# {record['kind']} · fine-tuned on {record['dataset']}"),
         "",
         f"A {kind}, fine-tuned by Encoder Arena on {_trained_on(record)}.",
         "" if not record.get("teacher") else f"Distilled from the cross-encoder `{record['teacher']}`.",
@@ -51,7 +53,10 @@ def write_model_card(folder: Path, record: dict) -> None:
         "|---:|---:|",
         *(f"| {step} | {value:.4f}{' (kept)' if step == history['best_step'] else ''} |" for step, value in dev),
         "",
-        f"Kept: step {history['best_step']} (dev nDCG@10 {best:.4f}; step 0 is the untrained start).",
+        (f"Kept: step 0, the untrained start (dev nDCG@10 {best:.4f}): no checkpoint beat it on the dev split, so "
+         "these are the start's weights, labelled \"no gain: kept the untrained start\" wherever the model is named."
+         if kept_start else
+         f"Kept: step {history['best_step']} (dev nDCG@10 {best:.4f}; step 0 is the untrained start)."),
         "",
         ("Licence: the training data's terms apply (`../shared/data`: research, non-commercial or share-alike; "
         "the project's own `sample_data`: the project's)."),

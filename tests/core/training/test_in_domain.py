@@ -29,6 +29,7 @@ from core.rankers.cross_encoder import CrossEncoderRanker
 from core.training.early_layers import EarlyLayerStudent
 from core.training.in_domain import MIN_MINUTES, fine_tune, finish_saved_config, mining_seconds
 from core.training.jobs import cancel, outcome_text, read_status, start_job
+from core.training.model_card import write_model_card
 
 BUDGET = "1"  # minute: mining the sample, a few steps, dev evaluations
 
@@ -115,6 +116,10 @@ def test_a_model_whose_training_kept_its_start_says_so_wherever_it_is_named(spli
         contestant({"name": "x", "kind": "cross", "model": str(tmp_path / "cross")}))
     kept = {**record, "history": {**record["history"], "best_step": 0}}
     assert outcome_text(kept).endswith("no gain, kept the untrained start")
+    write_model_card(tmp_path / "card", kept)
+    card = (tmp_path / "card" / "README.md").read_text()
+    assert card.startswith("# cross · tried on sample-split: no gain, kept the untrained start")
+    assert "Kept: step 0, the untrained start" in card
     if record["history"]["best_step"] > 0:
         assert re.fullmatch(r"dev nDCG@10 0\.\d{3} → 0\.\d{3} \(step \d+ of \d+\)", outcome_text(record))
 
