@@ -132,8 +132,8 @@ def outcome(job: JobStatus) -> None:
 jobs = list_jobs()
 if jobs:
     st.subheader("3 · Progress")
-    names = {str(job.folder): f"{job.dataset} · {', '.join(job.kinds)} · {job.state} · "
-             f"{time.strftime('%H:%M', time.localtime(job.started))}" for job in jobs}
+    names = {str(job.folder): f"{job.dataset} · {', '.join(job.kinds)} · started "  # its state is said below it,
+             f"{time.strftime('%H:%M', time.localtime(job.started))}" for job in jobs}  # where it stays current
     if st.session_state.get(PICKED) not in names:
         st.session_state.pop(PICKED, None)  # a job gone from the cache: show the newest
     picked = st.selectbox("Job", list(names), format_func=names.get, key=PICKED)

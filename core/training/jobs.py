@@ -161,9 +161,10 @@ def run_job(folder: Path) -> None:
         now = time.time()
         if now - state["last"] >= 1.0 or fraction >= 1.0:
             state["last"] = now
-            spent = now - state["kind_start"]  # this model's fraction is its own Countdown's: spent / (spent + left)
-            left = spent * (1 - fraction) / fraction if fraction > 0 else listing + 60 * minutes + SAVING_S
-            left += (len(kinds) - index - 1) * (listing + 60 * minutes + SAVING_S)
+            spent, expected = now - state["kind_start"], listing + 60 * minutes + SAVING_S
+            # this model's fraction is its own Countdown's, spent / (spent + left); too small to divide by at first
+            left = spent * (1 - fraction) / fraction if fraction >= 0.05 else max(expected - spent, 0.0)
+            left += (len(kinds) - index - 1) * expected
             elapsed = now - started
             report(state="running", step=f"{kinds[index]}: {message}", fraction=elapsed / (elapsed + left),
                    seconds_left=left)

@@ -265,9 +265,14 @@ def test_fine_tuning_at_the_least_budget_finishes_and_says_what_it_did(browser, 
             lefts.append(text)
         page.wait_for_timeout(1000)
     (ARTIFACTS / "first_hour_training_progress.json").write_text(json.dumps(lefts, indent=1))
+    for text in lefts:  # a job of seconds never claims hours, nor "1 s left" while it mines for minutes
+        assert " h " not in text and " min left" not in text, text
     outcome = page.locator(f"{MAIN} [data-testid='stAlert']").filter(has_text="Finished on").inner_text()
     assert "dev nDCG@10" in outcome and ("→" in outcome or "no gain, kept the untrained start" in outcome)
     assert "(untrained)" not in outcome
+    picked = page.evaluate("""[...document.querySelectorAll("[data-testid='stMain'] [data-testid='stSelectbox']")]
+        .map(box => box.innerText + " " + [...box.querySelectorAll("input")].map(i => i.value).join(" ")).join(" | ")""")
+    assert "sample · cross · started" in picked and "running" not in picked, picked  # its state is said below it
     page.get_by_role("button", name="Add them to the comparison").click()
     added = page.get_by_text("to the comparison: run it on Settings")
     added.wait_for()
