@@ -205,7 +205,7 @@ def failure_text(error: Exception, folder: Path) -> str:
     """A failed job's reason for people: a `ValueError`'s own sentence (bad data, a budget, a device), else what
     happened and where the log is."""
     if isinstance(error, (ValueError, ModelError)):
-        return f"{error}."
+        return f"{str(error).rstrip('.')}."
     return (f"an unexpected error stopped it ({type(error).__name__}: {error}). The details are in "
             f"{folder / 'log.txt'}; start it again, and if it fails again, report that log.")
 

@@ -28,7 +28,7 @@ from core.rankers.build import BuildContext, build_ranker, describe_model
 from core.rankers.cross_encoder import CrossEncoderRanker
 from core.training.early_layers import EarlyLayerStudent
 from core.training.in_domain import MIN_MINUTES, fine_tune, finish_saved_config, mining_seconds
-from core.training.jobs import cancel, outcome_text, read_status, start_job
+from core.training.jobs import cancel, failure_text, outcome_text, read_status, start_job
 from core.training.model_card import write_model_card
 
 BUDGET = "1"  # minute: mining the sample, a few steps, dev evaluations
@@ -122,6 +122,13 @@ def test_a_model_whose_training_kept_its_start_says_so_wherever_it_is_named(spli
     assert "Kept: step 0, the untrained start" in card
     if record["history"]["best_step"] > 0:
         assert re.fullmatch(r"dev nDCG@10 0\.\d{3} → 0\.\d{3} \(step \d+ of \d+\)", outcome_text(record))
+
+
+def test_a_failed_job_says_why_in_a_sentence_and_where_its_log_is(tmp_path):
+    assert failure_text(ValueError("the training split has no judgements"), tmp_path) == (
+        "the training split has no judgements.")
+    unexpected = failure_text(RuntimeError("CUDA out of memory"), tmp_path)
+    assert "RuntimeError: CUDA out of memory" in unexpected and str(tmp_path / "log.txt") in unexpected
 
 
 def test_training_refuses_data_without_a_training_split(tmp_path, sample_dataset):
