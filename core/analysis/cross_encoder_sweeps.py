@@ -34,7 +34,7 @@ class MemoScorer:
     """A pair scorer that scores each (query, document) pair once and answers repeats from memory."""
 
     def __init__(self, scorer: PairScorer) -> None:
-        self.scorer, self.trained, self.scores = scorer, scorer.trained, {}
+        self.scorer, self.trained, self.kept_start, self.scores = scorer, scorer.trained, scorer.kept_start, {}
 
     def corpus_log_idf(self, corpus: Corpus) -> torch.Tensor | None:
         return self.scorer.corpus_log_idf(corpus)

@@ -114,8 +114,9 @@ def zero_shot_prior(model: PolyEncoder | PairScorer, log_idf: torch.Tensor | Non
     pseudo-queries shaped like `shape` (None: sentences or spans, as for a corpus whose queries are unknown); None
     for a model without the prior or fine-tuned on a dataset, whose prior stays as trained (one whose fine-tuning
     kept the untrained start is tested as that start)."""
-    config = model.config
-    if log_idf is None or (getattr(config, "fine_tuned_on", "") and not getattr(config, "kept_start", False)):
+    if log_idf is None:  # a model without the prior (a sentence-transformers cross-encoder has no config either)
+        return None
+    if getattr(model.config, "fine_tuned_on", "") and not getattr(model.config, "kept_start", False):
         return None
     return judge_prior(corpus, round(model.idf_weight.item(), 2), log_idf, progress, shape)
 

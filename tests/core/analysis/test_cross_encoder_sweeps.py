@@ -29,6 +29,7 @@ class WordOverlapScorer:
     """A real, exactly low-rank pair scorer: the dot product of the two texts' counts of six words (rank ≤ 6)."""
 
     trained = True
+    kept_start = False
 
     @staticmethod
     def counts(text: str) -> np.ndarray:

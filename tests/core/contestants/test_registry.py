@@ -148,7 +148,7 @@ def test_a_first_stage_named_by_its_kind_runs_implicitly_and_is_not_shown(small)
     assert (steps[0].depth, steps[1].first, steps[1].shortlist, steps[1].depth) == (8, "bm25", 8, 3)
     assert [step.name for step in plan(comparison(specs("name=c,kind=cross")))] == ["bi", "c"]  # its default
     result = compare(small, spec)
-    assert list(result.results) == ["tuned"] and result.results["tuned"].pipeline == "bm25 top-8 → tuned"
+    assert list(result.results) == ["tuned"] and result.results["tuned"].pipeline == "re-ranks bm25's top 8"
 
 
 # --- comparison files -----------------------------------------------------------------------------

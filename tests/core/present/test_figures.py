@@ -63,7 +63,7 @@ def make_comparison(has_qrels: bool = True, name: str = "tiny", names: dict[str,
         metrics = ({"ndcg@10": 0.5 + 0.1 * i, "mrr@10": 0.4 + 0.1 * i, "recall@100": 0.9, "map@100": 0.3 + 0.1 * i}
                    if has_qrels else {})
         agreement = {} if kind == "cross" else {"overlap@10": 0.2 * (i + 1), "kendall_tau@10": 0.1 * i - 0.1}
-        pipeline = f"{names['bi']} top-3 → {label}" if kind == "cross" else label
+        pipeline = f"re-ranks {names['bi']}'s top 3" if kind == "cross" else label
         per_query = {metric: {"q1": mean + 0.1 * (i % 2), "q2": mean - 0.1 * (i % 2)} for metric, mean in metrics.items()}
         results[names[kind]] = RankerResult(names[kind], kind, TITLES[kind], label, kind not in untrained,
                                             f"model-{kind}", colour_for(i), run, 0.5,

@@ -70,7 +70,7 @@ def test_report_holds_the_table_pipelines_notes_and_machine_readable_config(repo
     assert re.findall(r"<h3>(.*?)</h3>", report.split("Appendix: how it was run")[1]) == [
         "The contestants", "How each ranking was made", "Technical notes", "Settings"]
     assert "<th>nDCG@10</th>" in report and '<td class="number">0.600</td>' in report  # bi's nDCG@10
-    assert f"{html.escape(NAMED)} top-3 → dense → cross (untrained)" in report
+    assert f"dense → cross (untrained): re-ranks {html.escape(NAMED)}&#x27;s top 3" in report
     assert "a comparison note" in report and "a dataset note" in report
     config = re.search(r'<pre id="arena-config">(.*?)</pre>', report, re.DOTALL).group(1)
     spec = _attacked().spec
