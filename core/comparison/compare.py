@@ -19,7 +19,7 @@ from core.comparison.colours import colour_for
 from core.comparison.results import Comparison, RankerResult, dataset_summary
 from core.config import OPEN_POLICY, ModelPolicy
 from core.contestants.registry import Step, comparison, device, kind_of, plan
-from core.contestants.spec import ComparisonSpec, ContestantSpec, settings
+from core.contestants.spec import ComparisonSpec, ContestantSpec, runs_on, settings
 from core.data.pseudo_queries import query_shape
 from core.devices import device_title
 from core.evaluate import METRICS, evaluate, kendall_tau, overlap_at_k
@@ -79,7 +79,7 @@ def compare(dataset: Dataset, spec: ComparisonSpec, progress: Progress = no_prog
     for number, step in enumerate(steps):
         indexing, searching = 2 * number, 2 * number + 1
         if step.name not in built:
-            progress(f"{step.name}: loading {step.kind.title} {describe_model(step.contestant)}", starts[indexing])
+            progress(_loading(step), starts[indexing])
             built[step.name] = build_ranker(step.contestant, context)
         ranker = built[step.name]
         ranker.index(dataset.corpus, _stage(starts[indexing], shares[indexing], progress))
@@ -88,6 +88,11 @@ def compare(dataset: Dataset, spec: ComparisonSpec, progress: Progress = no_prog
         if step.shown:
             on_ranked(results[step.name])
     return _finish(dataset, spec, results, built, progress)
+
+
+def _loading(step: Step) -> str:
+    """What a step's progress says while its model loads: its model in words, not what runs it."""
+    return f"{step.name}: loading {step.kind.title} {describe_model(step.contestant).removesuffix(runs_on(step.contestant))}"
 
 
 def _work(step: Step, dataset: Dataset) -> tuple[int, int]:
@@ -113,7 +118,7 @@ def indexed_rankers(dataset: Dataset, spec: ComparisonSpec, policy: ModelPolicy 
     context = BuildContext(policy, query_shape=query_shape(dataset.queries),  # the prior tested as compare() tests it
                            device=device(spec))
     for number, step in enumerate(steps):
-        progress(f"{step.name}: loading {step.kind.title} {describe_model(step.contestant)}", number / len(steps))
+        progress(_loading(step), number / len(steps))
         built[step.name] = build_ranker(step.contestant, context)
         built[step.name].index(dataset.corpus)
     return built
