@@ -226,8 +226,9 @@ def test_figures_and_settings_keep_their_words_whole(browser, server, size):  # 
     kinds.wait_for()
     box = kinds.bounding_box()
     assert box["x"] + box["width"] <= size[0]
-    cells = " ".join(page.locator(f"{MAIN} [data-testid='stDataFrame']").first.locator(
-        "[id^='glide-cell-']").all_inner_texts())
+    table = page.locator(f"{MAIN} [data-testid='stDataFrame']").first
+    table.locator("[id^='glide-cell-']").filter(has_text="lesson-cross").first.wait_for(state="attached")  # drawn
+    cells = " ".join(table.locator("[id^='glide-cell-']").all_inner_texts())
     assert str(ROOT) not in cells and "core/weights/lesson-cross" in cells
     snap(page, "settings_kinds", size)
     context.close()
