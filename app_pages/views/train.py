@@ -29,7 +29,7 @@ def estimate(training: Dataset, kinds: tuple[str, ...], minutes: float, device: 
     except DeviceError:
         return where
     encoding, listing = mining_seconds(training, resolved)
-    total = job_seconds(training, kinds, minutes, resolved)
+    total = job_seconds(training, kinds, minutes, resolved)[0]
     corpus = (f"encoding the {len(training.corpus):,} documents about {duration_text(encoding)}" if encoding
               else "the documents are already encoded (a comparison cached them)")
     return (f"Estimate: about {duration_text(total)} in all: {duration_text(60 * minutes)} of training per model "

@@ -48,7 +48,7 @@ class BiEncoderRanker(Ranker):
     def __init__(self, model: SentenceTransformer | OnnxSentenceEncoder, model_name: str, index_type: IndexType = "flat",
                  name: str = "bi", batch_size: int = 64, backend: Backend = "torch", device: str = "cpu") -> None:
         super().__init__(name, model_name)
-        self.embedding_key = bi_embedding_key(model_name, precision_key(device, backend))  # each precision apart
+        self.embedding_key = vectors_key(model_name, backend, device)
         self.fingerprint = model_fingerprint(model_name)  # None: cached in memory only
         self.model = model
         self.index_type = index_type
@@ -113,6 +113,12 @@ def exact_search_on(device: str, embeddings: np.ndarray) -> torch.Tensor | None:
     if embeddings.nbytes > free // 2:
         return None
     return torch.from_numpy(embeddings).to(device)
+
+
+def vectors_key(model_name: str, backend: str = "torch", device: str = "cpu") -> tuple[str, str, str]:
+    """The embedding cache's key of this bi-encoder's document vectors (each precision's kept apart), known without
+    loading the model."""
+    return bi_embedding_key(model_name, precision_key(device, backend))
 
 
 @torch.inference_mode()

@@ -30,8 +30,8 @@ from core.data.pseudo_queries import inverse_cloze
 from core.devices import device_title, resolve_device
 from core.models.errors import ModelError
 from core.models.loading import load_bi_encoder, load_cross_encoder
-from core.models.sources import ARENA_CONFIG_FILE
-from core.rankers.bi_encoder import BiEncoderRanker
+from core.models.sources import ARENA_CONFIG_FILE, model_fingerprint
+from core.rankers.bi_encoder import BiEncoderRanker, vectors_key
 from core.rankers.bm25 import BM25Ranker
 from core.timing import Countdown
 from core.training.cross import train_cross
@@ -111,18 +111,21 @@ def mining_encoder(device: str = "cpu") -> BiEncoderRanker:
 def mining_seconds(dataset: Dataset, device: str = "cpu") -> tuple[float, float]:
     """About how long `mine` takes on `dataset`, in two parts: encoding its corpus (nothing when a comparison or an
     earlier job cached those vectors) and drawing the lists (its queries encoded, BM25 indexed, negatives drawn)."""
-    encoder = mining_encoder(device)
-    cached = corpus_embeddings.holds(encoder.embedding_key, dataset.corpus.content_hash, encoder.fingerprint)
+    spec = contestant({"kind": "bi"})  # `mining_encoder`'s, its cache key known without loading it
+    cached = corpus_embeddings.holds(vectors_key(spec.model, spec.option("backend"), device),
+                                     dataset.corpus.content_hash, model_fingerprint(spec.model))
     encoding = 0.0 if cached else sum(min(len(text), ENCODED_CHARS) for text in dataset.corpus.passages())
     listing = sum(min(len(text), ENCODED_CHARS) for text in dataset.queries.texts)
     return encoding / ENCODED_CHARS_PER_S, listing / ENCODED_CHARS_PER_S + LISTING_S_PER_QUERY * len(dataset.queries)
 
 
-def job_seconds(dataset: Dataset, kinds: Sequence[str], minutes: float, device: str = "cpu") -> float:
-    """About how long fine-tuning `kinds` on `dataset` takes in all: mining once per model (the corpus encoded only
-    by the first, when not cached), each model's `minutes` of training, and saving it."""
+def job_seconds(dataset: Dataset, kinds: Sequence[str], minutes: float, device: str = "cpu") -> tuple[float, float]:
+    """About how long fine-tuning `kinds` on `dataset` takes: (in all, for each model after the first). Mining runs
+    once per model (the corpus encoded only by the first, when not cached), then each model's `minutes` of training
+    and its saving."""
     encoding, listing = mining_seconds(dataset, device)
-    return encoding + len(kinds) * (listing + 60 * minutes + SAVING_S)
+    each = listing + 60 * minutes + SAVING_S
+    return encoding + len(kinds) * each, each
 
 
 def mine(dataset: Dataset, rng: random.Random, negatives: int, dev_size: int, depth: int = 30,

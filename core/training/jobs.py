@@ -19,19 +19,16 @@ from pathlib import Path
 
 from core.config import TRAINING_DIR
 from core.contestants.registry import kinds, trainable_kinds
-from core.data import load_dataset
 from core.data.devsets import export_beir
 from core.devices import device_title, resolve_device
 from core.models.errors import ModelError
 from core.models.sources import EMBEDDED
 from core.training.in_domain import (
     MIN_MINUTES,
-    SAVING_S,
     dev_change,
     fine_tune,
     job_seconds,
     kept_start,
-    mining_seconds,
 )
 from core.types import Dataset
 
@@ -105,11 +102,11 @@ def start_job(training: Dataset, kinds: tuple[str, ...], minutes: float, device:
                          f"{running[0].step}); wait for it or cancel it")
     folder = TRAINING_DIR / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     export_beir(replace(training, qrels=None), folder / "data", {"train": training.qrels})
+    total, each = job_seconds(training, kinds, minutes, device)
     request = {"kinds": list(kinds), "minutes": minutes, "dataset": training.name or "upload", "device": device,
-               "device_title": device_title(device)}
+               "device_title": device_title(device), "model_seconds": each}
     (folder / "request.json").write_text(json.dumps(request))
-    _write_status(folder, state="running", step="starting", fraction=0.0, started=time.time(),
-                  seconds_left=job_seconds(training, kinds, minutes, device))
+    _write_status(folder, state="running", step="starting", fraction=0.0, started=time.time(), seconds_left=total)
     with (folder / "log.txt").open("ab") as log:
         process = subprocess.Popen([sys.executable, "-m", "core.training.jobs", str(folder)], stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True, cwd=Path(__file__).parents[2])
@@ -146,8 +143,7 @@ def run_job(folder: Path) -> None:
     request = json.loads((folder / "request.json").read_text())
     kinds, minutes, device = request["kinds"], request["minutes"], request.get("device", "cpu")
     started = json.loads((folder / "status.json").read_text())["started"]
-    dataset = load_dataset(folder / "data", split="train")
-    listing = mining_seconds(dataset, device)[1]
+    expected = request["model_seconds"]  # one model's mining, training and saving (estimated at the start)
     models: dict[str, str] = {}
     state = {"history": {}, "last": 0.0, "kind_start": time.time(), "outcomes": {}, "kept": []}
 
@@ -161,7 +157,7 @@ def run_job(folder: Path) -> None:
         now = time.time()
         if now - state["last"] >= 1.0 or fraction >= 1.0:
             state["last"] = now
-            spent, expected = now - state["kind_start"], listing + 60 * minutes + SAVING_S
+            spent = now - state["kind_start"]
             # this model's fraction is its own Countdown's, spent / (spent + left); too small to divide by at first
             left = spent * (1 - fraction) / fraction if fraction >= 0.05 else max(expected - spent, 0.0)
             left += (len(kinds) - index - 1) * expected
