@@ -44,6 +44,12 @@ def add_fine_tuned(models: dict[str, str], dataset_name: str, kept: tuple[str, .
     return added
 
 
+def use_paper_table(models: dict[str, str], dataset_name: str, kept: tuple[str, ...] = ()) -> None:
+    """Make this session's comparison the paper's table: zero-shot and fine-tuned bi, poly and cross side by side
+    (`presets.paper_table`)."""
+    shared.set_spec(presets.paper_table(models, dataset_name, kept))
+
+
 def spec() -> ComparisonSpec:
     """The comparison last chosen in this session (the demo's until Settings changes it)."""
     return st.session_state.get(shared.SPEC) or presets.demo_spec()

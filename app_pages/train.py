@@ -1,5 +1,6 @@
-"""Train: fine-tune the cross-encoder (and a poly-encoder distilled from it) on the loaded data's training
-split, in a background process; the fine-tuned models join the comparison as new contestants."""
+"""Train: fine-tune the bi-, cross- and poly-encoder (and an early-layer student) on the loaded data's training
+split, all alike, in a background process; the fine-tuned models join the comparison as new contestants, or make
+the Poly-encoder paper's table beside their zero-shot starts."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ ADDED = "train.added"  # what "Add them to the comparison" did, said beside it o
 st.title("Train")
 st.markdown("Zero-shot, the embedded cross- and poly-encoder rank much like the bi-encoder they start from. "
             "Fine-tuned on **your own judged queries**, as the Poly-encoder paper did for every architecture, "
-            "they differ for a reason. Training runs in the background (other users are not slowed beyond their "
-            "share, and a refresh does not stop it); the models then join your comparison beside the zero-shot ones.")
+            "they differ for a reason. All of them train alike: the same negatives, time budget and dev split, and "
+            "a model is kept only if it beats its start on the dev queries beyond their noise. Training runs in the "
+            "background (other users are not slowed beyond their share, and a refresh does not stop it); the models "
+            "then join your comparison beside the zero-shot ones.")
 shared.show_flash()
 data = shared.dataset()
 training = shared.training()
@@ -110,8 +113,15 @@ def outcome(job: JobStatus) -> None:
                  for kind in job.models]
         finished = st.warning if len(job.kept) == len(job.models) else st.success
         finished(f"Finished on {shared.plain(job.dataset)}:\n" + "\n".join(lines))
-        if st.button("Add them to the comparison", type="primary", key="train.add"):
+        add, table = st.columns(2)
+        if add.button("Add them to the comparison", type="primary", key="train.add"):
             add_contestants(job)
+        if table.button("Show the paper's table", key="train.table",
+                        help="zero-shot and fine-tuned bi-, poly- and cross-encoder side by side, with each model's "
+                             "training time"):
+            runs.use_paper_table(job.models, job.dataset, job.kept)
+            st.session_state[ADDED] = "The comparison is now the paper's table: run it on Settings."
+            st.rerun()
         if ADDED in st.session_state:  # said here, beside the button, where the eye is
             st.success(st.session_state.pop(ADDED), icon=":material/check:")
             st.page_link("app_pages/settings.py", label="Settings: run the comparison", icon=":material/play_arrow:")

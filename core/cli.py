@@ -41,7 +41,7 @@ from core.evaluate import AGREEMENT, METRICS
 from core.index import INDEX_TYPES
 from core.judging.pool import pool_tsv
 from core.models.errors import ModelError
-from core.models.sources import EMBEDDED
+from core.models.sources import EMBEDDED, TRAINING_RECORD
 from core.present.analysis_text import analysis_text
 from core.present.report import write_report
 from core.scale.engine import ENGINES
@@ -194,8 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("name", choices=sorted(DEV_SETS | SPLIT_SETS),
                         help=f"with a training split: {', '.join(SPLIT_SETS)}")
     export.add_argument("--out", type=Path, required=True, help="folder to write the BEIR files into")
-    trainer = commands.add_parser("train", help="train the embedded cross-encoder or poly-encoder, or distil an "
-                                                "early-layer dual encoder")
+    trainer = commands.add_parser("train", help="fine-tune a bi-, cross- or poly-encoder on a dataset's training split "
+                                                "(all alike), distil an early-layer dual encoder, or train the "
+                                                "embedded cross- or poly-encoder")
     trainer.add_argument("kind", choices=[kind.name for kind in trainable_kinds()],
                          help="which of the project's own models to train (without --data, the embedded recipe "
                               f"trains {' or '.join(DEFAULT_MIX)})")
@@ -206,6 +207,13 @@ def build_parser() -> argparse.ArgumentParser:
     trainer.add_argument("--pseudo-queries", type=int, default=0, metavar="N",
                          help="with --data: train on N pseudo-queries drawn from DATA's corpus alone (a sentence "
                               "taken out of a document is the query), for data without a training split")
+    trainer.add_argument("--start", metavar="SPEC",
+                         help="with --data: the model training starts from. bi: any sentence-transformers bi-encoder "
+                              "(embedded, all-mpnet-base-v2, a folder, a Hugging Face id; default embedded); poly: a "
+                              "fine-tuned bi-encoder folder whose backbone it takes (default the packaged MiniLM)")
+    trainer.add_argument("--cached-loss", action="store_true",
+                         help="bi with --data: sentence-transformers' cached multiple negatives ranking loss "
+                              "(GradCache), its memory flat in the batch size, for machines short of memory")
     trainer.add_argument("--compact", action="store_true",
                          help="with --data: train only biases and LayerNorm weights (BitFit) and save them as a small "
                               "delta over the packaged backbone")
@@ -267,7 +275,8 @@ def run_train(args: argparse.Namespace) -> int:
     if args.data is not None:
         return run_fine_tune(args)
     if args.kind not in DEFAULT_MIX:
-        raise SystemExit(f"train {args.kind} distils on a dataset's training split: give --data DATA and --teacher")
+        raise SystemExit(f"train {args.kind} fine-tunes on a dataset's training split: give --data DATA"
+                         + (" and --teacher" if kinds()[args.kind].training.teacher else ""))
     from core.training.recipes import run_training  # training code loads only when asked for
 
     config = TrainConfig(lists=args.lists, epochs=args.epochs, teacher_mix=args.teacher_mix,
@@ -292,7 +301,8 @@ def run_fine_tune(args: argparse.Namespace) -> int:
 
     record = fine_tune(args.kind, args.data, args.out, args.minutes, args.teacher, args.seed, args.poly_codes,
                        StderrProgress(), compact=args.compact, layers=args.layers, bfloat16=args.bf16,
-                       pseudo_queries=args.pseudo_queries, device=args.device)
+                       pseudo_queries=args.pseudo_queries, device=args.device, start=args.start,
+                       cached=args.cached_loss)
     history = record["history"]
     dev = dict(history["dev_ndcg@10"])
     print(f"{args.kind}: dev nDCG@10 {dev[0]:.4f} (start) -> {dev[history['best_step']]:.4f} (kept, step "
@@ -300,8 +310,8 @@ def run_fine_tune(args: argparse.Namespace) -> int:
           f"({record['steps_per_minute']:,.0f} steps a minute); saved to {args.out} "
           f"(model card: {args.out / 'README.md'})")
     if history["best_step"] == 0:
-        print(f"warning: no step beat the untrained start on the dev split; {args.out} holds the start "
-              "(give more --minutes or more training queries)", file=sys.stderr)
+        print(f"warning: no checkpoint beat the untrained start beyond the dev split's noise; {args.out} holds the "
+              "start (give more --minutes or more training queries)", file=sys.stderr)
     return 0
 
 
@@ -334,7 +344,7 @@ def _number(value: float, width: int, decimals: int) -> str:
 def fine_tuned_folders(spec: ComparisonSpec) -> list[Path]:
     """The model folders of the comparison's contestants that `train --data` wrote (they hold training.json)."""
     folders = {Path(c.model).expanduser() for c in spec.contestants if c.model}
-    return sorted(folder for folder in folders if (folder / "training.json").is_file() and (folder / "README.md").is_file())
+    return sorted(folder for folder in folders if (folder / TRAINING_RECORD).is_file() and (folder / "README.md").is_file())
 
 
 def run_compare(args: argparse.Namespace) -> int:

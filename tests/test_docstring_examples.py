@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import ROOT
 
 MODULES = ("core.comparison.compare", "core.contestants.registry", "core.data.loading", "core.rankers.base",
-           "core.rankers.build", "core.types")
+           "core.rankers.build", "core.types", "core.training.selection", "core.training.bi")
 
 
 @pytest.mark.parametrize("name", MODULES)

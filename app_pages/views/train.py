@@ -9,6 +9,7 @@ from pathlib import Path
 from core.devices import DeviceError, device_title, resolve_device
 from core.text import duration_text
 from core.training.in_domain import job_seconds, mining_seconds
+from core.training.selection import dev_query_count
 from core.types import Dataset
 
 
@@ -32,8 +33,10 @@ def estimate(training: Dataset, kinds: tuple[str, ...], minutes: float, device: 
     total = job_seconds(training, kinds, minutes, resolved)[0]
     corpus = (f"encoding the {len(training.corpus):,} documents about {duration_text(encoding)}" if encoding
               else "the documents are already encoded (a comparison cached them)")
+    judged = sum(1 for grades in (training.qrels or {}).values() if any(grades.values()))
     return (f"Estimate: about {duration_text(total)} in all: {duration_text(60 * minutes)} of training per model "
-            f"(each keeps its best checkpoint on a dev split carved from the training queries), mining negatives "
+            f"(on the same lists, each keeps its best checkpoint on a dev split of {dev_query_count(judged)} of the "
+            f"{judged:,} training queries, and only if it beats its start beyond their noise), mining negatives "
             f"({corpus}; {duration_text(listing)} a model for the lists) and saving. {where}")
 
 

@@ -36,6 +36,8 @@ class Training:
         untrained_teacher: Whether, without a fine-tuned teacher, it distils from the embedded zero-shot one (else
             it needs the teacher fine-tuned in the same job).
         ticked: Whether the Train page offers it ticked.
+        starts_from: The kind whose model, fine-tuned in the same job, it starts from ("" for none: it starts from
+            the packaged backbone); trained after that kind.
     """
 
     label: str
@@ -43,6 +45,12 @@ class Training:
     teacher: str = ""
     untrained_teacher: bool = False
     ticked: bool = True
+    starts_from: str = ""
+
+    @property
+    def after(self) -> tuple[str, ...]:
+        """The kinds it needs fine-tuned before it, when they are fine-tuned in the same job."""
+        return tuple(kind for kind in (self.teacher, self.starts_from) if kind)
 
 
 @dataclass(frozen=True)

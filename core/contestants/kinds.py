@@ -30,6 +30,7 @@ BI = Kind(
     name="bi", title="bi-encoder", cost=1, implementation="core.rankers.bi_encoder",
     summary="query and documents embedded separately; documents indexed once in FAISS; cosine similarity",
     options=(backend_option("onnx"), INDEX_OPTION), prebuilt_index=True, attention="tokens",
+    training=Training("Bi-encoder (sentence-transformers' trainer, multiple negatives ranking loss)"),
     shorthand={"--bi-model": "model", "--bi-backend": "backend", "--index-type": "index"})
 
 POLY = Kind(
@@ -38,7 +39,8 @@ POLY = Kind(
             "vectors; dot product",
     options=(Option("codes", int, 16, "m, the number of codes of an untrained poly-encoder (a trained one keeps its "
                     "own)", minimum=1),),
-    training=Training("Poly-encoder (16 codes), distilled from that cross-encoder", teacher="cross"),
+    training=Training("Poly-encoder (16 codes): starts from that bi-encoder, distilled from that cross-encoder",
+                      teacher="cross", starts_from="bi"),
     attention="codes", shorthand={"--poly-model": "model", "--poly-codes": "codes"})
 
 CROSS = Kind(

@@ -15,6 +15,7 @@ from core.contestants.spec import ComparisonSpec, settings
 
 PRESETS_FILE = Path(__file__).resolve().parent / "presets.json"
 DEFAULT_PRESET = "Textbook: BM25, bi, poly-16, bi top-100 → cross"
+PAPER_TABLE = "The paper's table: zero-shot bi, poly, bi → cross (fine-tune them on Train to add their rows)"
 
 
 def presets() -> dict[str, ComparisonSpec]:
@@ -73,3 +74,19 @@ def with_fine_tuned(spec: ComparisonSpec, models: dict[str, str], dataset_name: 
         entries = [entry for entry in entries if entry.name != name] + [contestant(values)]
         added.append(name)
     return comparison(entries, **{field.name: getattr(spec, field.name) for field in settings()}), added
+
+
+def paper_table(models: dict[str, str], dataset_name: str, kept: Collection[str] = ()) -> ComparisonSpec:
+    """The Poly-encoder paper's table on the user's data: the `PAPER_TABLE` preset's zero-shot bi-, poly- and
+    cross-encoder with the models fine-tuned on `dataset_name` beside them (`with_fine_tuned`), trained alike: the
+    fine-tuned cross-encoder re-ranks the fine-tuned bi-encoder's shortlist when both are there."""
+    zero_shot = presets()[PAPER_TABLE]
+    order = [entry.kind for entry in zero_shot.contestants]  # each row in the zero-shot rows' order of kinds
+    models = dict(sorted(models.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
+    spec, added = with_fine_tuned(zero_shot, models, dataset_name, kept)
+    by_kind = {entry.kind: entry.name for entry in spec.contestants if entry.name in added}
+    if "cross" not in by_kind or "bi" not in by_kind:
+        return spec
+    return comparison((entry.with_options(first=by_kind["bi"]) if entry.name == by_kind["cross"] else entry
+                       for entry in spec.contestants),
+                      **{field.name: getattr(spec, field.name) for field in settings()})

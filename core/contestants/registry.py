@@ -217,10 +217,10 @@ def plan(spec: ComparisonSpec) -> tuple[Step, ...]:
 
 
 def trainable_kinds() -> tuple[Kind, ...]:
-    """The kinds that can be fine-tuned, in training order: each after the kind it distils from (otherwise in the
-    order they are declared)."""
+    """The kinds that can be fine-tuned, in training order: each after the kinds it distils from or starts from
+    (otherwise in the order they are declared)."""
     trainable = [kind for kind in KINDS if kind.training is not None]
-    return tuple(sorted(trainable, key=lambda kind: bool(kind.training.teacher)))
+    return tuple(sorted(trainable, key=lambda kind: bool(kind.training.after)))
 
 
 # --- the shorthand flags ----------------------------------------------------------------

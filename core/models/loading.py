@@ -74,12 +74,22 @@ def load_bi_encoder(spec: str = EMBEDDED, backend: Backend = "torch",
     return _load_bi_encoder(spec, "torch" if is_accelerator(device) else backend, device)
 
 
+def trainable_bi_encoder(spec: str = EMBEDDED, device: str = "cpu") -> SentenceTransformer:
+    """A fresh float32 copy of the sentence-transformers bi-encoder `spec` on `device`, for training (never the copy
+    `load_bi_encoder` shares with every comparison).
+
+    Raises:
+        ModelError: When it cannot be found or read (pickled weights are refused: safetensors only).
+    """
+    return _load(f"bi-encoder {spec!r}", lambda: SentenceTransformer(
+        resolve(spec), device=device, trust_remote_code=False, model_kwargs={"use_safetensors": True}))
+
+
 @_loaded_once
 def _load_bi_encoder(spec: str, backend: Backend, device: str) -> SentenceTransformer | OnnxSentenceEncoder:
     if backend == "torch":
         def load() -> SentenceTransformer:
-            model = SentenceTransformer(resolve(spec), device=device, trust_remote_code=False,
-                                        model_kwargs={"use_safetensors": True})
+            model = trainable_bi_encoder(spec, device)
             return model.to(accelerator_dtype(device)) if is_accelerator(device) else model
 
         return _load(f"bi-encoder {spec!r}", load)

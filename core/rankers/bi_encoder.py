@@ -24,7 +24,7 @@ from core.models.backbone import token_strings
 from core.models.loading import load_bi_encoder
 from core.models.onnx_encoder import OnnxSentenceEncoder
 from core.models.placement import as_numpy
-from core.models.sources import check_model, model_fingerprint, model_title
+from core.models.sources import check_model, fine_tuning_state, model_fingerprint, model_title
 from core.rankers.base import Progress, Ranker
 from core.rankers.build import BuildContext
 from core.types import Corpus
@@ -47,7 +47,7 @@ class BiEncoderRanker(Ranker):
 
     def __init__(self, model: SentenceTransformer | OnnxSentenceEncoder, model_name: str, index_type: IndexType = "flat",
                  name: str = "bi", batch_size: int = 64, backend: Backend = "torch", device: str = "cpu") -> None:
-        super().__init__(name, model_name)
+        super().__init__(name, model_name, kept_start=fine_tuning_state(model_name).startswith("no gain"))
         self.embedding_key = vectors_key(model_name, backend, device)
         self.fingerprint = model_fingerprint(model_name)  # None: cached in memory only
         self.model = model
@@ -138,4 +138,6 @@ def build(spec: ContestantSpec, context: BuildContext) -> BiEncoderRanker:
 
 
 def describe_model(spec: ContestantSpec) -> str:
-    return model_title(spec.model) + runs_on(spec)
+    """Its model's name, with how it was fine-tuned when `core train` wrote it ("wikiqa-bi (fine-tuned on wikiqa)")."""
+    state = fine_tuning_state(spec.model)
+    return model_title(spec.model) + (f" ({state})" if state else "") + runs_on(spec)

@@ -77,7 +77,7 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
         loss = kl / len(batch) + config.tie_weight * tie
         return loss, {"kl": kl.item() / len(batch), "tie": tie.item(), "gate": model.cross_bias.item()}
 
-    def dev_score() -> float:
+    def dev_score() -> np.ndarray:
         return dev_ndcg(lambda item: model.predict([(item.query, p) for p in item.passages]), dev_lists)
 
     def checkpoint(training: dict | None = None) -> None:
@@ -96,4 +96,4 @@ def bi_dev_score(dev_lists: Sequence[TrainingList]) -> float:
         vectors = bi.encode([item.query, *item.passages], normalize_embeddings=True, show_progress_bar=False)
         return vectors[1:] @ vectors[0]
 
-    return dev_ndcg(score, dev_lists)
+    return float(dev_ndcg(score, dev_lists).mean())

@@ -89,7 +89,7 @@ def train_early_layers(lists: Sequence[TrainingList], dev_lists: Sequence[Traini
         return loss, {"kl": kl.item(), "in_batch_ce": contrastive.item(), "alignment": align.item()}
 
     @torch.inference_mode()
-    def dev_score() -> float:
+    def dev_score() -> np.ndarray:
         def score(item: TrainingList) -> np.ndarray:
             return as_numpy(student(item.passages, max_length) @ student([item.query], max_length)[0])
         return dev_ndcg(score, dev_lists)

@@ -1,12 +1,15 @@
-"""Fine-tuning on a dataset's own training split (`python -m core train cross|poly --data DATA`).
+"""Fine-tuning on a dataset's own training split (`python -m core train bi|cross|poly|early-layer --data DATA`).
 
 The Poly-encoder paper's setting: each architecture learns from the task's own judged queries and is tested on
-its held-out split. Lists are one judged positive plus negatives mined from the user's corpus by the
-bi-encoder and BM25; a dev split carved from the training queries picks the best checkpoint within a time
-budget. The cross-encoder is the project's joint module (it starts as the bi-encoder, and its cross-segment
-gate opens as it learns); the poly-encoder is distilled from a fine-tuned cross-encoder (its scores as soft
-labels, with in-batch and mined negatives), and so is the early-layer dual encoder (that cross-encoder's first ℓ
-layers, `core.training.early_layers`).
+its held-out split, all of them trained alike: the same lists (one judged positive plus negatives mined from the
+user's corpus by the bi-encoder and BM25), the same time budget, and the same dev split carved from the training
+queries (`core.training.selection.dev_query_count`), whose checkpoint rule keeps the untrained start unless a
+checkpoint beats it beyond the dev queries' noise. The bi-encoder learns with sentence-transformers' own trainer
+(`core.training.bi`); the cross-encoder is the project's joint module (it starts as the bi-encoder, and its
+cross-segment gate opens as it learns); the poly-encoder starts from the bi-encoder fine-tuned in the same job
+(else the packaged one) and is distilled from the fine-tuned cross-encoder (its scores as soft labels, with
+in-batch and mined negatives), and so is the early-layer dual encoder (that cross-encoder's first ℓ layers,
+`core.training.early_layers`).
 """
 
 from __future__ import annotations
@@ -29,33 +32,38 @@ from core.data import load_dataset
 from core.data.pseudo_queries import inverse_cloze
 from core.devices import device_title, resolve_device
 from core.models.errors import ModelError
-from core.models.loading import load_bi_encoder, load_cross_encoder
-from core.models.sources import ARENA_CONFIG_FILE, model_fingerprint
+from core.models.loading import load_bi_encoder, load_cross_encoder, trainable_bi_encoder
+from core.models.sources import ARENA_CONFIG_FILE, EMBEDDED, TRAINING_RECORD, backbone_path, model_fingerprint, resolve
 from core.rankers.bi_encoder import BiEncoderRanker, vectors_key
 from core.rankers.bm25 import BM25Ranker
 from core.timing import Countdown
+from core.training.bi import train_bi
 from core.training.cross import train_cross
 from core.training.early_layers import train_early_layers
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, lists_per_step, seed_everything, teacher_lists_per_call
 from core.training.model_card import write_model_card
 from core.training.poly import train_poly
-from core.training.teacher import TeacherMix, apply_mix, compute_signal, score_lists
+from core.training.selection import dev_query_count, rule_text
+from core.training.teacher import TeacherMix, add_bi_cosines, apply_mix, compute_signal, score_lists
 from core.types import Dataset
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
 
 IN_DOMAIN = {
+    "bi": TrainConfig(lists=100_000, epochs=100, batch_lists=8, backbone_lr=2e-5, teacher_mix="gold=1",
+                      max_query_length=48, max_document_length=160),
     "cross": TrainConfig(lists=100_000, epochs=100, batch_lists=2, backbone_lr=2e-5, head_lr=1e-2, tie_weight=5.0,
-                         teacher_mix="gold=10", max_query_length=48, max_document_length=160, dev_lists=40),
+                         teacher_mix="gold=10", max_query_length=48, max_document_length=160),
     "poly": TrainConfig(lists=100_000, epochs=100, batch_lists=4, backbone_lr=2e-5, head_lr=2e-2, tie_weight=1.0,
-                        teacher_mix="cross=1,gold=2", max_query_length=48, max_document_length=160, dev_lists=40),
+                        teacher_mix="cross=1,gold=2", max_query_length=48, max_document_length=160),
     "early-layer": TrainConfig(lists=100_000, epochs=100, batch_lists=8, backbone_lr=1e-4, head_lr=0.0,
                                tie_weight=10.0, teacher_mix="cross=1,gold=2", max_query_length=48,
-                               max_document_length=160, dev_lists=40),
+                               max_document_length=160),
 }
-"""Each kind's in-domain recipe (`lists` and `epochs` are caps: the time budget decides how much is seen).
+"""Each kind's in-domain recipe (`lists` and `epochs` are caps: the time budget decides how much is seen). The
+bi-encoder's batch of 8 queries gives each query 63 in-batch negatives besides its own 7 mined ones.
 
 The poly-encoder's is not yet good enough: on WikiQA it improved its dev lists (0.779 → 0.818 nDCG@10) but fell
 below the bi-encoder over the whole test corpus (0.749 against 0.792); kept on the bi-encoder's document vectors
@@ -87,6 +95,12 @@ TEACHER_SHARE = 0.35
 """A distilled student's share of its budget spent having the cross-encoder score the training lists."""
 DISTILLED = ("poly", "early-layer")
 """The kinds that learn from a cross-encoder teacher's scores."""
+STARTS = {"bi": EMBEDDED, "poly": ""}
+"""The kinds that start from a model one names (`fine_tune`'s `start`), with their default: the bi-encoder from any
+sentence-transformers bi-encoder (the embedded MiniLM), the poly-encoder from a bi-encoder's backbone ("": the
+packaged MiniLM; a job gives it the bi-encoder it fine-tuned)."""
+SENTENCE_TRANSFORMERS = ("bi", "early-layer")
+"""The kinds saved as sentence-transformers folders (they compete as bi-encoders), not as Arena modules."""
 DEV_SHORTLIST = 20
 """Documents of a dev query's list: the bi-encoder's top 20 of the corpus, as a comparison's re-ranker sees them."""
 
@@ -128,10 +142,10 @@ def job_seconds(dataset: Dataset, kinds: Sequence[str], minutes: float, device: 
     return encoding + len(kinds) * each, each
 
 
-def mine(dataset: Dataset, rng: random.Random, negatives: int, dev_size: int, depth: int = 30,
+def mine(dataset: Dataset, rng: random.Random, negatives: int, depth: int = 30,
          shortlist: int = DEV_SHORTLIST, progress: Progress = lambda message, fraction: None,
          device: str = "cpu", encoding: Progress | None = None) -> ListSplits:
-    """Training lists and dev lists from the judged queries, the dev queries (`dev_size`, at most a fifth) drawn
+    """Training lists and dev lists from the judged queries, the dev queries (`dev_query_count` of them) drawn
     first; the bi-encoder (`mining_encoder`) encodes on `device` (a resolved device), telling `encoding` (else
     `progress`) how far it is.
 
@@ -149,7 +163,7 @@ def mine(dataset: Dataset, rng: random.Random, negatives: int, dev_size: int, de
     row = {doc_id: i for i, doc_id in enumerate(dataset.corpus.ids)}
     judged = dataset.qrels or {}
     queries = [(q, t) for q, t in zip(dataset.queries.ids, dataset.queries.texts) if any(judged.get(q, {}).values())]
-    dev_rows = set(rng.sample(range(len(queries)), min(dev_size, len(queries) // 5)))
+    dev_rows = set(rng.sample(range(len(queries)), dev_query_count(len(queries))))
     vectors = bi.encode_queries([text for _, text in queries])
     train, dev = [], []
     for done, ((query_id, text), vector) in enumerate(zip(queries, vectors), start=1):
@@ -204,30 +218,34 @@ def attach_teacher(lists: list[TrainingList], teacher: str, budget_s: float, pro
 def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | None = None, seed: int = 13,
               n_codes: int = 16, progress: Progress = lambda message, fraction: None,
               on_step: Callable[[dict], None] | None = None, compact: bool = False, layers: int = 2,
-              bfloat16: bool = False, pseudo_queries: int = 0, device: str = "auto") -> dict:
-    """Fine-tune the `kind` ("cross", "poly" or "early-layer", the latter keeping the teacher's first `layers`
-    layers) on `data`'s training split for `minutes` of training (mining negatives before it and saving after it
+              bfloat16: bool = False, pseudo_queries: int = 0, device: str = "auto", start: str | None = None,
+              cached: bool = False) -> dict:
+    """Fine-tune the `kind` ("bi", "cross", "poly" or "early-layer", the latter keeping the teacher's first `layers`
+    layers) from `start` (`STARTS`; None for the kind's default) on `data`'s training split for `minutes` of training (mining negatives before it and saving after it
     come on top: `job_seconds`), save the best checkpoint by the carved dev split to `out` with a model card, and
     return the training record. `progress` gets the fraction of this whole run done, by `core.timing.Countdown`.
     `compact` trains and saves a small delta (see `COMPACT`); `bfloat16` computes the forward passes in bfloat16 on
     the CPU (see `TrainConfig.bfloat16`). With `pseudo_queries` > 0 the training split is that many pseudo-queries
     drawn from `data`'s corpus alone (`inverse_cloze`), labelled as `PSEUDO_QUERY_MIX` says, and `data`'s own
     queries are never read. `device` (`TrainConfig.device`) is where the mining bi-encoder, the teacher and the
-    student run; the record says which and how many steps a minute it took.
+    student run; the record says which and how many steps a minute it took. `cached`: the bi-encoder learns with
+    the cached loss, its memory flat in the batch size (`core.training.bi`).
 
     Raises:
-        ValueError: Without a training split, for a distilled kind without a `teacher`, or a budget under
-            `MIN_MINUTES`; `core.devices.DeviceError` for a device this machine does not have.
+        ValueError: Without a training split, for a distilled kind without a `teacher`, a `start` or `compact` the
+            kind does not take, or a budget under `MIN_MINUTES`; `core.devices.DeviceError` for a device this machine does not have.
     """
     if kind in DISTILLED and not teacher:
         raise ValueError(f"train {kind} --data distils from a cross-encoder: give --teacher DIR (or embedded)")
-    if kind == "early-layer" and compact:
-        raise ValueError("--compact is for the cross- and poly-encoder: the early-layer student is its own copy")
+    if compact and kind not in COMPACT:
+        raise ValueError(f"--compact is for the {' and '.join(COMPACT)} kinds: the {kind} model is saved whole")
+    if start is not None and kind not in STARTS:
+        raise ValueError(f"--start is for the {' and '.join(STARTS)} kinds: {kind} starts from its teacher")
     if minutes < MIN_MINUTES:
         raise ValueError(f"a training budget of {minutes:g} minutes is too short: give at least {MIN_MINUTES:g}")
     device = resolve_device(device)
     where = device_title(device)
-    start = time.perf_counter()
+    began = time.perf_counter()
     rng = seed_everything(seed)
     config = replace(IN_DOMAIN[kind], seed=seed, bfloat16=bfloat16, device=device,
                      **(COMPACT[kind] if compact else {}))
@@ -246,8 +264,7 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         return lambda message, fraction: progress(message, countdown.update(number, fraction)[0])
 
     phase(0)(f"encoding the corpus with the bi-encoder (on {where}) to mine negatives", 0.0)
-    splits = mine(dataset, rng, negatives=7, dev_size=config.dev_lists, progress=phase(1), device=device,
-                  encoding=phase(0))
+    splits = mine(dataset, rng, negatives=7, progress=phase(1), device=device, encoding=phase(0))
     dev = splits.dev
     train_lists = splits.train
     training = phase(2)
@@ -272,11 +289,16 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         if on_step is not None:
             on_step(history)
 
+    if kind == "poly" and start is not None:  # its tie's anchor: the cosines of the bi-encoder it starts from
+        add_bi_cosines(train_lists, trainable_bi_encoder(start, device))
     left_s = max(1.0, budget_s - (time.perf_counter() - train_start))
-    if kind == "cross":
+    if kind == "bi":
+        _, history = train_bi(train_lists, dev, config, out, left_s, watch, start or EMBEDDED, cached)
+    elif kind == "cross":
         _, history = train_cross(train_lists, dev, config, out, rng, left_s, watch, dataset.name)
     elif kind == "poly":
-        _, history = train_poly(train_lists, dev, config, out, rng, n_codes, left_s, watch, dataset.name)
+        _, history = train_poly(train_lists, dev, config, out, rng, n_codes, left_s, watch, dataset.name,
+                                backbone=resolve(start) if start else backbone_path())
     else:
         _, history = train_early_layers(train_lists, dev, config, out, rng, teacher, layers, left_s, watch)
     phase(3)("saving the model and its card", 0.0)
@@ -284,14 +306,15 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
     record = {
         "kind": kind, "data": str(data), "dataset": dataset.name, "split": dataset.split, "seed": seed,
         "recipe": asdict(config), "n_codes": n_codes if kind == "poly" else None, "teacher": teacher,
-        "layers": layers if kind == "early-layer" else None,
+        "layers": layers if kind == "early-layer" else None, "start": start or STARTS.get(kind, ""),
+        "cached_loss": cached if kind == "bi" else None, "dev_rule": rule_text(),
         "queries": splits.queries, "training_lists": len(train_lists), "lists_seen": history["steps"] * step_lists,
         "lists_per_step": step_lists, "pairs_per_list": 1 + 7, "budget_minutes": minutes,
-        "wall_s": time.perf_counter() - start, "threads": torch.get_num_threads(), "device": device,
+        "wall_s": time.perf_counter() - began, "threads": torch.get_num_threads(), "device": device,
         "device_title": where, "steps_per_minute": history["steps_per_minute"],
         "history": {key: value for key, value in history.items() if key != "parts"},
     }
-    if kind != "early-layer":  # a sentence-transformers folder, not an Arena module
+    if kind not in SENTENCE_TRANSFORMERS:
         finish_saved_config(out, record)
     write_model_card(out, record)
     return record
@@ -317,7 +340,7 @@ def finish_saved_config(folder: Path, record: dict) -> None:
     """Keep the saved model's config small (the full record is `training.json`), and mark the model as the start
     kept when no step beat it on the dev split (`kept_start`: it is then labelled so, never as fine-tuned)."""
     saved = json.loads((folder / ARENA_CONFIG_FILE).read_text())
-    saved["training"] = {"record": "training.json", "best_step": record["history"]["best_step"]}
+    saved["training"] = {"record": TRAINING_RECORD, "best_step": record["history"]["best_step"]}
     if kept_start(record):
         saved["config"].update(trained=False, kept_start=True)
     (folder / ARENA_CONFIG_FILE).write_text(json.dumps(saved, indent=2) + "\n")

@@ -172,7 +172,7 @@ def run_job(folder: Path) -> None:
             record = fine_tune(kind, folder / "data", out, minutes, _teacher(kind, models),
                                progress=lambda message, fraction, index=index: progress(message, fraction, index),
                                on_step=lambda history, kind=kind: state["history"].update({kind: _curves(history)}),
-                               device=device)
+                               device=device, start=_start(kind, models))
             models[kind] = str(out)
             state["outcomes"][kind] = outcome_text(record)
             if kept_start(record):
@@ -222,6 +222,13 @@ def _teacher(kind: str, models: dict[str, str]) -> str | None:
         raise ValueError(f"the {kinds()[kind].title} distils from the fine-tuned {kinds()[training.teacher].title}: "
                          "fine-tune both")
     return EMBEDDED
+
+
+def _start(kind: str, models: dict[str, str]) -> str | None:
+    """The model `kind` starts from: the model of the kind it starts from (`Training.starts_from`) fine-tuned in this
+    job, else None (its default start)."""
+    training = kinds()[kind].training
+    return models.get(training.starts_from) if training is not None and training.starts_from else None
 
 
 def _curves(history: dict) -> dict:

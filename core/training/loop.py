@@ -10,7 +10,6 @@ times the lists. Weights, gradients and the optimiser stay float32 everywhere.
 
 from __future__ import annotations
 
-import copy
 import logging
 import random
 import time
@@ -26,6 +25,7 @@ from core.evaluate import evaluate
 from core.models.idf import IDF_WEIGHT_INIT, token_log_idf
 from core.models.placement import computing_on
 from core.training.lists import TrainingList
+from core.training.selection import Keeper
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +133,12 @@ def loss_scaler(device: str) -> torch.amp.GradScaler:
     return torch.amp.GradScaler(device.split(":")[0], enabled=float16)
 
 
+def warmup_then_decay(share: float, warmup: float) -> float:
+    """The learning rate's factor when `share` of a run is behind it: linear warm-up over the first `warmup`, then
+    linear decay to 0 at the end."""
+    return share / warmup if share < warmup else max(0.0, (1 - share) / (1 - warmup))
+
+
 def seed_everything(seed: int) -> random.Random:
     torch.manual_seed(seed)
     np.random.seed(seed)
@@ -159,24 +165,28 @@ def listwise_kl(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
     return torch.sum(teacher.softmax(-1) * (teacher.log_softmax(-1) - student.log_softmax(-1)))
 
 
-def dev_ndcg(score_list: Callable[[TrainingList], np.ndarray], lists: Sequence[TrainingList]) -> float:
-    """Mean nDCG@10 of ranking each dev list by `score_list`."""
+def dev_ndcg(score_list: Callable[[TrainingList], np.ndarray], lists: Sequence[TrainingList]) -> np.ndarray:
+    """nDCG@10 of ranking each dev list by `score_list`, per list (0 for a list without a relevant passage, which a
+    dev list of the bi-encoder's shortlist can be: every checkpoint scores it alike)."""
     qrels = {str(i): {str(j): int(g) for j, g in enumerate(item.gold) if g > 0} for i, item in enumerate(lists)}
     run = {str(i): {str(j): float(s) for j, s in enumerate(score_list(item))} for i, item in enumerate(lists)}
-    return evaluate(qrels, run, ("ndcg@10",))[0]["ndcg@10"]
+    per_query = evaluate(qrels, run, ("ndcg@10",))[1]["ndcg@10"]
+    return np.array([per_query.get(str(i), 0.0) for i in range(len(lists))])
 
 
 def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[TrainingList],
           batch_loss: Callable[[Sequence[TrainingList]], tuple[torch.Tensor, dict[str, float]]],
-          dev_score: Callable[[], float], config: TrainConfig, rng: random.Random,
+          dev_score: Callable[[], np.ndarray], config: TrainConfig, rng: random.Random,
           checkpoint: Callable[[], None] = lambda: None, budget_s: float | None = None,
           on_step: Callable[[dict], None] | None = None) -> dict:
-    """Optimise `batch_loss` over `lists`, evaluating every `eval_every` steps.
+    """Optimise `batch_loss` over `lists`, evaluating every `eval_every` steps; `dev_score` gives per-query dev
+    nDCG@10 (`dev_ndcg`).
 
     Without `budget_s`, every evaluation checkpoints and the last state is kept. With a time budget in
     seconds, training stops when it is spent (warm-up and linear decay follow whichever runs out first,
-    steps or time), `checkpoint` runs only when the dev score improves, and the model ends in its best
-    evaluated state (the start included). `on_step` sees the history after every step (live progress); it may
+    steps or time), `checkpoint` runs only when the mean dev score improves, and the model ends in its best
+    evaluated state if that beats the start beyond the dev queries' noise (`core.training.selection.select`), else
+    in its start (checkpointed again). `on_step` sees the history after every step (live progress); it may
     raise to cancel.
 
     The model is already on `config.device` (the recipe placed it); a step takes `lists_per_step` lists there and
@@ -184,7 +194,8 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
 
     Returns:
         `{"steps", "seconds", "steps_per_minute", "loss": [(step, loss)], "dev_ndcg@10": [(step, value)],
-        "parts": [...], "best_step", "stopped"}`; `stopped` says why training ended ("data", "time");
+        "parts": [...], "best_step", "stopped", "selection"}`; `stopped` says why training ended ("data", "time");
+        `selection` is the rule's verdict (`Selection.as_record`; None without a budget);
         `steps_per_minute` counts the optimisation steps' own time (dev evaluations left out).
     """
     device = resolve_device(config.device)
@@ -200,20 +211,17 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
         by_time = (time.perf_counter() - start) / budget_s if budget_s else 0.0
         return min(1.0, max(done["steps"] / len(batches), by_time))
 
-    def rate(_: int) -> float:
-        share = progress()
-        return share / config.warmup if share < config.warmup else max(0.0, (1 - share) / (1 - config.warmup))
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: warmup_then_decay(progress(), config.warmup))
 
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, rate)
-
-    def score_dev() -> float:
+    def score_dev() -> np.ndarray:
         with precision(device, config.bfloat16):
             return dev_score()
 
-    history: dict = {"loss": [], "dev_ndcg@10": [(0, score_dev())], "parts": [], "best_step": 0, "stopped": "data",
-                     "steps_per_minute": 0.0}
-    best = (history["dev_ndcg@10"][0][1], copy.deepcopy(model.state_dict()) if budget_s else None)
-    logger.info("step 0: dev nDCG@10 %.4f", best[0])
+    start_scores = score_dev()
+    history: dict = {"loss": [], "dev_ndcg@10": [(0, float(start_scores.mean()))], "parts": [], "best_step": 0,
+                     "stopped": "data", "steps_per_minute": 0.0, "selection": None}
+    keeper = Keeper(model, start_scores) if budget_s else None
+    logger.info("step 0: dev nDCG@10 %.4f", start_scores.mean())
     eval_at = budget_s / EVALUATIONS_PER_BUDGET if budget_s else None
     stepping = 0.0  # seconds spent in the steps themselves, for the pace
     for step, batch in enumerate(batches, start=1):
@@ -238,11 +246,9 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
         due = (elapsed >= eval_at * (len(history["dev_ndcg@10"]))) if eval_at else step % config.eval_every == 0
         if due or out_of_time or step == len(batches):
             model.eval()
-            history["dev_ndcg@10"].append((step, score_dev()))
-            if budget_s is None:
-                checkpoint()
-            elif history["dev_ndcg@10"][-1][1] > best[0]:
-                best = (history["dev_ndcg@10"][-1][1], copy.deepcopy(model.state_dict()))
+            scores = score_dev()
+            history["dev_ndcg@10"].append((step, float(scores.mean())))
+            if keeper is None or keeper.offer(step, scores):
                 history["best_step"] = step
                 checkpoint()
             recent = np.mean([value for _, value in history["loss"][-config.eval_every:]])
@@ -253,10 +259,15 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
         if out_of_time:
             history["stopped"] = "time"
             break
-    if budget_s is None:
+    if keeper is None:
         history["best_step"] = len(batches)
     else:
-        model.load_state_dict(best[1])
+        best_step = keeper.best_step
+        history["selection"] = keeper.finish().as_record()
+        history["best_step"] = keeper.best_step
+        if best_step and not keeper.best_step:
+            logger.info("step %d's dev gain is within the dev split's noise: keeping the start", best_step)
+            checkpoint()
     model.eval()
     history.update(steps=done["steps"], seconds=time.perf_counter() - start)
     return history

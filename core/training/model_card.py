@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from core.data.pseudo_queries import SPLIT as PSEUDO_SPLIT
+from core.models.sources import TRAINING_RECORD, model_title
 
 TEST_MARKER = "## Test split"
 
@@ -14,13 +15,17 @@ TEST_MARKER = "## Test split"
 def write_model_card(folder: Path, record: dict) -> None:
     """Write `folder/README.md` and `folder/training.json` from a training record (see `in_domain.fine_tune`)."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "training.json").write_text(json.dumps(record, indent=2) + "\n")
+    (folder / TRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n")
     history = record["history"]
     recipe = record["recipe"]
     dev = history["dev_ndcg@10"]
     best = next(value for step, value in dev if step == history["best_step"])
-    kind = {"cross": "cross-encoder (joint module over all-MiniLM-L6-v2)",
-            "poly": f"poly-encoder, m = {record['n_codes']} codes, over all-MiniLM-L6-v2",
+    start = record.get("start") or ""
+    kind = {"bi": f"sentence-transformers bi-encoder, from {model_title(start)} (a sentence-transformers folder: compare it as "
+                  "`kind=bi,model=THIS_FOLDER`)",
+            "cross": "cross-encoder (joint module over all-MiniLM-L6-v2)",
+            "poly": f"poly-encoder, m = {record['n_codes']} codes, over "
+                    + (f"the backbone of the fine-tuned bi-encoder `{start}`" if start else "all-MiniLM-L6-v2"),
             "early-layer": f"dual encoder made of the teacher's first {record.get('layers')} layers, mean-pooled "
                            "(a sentence-transformers folder: compare it as `kind=bi,model=THIS_FOLDER`)",
             }[record["kind"]]
@@ -36,6 +41,7 @@ def write_model_card(folder: Path, record: dict) -> None:
         (f"- training split: {record['queries']['training']} {_query_kind(record)} trained on, as lists of "
         f"{record['pairs_per_list']} passages ({record['lists_seen'] / max(1, record['training_lists']):.1f} passes), "
         f"{record['queries']['dev']} held apart as the dev split that chose the checkpoint"),
+        *([f"- checkpoint rule: {record['dev_rule']}"] if record.get("dev_rule") else []),
         "- negatives: mined from the corpus by the bi-encoder (all-MiniLM-L6-v2) and BM25, top 30 of each",
         "- the test split was never seen; measure it with `python -m core compare DATA --split test ...`",
         "",
@@ -53,16 +59,31 @@ def write_model_card(folder: Path, record: dict) -> None:
         "|---:|---:|",
         *(f"| {step} | {value:.4f}{' (kept)' if step == history['best_step'] else ''} |" for step, value in dev),
         "",
-        (f"Kept: step 0, the untrained start (dev nDCG@10 {best:.4f}): no checkpoint beat it on the dev split, so "
-         "these are the start's weights, labelled \"no gain: kept the untrained start\" wherever the model is named."
-         if kept_start else
-         f"Kept: step {history['best_step']} (dev nDCG@10 {best:.4f}; step 0 is the untrained start)."),
+        (f"Kept: step 0, the untrained start (dev nDCG@10 {best:.4f}): no checkpoint beat it {_beyond(history)}on the "
+         "dev split, so these are the start's weights, labelled \"no gain: kept the untrained start\" wherever the "
+         "model is named." if kept_start else
+         f"Kept: step {history['best_step']} (dev nDCG@10 {best:.4f}; step 0 is the untrained start{_verdict(history)})."),
         "",
         ("Licence: the training data's terms apply (`../shared/data`: research, non-commercial or share-alike; "
         "the project's own `sample_data`: the project's)."),
         "",
     ]
     (folder / "README.md").write_text("\n".join(lines))
+
+
+def _beyond(history: dict) -> str:
+    """How the best checkpoint fared against the start by the rule, when it was ahead at all."""
+    selection = history.get("selection")
+    if not selection or selection["gain"] <= 0:
+        return ""
+    return (f"beyond the dev queries' noise (the best was {selection['gain']:+.4f} ahead in "
+            f"{selection['confidence']:.1%} of the resamples, {selection['required']:.1%} required) ")
+
+
+def _verdict(history: dict) -> str:
+    selection = history.get("selection")
+    return (f"; ahead of it in {selection['confidence']:.1%} of {selection['resamples']:,} paired resamples of the "
+            f"{selection['queries']} dev queries, {selection['required']:.1%} required" if selection else "")
 
 
 def trained_where(record: dict) -> str:
@@ -98,6 +119,9 @@ def add_test_table(folder: Path, table: str, command: str) -> None:
 
 
 def _what_trained(recipe: dict, kind: str) -> str:
+    if kind == "bi":
+        return ("the whole bi-encoder, with sentence-transformers' trainer and its multiple negatives ranking loss "
+                "(in-batch negatives plus the mined ones)")
     if kind == "early-layer":
         return "a copy of the teacher's token embeddings and first layers (the teacher is unchanged)"
     if recipe.get("backbone_bitfit"):

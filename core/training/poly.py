@@ -115,16 +115,18 @@ class PolyInputs:
 
 def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], config: TrainConfig,
                out: Path, rng, n_codes: int = 16, budget_s: float | None = None,
-               on_step: Callable[[dict], None] | None = None, fine_tuned_on: str = "") -> tuple[PolyEncoder, dict]:
-    """Train a `PolyEncoder` with `n_codes` codes on `config.device` and save it (fp16 safetensors) to `out`
-    (`budget_s`, `on_step`: see `core.training.loop.train`; `fine_tuned_on`: the dataset, for in-domain runs).
+               on_step: Callable[[dict], None] | None = None, fine_tuned_on: str = "",
+               backbone: str | Path | None = None) -> tuple[PolyEncoder, dict]:
+    """Train a `PolyEncoder` with `n_codes` codes over `backbone` (a bi-encoder's transformer folder; the packaged
+    MiniLM by default) on `config.device` and save it (fp16 safetensors) to `out` (`budget_s`, `on_step`: see
+    `core.training.loop.train`; `fine_tuned_on`: the dataset, for in-domain runs).
 
     With `config.freeze_backbone` the packaged MiniLM stays as it is and only the codes learn (plus, with
     `config.query_bitfit`, the biases and LayerNorm weights of the query side's own copy); only what
     learned is saved. Otherwise the shared backbone is fine-tuned too and saved with the codes.
     """
     bitfit = config.freeze_backbone and config.query_bitfit
-    model = PolyEncoder.from_backbone(backbone_path(), n_codes, "bitfit" if bitfit else "shared", config.idf_prior)
+    model = PolyEncoder.from_backbone(backbone or backbone_path(), n_codes, "bitfit" if bitfit else "shared", config.idf_prior)
     if config.freeze_backbone:
         model.config = replace(model.config, trained=True, fine_tuned_on=fine_tuned_on)
         model.backbone.requires_grad_(False)
@@ -193,7 +195,7 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
         return loss, {"kl": kl.item() / len(batch), "in_batch_ce": contrastive.item(), "tie": tie.item()}
 
     @torch.inference_mode()
-    def dev_score() -> float:
+    def dev_score() -> np.ndarray:
         def score(item: TrainingList) -> np.ndarray:
             return as_numpy(model.score(inputs.context([item.query]), inputs.candidates(item.passages))[0][0])
         return dev_ndcg(score, dev_lists)

@@ -17,6 +17,7 @@ import torch
 from core.data.devsets import shared_data_root
 from core.devices import device_title, resolve_device
 from core.models.loading import load_bi_encoder, load_cross_encoder
+from core.models.sources import TRAINING_RECORD
 from core.training.cross import bi_dev_score, train_cross
 from core.training.lists import TrainingList, arguana_pairs, wikiqa_dev_lists, wikiqa_lists
 from core.training.loop import DEFAULT_MIX, TrainConfig, lists_per_step, seed_everything, teacher_lists_per_call
@@ -164,5 +165,5 @@ def run_training(kind: str, out: Path, config: TrainConfig, quick: bool = False,
         "history": history,
     }
     out.mkdir(parents=True, exist_ok=True)
-    (out / "training.json").write_text(json.dumps(record, indent=2) + "\n")
+    (out / TRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n")
     return record

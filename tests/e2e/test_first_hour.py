@@ -244,7 +244,7 @@ def test_fine_tuning_at_the_least_budget_finishes_and_says_what_it_did(browser, 
     page.get_by_role("button", name="Hold them out for training").click()
     page.get_by_text("Held out 30 judged queries for training").wait_for()
     settle(page, "Train")
-    for kind in ("poly", "early-layer"):  # the cross-encoder alone
+    for kind in ("bi", "poly", "early-layer"):  # the cross-encoder alone
         label = kinds()[kind].training.label
         if page.get_by_role("checkbox", name=label).is_checked():
             page.get_by_text(label, exact=True).click()  # the label takes the click, as a user's does

@@ -34,15 +34,6 @@ from core.training.model_card import write_model_card
 BUDGET = "1"  # minute: mining the sample, a few steps, dev evaluations
 
 
-@pytest.fixture(scope="module")
-def split_data(tmp_path_factory, sample_dataset) -> Path:
-    """The sample data as a BEIR folder with qrels/train.tsv (half the judged queries) beside qrels/test.tsv."""
-    splits = hold_out(sample_dataset, 50)
-    folder = tmp_path_factory.mktemp("split") / "sample-split"
-    export_beir(replace(sample_dataset, qrels=splits.test.qrels), folder, {"train": splits.training.qrels})
-    return folder
-
-
 def test_hold_out_is_seeded_and_disjoint(sample_dataset):
     first, again = hold_out(sample_dataset, 30), hold_out(sample_dataset, 30)
     assert first.training.queries.ids == again.training.queries.ids

@@ -1,0 +1,122 @@
+"""The Poly-encoder paper's table on development sets with a training split: the zero-shot and the fine-tuned bi-,
+poly- and cross-encoder, trained alike (`core.training.in_domain`: the same mined lists, time budget, dev split and
+checkpoint rule), compared on the test split.
+
+For each set: export it from ../shared/data (the lesson data is the project's own `sample_data/lesson`), fine-tune
+the bi-encoder, the cross-encoder, and the poly-encoder (starting from that bi-encoder, distilled from that
+cross-encoder) for `--minutes` each, then compare on the test split BM25 and the paper's table
+(`core.contestants.presets.paper_table`: the fine-tuned cross-encoder re-ranks the fine-tuned bi-encoder's top
+`--depth`, the zero-shot one the zero-shot bi-encoder's).
+
+    python -m benchmarks.in_domain                                   # wikiqa and lesson, 20 min a model: ~75 min
+    python -m benchmarks.in_domain --sets lesson --minutes 5
+    python -m benchmarks.in_domain --work /tmp/bench --reuse         # compare models already trained there
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from benchmarks._machine import machine_record, markdown_table, report
+from core.comparison.compare import compare
+from core.contestants.presets import paper_table
+from core.contestants.registry import comparison
+from core.data import first_queries, load_dataset
+from core.data.devsets import SPLIT_SETS, export_dev_set
+from core.models.sources import EMBEDDED, TRAINING_RECORD
+from core.training.in_domain import fine_tune, kept_start
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON = ROOT / "sample_data" / "lesson"
+KINDS = ("bi", "cross", "poly")
+"""In training order: the poly-encoder starts from the bi-encoder and distils from the cross-encoder."""
+
+
+def data_folder(name: str, work: Path) -> Path:
+    """The set as a BEIR folder with its training split, exported into `work` unless it is the lesson data."""
+    if name == "lesson":
+        return LESSON
+    folder = work / name / name  # the folder's name is the dataset's: the models say "fine-tuned on wikiqa"
+    if not (folder / "corpus.jsonl").is_file():
+        export_dev_set(name, folder)
+    return folder
+
+
+def trained(name: str, data: Path, work: Path, minutes: float, reuse: bool) -> dict[str, dict]:
+    """Each kind's training record, fine-tuning it unless `reuse` finds it already trained in `work`."""
+    records: dict[str, dict] = {}
+    for kind in KINDS:
+        out = work / name / kind
+        if not (reuse and (out / TRAINING_RECORD).is_file()):
+            fine_tune(kind, data, out, minutes, teacher=str(work / name / "cross") if kind == "poly" else None,
+                      start=str(work / name / "bi") if kind == "poly" else None)
+        records[kind] = json.loads((out / TRAINING_RECORD).read_text())
+    return records
+
+
+def training_summary(record: dict) -> dict:
+    """What a model's training did: its time, dev split, dev scores of the start and the kept weights, and the rule."""
+    history = record["history"]
+    dev = dict(history["dev_ndcg@10"])
+    return {"training_minutes": history["seconds"] / 60, "wall_minutes": record["wall_s"] / 60,
+            "budget_minutes": record["budget_minutes"], "steps": history["steps"],
+            "steps_per_minute": record["steps_per_minute"], "queries": record["queries"],
+            "dev_start": dev[0], "dev_kept": dev[history["best_step"]], "dev_best": max(dev.values()),
+            "best_step": history["best_step"], "kept_start": kept_start(record), "selection": history["selection"],
+            "start": record.get("start"), "teacher": record.get("teacher")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sets", nargs="+", default=["wikiqa", "lesson"], choices=[*sorted(SPLIT_SETS), "lesson"])
+    parser.add_argument("--minutes", type=float, default=20.0, help="training budget per model")
+    parser.add_argument("--depth", type=int, default=100, help="shortlist the cross-encoders re-rank")
+    parser.add_argument("--queries", type=int, default=0, help="test queries compared (0: all)")
+    parser.add_argument("--work", type=Path, default=ROOT / "out" / "in-domain")
+    parser.add_argument("--reuse", action="store_true", help="compare models already trained in --work")
+    args = parser.parse_args()
+    machine = machine_record()
+    results, tables = {}, {}
+    for name in args.sets:
+        data = data_folder(name, args.work)
+        records = trained(name, data, args.work, args.minutes, args.reuse)
+        test = load_dataset(data, split="test")
+        test = first_queries(test, args.queries) if args.queries else test
+        models = {kind: str(args.work / name / kind) for kind in KINDS}
+        table = paper_table(models, test.name, [kind for kind in KINDS if kept_start(records[kind])])
+        spec = comparison((entry.with_options(depth=args.depth) if entry.kind == "cross" else entry
+                           for entry in table.contestants), k=100)
+        outcome = compare(test, spec)
+        rows = []
+        for entry in spec.contestants:
+            result = outcome.results[entry.name]
+            tuned = next((kind for kind, folder in models.items() if entry.model == folder), None)
+            rows.append({"contestant": entry.name, "kind": entry.kind, "fine_tuned": bool(tuned),
+                         "pipeline": result.pipeline, "training": result.training, **result.metrics,
+                         "training_minutes": records[tuned]["history"]["seconds"] / 60 if tuned else None})
+        fine = {row["kind"]: row["ndcg@10"] for row in rows if row["fine_tuned"]}
+        zero = {row["kind"]: row["ndcg@10"] for row in rows if not row["fine_tuned"]}
+        results[name] = {
+            "test_queries": len(test.queries), "documents": len(test.corpus), "rows": rows,
+            "training": {kind: training_summary(record) for kind, record in records.items()},
+            "targets": {"cross_fine_tuned_minus_bi_zero_shot": fine["cross"] - zero["bi"],
+                        "poly_fine_tuned_minus_bi_fine_tuned": fine["poly"] - fine["bi"],
+                        "fine_tuned_minus_start": {"bi": fine["bi"] - zero["bi"], "cross": fine["cross"] - zero["cross"],
+                                                   "poly (its start: the fine-tuned bi-encoder)":
+                                                       fine["poly"] - fine["bi"]}}}
+        tables[f"{name}: test split, {len(test.queries)} queries over {len(test.corpus):,} documents; "
+               f"{args.minutes:g} min of training per model"] = markdown_table(
+            ["contestant", "training", "nDCG@10", "MRR@10", "Recall@100", "training time (min)"],
+            [[row["contestant"], row["training"], row["ndcg@10"], row["mrr@10"], row["recall@100"],
+              row["training_minutes"]] for row in rows])
+    settings = {**{key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()},
+                "protocol": "core.training.in_domain: mined lists (bi-encoder and BM25, 7 negatives), the same budget "
+                            "per model, dev split = core.training.selection.dev_query_count, paired-bootstrap rule",
+                "teacher": "the cross-encoder fine-tuned in the same run", "zero_shot": EMBEDDED}
+    report("in_domain", machine, settings, results, tables)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Fine-tuning the bi-encoder alike: `python -m core train bi --data DATA` with sentence-transformers' own trainer on
+the sample data's training split (real model, a budget of seconds), saved as a sentence-transformers folder that
+competes as `kind=bi` under its own label; a poly-encoder then starts from it; the paper's table puts them beside
+their zero-shot starts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.cli import main
+from core.contestants.presets import PAPER_TABLE, paper_table, presets
+from core.contestants.registry import contestant, kinds, trainable_kinds
+from core.models.loading import load_bi_encoder
+from core.rankers.build import BuildContext, build_ranker, describe_model
+from core.training.bi import mnrl_columns
+from core.training.in_domain import fine_tune
+from core.training.lists import TrainingList
+
+BUDGET = "0.5"  # minute
+
+
+@pytest.fixture(scope="module")
+def fine_tuned_bi(split_data, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("bi") / "sample-bi"
+    assert main(["train", "bi", "--data", str(split_data), "--out", str(folder), "--minutes", BUDGET]) == 0
+    return folder
+
+
+def test_cli_fine_tunes_a_bi_encoder_with_sentence_transformers_trainer(fine_tuned_bi, split_data, tmp_path):
+    record = json.loads((fine_tuned_bi / "training.json").read_text())
+    assert (record["kind"], record["start"], record["split"]) == ("bi", "embedded", "train")
+    history = record["history"]
+    assert history["steps"] > 0 and history["loss"] and history["dev_ndcg@10"][0][0] == 0
+    assert history["selection"]["queries"] == record["queries"]["dev"] > 0  # the rule compared every dev query
+    assert history["best_step"] == (history["selection"]["kept"] == "checkpoint") * history["best_step"]
+    assert history["seconds"] < 60 * float(BUDGET) + 30  # the budget holds (plus the last step and dev evaluation)
+    files = {path.name for path in fine_tuned_bi.iterdir()}
+    assert {"model.safetensors", "modules.json", "README.md"} <= files and not files & {"pytorch_model.bin"}
+    card = (fine_tuned_bi / "README.md").read_text()
+    assert "multiple negatives ranking loss" in card and "paired bootstrap" in card and "## Dev curve" in card
+
+    vectors = load_bi_encoder(str(fine_tuned_bi)).encode(["why does bread go stale"], normalize_embeddings=True)
+    assert vectors.shape == (1, 384)
+    out = tmp_path / "out"
+    assert main(["compare", str(split_data), "--split", "test", "--ranker", "name=bi,kind=bi",
+                 "--ranker", f"name=mine,kind=bi,model={fine_tuned_bi}", "--out", str(out)]) == 0
+    mine = json.loads((out / "metrics.json").read_text())["rankers"]["mine"]
+    improved = history["best_step"] > 0
+    assert ("(fine-tuned on sample-split in " if improved else "(no gain from fine-tuning on sample-split in ") in (
+        mine["model"])
+    assert 0 < mine["metrics"]["ndcg@10"] <= 1
+
+
+def test_a_bi_encoder_that_kept_its_start_is_labelled_so(fine_tuned_bi, tmp_path):
+    kept = tmp_path / "kept-bi"
+    kept.mkdir()
+    for path in fine_tuned_bi.rglob("*"):
+        if path.is_file():
+            target = kept / path.relative_to(fine_tuned_bi)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    record = json.loads((kept / "training.json").read_text())
+    record["history"]["best_step"] = 0
+    (kept / "training.json").write_text(json.dumps(record))
+    ranker = build_ranker(contestant({"name": "mine", "kind": "bi", "model": str(kept)}), BuildContext())
+    assert ranker.kept_start and ranker.label == "mine (no gain: kept the untrained start)"
+    assert "no gain from fine-tuning on sample-split" in describe_model(contestant({"kind": "bi", "model": str(kept)}))
+    assert describe_model(contestant({"kind": "bi"})).startswith("all-MiniLM-L6-v2")  # a zero-shot one says nothing
+
+
+def test_a_poly_encoder_starts_from_the_fine_tuned_bi_encoder(fine_tuned_bi, split_data, tmp_path):
+    record = fine_tune("poly", split_data, tmp_path / "poly", 0.25, teacher="embedded", start=str(fine_tuned_bi))
+    assert record["start"] == str(fine_tuned_bi)
+    assert "the backbone of the fine-tuned bi-encoder" in (tmp_path / "poly" / "README.md").read_text()
+    with pytest.raises(ValueError, match="--start is for"):
+        fine_tune("cross", split_data, tmp_path / "cross", 0.25, start=str(fine_tuned_bi))
+    with pytest.raises(ValueError, match="--compact is for"):
+        fine_tune("bi", split_data, tmp_path / "bi", 0.25, compact=True)
+
+
+def test_every_kind_trains_after_the_kinds_it_starts_from_or_distils_from():
+    order = [kind.name for kind in trainable_kinds()]
+    assert order.index("bi") < order.index("poly") and order.index("cross") < order.index("poly")
+    assert kinds()["poly"].training.after == ("cross", "bi")
+    assert order.index("cross") < order.index("early-layer")
+
+
+def test_the_paper_s_table_puts_fine_tuned_models_beside_their_zero_shot_starts():
+    zero_shot = presets()[PAPER_TABLE]
+    assert [entry.kind for entry in zero_shot.contestants] == ["bm25", "bi", "poly", "cross"]
+    table = paper_table({"bi": "bi-folder", "cross": "cross-folder", "poly": "poly-folder"}, "mine", kept=("poly",))
+    names = [entry.name for entry in table.contestants]
+    assert names[:4] == [entry.name for entry in zero_shot.contestants]
+    assert names[4:] == ["bi-encoder · fine-tuned on mine", "poly-encoder · tried on mine",
+                         "cross-encoder · fine-tuned on mine"]
+    cross = table.contestants[-1]
+    assert (cross.model, cross.option("first"), cross.option("depth")) == (
+        "cross-folder", "bi-encoder · fine-tuned on mine", 100)  # trained alike: it re-ranks the fine-tuned bi
+    alone = paper_table({"cross": "cross-folder"}, "mine")
+    assert alone.contestants[-1].option("first") == "bi-encoder · zero-shot"
+
+
+def test_the_trainer_reads_each_list_as_a_query_its_positive_and_its_mined_negatives():
+    lists = [TrainingList("q1", ["n1", "p1", "n2"], [0.0, 2.0, 0.0], "t"),
+             TrainingList("q2", ["p2", "m1", "m2", "m3"], [1.0, 0.0, 0.0, 0.0], "t"),
+             TrainingList("q3", ["p3"], [1.0], "t")]  # no negative: left out
+    assert mnrl_columns(lists) == {"anchor": ["q1", "q2"], "positive": ["p1", "p2"],
+                                   "negative_1": ["n1", "m1"], "negative_2": ["n2", "m2"]}
+
+
+def test_train_bi_needs_data(capsys):
+    with pytest.raises(SystemExit, match="give --data DATA$"):
+        main(["train", "bi", "--out", "nowhere"])
