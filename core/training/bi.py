@@ -79,7 +79,7 @@ class Budget(TrainerCallback):
     def on_step_begin(self, args, state, control, **kwargs) -> None:
         self.began = time.perf_counter()
 
-    def on_step_end(self, args, state, control, model=None, **kwargs) -> None:
+    def on_step_end(self, args, state, control, **kwargs) -> None:
         step = state.global_step
         self.stepping += time.perf_counter() - self.began
         self.history["steps"] = step

@@ -37,7 +37,6 @@ from core.models.sources import ARENA_CONFIG_FILE, EMBEDDED, TRAINING_RECORD, ba
 from core.rankers.bi_encoder import BiEncoderRanker, vectors_key
 from core.rankers.bm25 import BM25Ranker
 from core.timing import Countdown
-from core.training.bi import train_bi
 from core.training.cross import train_cross
 from core.training.early_layers import train_early_layers
 from core.training.lists import TrainingList
@@ -221,9 +220,9 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
               bfloat16: bool = False, pseudo_queries: int = 0, device: str = "auto", start: str | None = None,
               cached: bool = False) -> dict:
     """Fine-tune the `kind` ("bi", "cross", "poly" or "early-layer", the latter keeping the teacher's first `layers`
-    layers) from `start` (`STARTS`; None for the kind's default) on `data`'s training split for `minutes` of training (mining negatives before it and saving after it
-    come on top: `job_seconds`), save the best checkpoint by the carved dev split to `out` with a model card, and
-    return the training record. `progress` gets the fraction of this whole run done, by `core.timing.Countdown`.
+    layers) from `start` (`STARTS`; None for the kind's default) on `data`'s training split for `minutes` of
+    training (mining negatives before it and saving after it come on top: `job_seconds`), save the checkpoint the
+    dev split's rule keeps (`core.training.selection`) to `out` with a model card, and return the training record. `progress` gets the fraction of this whole run done, by `core.timing.Countdown`.
     `compact` trains and saves a small delta (see `COMPACT`); `bfloat16` computes the forward passes in bfloat16 on
     the CPU (see `TrainConfig.bfloat16`). With `pseudo_queries` > 0 the training split is that many pseudo-queries
     drawn from `data`'s corpus alone (`inverse_cloze`), labelled as `PSEUDO_QUERY_MIX` says, and `data`'s own
@@ -233,7 +232,8 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
 
     Raises:
         ValueError: Without a training split, for a distilled kind without a `teacher`, a `start` or `compact` the
-            kind does not take, or a budget under `MIN_MINUTES`; `core.devices.DeviceError` for a device this machine does not have.
+            kind does not take, or a budget under `MIN_MINUTES`; `core.devices.DeviceError` for a device this
+            machine does not have.
     """
     if kind in DISTILLED and not teacher:
         raise ValueError(f"train {kind} --data distils from a cross-encoder: give --teacher DIR (or embedded)")
@@ -293,6 +293,8 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         add_bi_cosines(train_lists, trainable_bi_encoder(start, device))
     left_s = max(1.0, budget_s - (time.perf_counter() - train_start))
     if kind == "bi":
+        from core.training.bi import train_bi  # its trainer (datasets, accelerate) loads only when a job needs it
+
         _, history = train_bi(train_lists, dev, config, out, left_s, watch, start or EMBEDDED, cached)
     elif kind == "cross":
         _, history = train_cross(train_lists, dev, config, out, rng, left_s, watch, dataset.name)

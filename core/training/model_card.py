@@ -47,10 +47,7 @@ def write_model_card(folder: Path, record: dict) -> None:
         "",
         "## Recipe",
         f"- trained: {_what_trained(recipe, record['kind'])}",
-        (f"- teacher: `{recipe['teacher_mix']}`; batch {record.get('lists_per_step', recipe['batch_lists'])} lists; "
-        f"learning rates {recipe['backbone_lr']:g} (backbone), {recipe['head_lr']:g} (new parameters); "
-        f"tie {recipe['tie_weight']:g}; "
-        f"lengths {recipe['max_query_length']}/{recipe['max_document_length']} tokens; seed {record['seed']}"),
+        _settings(record),
         (f"- budget {record['budget_minutes']:g} min; wall time {record['wall_s'] / 60:.1f} min on "
         f"{trained_where(record)}; {history['steps']} steps{_pace(record)}, stopped by {history['stopped']}"),
         "",
@@ -84,6 +81,19 @@ def _verdict(history: dict) -> str:
     selection = history.get("selection")
     return (f"; ahead of it in {selection['confidence']:.1%} of {selection['resamples']:,} paired resamples of the "
             f"{selection['queries']} dev queries, {selection['required']:.1%} required" if selection else "")
+
+
+def _settings(record: dict) -> str:
+    recipe = record["recipe"]
+    batch = record.get("lists_per_step", recipe["batch_lists"])
+    if record["kind"] == "bi":
+        return (f"- batch {batch} queries, each with its positive and 7 mined negatives"
+                f"{' (cached loss)' if record.get('cached_loss') else ''}; learning rate {recipe['backbone_lr']:g}; "
+                f"scale {1 / recipe['temperature']:g}; at most {recipe['max_document_length']} tokens a text; "
+                f"seed {record['seed']}")
+    return (f"- teacher: `{recipe['teacher_mix']}`; batch {batch} lists; learning rates {recipe['backbone_lr']:g} "
+            f"(backbone), {recipe['head_lr']:g} (new parameters); tie {recipe['tie_weight']:g}; lengths "
+            f"{recipe['max_query_length']}/{recipe['max_document_length']} tokens; seed {record['seed']}")
 
 
 def trained_where(record: dict) -> str:
