@@ -11,7 +11,7 @@ from pathlib import Path
 from core.config import WEIGHTS_DIR
 from core.contestants.kind import FIRST
 from core.contestants.registry import NAME_MARKS, comparison, comparison_from_dict, contestant, kinds
-from core.contestants.spec import ComparisonSpec, settings
+from core.contestants.spec import MAX_CONTESTANTS, ComparisonSpec, SpecError, settings
 
 PRESETS_FILE = Path(__file__).resolve().parent / "presets.json"
 DEFAULT_PRESET = "Textbook: BM25, bi, poly-16, bi top-100 → cross"
@@ -59,7 +59,7 @@ def with_fine_tuned(spec: ComparisonSpec, models: dict[str, str], dataset_name: 
     and the names added.
 
     Raises:
-        SpecError: When the comparison would exceed its contestant limit.
+        SpecError: When the comparison would exceed its contestant limit (the message says what to do instead).
     """
     added, entries = [], list(spec.contestants)
     for trained, folder in models.items():
@@ -73,6 +73,10 @@ def with_fine_tuned(spec: ComparisonSpec, models: dict[str, str], dataset_name: 
             values |= {option: value for option, value in zero_shot.options if option != "codes"}
         entries = [entry for entry in entries if entry.name != name] + [contestant(values)]
         added.append(name)
+    if len(entries) > MAX_CONTESTANTS:
+        raise SpecError(f"adding {len(added)} fine-tuned models makes {len(entries)} contestants, and at most "
+                        f"{MAX_CONTESTANTS} compete at once: remove some first (Settings), or compare them in the "
+                        "paper's table (zero-shot and fine-tuned bi, poly and cross)")
     return comparison(entries, **{field.name: getattr(spec, field.name) for field in settings()}), added
 
 
@@ -84,7 +88,7 @@ def paper_table(models: dict[str, str], dataset_name: str, kept: Collection[str]
     order = [entry.kind for entry in zero_shot.contestants]  # each row in the zero-shot rows' order of kinds
     models = dict(sorted(models.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
     spec, added = with_fine_tuned(zero_shot, models, dataset_name, kept)
-    by_kind = {entry.kind: entry.name for entry in spec.contestants if entry.name in added}
+    by_kind = dict(zip(models, added))  # trained kind -> its contestant
     if "cross" not in by_kind or "bi" not in by_kind:
         return spec
     return comparison((entry.with_options(first=by_kind["bi"]) if entry.name == by_kind["cross"] else entry

@@ -186,14 +186,17 @@ def run_job(folder: Path) -> None:
 
 
 def outcome_text(record: dict) -> str:
-    """What one model's training did, in a sentence: "dev nDCG@10 0.824 → 0.861 (step 120 of 150)", or, when no
-    checkpoint beat the start, "dev nDCG@10 0.824, never beaten (best 0.819): no gain: kept the untrained start"."""
+    """What one model's training did, in a sentence: "dev nDCG@10 0.824 → 0.861 (step 120 of 150)", or, when the
+    rule kept the start, "dev nDCG@10 0.824 at the start, 0.829 at best after it in 150 steps (not beyond the noise
+    of its 40 dev queries): no gain, kept the untrained start"."""
     start, kept = dev_change(record)
     history = record["history"]
     if kept_start(record):
         best = max(value for step, value in history["dev_ndcg@10"])
-        return (f"dev nDCG@10 {start:.3f} at the start, {best:.3f} at best after it in {history['steps']:,} steps: "
-                "no gain, kept the untrained start")
+        noise = (f" (not beyond the noise of its {record['queries']['dev']} dev queries)" if best > start
+                 and history.get("selection") else "")
+        return (f"dev nDCG@10 {start:.3f} at the start, {best:.3f} at best after it in {history['steps']:,} steps"
+                f"{noise}: no gain, kept the untrained start")
     return f"dev nDCG@10 {start:.3f} → {kept:.3f} (step {history['best_step']:,} of {history['steps']:,})"
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from core.cli import main
-from core.contestants.presets import PAPER_TABLE, paper_table, presets
+from core.contestants.presets import PAPER_TABLE, demo_spec, paper_table, presets, with_fine_tuned
 from core.contestants.registry import contestant, kinds, trainable_kinds
+from core.contestants.spec import SpecError
 from core.models.loading import load_bi_encoder
 from core.rankers.build import BuildContext, build_ranker, describe_model
 from core.training.bi import mnrl_columns
@@ -99,8 +100,14 @@ def test_the_paper_s_table_puts_fine_tuned_models_beside_their_zero_shot_starts(
     cross = table.contestants[-1]
     assert (cross.model, cross.option("first"), cross.option("depth")) == (
         "cross-folder", "bi-encoder · fine-tuned on mine", 100)  # trained alike: it re-ranks the fine-tuned bi
+    student = paper_table({"early-layer": "student", "cross": "cross-folder", "bi": "bi-folder"}, "mine")
+    assert student.contestants[-2].option("first") == "bi-encoder · fine-tuned on mine"  # not the student (a bi too)
     alone = paper_table({"cross": "cross-folder"}, "mine")
     assert alone.contestants[-1].option("first") == "bi-encoder · zero-shot"
+    four = {"bi": "b", "cross": "c", "poly": "p", "early-layer": "e"}
+    with pytest.raises(SpecError, match="makes 9 contestants.*the paper's table"):  # the demo's five and four
+        with_fine_tuned(demo_spec(), four, "mine")
+    assert len(paper_table(four, "mine").contestants) == 8
 
 
 def test_the_trainer_reads_each_list_as_a_query_its_positive_and_its_mined_negatives():
