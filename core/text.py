@@ -19,3 +19,8 @@ def duration_text(seconds: float) -> str:
         return f"{max(1, round(seconds))} s"
     minutes = round(seconds / 60)
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def counted(count: int, noun: str) -> str:
+    """`count` of `noun`, plural unless one: "1 step", "1,200 steps"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

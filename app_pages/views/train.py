@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from core.devices import DeviceError, device_title, resolve_device
-from core.text import duration_text
+from core.text import counted, duration_text
 from core.training.in_domain import job_seconds, mining_seconds
 from core.training.selection import dev_query_count
 from core.types import Dataset
@@ -60,5 +60,6 @@ def pace(folder: str) -> str | None:
     if not steps_per_minute:
         return None
     where = training.get("device_title", "the CPU")
-    return (f"Trained on {where} at {steps_per_minute:,.0f} steps a minute ({training['history']['steps']:,} steps; "
+    steps = counted(training["history"]["steps"], "step")
+    return (f"Trained on {where} at {steps_per_minute:,.0f} steps a minute ({steps}; "
             f"{duration_text(training['wall_s'])} in all, mining included).")

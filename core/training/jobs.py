@@ -23,6 +23,7 @@ from core.data.devsets import export_beir
 from core.devices import device_title, resolve_device
 from core.models.errors import ModelError
 from core.models.sources import EMBEDDED
+from core.text import counted
 from core.training.in_domain import (
     MIN_MINUTES,
     dev_change,
@@ -195,8 +196,8 @@ def outcome_text(record: dict) -> str:
         best = max(value for step, value in history["dev_ndcg@10"])
         noise = (f" (not beyond the noise of its {record['queries']['dev']} dev queries)" if best > start
                  and history.get("selection") else "")
-        return (f"dev nDCG@10 {start:.3f} at the start, {best:.3f} at best after it in {history['steps']:,} steps"
-                f"{noise}: no gain, kept the untrained start")
+        return (f"dev nDCG@10 {start:.3f} at the start, {best:.3f} at best after it in "
+                f"{counted(history['steps'], 'step')}{noise}: no gain, kept the untrained start")
     return f"dev nDCG@10 {start:.3f} → {kept:.3f} (step {history['best_step']:,} of {history['steps']:,})"
 
 
