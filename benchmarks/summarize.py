@@ -23,7 +23,7 @@ def summary() -> str:
              "ratios within one file were measured side by side in one run.")]
     for path in files:
         result = json.loads(path.read_text())
-        if "benchmark" not in result:  # a record kept by hand (in_domain.json: the #14 fine-tuning table), not a run
+        if "benchmark" not in result:  # a record kept by hand, not a run
             continue
         machine = result["machine"]
         parts += ["", f"## {path.stem}", "",
