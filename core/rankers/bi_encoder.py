@@ -24,7 +24,7 @@ from core.models.backbone import token_strings
 from core.models.loading import load_bi_encoder
 from core.models.onnx_encoder import OnnxSentenceEncoder
 from core.models.placement import as_numpy
-from core.models.sources import check_model, fine_tuning_state, model_fingerprint, model_title
+from core.models.sources import check_model, fine_tuning, fine_tuning_state, model_fingerprint, model_title
 from core.rankers.base import Progress, Ranker
 from core.rankers.build import BuildContext
 from core.types import Corpus
@@ -47,7 +47,7 @@ class BiEncoderRanker(Ranker):
 
     def __init__(self, model: SentenceTransformer | OnnxSentenceEncoder, model_name: str, index_type: IndexType = "flat",
                  name: str = "bi", batch_size: int = 64, backend: Backend = "torch", device: str = "cpu") -> None:
-        super().__init__(name, model_name, kept_start=fine_tuning_state(model_name).startswith("no gain"))
+        super().__init__(name, model_name, kept_start=bool((fine_tuning(model_name) or {}).get("kept_start")))
         self.embedding_key = vectors_key(model_name, backend, device)
         self.fingerprint = model_fingerprint(model_name)  # None: cached in memory only
         self.model = model
