@@ -31,8 +31,8 @@ from core.devices import is_accelerator, resolve_device
 from core.models.loading import trainable_bi_encoder
 from core.models.sources import EMBEDDED
 from core.training.lists import TrainingList
-from core.training.loop import EVALUATIONS_PER_BUDGET, TrainConfig, dev_ndcg, lists_per_step, warmup_then_decay
-from core.training.selection import Keeper
+from core.training.loop import TrainConfig, dev_ndcg, lists_per_step, warmup_then_decay
+from core.training.selection import DevSchedule, Keeper
 
 logger = logging.getLogger(__name__)
 CACHED_MINI_BATCH = 8
@@ -59,22 +59,17 @@ def mnrl_columns(lists: Sequence[TrainingList]) -> dict[str, list[str]]:
 
 
 class Budget(TrainerCallback):
-    """Stops the trainer when the time budget is spent, evaluates the dev lists `EVALUATIONS_PER_BUDGET` times on the
-    way (keeping the best weights in `keeper`), and keeps the history the other recipes keep."""
+    """Stops the trainer when the time budget is spent, evaluates the dev lists on the way (`DevSchedule`, keeping
+    the best weights in `keeper`), and keeps the history the other recipes keep."""
 
-    def __init__(self, budget_s: float, dev_score: Callable[[], np.ndarray], keeper: Keeper, history: dict,
+    def __init__(self, clock: DevSchedule, dev_score: Callable[[], np.ndarray], keeper: Keeper, history: dict,
                  on_step: Callable[[dict], None] | None) -> None:
-        self.budget_s, self.dev_score, self.keeper, self.history, self.on_step = (budget_s, dev_score, keeper, history,
-                                                                                  on_step)
-        self.start = self.began = time.perf_counter()
+        self.clock, self.dev_score, self.keeper, self.history, self.on_step = clock, dev_score, keeper, history, on_step
+        self.began = time.perf_counter()
         self.stepping = 0.0
 
-    def share(self) -> float:
-        """The share of the budget spent."""
-        return min(1.0, (time.perf_counter() - self.start) / self.budget_s)
-
     def on_train_begin(self, args, state, control, **kwargs) -> None:
-        self.start = time.perf_counter()
+        self.clock.restart()
 
     def on_step_begin(self, args, state, control, **kwargs) -> None:
         self.began = time.perf_counter()
@@ -84,14 +79,13 @@ class Budget(TrainerCallback):
         self.stepping += time.perf_counter() - self.began
         self.history["steps"] = step
         self.history["steps_per_minute"] = 60 * step / self.stepping
-        elapsed = time.perf_counter() - self.start
-        out_of_time = elapsed >= self.budget_s
-        if out_of_time or elapsed >= self.budget_s / EVALUATIONS_PER_BUDGET * len(self.history["dev_ndcg@10"]):
-            scores = self.dev_score()
+        out_of_time = self.clock.out_of_time()
+        if self.clock.due():
+            scores = self.clock.evaluate(self.dev_score)
             self.history["dev_ndcg@10"].append((step, float(scores.mean())))
             if self.keeper.offer(step, scores):
                 self.history["best_step"] = step
-            logger.info("step %d: dev nDCG@10 %.4f, %.0f s", step, scores.mean(), elapsed)
+            logger.info("step %d: dev nDCG@10 %.4f, %.0f s", step, scores.mean(), self.clock.elapsed())
         if out_of_time:
             self.history["stopped"] = "time"
             control.should_training_stop = True
@@ -133,12 +127,13 @@ def train_bi(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], c
 
     history: dict = {"loss": [], "dev_ndcg@10": [], "parts": [], "best_step": 0, "stopped": "data",
                      "steps_per_minute": 0.0, "steps": 0, "selection": None}
-    start_scores = dev_score()
+    clock = DevSchedule(budget_s)
+    start_scores = clock.evaluate(dev_score)
     history["dev_ndcg@10"].append((0, float(start_scores.mean())))
     keeper = Keeper(student, start_scores)
-    budget = Budget(budget_s, dev_score, keeper, history, on_step)
+    budget = Budget(clock, dev_score, keeper, history, on_step)
     optimizer = torch.optim.AdamW(student.parameters(), lr=config.backbone_lr, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: warmup_then_decay(budget.share(), config.warmup))
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: warmup_then_decay(clock.share(), config.warmup))
     scratch = Path(tempfile.mkdtemp(prefix="arena-bi-"))
     try:
         arguments = SentenceTransformerTrainingArguments(

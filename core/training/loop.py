@@ -25,7 +25,7 @@ from core.evaluate import evaluate
 from core.models.idf import IDF_WEIGHT_INIT, token_log_idf
 from core.models.placement import computing_on
 from core.training.lists import TrainingList
-from core.training.selection import Keeper
+from core.training.selection import DevSchedule, Keeper
 
 logger = logging.getLogger(__name__)
 
@@ -91,9 +91,6 @@ class TrainConfig:
     bfloat16: bool = False
     device: str = "auto"
 
-
-EVALUATIONS_PER_BUDGET = 6
-"""Dev evaluations spread over a time-budgeted run (each costs a pass over the dev lists)."""
 
 DEFAULT_MIX = {"cross": "gold=2,bi=0.7,bm25=0.3", "poly": "cross=1"}
 """Each recipe's teacher unless `TrainConfig.teacher_mix` names another (see `core.training.teacher.TeacherMix`)."""
@@ -205,24 +202,23 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
     optimizer = torch.optim.AdamW(parameter_groups, weight_decay=0.01)
     scaler = loss_scaler(device)
     start = time.perf_counter()
+    clock = DevSchedule(budget_s) if budget_s else None
     done = {"steps": 0}
 
     def progress() -> float:  # the share of the run behind us: by steps, or by time when that is shorter
-        by_time = (time.perf_counter() - start) / budget_s if budget_s else 0.0
-        return min(1.0, max(done["steps"] / len(batches), by_time))
+        return min(1.0, max(done["steps"] / len(batches), clock.share() if clock else 0.0))
 
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: warmup_then_decay(progress(), config.warmup))
 
     def score_dev() -> np.ndarray:
         with precision(device, config.bfloat16):
-            return dev_score()
+            return clock.evaluate(dev_score) if clock else dev_score()
 
     start_scores = score_dev()
     history: dict = {"loss": [], "dev_ndcg@10": [(0, float(start_scores.mean()))], "parts": [], "best_step": 0,
                      "stopped": "data", "steps_per_minute": 0.0, "selection": None}
     keeper = Keeper(model, start_scores) if budget_s else None
     logger.info("step 0: dev nDCG@10 %.4f", start_scores.mean())
-    eval_at = budget_s / EVALUATIONS_PER_BUDGET if budget_s else None
     stepping = 0.0  # seconds spent in the steps themselves, for the pace
     for step, batch in enumerate(batches, start=1):
         began = time.perf_counter()
@@ -241,9 +237,8 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
         history["parts"].append((step, parts))
         stepping += time.perf_counter() - began
         history["steps_per_minute"] = 60 * step / stepping
-        elapsed = time.perf_counter() - start
-        out_of_time = budget_s is not None and elapsed >= budget_s
-        due = (elapsed >= eval_at * (len(history["dev_ndcg@10"]))) if eval_at else step % config.eval_every == 0
+        out_of_time = clock is not None and clock.out_of_time()
+        due = clock.due() if clock else step % config.eval_every == 0
         if due or out_of_time or step == len(batches):
             model.eval()
             scores = score_dev()

@@ -73,14 +73,22 @@ def _beyond(history: dict) -> str:
     selection = history.get("selection")
     if not selection or selection["gain"] <= 0:
         return ""
-    return (f"beyond the dev queries' noise (the best was {selection['gain']:+.4f} ahead in "
-            f"{selection['confidence']:.1%} of the resamples, {selection['required']:.1%} required) ")
+    return (f"beyond the dev queries' noise (the best was {selection['gain']:+.4f} ahead, beyond the chance gain of "
+            f"{_checkpoints(selection)} in {selection['confidence']:.1%} of the resamples, "
+            f"{selection['required']:.1%} required) ")
 
 
 def _verdict(history: dict) -> str:
     selection = history.get("selection")
-    return (f"; ahead of it in {selection['confidence']:.1%} of {selection['resamples']:,} paired resamples of the "
-            f"{selection['queries']} dev queries, {selection['required']:.1%} required" if selection else "")
+    return (f"; ahead of it beyond the chance gain of {_checkpoints(selection)} in {selection['confidence']:.1%} of "
+            f"{selection['resamples']:,} paired resamples of the {selection['queries']} dev queries, "
+            f"{selection['required']:.1%} required" if selection else "")
+
+
+def _checkpoints(selection: dict) -> str:
+    """The checkpoints the best was chosen from; records written before the max-T rule leave the count out."""
+    compared = selection.get("compared")
+    return f"all {compared} evaluated checkpoints" if compared and compared > 1 else "the checkpoint"
 
 
 def _settings(record: dict) -> str:
