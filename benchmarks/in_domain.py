@@ -65,7 +65,7 @@ def training_summary(record: dict) -> dict:
             "steps_per_minute": record["steps_per_minute"], "queries": record["queries"],
             "dev_start": dev[0], "dev_kept": dev[history["best_step"]], "dev_best": max(dev.values()),
             "best_step": history["best_step"], "kept_start": kept_start(record), "selection": history["selection"],
-            "start": record.get("start"), "teacher": record.get("teacher")}
+            "start": record.get("start"), "teacher": record.get("teacher"), "rule": record.get("dev_rule")}
 
 
 def main() -> None:

@@ -167,8 +167,14 @@ def dev_ndcg(score_list: Callable[[TrainingList], np.ndarray], lists: Sequence[T
     dev list of the bi-encoder's shortlist can be: every checkpoint scores it alike)."""
     qrels = {str(i): {str(j): int(g) for j, g in enumerate(item.gold) if g > 0} for i, item in enumerate(lists)}
     run = {str(i): {str(j): float(s) for j, s in enumerate(score_list(item))} for i, item in enumerate(lists)}
+    return ndcg_per_list(qrels, run, len(lists))
+
+
+def ndcg_per_list(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]], lists: int) -> np.ndarray:
+    """nDCG@10 of `run` for the lists keyed "0" .. `lists` - 1, in that order (0 for a list without a relevant
+    passage)."""
     per_query = evaluate(qrels, run, ("ndcg@10",))[1]["ndcg@10"]
-    return np.array([per_query.get(str(i), 0.0) for i in range(len(lists))])
+    return np.array([per_query.get(str(i), 0.0) for i in range(lists)])
 
 
 def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[TrainingList],

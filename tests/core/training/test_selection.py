@@ -4,6 +4,7 @@ noise (a paired bootstrap), and the training loop hands back the start's own wei
 from __future__ import annotations
 
 import random
+import time
 
 import numpy as np
 import torch
@@ -93,3 +94,23 @@ def test_a_budgeted_run_whose_dev_gain_is_noise_ends_in_its_start():
                     random.Random(0), budget_s=1.0)
     assert history["steps"] > 1 and history["selection"]["kept"] == "start" and history["best_step"] == 0
     assert all(torch.equal(value, start_weights[name]) for name, value in model.state_dict().items())
+
+
+def test_a_budget_shorter_than_an_evaluation_ends_after_one_step_and_one_more_evaluation():
+    """The time left after a step would not cover another evaluation as long as the start's: the run evaluates once
+    more and stops, instead of evaluating on every step until the budget is long past."""
+    model = torch.nn.Linear(4, 1)
+    lists = [TrainingList(f"q{i}", ["a", "b"], [1.0, 0.0], "toy") for i in range(64)]
+
+    def batch_loss(batch):
+        loss = model(torch.ones(len(batch), 4)).pow(2).mean()
+        return loss, {"loss": loss.item()}
+
+    def slow_dev_score() -> np.ndarray:
+        time.sleep(0.2)
+        return np.full(40, 0.5)
+
+    config = TrainConfig(batch_lists=4, epochs=50, backbone_lr=1e-2, device="cpu")
+    history = train(model, [{"params": list(model.parameters())}], lists, batch_loss, slow_dev_score, config,
+                    random.Random(0), budget_s=0.3)
+    assert history["steps"] == 1 and len(history["dev_ndcg@10"]) == 2 and history["stopped"] == "time"
