@@ -31,33 +31,12 @@ from core.devices import is_accelerator, resolve_device
 from core.models.loading import trainable_bi_encoder
 from core.models.sources import EMBEDDED
 from core.training.lists import TrainingList
-from core.training.loop import TrainConfig, lists_per_step, ndcg_per_list, warmup_then_decay
+from core.training.loop import TrainConfig, lists_per_step, pooled_dev_ndcg, warmup_then_decay
 from core.training.selection import DevSchedule, Keeper
 
 logger = logging.getLogger(__name__)
 CACHED_MINI_BATCH = 8
 """Texts per forward pass of the cached loss: its memory is that of 8 texts, whatever the batch."""
-
-
-def pooled_dev_ndcg(vectors: dict[str, np.ndarray], lists: Sequence[TrainingList]) -> np.ndarray:
-    """nDCG@10 per dev list of each query retrieving from the pool of all the dev lists' passages (`vectors`: unit
-    vectors by text), as a bi-encoder retrieves from the corpus in a comparison: a checkpoint that ranks its own
-    shortlist better but pulls the other queries' passages above it loses here, where re-ranking its shortlist
-    alone would not tell.
-
-    Example:
-        >>> vectors = {"q": np.array([1.0, 0.0]), "p": np.array([0.9, 0.1]), "n": np.array([0.0, 1.0])}
-        >>> pooled_dev_ndcg(vectors, [TrainingList("q", ["p", "n"], [1.0, 0.0], "demo")])
-        array([1.])
-    """
-    pool = list(dict.fromkeys(passage for item in lists for passage in item.passages))
-    scores = np.stack([vectors[item.query] for item in lists]) @ np.stack([vectors[p] for p in pool]).T
-    position = {passage: i for i, passage in enumerate(pool)}
-    shown = np.argsort(-scores, axis=1)[:, :100]
-    qrels = {str(i): {str(position[p]): int(g) for p, g in zip(item.passages, item.gold) if g > 0}
-             for i, item in enumerate(lists)}
-    run = {str(i): {str(j): float(scores[i, j]) for j in row} for i, row in enumerate(shown)}
-    return ndcg_per_list(qrels, run, len(lists))
 
 
 def mnrl_columns(lists: Sequence[TrainingList]) -> dict[str, list[str]]:
@@ -142,9 +121,10 @@ def train_bi(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], c
     @torch.inference_mode()
     def dev_score() -> np.ndarray:
         texts = list(dict.fromkeys(text for item in dev_lists for text in (item.query, *item.passages)))
-        return pooled_dev_ndcg(dict(zip(texts, student.encode(texts, batch_size=64, normalize_embeddings=True,
-                                                              convert_to_numpy=True, show_progress_bar=False))),
-                               dev_lists)
+        vectors = dict(zip(texts, student.encode(texts, batch_size=64, normalize_embeddings=True,
+                                                 convert_to_numpy=True, show_progress_bar=False)))
+        return pooled_dev_ndcg(lambda queries, pool: np.stack([vectors[q] for q in queries])
+                               @ np.stack([vectors[p] for p in pool]).T, dev_lists)
 
     history: dict = {"loss": [], "dev_ndcg@10": [], "parts": [], "best_step": 0, "stopped": "data",
                      "steps_per_minute": 0.0, "steps": 0, "selection": None}

@@ -170,6 +170,29 @@ def dev_ndcg(score_list: Callable[[TrainingList], np.ndarray], lists: Sequence[T
     return ndcg_per_list(qrels, run, len(lists))
 
 
+def pooled_dev_ndcg(score_pool: Callable[[Sequence[str], Sequence[str]], np.ndarray],
+                    lists: Sequence[TrainingList]) -> np.ndarray:
+    """nDCG@10 per dev list of its query retrieving from the pool of all the dev lists' passages, as a bi- or
+    poly-encoder retrieves from the corpus in a comparison (`score_pool(queries, pool)`: scores `[queries, pool]`).
+    A checkpoint that orders its own shortlist better but pulls the other queries' passages above it loses here,
+    where re-ranking the shortlist alone (`dev_ndcg`) would not tell.
+
+    Example:
+        >>> vectors = {"q": np.array([1.0, 0.0]), "p": np.array([0.9, 0.1]), "n": np.array([0.0, 1.0])}
+        >>> def dot(queries, pool): return np.stack([vectors[q] for q in queries]) @ np.stack([vectors[p] for p in pool]).T
+        >>> pooled_dev_ndcg(dot, [TrainingList("q", ["p", "n"], [1.0, 0.0], "demo")])
+        array([1.])
+    """
+    pool = list(dict.fromkeys(passage for item in lists for passage in item.passages))
+    position = {passage: i for i, passage in enumerate(pool)}
+    scores = np.asarray(score_pool([item.query for item in lists], pool), dtype=float)
+    shown = np.argsort(-scores, axis=1)[:, :100]
+    qrels = {str(i): {str(position[p]): int(g) for p, g in zip(item.passages, item.gold) if g > 0}
+             for i, item in enumerate(lists)}
+    run = {str(i): {str(j): scores[i, j] for j in row} for i, row in enumerate(shown)}
+    return ndcg_per_list(qrels, run, len(lists))
+
+
 def ndcg_per_list(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]], lists: int) -> np.ndarray:
     """nDCG@10 of `run` for the lists keyed "0" .. `lists` - 1, in that order (0 for a list without a relevant
     passage)."""

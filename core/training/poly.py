@@ -25,14 +25,16 @@ from core.training.lists import TrainingList
 from core.training.loop import (
     ACCELERATOR_BATCH_SCALE,
     TrainConfig,
-    dev_ndcg,
     list_slices,
     listwise_kl,
+    pooled_dev_ndcg,
     start_idf_prior,
     train,
 )
 
 logger = logging.getLogger(__name__)
+DEV_BATCH = 64
+"""Dev passages encoded, or dev queries scored against the whole dev pool, at once."""
 CODE_INIT_STD = 0.02  # zero codes would get identical gradients forever; a little noise breaks the tie
 
 
@@ -196,9 +198,11 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
 
     @torch.inference_mode()
     def dev_score() -> np.ndarray:
-        def score(item: TrainingList) -> np.ndarray:
-            return as_numpy(model.score(inputs.context([item.query]), inputs.candidates(item.passages))[0][0])
-        return dev_ndcg(score, dev_lists)
+        def score_pool(queries: Sequence[str], pool: Sequence[str]) -> np.ndarray:
+            vectors = torch.cat([inputs.candidates(pool[i:i + DEV_BATCH]) for i in range(0, len(pool), DEV_BATCH)])
+            return np.concatenate([as_numpy(model.score(inputs.context(queries[i:i + DEV_BATCH]), vectors)[0])
+                                   for i in range(0, len(queries), DEV_BATCH)])
+        return pooled_dev_ndcg(score_pool, dev_lists)
 
     def checkpoint(training: dict | None = None) -> None:
         model.save(out, training, include_backbone=not config.freeze_backbone)
