@@ -3,7 +3,8 @@
 The Poly-encoder paper's setting: each architecture learns from the task's own judged queries and is tested on
 its held-out split, all of them trained alike: the same lists (one judged positive plus negatives mined from the
 user's corpus by the bi-encoder and BM25), the same time budget, and the same dev split carved from the training
-queries (`core.training.selection.dev_query_count`), whose checkpoint rule keeps the untrained start unless a
+queries (`core.training.selection.dev_query_count`: each query with the bi-encoder's top 20, which a cross-encoder
+re-ranks and a bi- or poly-encoder retrieves from, pooled), whose checkpoint rule keeps the untrained start unless a
 checkpoint beats it beyond the dev queries' noise. The bi-encoder learns with sentence-transformers' own trainer
 (`core.training.bi`); the cross-encoder is the project's joint module (it starts as the bi-encoder, and its
 cross-segment gate opens as it learns); the poly-encoder starts from the bi-encoder fine-tuned in the same job

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.cli import main
@@ -19,6 +20,7 @@ from core.rankers.build import BuildContext, build_ranker, describe_model
 from core.training.bi import mnrl_columns
 from core.training.in_domain import fine_tune
 from core.training.lists import TrainingList
+from core.training.loop import dev_ndcg, pooled_dev_ndcg
 
 BUDGET = "0.5"  # minute
 
@@ -121,3 +123,19 @@ def test_the_trainer_reads_each_list_as_a_query_its_positive_and_its_mined_negat
 def test_train_bi_needs_data(capsys):
     with pytest.raises(SystemExit, match="give --data DATA$"):
         main(["train", "bi", "--out", "nowhere"])
+
+
+def test_a_retrievers_dev_check_counts_the_other_queries_passages():
+    """Re-ranking its own shortlist, the first query looks perfect; retrieving from the pool of both shortlists, the
+    second query's passage comes first, as it would from the corpus."""
+    vectors = {"q1": np.array([1.0, 0.0]), "p1": np.array([0.8, 0.6]), "n1": np.array([0.0, 1.0]),
+               "q2": np.array([0.0, 1.0]), "p2": np.array([0.95, 0.31]), "n2": np.array([-1.0, 0.0])}
+    lists = [TrainingList("q1", ["p1", "n1"], [1.0, 0.0], "toy"), TrainingList("q2", ["p2", "n2"], [1.0, 0.0], "toy")]
+
+    def dot(queries, pool):
+        return np.stack([vectors[q] for q in queries]) @ np.stack([vectors[p] for p in pool]).T
+
+    reranked = dev_ndcg(lambda item: dot([item.query], item.passages)[0], lists)
+    retrieved = pooled_dev_ndcg(dot, lists)
+    assert reranked[0] == 1.0 and retrieved[0] < 1.0
+    assert np.all(retrieved <= reranked)
