@@ -22,7 +22,7 @@ from pathlib import Path
 from benchmarks._machine import machine_record, markdown_table, report
 from core.comparison.compare import compare
 from core.contestants.presets import paper_table
-from core.contestants.registry import comparison
+from core.contestants.registry import comparison, kinds
 from core.data import first_queries, load_dataset
 from core.data.devsets import SPLIT_SETS, export_dev_set
 from core.models.sources import EMBEDDED, TRAINING_RECORD
@@ -50,8 +50,9 @@ def trained(name: str, data: Path, work: Path, minutes: float, reuse: bool) -> d
     for kind in KINDS:
         out = work / name / kind
         if not (reuse and (out / TRAINING_RECORD).is_file()):
-            fine_tune(kind, data, out, minutes, teacher=str(work / name / "cross") if kind == "poly" else None,
-                      start=str(work / name / "bi") if kind == "poly" else None)
+            training = kinds()[kind].training
+            fine_tune(kind, data, out, minutes, teacher=str(work / name / training.teacher) if training.teacher else None,
+                      start=str(work / name / training.starts_from) if training.starts_from else None)
         records[kind] = json.loads((out / TRAINING_RECORD).read_text())
     return records
 

@@ -209,8 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "taken out of a document is the query), for data without a training split")
     trainer.add_argument("--start", metavar="SPEC",
                          help="with --data: the model training starts from. bi: any sentence-transformers bi-encoder "
-                              "(embedded, all-mpnet-base-v2, a folder, a Hugging Face id; default embedded); poly: a "
-                              "fine-tuned bi-encoder folder whose backbone it takes (default the packaged MiniLM)")
+                              "(embedded, all-mpnet-base-v2, a folder, a Hugging Face id; default embedded); cross, poly: "
+                              "a fine-tuned bi-encoder folder whose backbone it takes (default the packaged MiniLM)")
     trainer.add_argument("--cached-loss", action="store_true",
                          help="bi with --data: sentence-transformers' cached multiple negatives ranking loss "
                               "(GradCache), its memory flat in the batch size, for machines short of memory")

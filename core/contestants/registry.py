@@ -219,8 +219,14 @@ def plan(spec: ComparisonSpec) -> tuple[Step, ...]:
 def trainable_kinds() -> tuple[Kind, ...]:
     """The kinds that can be fine-tuned, in training order: each after the kinds it distils from or starts from
     (otherwise in the order they are declared)."""
-    trainable = [kind for kind in KINDS if kind.training is not None]
-    return tuple(sorted(trainable, key=lambda kind: bool(kind.training.after)))
+    waiting = [kind for kind in KINDS if kind.training is not None]
+    order: list[Kind] = []
+    while waiting:
+        placed = {kind.name for kind in order}
+        ready = next(kind for kind in waiting if set(kind.training.after) <= placed)
+        order.append(ready)
+        waiting.remove(ready)
+    return tuple(order)
 
 
 # --- the shorthand flags ----------------------------------------------------------------

@@ -32,11 +32,12 @@ INITIAL_GATE = -6.0  # a little cross attention from the start, so the gate gets
 
 def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], config: TrainConfig,
                 out: Path, rng, budget_s: float | None = None, on_step: Callable[[dict], None] | None = None,
-                fine_tuned_on: str = "") -> tuple[JointCrossEncoder, dict]:
-    """Train a `JointCrossEncoder` from the packaged MiniLM on `config.device` and save it (fp16 safetensors) to
-    `out` (`budget_s`, `on_step`: see `core.training.loop.train`; `fine_tuned_on`: the dataset, for in-domain runs)."""
+                fine_tuned_on: str = "", backbone: Path | None = None) -> tuple[JointCrossEncoder, dict]:
+    """Train a `JointCrossEncoder` over `backbone` (a bi-encoder's folder; default the packaged MiniLM) on
+    `config.device` and save it (fp16 safetensors) to `out` (`budget_s`, `on_step`: see `core.training.loop.train`;
+    `fine_tuned_on`: the dataset, for in-domain runs)."""
     device = resolve_device(config.device)
-    model = JointCrossEncoder.from_backbone(backbone_path(), config.idf_prior).to(device)  # batches follow it
+    model = JointCrossEncoder.from_backbone(backbone or backbone_path(), config.idf_prior).to(device)  # batches follow it
     # It ranks at the config's lengths and trains at shorter ones.
     model.config = replace(model.config, trained=True, fine_tuned_on=fine_tuned_on, bitfit=config.backbone_bitfit)
     head = [model.cross_bias, model.scale, model.shift]

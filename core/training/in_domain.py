@@ -96,10 +96,11 @@ TEACHER_SHARE = 0.35
 """A distilled student's share of its budget spent having the cross-encoder score the training lists."""
 DISTILLED = ("poly", "early-layer")
 """The kinds that learn from a cross-encoder teacher's scores."""
-STARTS = {"bi": EMBEDDED, "poly": ""}
+STARTS = {"bi": EMBEDDED, "cross": "", "poly": ""}
 """The kinds that start from a model one names (`fine_tune`'s `start`), with their default: the bi-encoder from any
-sentence-transformers bi-encoder (the embedded MiniLM), the poly-encoder from a bi-encoder's backbone ("": the
-packaged MiniLM; a job gives it the bi-encoder it fine-tuned)."""
+sentence-transformers bi-encoder (the embedded MiniLM), the cross- and poly-encoder from a bi-encoder's backbone
+("": the packaged MiniLM; a job gives them the bi-encoder it fine-tuned, so that each starts by ranking as that
+bi-encoder does and, by the checkpoint rule, ends at least there)."""
 SENTENCE_TRANSFORMERS = ("bi", "early-layer")
 """The kinds saved as sentence-transformers folders (they compete as bi-encoders), not as Arena modules."""
 DEV_SHORTLIST = 20
@@ -291,7 +292,7 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         if on_step is not None:
             on_step(history)
 
-    if kind == "poly" and start is not None:  # its tie's anchor: the cosines of the bi-encoder it starts from
+    if kind in ("cross", "poly") and start is not None:  # the tie's anchor: the cosines of the bi-encoder it starts from
         add_bi_cosines(train_lists, trainable_bi_encoder(start, device))
     left_s = max(1.0, budget_s - (time.perf_counter() - train_start))
     if kind == "bi":
@@ -299,7 +300,8 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
 
         _, history = train_bi(train_lists, dev, config, out, left_s, watch, start or EMBEDDED, cached)
     elif kind == "cross":
-        _, history = train_cross(train_lists, dev, config, out, rng, left_s, watch, dataset.name)
+        _, history = train_cross(train_lists, dev, config, out, rng, left_s, watch, dataset.name,
+                                 backbone=resolve(start) if start else backbone_path())
     elif kind == "poly":
         _, history = train_poly(train_lists, dev, config, out, rng, n_codes, left_s, watch, dataset.name,
                                 backbone=resolve(start) if start else backbone_path())

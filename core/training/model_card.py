@@ -21,11 +21,11 @@ def write_model_card(folder: Path, record: dict) -> None:
     dev = history["dev_ndcg@10"]
     best = next(value for step, value in dev if step == history["best_step"])
     start = record.get("start") or ""
+    backbone = f"the backbone of the fine-tuned bi-encoder `{start}`" if start else "all-MiniLM-L6-v2"
     kind = {"bi": f"sentence-transformers bi-encoder, from {model_title(start)} (a sentence-transformers folder: compare it as "
                   "`kind=bi,model=THIS_FOLDER`)",
-            "cross": "cross-encoder (joint module over all-MiniLM-L6-v2)",
-            "poly": f"poly-encoder, m = {record['n_codes']} codes, over "
-                    + (f"the backbone of the fine-tuned bi-encoder `{start}`" if start else "all-MiniLM-L6-v2"),
+            "cross": f"cross-encoder (joint module over {backbone})",
+            "poly": f"poly-encoder, m = {record['n_codes']} codes, over {backbone}",
             "early-layer": f"dual encoder made of the teacher's first {record.get('layers')} layers, mean-pooled "
                            "(a sentence-transformers folder: compare it as `kind=bi,model=THIS_FOLDER`)",
             }[record["kind"]]
