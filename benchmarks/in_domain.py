@@ -3,8 +3,8 @@ poly- and cross-encoder, trained alike (`core.training.in_domain`: the same mine
 checkpoint rule), compared on the test split.
 
 For each set: export it from ../shared/data (the lesson data is the project's own `sample_data/lesson`), fine-tune
-the bi-encoder, the cross-encoder, and the poly-encoder (starting from that bi-encoder, distilled from that
-cross-encoder) for `--minutes` each, then compare on the test split BM25 and the paper's table
+the bi-encoder, the cross-encoder (starting from that bi-encoder) and the poly-encoder (starting from that
+bi-encoder, distilled from that cross-encoder) for `--minutes` each, then compare on the test split BM25 and the paper's table
 (`core.contestants.presets.paper_table`: the fine-tuned cross-encoder re-ranks the fine-tuned bi-encoder's top
 `--depth`, the zero-shot one the zero-shot bi-encoder's).
 

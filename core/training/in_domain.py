@@ -6,10 +6,10 @@ user's corpus by the bi-encoder and BM25), the same time budget, and the same de
 queries (`core.training.selection.dev_query_count`: each query with the bi-encoder's top 20, which a cross-encoder
 re-ranks and a bi- or poly-encoder retrieves from, pooled), whose checkpoint rule keeps the untrained start unless a
 checkpoint beats it beyond the dev queries' noise. The bi-encoder learns with sentence-transformers' own trainer
-(`core.training.bi`); the cross-encoder is the project's joint module (it starts as the bi-encoder, and its
-cross-segment gate opens as it learns); the poly-encoder starts from the bi-encoder fine-tuned in the same job
-(else the packaged one) and is distilled from the fine-tuned cross-encoder (its scores as soft labels, with
-in-batch and mined negatives), and so is the early-layer dual encoder (that cross-encoder's first ℓ layers,
+(`core.training.bi`); the cross-encoder is the project's joint module over the bi-encoder fine-tuned in the same
+job (else the packaged one): it starts as that bi-encoder, and its cross-segment gate opens as it learns; the
+poly-encoder starts from that bi-encoder too and is distilled from the fine-tuned cross-encoder (its scores as soft
+labels, with in-batch and mined negatives), and so is the early-layer dual encoder (that cross-encoder's first ℓ layers,
 `core.training.early_layers`).
 """
 
