@@ -107,8 +107,9 @@ def main() -> None:
                         "fine_tuned_minus_start": {"bi": fine["bi"] - zero["bi"], "cross": fine["cross"] - zero["cross"],
                                                    "poly (its start: the fine-tuned bi-encoder)":
                                                        fine["poly"] - fine["bi"]}}}
+        budgets = " / ".join(sorted({f"{record['budget_minutes']:g}" for record in records.values()}))
         tables[f"{name}: test split, {len(test.queries)} queries over {len(test.corpus):,} documents; "
-               f"{args.minutes:g} min of training per model"] = markdown_table(
+               f"{budgets} min of training per model"] = markdown_table(
             ["contestant", "training", "nDCG@10", "MRR@10", "Recall@100", "training time (min)"],
             [[row["contestant"], row["training"], row["ndcg@10"], row["mrr@10"], row["recall@100"],
               row["training_minutes"]] for row in rows])

@@ -244,6 +244,9 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         raise ValueError(f"--compact is for the {' and '.join(COMPACT)} kinds: the {kind} model is saved whole")
     if start is not None and kind not in STARTS:
         raise ValueError(f"--start is for the {' and '.join(STARTS)} kinds: {kind} starts from its teacher")
+    if compact and start:
+        raise ValueError("--compact saves a small delta over the packaged MiniLM, so it cannot start from another "
+                         "model: leave out --start or --compact")
     if minutes < MIN_MINUTES:
         raise ValueError(f"a training budget of {minutes:g} minutes is too short: give at least {MIN_MINUTES:g}")
     device = resolve_device(device)

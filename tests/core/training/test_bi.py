@@ -90,6 +90,8 @@ def test_the_cross_and_poly_encoder_start_from_the_fine_tuned_bi_encoder(fine_tu
                           np.argsort(-cross.predict([(query, passage) for passage in passages])))
     with pytest.raises(ValueError, match="--start is for"):
         fine_tune("early-layer", split_data, tmp_path / "small", 0.25, teacher="embedded", start=str(fine_tuned_bi))
+    with pytest.raises(ValueError, match="cannot start from another model"):
+        fine_tune("cross", split_data, tmp_path / "delta", 0.25, start=str(fine_tuned_bi), compact=True)
     with pytest.raises(ValueError, match="--compact is for"):
         fine_tune("bi", split_data, tmp_path / "bi", 0.25, compact=True)
 
