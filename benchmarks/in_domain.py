@@ -11,6 +11,7 @@ bi-encoder, distilled from that cross-encoder) for `--minutes` each, then compar
     python -m benchmarks.in_domain                                   # wikiqa and lesson, 20 min a model: ~75 min
     python -m benchmarks.in_domain --sets lesson --minutes 5
     python -m benchmarks.in_domain --work /tmp/bench --reuse         # compare models already trained there
+    python -m benchmarks.in_domain --sets wikiqa nfcorpus --queries nfcorpus=100   # the first 100 of its test queries
 """
 
 from __future__ import annotations
@@ -69,12 +70,23 @@ def training_summary(record: dict) -> dict:
             "start": record.get("start"), "teacher": record.get("teacher"), "rule": record.get("dev_rule")}
 
 
+def query_counts(given: list[str]) -> dict[str, int]:
+    """`--queries` as {set: count}, "" for every set.
+
+    Example:
+        >>> query_counts(["0", "nfcorpus=100"])
+        {'': 0, 'nfcorpus': 100}
+    """
+    return {name: int(count) for name, _, count in (item.rpartition("=") for item in given)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", nargs="+", default=["wikiqa", "lesson"], choices=[*sorted(SPLIT_SETS), "lesson"])
     parser.add_argument("--minutes", type=float, default=20.0, help="training budget per model")
     parser.add_argument("--depth", type=int, default=100, help="shortlist the cross-encoders re-rank")
-    parser.add_argument("--queries", type=int, default=0, help="test queries compared (0: all)")
+    parser.add_argument("--queries", nargs="+", default=["0"], metavar="N|SET=N",
+                        help="test queries compared, for every set or for one (0: all)")
     parser.add_argument("--work", type=Path, default=ROOT / "out" / "in-domain")
     parser.add_argument("--reuse", action="store_true", help="compare models already trained in --work")
     args = parser.parse_args()
@@ -84,7 +96,8 @@ def main() -> None:
         data = data_folder(name, args.work)
         records = trained(name, data, args.work, args.minutes, args.reuse)
         test = load_dataset(data, split="test")
-        test = first_queries(test, args.queries) if args.queries else test
+        count = query_counts(args.queries).get(name, query_counts(args.queries).get("", 0))
+        test = first_queries(test, count) if count else test
         models = {kind: str(args.work / name / kind) for kind in KINDS}
         table = paper_table(models, test.name, [kind for kind in KINDS if kept_start(records[kind])])
         spec = comparison((entry.with_options(depth=args.depth) if entry.kind == "cross" else entry
