@@ -110,7 +110,8 @@ def train_bi(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], c
     """
     device = resolve_device(config.device)
     student = trainable_bi_encoder(model, device)
-    student.max_seq_length = min(student.max_seq_length, config.max_document_length)
+    ranking_length = student.max_seq_length  # it trains on shorter texts and ranks, as its start did, at this length
+    student.max_seq_length = min(ranking_length, config.max_document_length)
     columns = mnrl_columns(lists)
     if not columns["anchor"] or "negative_1" not in columns:
         raise ValueError("no training list holds both a relevant passage and a negative")
@@ -154,5 +155,6 @@ def train_bi(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], c
     history.update(best_step=keeper.best_step, seconds=time.perf_counter() - started)
     student.eval()
     out.mkdir(parents=True, exist_ok=True)
+    student.max_seq_length = ranking_length  # a kept start is the start itself
     student.save(str(out))
     return student, history

@@ -71,6 +71,7 @@ def test_a_bi_encoder_that_kept_its_start_is_labelled_so(fine_tuned_bi, tmp_path
     (kept / "training.json").write_text(json.dumps(record))
     ranker = build_ranker(contestant({"name": "mine", "kind": "bi", "model": str(kept)}), BuildContext())
     assert ranker.kept_start and ranker.label == "mine (no gain: kept the untrained start)"
+    assert load_bi_encoder(str(kept)).max_seq_length == load_bi_encoder().max_seq_length  # it ranks as its start
     assert "no gain from fine-tuning on sample-split" in describe_model(contestant({"kind": "bi", "model": str(kept)}))
     assert describe_model(contestant({"kind": "bi"})).startswith("all-MiniLM-L6-v2")  # a zero-shot one says nothing
 
