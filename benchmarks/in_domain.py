@@ -97,11 +97,12 @@ def main() -> None:
     args = parser.parse_args()
     machine = machine_record()
     results, tables = {}, {}
+    counts = query_counts(args.queries)
     for name in args.sets:
         data = data_folder(name, args.work)
         records = trained(name, data, args.work, args.minutes, args.reuse)
         test = load_dataset(data, split="test")
-        count = query_counts(args.queries).get(name, query_counts(args.queries).get("", 0))
+        count = counts.get(name, counts.get("", 0))
         test = first_queries(test, count) if count else test
         models = {kind: str(args.work / name / kind) for kind in KINDS}
         table = paper_table(models, test.name, [kind for kind in KINDS if kept_start(records[kind])])
