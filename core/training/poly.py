@@ -35,7 +35,8 @@ from core.training.loop import (
 logger = logging.getLogger(__name__)
 DEV_BATCH = 64
 """Dev passages encoded, or dev queries scored against the whole dev pool, at once."""
-CODE_INIT_STD = 0.02  # zero codes would get identical gradients forever; a little noise breaks the tie
+CODE_INIT_STD = 0.02
+"""The spread of the codes drawn at the first step (see `break_code_symmetry`)."""
 
 
 # The packaged backbone's outputs, by text, shared by every run in the process (the backbone is frozen); kept on the
@@ -115,6 +116,14 @@ class PolyInputs:
         return torch.stack([self._vectors[p] for p in passages]).to(self.device)
 
 
+def break_code_symmetry(model: PolyEncoder) -> None:
+    """Draw `model`'s codes around zero (on the CPU, so that every device starts alike). Zero codes, the untrained
+    start, make every query vector the bi-encoder's mean pooling, so the start ranks exactly as its bi-encoder; but
+    identical codes would get identical gradients forever."""
+    with torch.no_grad():
+        model.codes.copy_(torch.randn(model.codes.shape) * CODE_INIT_STD)
+
+
 def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], config: TrainConfig,
                out: Path, rng, n_codes: int = 16, budget_s: float | None = None,
                on_step: Callable[[dict], None] | None = None, fine_tuned_on: str = "",
@@ -129,14 +138,13 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
     """
     bitfit = config.freeze_backbone and config.query_bitfit
     model = PolyEncoder.from_backbone(backbone or backbone_path(), n_codes, "bitfit" if bitfit else "shared", config.idf_prior)
+    ranking_length = model.config.max_length  # it trains on shorter texts and ranks, as its start did, at this length
     if config.freeze_backbone:
         model.config = replace(model.config, trained=True, fine_tuned_on=fine_tuned_on)
         model.backbone.requires_grad_(False)
     else:
-        model.config = replace(model.config, max_length=config.max_document_length, trained=True,
+        model.config = replace(model.config, max_length=min(ranking_length, config.max_document_length), trained=True,
                                fine_tuned_on=fine_tuned_on)
-    with torch.no_grad():
-        model.codes.normal_(0.0, CODE_INIT_STD)  # drawn on the CPU, so that every device starts alike
     device = resolve_device(config.device)
     model.to(device)  # tokenised batches follow it (`PolyEncoder.encode_tokens`)
     heads = [model.codes]
@@ -176,6 +184,8 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
         return own, scores[:, -pool_negatives:] if pool_negatives else None
 
     def batch_loss(batch: Sequence[TrainingList]) -> tuple[torch.Tensor, dict[str, float]]:
+        if not model.codes.any():  # the first step: the start (and the dev rule's reference) was the bi-encoder
+            break_code_symmetry(model)
         queries = [item.query for item in batch]
         context = inputs.context(queries)  # [batch, m, dim]
         candidates = inputs.candidates([passage for item in batch for passage in item.passages])  # [passages, dim]
@@ -208,5 +218,6 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
         model.save(out, training, include_backbone=not config.freeze_backbone)
 
     history = train(model, groups, lists, batch_loss, dev_score, config, rng, checkpoint, budget_s, on_step)
+    model.config = replace(model.config, max_length=ranking_length)  # a kept start is the start itself
     checkpoint({"config": asdict(config), "history": history})
     return model, history

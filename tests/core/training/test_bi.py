@@ -17,6 +17,7 @@ from core.contestants.registry import contestant, kinds, trainable_kinds
 from core.contestants.spec import SpecError
 from core.models.cross_encoder import JointCrossEncoder
 from core.models.loading import load_bi_encoder
+from core.models.poly_encoder import PolyEncoder
 from core.rankers.build import BuildContext, build_ranker, describe_model
 from core.training.bi import mnrl_columns
 from core.training.in_domain import fine_tune
@@ -89,6 +90,10 @@ def test_the_cross_and_poly_encoder_start_from_the_fine_tuned_bi_encoder(fine_tu
     vectors = bi.encode([query, *passages], normalize_embeddings=True)
     assert np.array_equal(np.argsort(-(vectors[1:] @ vectors[0])),
                           np.argsort(-cross.predict([(query, passage) for passage in passages])))
+    poly = PolyEncoder.load(tmp_path / "poly")
+    assert poly.config.max_length == bi.max_seq_length  # trained on shorter texts, it ranks at its start's length
+    kept = json.loads((tmp_path / "poly" / "training.json").read_text())["history"]["best_step"] == 0
+    assert bool(poly.codes.any()) is not kept  # a kept start has the zero codes that rank exactly as the bi-encoder
     with pytest.raises(ValueError, match="--start is for"):
         fine_tune("early-layer", split_data, tmp_path / "small", 0.25, teacher="embedded", start=str(fine_tuned_bi))
     with pytest.raises(ValueError, match="cannot start from another model"):
