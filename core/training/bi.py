@@ -31,7 +31,7 @@ from core.devices import is_accelerator, resolve_device
 from core.models.loading import trainable_bi_encoder
 from core.models.sources import EMBEDDED
 from core.training.lists import TrainingList
-from core.training.loop import TrainConfig, lists_per_step, pooled_dev_ndcg, warmup_then_decay
+from core.training.loop import POOLED_DEV, TrainConfig, lists_per_step, pooled_dev_ndcg, warmup_then_decay
 from core.training.selection import DevSchedule, Keeper
 
 logger = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def train_bi(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], c
         return pooled_dev_ndcg(lambda queries, pool: np.stack([vectors[q] for q in queries])
                                @ np.stack([vectors[p] for p in pool]).T, dev_lists)
 
-    history: dict = {"loss": [], "dev_ndcg@10": [], "parts": [], "best_step": 0, "stopped": "data",
+    history: dict = {"loss": [], "dev_ndcg@10": [], "dev_measure": POOLED_DEV, "parts": [], "best_step": 0, "stopped": "data",
                      "steps_per_minute": 0.0, "steps": 0, "selection": None}
     clock = DevSchedule(budget_s)
     start_scores = clock.evaluate(dev_score)

@@ -28,7 +28,7 @@ import torch
 
 from core.caches.embeddings import corpus_embeddings
 from core.config import FAST_PAIR_BACKEND
-from core.contestants.registry import contestant
+from core.contestants.registry import contestant, kinds
 from core.data import load_dataset
 from core.data.pseudo_queries import inverse_cloze
 from core.devices import device_title, resolve_device
@@ -295,7 +295,7 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         if on_step is not None:
             on_step(history)
 
-    if kind in ("cross", "poly") and start is not None:  # the tie's anchor: the cosines of the bi-encoder it starts from
+    if start is not None and kinds()[kind].training.starts_from:  # the tie's anchor: the cosines of the bi-encoder it starts from
         add_bi_cosines(train_lists, trainable_bi_encoder(start, device))
     left_s = max(1.0, budget_s - (time.perf_counter() - train_start))
     if kind == "bi":

@@ -162,6 +162,12 @@ def listwise_kl(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
     return torch.sum(teacher.softmax(-1) * (teacher.log_softmax(-1) - student.log_softmax(-1)))
 
 
+RERANKED_DEV = "nDCG@10 of each dev query's bi-encoder top 20 of the corpus"
+"""What `dev_ndcg` measures, in a model card's words."""
+POOLED_DEV = "nDCG@10 of each dev query retrieving from all the dev queries' shortlists pooled"
+"""What `pooled_dev_ndcg` measures, in a model card's words."""
+
+
 def dev_ndcg(score_list: Callable[[TrainingList], np.ndarray], lists: Sequence[TrainingList]) -> np.ndarray:
     """nDCG@10 of ranking each dev list by `score_list`, per list (0 for a list without a relevant passage, which a
     dev list of the bi-encoder's shortlist can be: every checkpoint scores it alike)."""
@@ -204,9 +210,9 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
           batch_loss: Callable[[Sequence[TrainingList]], tuple[torch.Tensor, dict[str, float]]],
           dev_score: Callable[[], np.ndarray], config: TrainConfig, rng: random.Random,
           checkpoint: Callable[[], None] = lambda: None, budget_s: float | None = None,
-          on_step: Callable[[dict], None] | None = None) -> dict:
+          on_step: Callable[[dict], None] | None = None, dev_measure: str = RERANKED_DEV) -> dict:
     """Optimise `batch_loss` over `lists`, evaluating every `eval_every` steps; `dev_score` gives per-query dev
-    nDCG@10 (`dev_ndcg`).
+    nDCG@10 (`dev_ndcg`, or `pooled_dev_ndcg` with `dev_measure=POOLED_DEV`).
 
     Without `budget_s`, every evaluation checkpoints and the last state is kept. With a time budget in
     seconds, training stops when it is spent (warm-up and linear decay follow whichever runs out first,
@@ -220,7 +226,7 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
 
     Returns:
         `{"steps", "seconds", "steps_per_minute", "loss": [(step, loss)], "dev_ndcg@10": [(step, value)],
-        "parts": [...], "best_step", "stopped", "selection"}`; `stopped` says why training ended ("data", "time");
+        "dev_measure", "parts": [...], "best_step", "stopped", "selection"}`; `stopped` says why training ended ("data", "time");
         `selection` is the rule's verdict (`Selection.as_record`; None without a budget);
         `steps_per_minute` counts the optimisation steps' own time (dev evaluations left out).
     """
@@ -244,7 +250,8 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
             return clock.evaluate(dev_score) if clock else dev_score()
 
     start_scores = score_dev()
-    history: dict = {"loss": [], "dev_ndcg@10": [(0, float(start_scores.mean()))], "parts": [], "best_step": 0,
+    history: dict = {"loss": [], "dev_ndcg@10": [(0, float(start_scores.mean()))], "dev_measure": dev_measure,
+                     "parts": [], "best_step": 0,
                      "stopped": "data", "steps_per_minute": 0.0, "selection": None}
     keeper = Keeper(model, start_scores) if budget_s else None
     logger.info("step 0: dev nDCG@10 %.4f", start_scores.mean())

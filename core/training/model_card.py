@@ -8,6 +8,7 @@ from pathlib import Path
 
 from core.data.pseudo_queries import SPLIT as PSEUDO_SPLIT
 from core.models.sources import TRAINING_RECORD, model_title
+from core.training.loop import RERANKED_DEV
 
 TEST_MARKER = "## Test split"
 
@@ -51,7 +52,7 @@ def write_model_card(folder: Path, record: dict) -> None:
         (f"- budget {record['budget_minutes']:g} min; wall time {record['wall_s'] / 60:.1f} min on "
         f"{trained_where(record)}; {history['steps']} steps{_pace(record)}, stopped by {history['stopped']}"),
         "",
-        f"## Dev curve ({_dev_measure(record['kind'])})",
+        f"## Dev curve ({history.get('dev_measure', RERANKED_DEV)})",
         "| step | dev nDCG@10 |",
         "|---:|---:|",
         *(f"| {step} | {value:.4f}{' (kept)' if step == history['best_step'] else ''} |" for step, value in dev),
@@ -66,13 +67,6 @@ def write_model_card(folder: Path, record: dict) -> None:
         "",
     ]
     (folder / "README.md").write_text("\n".join(lines))
-
-
-def _dev_measure(kind: str) -> str:
-    """What the dev curve measures: bi- and poly-encoders retrieve (`core.training.loop.pooled_dev_ndcg`), the others
-    re-rank."""
-    return ("nDCG@10 of each dev query retrieving from all the dev queries' shortlists pooled" if kind in ("bi", "poly") else
-            "nDCG@10 of each dev query's bi-encoder top 20 of the corpus")
 
 
 def _beyond(history: dict) -> str:

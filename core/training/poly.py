@@ -24,6 +24,7 @@ from core.models.sources import backbone_path
 from core.training.lists import TrainingList
 from core.training.loop import (
     ACCELERATOR_BATCH_SCALE,
+    POOLED_DEV,
     TrainConfig,
     list_slices,
     listwise_kl,
@@ -217,7 +218,8 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
     def checkpoint(training: dict | None = None) -> None:
         model.save(out, training, include_backbone=not config.freeze_backbone)
 
-    history = train(model, groups, lists, batch_loss, dev_score, config, rng, checkpoint, budget_s, on_step)
+    history = train(model, groups, lists, batch_loss, dev_score, config, rng, checkpoint, budget_s, on_step,
+                    dev_measure=POOLED_DEV)
     model.config = replace(model.config, max_length=ranking_length)  # a kept start is the start itself
     checkpoint({"config": asdict(config), "history": history})
     return model, history

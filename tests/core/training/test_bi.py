@@ -22,7 +22,7 @@ from core.rankers.build import BuildContext, build_ranker, describe_model
 from core.training.bi import mnrl_columns
 from core.training.in_domain import fine_tune
 from core.training.lists import TrainingList
-from core.training.loop import dev_ndcg, pooled_dev_ndcg
+from core.training.loop import POOLED_DEV, RERANKED_DEV, dev_ndcg, pooled_dev_ndcg
 
 BUDGET = "0.5"  # minute
 
@@ -45,7 +45,7 @@ def test_cli_fine_tunes_a_bi_encoder_with_sentence_transformers_trainer(fine_tun
     files = {path.name for path in fine_tuned_bi.iterdir()}
     assert {"model.safetensors", "modules.json", "README.md"} <= files and not files & {"pytorch_model.bin"}
     card = (fine_tuned_bi / "README.md").read_text()
-    assert "multiple negatives ranking loss" in card and "paired bootstrap" in card and "## Dev curve" in card
+    assert "multiple negatives ranking loss" in card and "paired bootstrap" in card and f"## Dev curve ({POOLED_DEV})" in card
 
     vectors = load_bi_encoder(str(fine_tuned_bi)).encode(["why does bread go stale"], normalize_embeddings=True)
     assert vectors.shape == (1, 384)
@@ -83,7 +83,9 @@ def test_the_cross_and_poly_encoder_start_from_the_fine_tuned_bi_encoder(fine_tu
     for kind, teacher in (("cross", None), ("poly", "embedded")):
         record = fine_tune(kind, split_data, tmp_path / kind, 0.25, teacher=teacher, start=str(fine_tuned_bi))
         assert record["start"] == str(fine_tuned_bi)
-        assert "the backbone of the fine-tuned bi-encoder" in (tmp_path / kind / "README.md").read_text()
+        card = (tmp_path / kind / "README.md").read_text()
+        assert "the backbone of the fine-tuned bi-encoder" in card
+        assert f"## Dev curve ({POOLED_DEV if kind == 'poly' else RERANKED_DEV})" in card  # shaped like its test
     bi = load_bi_encoder(str(fine_tuned_bi))
     cross = JointCrossEncoder.from_backbone(fine_tuned_bi).eval()
     query, passages = "how do plants make food", ["photosynthesis turns light into sugar", "a river floods", "cells"]
