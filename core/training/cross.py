@@ -20,14 +20,22 @@ import torch
 
 from core.devices import resolve_device
 from core.models.backbone import is_bitfit_parameter
-from core.models.cross_encoder import JointCrossEncoder
+from core.models.cross_encoder import CLOSED_GATE, JointCrossEncoder
 from core.models.loading import load_bi_encoder
 from core.models.sources import backbone_path
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, start_idf_prior, train
 
 logger = logging.getLogger(__name__)
-INITIAL_GATE = -6.0  # a little cross attention from the start, so the gate gets gradients
+INITIAL_GATE = -6.0
+"""The gate opened at the first step (see `open_gate`): a little cross attention, so that it gets gradients."""
+
+
+def open_gate(model: JointCrossEncoder) -> None:
+    """Let a little attention cross the segments. With the gate closed, the untrained start, the model scores exactly
+    its bi-encoder's cosine, so a kept start ranks as that bi-encoder; but a closed gate gets no gradient."""
+    with torch.no_grad():
+        model.cross_bias.fill_(INITIAL_GATE)
 
 
 def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], config: TrainConfig,
@@ -51,8 +59,6 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
     # The tie's anchor: with the IDF prior, this model with its gate still closed (the IDF-weighted bi-encoder,
     # a frozen copy); otherwise the bi-encoder's cosines, which the lists carry.
     start = copy.deepcopy(model).requires_grad_(False).eval() if config.idf_prior else None
-    with torch.no_grad():
-        model.cross_bias.fill_(INITIAL_GATE)
     groups = [{"params": head, "lr": config.head_lr, "weight_decay": 0.0}]
     if config.backbone_bitfit:
         trained = [p for name, p in model.backbone.named_parameters() if is_bitfit_parameter(name)]
@@ -63,6 +69,8 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
         groups.append({"params": list(model.backbone.parameters()), "lr": config.backbone_lr})
 
     def batch_loss(batch: Sequence[TrainingList]) -> tuple[torch.Tensor, dict[str, float]]:
+        if model.cross_bias.item() == CLOSED_GATE:  # the first step: the start (the rule's reference) was the bi-encoder
+            open_gate(model)
         pairs = model.prepare([(item.query, passage) for item in batch for passage in item.passages],
                               config.max_query_length, config.max_document_length)
         cosine = model.cosine(pairs)

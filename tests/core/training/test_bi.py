@@ -15,7 +15,7 @@ from core.cli import main
 from core.contestants.presets import PAPER_TABLE, demo_spec, paper_table, presets, with_fine_tuned
 from core.contestants.registry import contestant, kinds, trainable_kinds
 from core.contestants.spec import SpecError
-from core.models.cross_encoder import JointCrossEncoder
+from core.models.cross_encoder import CLOSED_GATE, JointCrossEncoder
 from core.models.loading import load_bi_encoder
 from core.models.poly_encoder import PolyEncoder
 from core.rankers.build import BuildContext, build_ranker, describe_model
@@ -92,6 +92,8 @@ def test_the_cross_and_poly_encoder_start_from_the_fine_tuned_bi_encoder(fine_tu
     vectors = bi.encode([query, *passages], normalize_embeddings=True)
     assert np.array_equal(np.argsort(-(vectors[1:] @ vectors[0])),
                           np.argsort(-cross.predict([(query, passage) for passage in passages])))
+    kept_cross = json.loads((tmp_path / "cross" / "training.json").read_text())["history"]["best_step"] == 0
+    assert (JointCrossEncoder.load(tmp_path / "cross").cross_bias.item() == CLOSED_GATE) is kept_cross  # the start
     poly = PolyEncoder.load(tmp_path / "poly")
     assert poly.config.max_length == bi.max_seq_length  # trained on shorter texts, it ranks at its start's length
     kept = json.loads((tmp_path / "poly" / "training.json").read_text())["history"]["best_step"] == 0
