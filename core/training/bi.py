@@ -127,8 +127,8 @@ def train_bi(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], c
         return pooled_dev_ndcg(lambda queries, pool: np.stack([vectors[q] for q in queries])
                                @ np.stack([vectors[p] for p in pool]).T, dev_lists)
 
-    history: dict = {"loss": [], "dev_ndcg@10": [], "dev_measure": POOLED_DEV, "parts": [], "best_step": 0, "stopped": "data",
-                     "steps_per_minute": 0.0, "steps": 0, "selection": None}
+    history: dict = {"loss": [], "dev_ndcg@10": [], "dev_measure": POOLED_DEV, "parts": [], "best_step": 0,
+                     "stopped": "data", "steps_per_minute": 0.0, "steps": 0, "selection": None}
     clock = DevSchedule(budget_s)
     start_scores = clock.evaluate(dev_score)
     history["dev_ndcg@10"].append((0, float(start_scores.mean())))

@@ -295,7 +295,7 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         if on_step is not None:
             on_step(history)
 
-    if start is not None and kinds()[kind].training.starts_from:  # the tie's anchor: the cosines of the bi-encoder it starts from
+    if start is not None and kinds()[kind].training.starts_from:  # the tie's anchor: its start bi-encoder's cosines
         add_bi_cosines(train_lists, trainable_bi_encoder(start, device))
     left_s = max(1.0, budget_s - (time.perf_counter() - train_start))
     if kind == "bi":

@@ -226,8 +226,8 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
 
     Returns:
         `{"steps", "seconds", "steps_per_minute", "loss": [(step, loss)], "dev_ndcg@10": [(step, value)],
-        "dev_measure", "parts": [...], "best_step", "stopped", "selection"}`; `stopped` says why training ended ("data", "time");
-        `selection` is the rule's verdict (`Selection.as_record`; None without a budget);
+        "dev_measure", "parts": [...], "best_step", "stopped", "selection"}`; `stopped` says why training ended
+        ("data", "time"); `selection` is the rule's verdict (`Selection.as_record`; None without a budget);
         `steps_per_minute` counts the optimisation steps' own time (dev evaluations left out).
     """
     device = resolve_device(config.device)
@@ -251,8 +251,7 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
 
     start_scores = score_dev()
     history: dict = {"loss": [], "dev_ndcg@10": [(0, float(start_scores.mean()))], "dev_measure": dev_measure,
-                     "parts": [], "best_step": 0,
-                     "stopped": "data", "steps_per_minute": 0.0, "selection": None}
+                     "parts": [], "best_step": 0, "stopped": "data", "steps_per_minute": 0.0, "selection": None}
     keeper = Keeper(model, start_scores) if budget_s else None
     logger.info("step 0: dev nDCG@10 %.4f", start_scores.mean())
     stepping = 0.0  # seconds spent in the steps themselves, for the pace
