@@ -20,7 +20,7 @@ import torch
 
 from core.devices import resolve_device
 from core.models.backbone import is_bitfit_parameter
-from core.models.cross_encoder import CLOSED_GATE, JointCrossEncoder
+from core.models.cross_encoder import JointCrossEncoder
 from core.models.loading import load_bi_encoder
 from core.models.sources import backbone_path
 from core.training.lists import TrainingList
@@ -28,7 +28,7 @@ from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, 
 
 logger = logging.getLogger(__name__)
 INITIAL_GATE = -6.0
-"""The gate opened at the first step (see `open_gate`): a little cross attention, so that it gets gradients."""
+"""The gate opened once the start is evaluated (see `open_gate`): a little cross attention, so that it gets gradients."""
 
 
 def open_gate(model: JointCrossEncoder) -> None:
@@ -69,8 +69,6 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
         groups.append({"params": list(model.backbone.parameters()), "lr": config.backbone_lr})
 
     def batch_loss(batch: Sequence[TrainingList]) -> tuple[torch.Tensor, dict[str, float]]:
-        if model.cross_bias.item() == CLOSED_GATE:  # the first step: the start (the rule's reference) was the bi-encoder
-            open_gate(model)
         pairs = model.prepare([(item.query, passage) for item in batch for passage in item.passages],
                               config.max_query_length, config.max_document_length)
         cosine = model.cosine(pairs)
@@ -92,7 +90,8 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
     def checkpoint(training: dict | None = None) -> None:
         model.save(out, training, include_backbone=not (config.freeze_backbone or config.backbone_bitfit))
 
-    history = train(model, groups, lists, batch_loss, dev_score, config, rng, checkpoint, budget_s, on_step)
+    history = train(model, groups, lists, batch_loss, dev_score, config, rng, checkpoint, budget_s, on_step,
+                    leave_start=lambda: open_gate(model))
     checkpoint({"config": asdict(config), "history": history})
     return model, history
 

@@ -210,7 +210,8 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
           batch_loss: Callable[[Sequence[TrainingList]], tuple[torch.Tensor, dict[str, float]]],
           dev_score: Callable[[], np.ndarray], config: TrainConfig, rng: random.Random,
           checkpoint: Callable[[], None] = lambda: None, budget_s: float | None = None,
-          on_step: Callable[[dict], None] | None = None, dev_measure: str = RERANKED_DEV) -> dict:
+          on_step: Callable[[dict], None] | None = None, dev_measure: str = RERANKED_DEV,
+          leave_start: Callable[[], None] = lambda: None) -> dict:
     """Optimise `batch_loss` over `lists`, evaluating every `eval_every` steps; `dev_score` gives per-query dev
     nDCG@10 (`dev_ndcg`, or `pooled_dev_ndcg` with `dev_measure=POOLED_DEV`).
 
@@ -220,6 +221,9 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
     evaluated state if that beats the start beyond the dev queries' noise (`core.training.selection.select`), else
     in its start (checkpointed again). `on_step` sees the history after every step (live progress); it may
     raise to cancel.
+
+    `leave_start` runs once the start has been evaluated and set aside, before the first step: a start that must be
+    exact (a closed gate, zero codes) is moved off it there.
 
     The model is already on `config.device` (the recipe placed it); a step takes `lists_per_step` lists there and
     runs at that device's `precision`.
@@ -253,6 +257,7 @@ def train(model: torch.nn.Module, parameter_groups: list[dict], lists: Sequence[
     history: dict = {"loss": [], "dev_ndcg@10": [(0, float(start_scores.mean()))], "dev_measure": dev_measure,
                      "parts": [], "best_step": 0, "stopped": "data", "steps_per_minute": 0.0, "selection": None}
     keeper = Keeper(model, start_scores) if budget_s else None
+    leave_start()
     logger.info("step 0: dev nDCG@10 %.4f", start_scores.mean())
     stepping = 0.0  # seconds spent in the steps themselves, for the pace
     for step, batch in enumerate(batches, start=1):

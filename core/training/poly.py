@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 DEV_BATCH = 64
 """Dev passages encoded, or dev queries scored against the whole dev pool, at once."""
 CODE_INIT_STD = 0.02
-"""The spread of the codes drawn at the first step (see `break_code_symmetry`)."""
+"""The spread of the codes drawn once the start is evaluated (see `break_code_symmetry`)."""
 
 
 # The packaged backbone's outputs, by text, shared by every run in the process (the backbone is frozen); kept on the
@@ -185,8 +185,6 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
         return own, scores[:, -pool_negatives:] if pool_negatives else None
 
     def batch_loss(batch: Sequence[TrainingList]) -> tuple[torch.Tensor, dict[str, float]]:
-        if not model.codes.any():  # the first step: the start (and the dev rule's reference) was the bi-encoder
-            break_code_symmetry(model)
         queries = [item.query for item in batch]
         context = inputs.context(queries)  # [batch, m, dim]
         candidates = inputs.candidates([passage for item in batch for passage in item.passages])  # [passages, dim]
@@ -219,7 +217,7 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
         model.save(out, training, include_backbone=not config.freeze_backbone)
 
     history = train(model, groups, lists, batch_loss, dev_score, config, rng, checkpoint, budget_s, on_step,
-                    dev_measure=POOLED_DEV)
+                    dev_measure=POOLED_DEV, leave_start=lambda: break_code_symmetry(model))
     model.config = replace(model.config, max_length=ranking_length)  # a kept start is the start itself
     checkpoint({"config": asdict(config), "history": history})
     return model, history
