@@ -48,8 +48,8 @@ CROSS = Kind(
     summary="query and document read together by one transformer: one forward pass per pair, so it re-ranks a "
             "first stage's shortlist",
     options=(backend_option(FAST_PAIR_BACKEND, PAIR_BACKENDS),), default_first="bi", scores_pairs=True,
-    training=Training("Cross-encoder (joint module): starts as that bi-encoder, its gate between query and "
-                      "document closed", starts_from="bi"), attention="pair",
+    training=Training("Cross-encoder (joint module): starts as that bi-encoder, learns from the model it was "
+                      "fine-tuned from", starts_from="bi"), attention="pair",
     shorthand={"--cross-model": "model", "--cross-backend": "backend", "--first-stage": "first",
                "--rerank-depth": "depth", "--cross-full-corpus": "first="})
 

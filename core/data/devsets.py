@@ -230,8 +230,14 @@ def load_nfcorpus(root: Path) -> tuple[Dataset, dict[str, Qrels]]:
 def load_wikiqa(root: Path) -> tuple[Dataset, dict[str, Qrels]]:
     """WikiQA with a training split: the test-gold set plus the training questions that have a correct
     sentence, with every sentence of their pages (ids ``train-<n>``, deduplicated by text against the test
-    sentences). 13 malformed training rows are skipped. Returns the test set and the training qrels."""
+    sentences). 13 malformed training rows are skipped. Returns the test set and the training qrels.
+
+    Every sentence is a document without its page title: the training file has none, and a model trained on
+    untitled sentences learns to prefer them. With the test pages' titles kept, a bi-encoder fine-tuned here filled
+    52 % of its test top 10 with the training pages' untitled sentences (the zero-shot one 28 %) and fell 1.3 nDCG@10
+    points below its start, while over the test pages alone it gained 3.7 (docs/measurements.md)."""
     test = load_wikiqa_test(root)
+    test = replace(test, corpus=replace(test.corpus, titles=("",) * len(test.corpus)))
     path = root / "wikiqa" / "SiemensHalske_DataAlchemist" / "data" / "WikiQA-train.tsv"
     pages: dict[str, list[tuple[str, bool]]] = {}  # question -> [(sentence, correct)]; ids are per row here
     with path.open(encoding="utf-8", newline="") as handle:

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from core.devices import resolve_device
-from core.models.backbone import is_bitfit_parameter
+from core.models.backbone import is_bitfit_parameter, load_backbone
 from core.models.cross_encoder import JointCrossEncoder
 from core.models.loading import load_bi_encoder
 from core.models.sources import backbone_path
@@ -40,10 +40,16 @@ def open_gate(model: JointCrossEncoder) -> None:
 
 def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList], config: TrainConfig,
                 out: Path, rng, budget_s: float | None = None, on_step: Callable[[dict], None] | None = None,
-                fine_tuned_on: str = "", backbone: Path | None = None) -> tuple[JointCrossEncoder, dict]:
+                fine_tuned_on: str = "", backbone: Path | None = None,
+                start: Path | None = None) -> tuple[JointCrossEncoder, dict]:
     """Train a `JointCrossEncoder` over `backbone` (a bi-encoder's folder; default the packaged MiniLM) on
     `config.device` and save it (fp16 safetensors) to `out` (`budget_s`, `on_step`: see `core.training.loop.train`;
-    `fine_tuned_on`: the dataset, for in-domain runs)."""
+    `fine_tuned_on`: the dataset, for in-domain runs).
+
+    `start`, a bi-encoder of `backbone`'s architecture (default `backbone` itself), is the run's start: the model
+    ranks exactly as it does at the start (the gate closed over its weights), and the checkpoint rule keeps that
+    unless a checkpoint beats it. Training itself begins from `backbone`: a bi-encoder fine-tuned on these very lists
+    has little left to learn from them (see `learning_start`)."""
     device = resolve_device(config.device)
     model = JointCrossEncoder.from_backbone(backbone or backbone_path(), config.idf_prior).to(device)  # batches follow it
     # It ranks at the config's lengths and trains at shorter ones.
@@ -58,7 +64,10 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
         model.backbone.requires_grad_(False)
     # The tie's anchor: with the IDF prior, this model with its gate still closed (the IDF-weighted bi-encoder,
     # a frozen copy); otherwise the bi-encoder's cosines, which the lists carry.
-    start = copy.deepcopy(model).requires_grad_(False).eval() if config.idf_prior else None
+    start_model = copy.deepcopy(model).requires_grad_(False).eval() if config.idf_prior else None
+    learning = None if start is None else copy.deepcopy(model.backbone.state_dict())
+    if start is not None:
+        model.backbone.load_state_dict(load_backbone(start)[1].state_dict())
     groups = [{"params": head, "lr": config.head_lr, "weight_decay": 0.0}]
     if config.backbone_bitfit:
         trained = [p for name, p in model.backbone.named_parameters() if is_bitfit_parameter(name)]
@@ -75,11 +84,11 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
         scores = (model.scale * cosine + model.shift) / config.temperature
         kl = sum(listwise_kl(scores[part], torch.tensor(item.teacher, device=device))
                  for item, part in zip(batch, list_slices(batch)))
-        if start is None:
+        if start_model is None:
             anchor = torch.tensor([c for item in batch for c in item.bi_cosine], device=device)
         else:
             with torch.no_grad():
-                anchor = start.cosine(pairs)
+                anchor = start_model.cosine(pairs)
         tie = torch.mean((cosine - anchor) ** 2)
         loss = kl / len(batch) + config.tie_weight * tie
         return loss, {"kl": kl.item() / len(batch), "tie": tie.item(), "gate": model.cross_bias.item()}
@@ -90,8 +99,13 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
     def checkpoint(training: dict | None = None) -> None:
         model.save(out, training, include_backbone=not (config.freeze_backbone or config.backbone_bitfit))
 
+    def leave_start() -> None:
+        if learning is not None:
+            model.backbone.load_state_dict(learning)
+        open_gate(model)
+
     history = train(model, groups, lists, batch_loss, dev_score, config, rng, checkpoint, budget_s, on_step,
-                    leave_start=lambda: open_gate(model))
+                    leave_start=leave_start)
     checkpoint({"config": asdict(config), "history": history})
     return model, history
 

@@ -3,13 +3,14 @@
 The Poly-encoder paper's setting: each architecture learns from the task's own judged queries and is tested on
 its held-out split, all of them trained alike: the same lists (one judged positive plus negatives mined from the
 user's corpus by the bi-encoder and BM25), the same time budget, and the same dev split carved from the training
-queries (`core.training.selection.dev_query_count`: each query with the bi-encoder's top 20, which a cross-encoder
+queries (`core.training.selection.dev_query_count`: each query with a bi-encoder's top 20, which a cross-encoder
 re-ranks and a bi- or poly-encoder retrieves from, pooled), whose checkpoint rule keeps the untrained start unless a
 checkpoint beats it beyond the dev queries' noise. The bi-encoder learns with sentence-transformers' own trainer
-(`core.training.bi`); the cross-encoder is the project's joint module over the bi-encoder fine-tuned in the same
-job (else the packaged one): it starts as that bi-encoder, and its cross-segment gate opens as it learns; the
-poly-encoder starts from that bi-encoder too and is distilled from the fine-tuned cross-encoder (its scores as soft
-labels, with in-batch and mined negatives), and so is the early-layer dual encoder (that cross-encoder's first ℓ layers,
+(`core.training.bi`); the cross-encoder is the project's joint module, which starts ranking exactly as the bi-encoder
+fine-tuned in the same job (else the packaged one), checked on that bi-encoder's shortlists, and learns from what that
+bi-encoder was fine-tuned from (`learning_start`), its cross-segment gate opening as it learns; the poly-encoder
+starts from that bi-encoder too and is distilled from the fine-tuned cross-encoder (its scores as soft labels, with
+in-batch and mined negatives), and so is the early-layer dual encoder (that cross-encoder's first ℓ layers,
 `core.training.early_layers`).
 """
 
@@ -34,7 +35,15 @@ from core.data.pseudo_queries import inverse_cloze
 from core.devices import device_title, resolve_device
 from core.models.errors import ModelError
 from core.models.loading import load_bi_encoder, load_cross_encoder, trainable_bi_encoder
-from core.models.sources import ARENA_CONFIG_FILE, EMBEDDED, TRAINING_RECORD, backbone_path, model_fingerprint, resolve
+from core.models.sources import (
+    ARENA_CONFIG_FILE,
+    EMBEDDED,
+    TRAINING_RECORD,
+    backbone_path,
+    model_fingerprint,
+    resolve,
+    training_record,
+)
 from core.rankers.bi_encoder import BiEncoderRanker, vectors_key
 from core.rankers.bm25 import BM25Ranker
 from core.timing import Countdown
@@ -44,7 +53,7 @@ from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, lists_per_step, seed_everything, teacher_lists_per_call
 from core.training.model_card import write_model_card
 from core.training.poly import train_poly
-from core.training.selection import dev_query_count, rule_text
+from core.training.selection import DEV_SHORTLIST, dev_query_count, rule_text
 from core.training.teacher import TeacherMix, add_bi_cosines, apply_mix, compute_signal, score_lists
 from core.types import Dataset
 
@@ -100,11 +109,10 @@ STARTS = {"bi": EMBEDDED, "cross": "", "poly": ""}
 """The kinds that start from a model one names (`fine_tune`'s `start`), with their default: the bi-encoder from any
 sentence-transformers bi-encoder (the embedded MiniLM), the cross- and poly-encoder from a bi-encoder's backbone
 ("": the packaged MiniLM; a job gives them the bi-encoder it fine-tuned, so that each starts by ranking as that
-bi-encoder does and, by the checkpoint rule, ends at least there)."""
+bi-encoder does and, by the checkpoint rule, ends at least there; the cross-encoder learns from what that bi-encoder
+was fine-tuned from, `learning_start`)."""
 SENTENCE_TRANSFORMERS = ("bi", "early-layer")
 """The kinds saved as sentence-transformers folders (they compete as bi-encoders), not as Arena modules."""
-DEV_SHORTLIST = 20
-"""Documents of a dev query's list: the bi-encoder's top 20 of the corpus, as a comparison's re-ranker sees them."""
 
 
 @dataclass(frozen=True)
@@ -116,49 +124,65 @@ class ListSplits:
     queries: dict[str, int]  # judged queries: training, dev
 
 
-def mining_encoder(device: str = "cpu") -> BiEncoderRanker:
-    """The bi-encoder that mines negatives: the comparison's default one (model and backend), so that the corpus
-    vectors a comparison on the same corpus cached are read back, not encoded again."""
-    spec = contestant({"kind": "bi"})
+def mining_encoder(device: str = "cpu", model: str | None = None) -> BiEncoderRanker:
+    """The bi-encoder that mines negatives: the comparison's default one (model and backend; or `model` on that
+    backend), so that the corpus vectors a comparison on the same corpus cached are read back, not encoded again."""
+    spec = contestant({"kind": "bi", **({"model": model} if model else {})})
     return BiEncoderRanker(load_bi_encoder(spec.model, spec.option("backend"), device), spec.model,
                            backend=spec.option("backend"), device=device)
 
 
-def mining_seconds(dataset: Dataset, device: str = "cpu") -> tuple[float, float]:
-    """About how long `mine` takes on `dataset`, in two parts: encoding its corpus (nothing when a comparison or an
-    earlier job cached those vectors) and drawing the lists (its queries encoded, BM25 indexed, negatives drawn)."""
-    spec = contestant({"kind": "bi"})  # `mining_encoder`'s, its cache key known without loading it
+def encoding_seconds(dataset: Dataset, device: str = "cpu", model: str | None = None) -> float:
+    """About how long the bi-encoder `mining_encoder(device, model)` takes to encode `dataset`'s corpus: nothing when
+    a comparison or an earlier job cached those vectors (its cache key is known without loading it)."""
+    spec = contestant({"kind": "bi", **({"model": model} if model else {})})
     cached = corpus_embeddings.holds(vectors_key(spec.model, spec.option("backend"), device),
                                      dataset.corpus.content_hash, model_fingerprint(spec.model))
-    encoding = 0.0 if cached else sum(min(len(text), ENCODED_CHARS) for text in dataset.corpus.passages())
+    return 0.0 if cached else corpus_seconds(dataset)
+
+
+def corpus_seconds(dataset: Dataset) -> float:
+    """About how long a bi-encoder takes to encode `dataset`'s corpus (`ENCODED_CHARS_PER_S`)."""
+    return sum(min(len(text), ENCODED_CHARS) for text in dataset.corpus.passages()) / ENCODED_CHARS_PER_S
+
+
+def mining_seconds(dataset: Dataset, device: str = "cpu", first_stage: str | None = None) -> tuple[float, float]:
+    """About how long `mine` takes on `dataset`, in two parts: encoding its corpus (with the mining bi-encoder and the
+    dev lists' `first_stage`, each unless cached) and drawing the lists (its queries encoded, BM25 indexed, negatives
+    drawn)."""
+    encoding = encoding_seconds(dataset, device) + (encoding_seconds(dataset, device, first_stage) if first_stage else 0)
     listing = sum(min(len(text), ENCODED_CHARS) for text in dataset.queries.texts)
-    return encoding / ENCODED_CHARS_PER_S, listing / ENCODED_CHARS_PER_S + LISTING_S_PER_QUERY * len(dataset.queries)
+    return encoding, listing / ENCODED_CHARS_PER_S + LISTING_S_PER_QUERY * len(dataset.queries)
 
 
 def job_seconds(dataset: Dataset, kinds: Sequence[str], minutes: float, device: str = "cpu") -> tuple[float, float]:
     """About how long fine-tuning `kinds` on `dataset` takes: (in all, for each model after the first). Mining runs
     once per model (the corpus encoded only by the first, when not cached), then each model's `minutes` of training
-    and its saving."""
+    and its saving; a kind checked on the shortlists of a bi-encoder fine-tuned in the job encodes the corpus with it."""
     encoding, listing = mining_seconds(dataset, device)
     each = listing + 60 * minutes + SAVING_S
-    return encoding + len(kinds) * each, each
+    shortlists = sum(checked_on_its_start(kind) and starts_from(kind) in kinds for kind in kinds)
+    return encoding + len(kinds) * each + shortlists * corpus_seconds(dataset), each
 
 
 def mine(dataset: Dataset, rng: random.Random, negatives: int, depth: int = 30,
          shortlist: int = DEV_SHORTLIST, progress: Progress = lambda message, fraction: None,
-         device: str = "cpu", encoding: Progress | None = None) -> ListSplits:
+         device: str = "cpu", encoding: Progress | None = None, first_stage: str | None = None) -> ListSplits:
     """Training lists and dev lists from the judged queries, the dev queries (`dev_query_count` of them) drawn
     first; the bi-encoder (`mining_encoder`) encodes on `device` (a resolved device), telling `encoding` (else
-    `progress`) how far it is.
+    `progress`) how far it is. `first_stage`: the bi-encoder whose shortlists the dev lists are (default the mining
+    one), as the model trained will re-rank them in a comparison.
 
     A training list is a best-graded relevant document, then `negatives` unjudged documents drawn from the
     bi-encoder's and BM25's top `depth` in turn (both over the whole corpus), with bi cosines. A dev list is what a
-    comparison re-ranks: the bi-encoder's top `shortlist` documents of the whole corpus with their grades, so that
+    comparison re-ranks: the first stage's top `shortlist` documents of the whole corpus with their grades, so that
     the kept checkpoint is the one that orders a corpus's shortlist best, not only lists of one positive among
     mined negatives (on NFCorpus those rose while test nDCG@10 fell from 0.32 to 0.10).
     """
     bi = mining_encoder(device)
-    bi.index(dataset.corpus, encoding or progress)
+    report = encoding or progress
+    parts = 1 if first_stage is None else 2  # the mining bi-encoder's encoding, then the first stage's
+    bi.index(dataset.corpus, lambda message, fraction: report(message, fraction / parts))
     bm25 = BM25Ranker()
     bm25.index(dataset.corpus)
     texts = dataset.corpus.passages()
@@ -167,16 +191,22 @@ def mine(dataset: Dataset, rng: random.Random, negatives: int, depth: int = 30,
     queries = [(q, t) for q, t in zip(dataset.queries.ids, dataset.queries.texts) if any(judged.get(q, {}).values())]
     dev_rows = set(rng.sample(range(len(queries)), dev_query_count(len(queries))))
     vectors = bi.encode_queries([text for _, text in queries])
+    dev_stage = bi
+    if first_stage is not None:
+        dev_stage = mining_encoder(device, first_stage)
+        dev_stage.index(dataset.corpus, lambda message, fraction: report(message, (1 + fraction) / parts))
+    dev_vectors = dict(zip(sorted(dev_rows), dev_stage.encode_queries([queries[i][1] for i in sorted(dev_rows)])))
     train, dev = [], []
     for done, ((query_id, text), vector) in enumerate(zip(queries, vectors), start=1):
         grades = judged[query_id]
-        cosine = bi.embeddings @ vector
         if done - 1 in dev_rows:
+            cosine = dev_stage.embeddings @ dev_vectors[done - 1]
             rows = list(np.argsort(-cosine)[:shortlist])
             dev.append(TrainingList(text, [texts[i] for i in rows],
                                     [float(grades.get(dataset.corpus.ids[i], 0)) for i in rows], dataset.name,
                                     bi_cosine=[float(cosine[i]) for i in rows]))
             continue
+        cosine = bi.embeddings @ vector
         top = max(grades.values())
         positive = row[rng.choice(sorted(d for d, g in grades.items() if g == top))]
         pools = [[i for i in np.argsort(-scores)[:depth] if dataset.corpus.ids[i] not in grades]
@@ -264,13 +294,15 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         if dataset.split != "train" or not dataset.qrels:
             raise ValueError(f"{data}: no training split (expected qrels/train.tsv with judgements)")
     budget_s = minutes * 60
-    countdown = Countdown([*mining_seconds(dataset, device), budget_s, SAVING_S])
+    first_stage = start if start and checked_on_its_start(kind) else None  # the shortlists it re-ranks in a comparison
+    countdown = Countdown([*mining_seconds(dataset, device, first_stage), budget_s, SAVING_S])
 
     def phase(number: int) -> Progress:
         return lambda message, fraction: progress(message, countdown.update(number, fraction)[0])
 
     phase(0)(f"encoding the corpus with the bi-encoder (on {where}) to mine negatives", 0.0)
-    splits = mine(dataset, rng, negatives=7, progress=phase(1), device=device, encoding=phase(0))
+    splits = mine(dataset, rng, negatives=7, progress=phase(1), device=device, encoding=phase(0),
+                  first_stage=first_stage)
     dev = splits.dev
     train_lists = splits.train
     training = phase(2)
@@ -295,8 +327,9 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         if on_step is not None:
             on_step(history)
 
-    if start is not None and kinds()[kind].training.starts_from:  # the tie's anchor: its start bi-encoder's cosines
-        add_bi_cosines(train_lists, trainable_bi_encoder(start, device))
+    learns_from = learning_start(kind, start)
+    if learns_from is not None:  # the tie's anchor: the cosines of the bi-encoder it learns from
+        add_bi_cosines(train_lists, trainable_bi_encoder(learns_from, device))
     left_s = max(1.0, budget_s - (time.perf_counter() - train_start))
     if kind == "bi":
         from core.training.bi import train_bi  # its trainer (datasets, accelerate) loads only when a job needs it
@@ -304,7 +337,8 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         _, history = train_bi(train_lists, dev, config, out, left_s, watch, start or EMBEDDED, cached)
     elif kind == "cross":
         _, history = train_cross(train_lists, dev, config, out, rng, left_s, watch, dataset.name,
-                                 backbone=resolve(start) if start else backbone_path())
+                                 backbone=resolve(learns_from) if learns_from else backbone_path(),
+                                 start=resolve(start) if start else None)
     elif kind == "poly":
         _, history = train_poly(train_lists, dev, config, out, rng, n_codes, left_s, watch, dataset.name,
                                 backbone=resolve(start) if start else backbone_path())
@@ -316,6 +350,7 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         "kind": kind, "data": str(data), "dataset": dataset.name, "split": dataset.split, "seed": seed,
         "recipe": asdict(config), "n_codes": n_codes if kind == "poly" else None, "teacher": teacher,
         "layers": layers if kind == "early-layer" else None, "start": start or STARTS.get(kind, ""),
+        "learned_from": learns_from if kind == "cross" else None, "dev_first_stage": first_stage,
         "cached_loss": cached if kind == "bi" else None, "dev_rule": rule_text(),
         "queries": splits.queries, "training_lists": len(train_lists), "lists_seen": history["steps"] * step_lists,
         "lists_per_step": step_lists, "pairs_per_list": 1 + 7, "budget_minutes": minutes,
@@ -327,6 +362,35 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         finish_saved_config(out, record)
     write_model_card(out, record)
     return record
+
+
+def learning_start(kind: str, start: str | None) -> str | None:
+    """What a kind started from the bi-encoder `start` learns from (None without a `start`): the poly-encoder from
+    `start` itself; the cross-encoder from what `start` was fine-tuned from, when `core train --data` fine-tuned it
+    (its record's start), since a bi-encoder fitted to these very lists leaves a cross-encoder little to learn from
+    them (WikiQA: started from its weights, no checkpoint gained on the dev split; started from the packaged MiniLM,
+    +5.1 nDCG@10 on the test). The cross-encoder still starts ranking exactly as `start` (`train_cross`).
+
+    Example:
+        >>> learning_start("poly", "/models/wikiqa-bi"), learning_start("cross", None)
+        ('/models/wikiqa-bi', None)
+    """
+    if start is None or not starts_from(kind):
+        return None
+    record = training_record(Path(resolve(start))) if kind == "cross" else None
+    return (record.get("start") or EMBEDDED) if record else start
+
+
+def starts_from(kind: str) -> str:
+    """The kind whose fine-tuned model `kind` starts from ("" for none)."""
+    training = kinds()[kind].training
+    return training.starts_from if training is not None else ""
+
+
+def checked_on_its_start(kind: str) -> bool:
+    """Whether `kind`'s dev lists are its start bi-encoder's shortlists: it re-ranks a first stage (it scores pairs)
+    and starts from a bi-encoder, which is then the first stage it re-ranks in a comparison."""
+    return kinds()[kind].scores_pairs and bool(starts_from(kind))
 
 
 def pace_text(steps_per_minute: float, where: str) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from core.data.pseudo_queries import SPLIT as PSEUDO_SPLIT
 from core.models.sources import TRAINING_RECORD, model_title
 from core.training.loop import RERANKED_DEV
+from core.training.selection import DEV_SHORTLIST
 
 TEST_MARKER = "## Test split"
 
@@ -25,7 +26,7 @@ def write_model_card(folder: Path, record: dict) -> None:
     backbone = f"the backbone of the fine-tuned bi-encoder `{start}`" if start else "all-MiniLM-L6-v2"
     kind = {"bi": f"sentence-transformers bi-encoder, from {model_title(start)} (a sentence-transformers folder: compare it as "
                   "`kind=bi,model=THIS_FOLDER`)",
-            "cross": f"cross-encoder (joint module over {backbone})",
+            "cross": f"cross-encoder (joint module over {_learned_from(record) or backbone})",
             "poly": f"poly-encoder, m = {record['n_codes']} codes, over {backbone}",
             "early-layer": f"dual encoder made of the teacher's first {record.get('layers')} layers, mean-pooled "
                            "(a sentence-transformers folder: compare it as `kind=bi,model=THIS_FOLDER`)",
@@ -42,6 +43,8 @@ def write_model_card(folder: Path, record: dict) -> None:
         (f"- training split: {record['queries']['training']} {_query_kind(record)} trained on, as lists of "
         f"{record['pairs_per_list']} passages ({record['lists_seen'] / max(1, record['training_lists']):.1f} passes), "
         f"{record['queries']['dev']} held apart as the dev split that chose the checkpoint"),
+        *([(f"- dev lists: each dev query's top {DEV_SHORTLIST} of the corpus by `{record['dev_first_stage']}`, the "
+            "first stage it re-ranks in a comparison")] if record.get("dev_first_stage") else []),
         *([f"- checkpoint rule: {record['dev_rule']}"] if record.get("dev_rule") else []),
         "- negatives: mined from the corpus by the bi-encoder (all-MiniLM-L6-v2) and BM25, top 30 of each",
         "- the test split was never seen; measure it with `python -m core compare DATA --split test ...`",
@@ -67,6 +70,15 @@ def write_model_card(folder: Path, record: dict) -> None:
         "",
     ]
     (folder / "README.md").write_text("\n".join(lines))
+
+
+def _learned_from(record: dict) -> str:
+    """What a cross-encoder started from a fine-tuned bi-encoder trained over, when that is another model ("" if not)."""
+    learned, start = record.get("learned_from"), record.get("start")
+    if not learned or learned == start:
+        return ""
+    return (f"{model_title(learned)}, which the fine-tuned bi-encoder `{start}` was fine-tuned from; it starts ranking "
+            "exactly as that bi-encoder (its weights, the gate closed), kept unless a checkpoint beats it")
 
 
 def _beyond(history: dict) -> str:

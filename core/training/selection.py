@@ -30,6 +30,8 @@ them all (200 × 20 pairs for a cross-encoder: 10-60 s on 2 CPU cores, by docume
 DEV_LEAST = 30
 """Fewer dev queries than this rarely show a gain beyond their noise; a small training split still gives this many
 while two thirds of its queries are left to train on."""
+DEV_SHORTLIST = 20
+"""Documents of a dev query's list: a bi-encoder's top 20 of the corpus, as a comparison's re-ranker sees them."""
 EVALUATIONS_PER_BUDGET = 6
 """Dev evaluations spread over a time-budgeted run, besides the start's (each costs a pass over the dev lists)."""
 RESAMPLES = 2000

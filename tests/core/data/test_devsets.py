@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.data import DataError, Dataset, load_dataset
-from core.data.devsets import DEV_SETS, SHARED_DATA_ENV, export_beir, load_dev_set, shared_data_root
+from core.data.devsets import DEV_SETS, SHARED_DATA_ENV, SPLIT_SETS, export_beir, load_dev_set, shared_data_root
 
 pytestmark = pytest.mark.skipif(not shared_data_root().is_dir(),
                                 reason=f"shared data not found at {shared_data_root()}")
@@ -127,3 +127,15 @@ def test_export_without_qrels_removes_stale_qrels(datasets: dict[str, Dataset], 
     export_beir(Dataset(dataset.corpus, dataset.queries, None, dataset.name), tmp_path)
     assert not (tmp_path / "qrels" / "test.tsv").exists()
     assert load_dataset(tmp_path).qrels is None
+
+
+def test_wikiqa_with_a_training_split_renders_every_sentence_alike(datasets: dict[str, Dataset]) -> None:
+    """The training pages come without titles, so the test pages' are dropped too: a model fine-tuned on untitled
+    sentences would otherwise learn that a missing title marks an answer."""
+    dataset, splits = SPLIT_SETS["wikiqa"](shared_data_root())
+    test = datasets["wikiqa-test"]
+    assert set(dataset.corpus.titles) == {""} and any(test.corpus.titles)
+    assert dataset.qrels == test.qrels and len(splits["train"]) == 872
+    training = {doc_id for judged in splits["train"].values() for doc_id in judged}
+    assert all(dataset.corpus.passage(doc_id) == dataset.corpus.texts[dataset.corpus.position(doc_id)]
+               for doc_id in [*training, *test.corpus.ids])

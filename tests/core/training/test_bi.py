@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from core.cli import main
 from core.contestants.presets import PAPER_TABLE, demo_spec, paper_table, presets, with_fine_tuned
@@ -18,11 +19,13 @@ from core.contestants.spec import SpecError
 from core.models.cross_encoder import CLOSED_GATE, JointCrossEncoder
 from core.models.loading import load_bi_encoder
 from core.models.poly_encoder import PolyEncoder
+from core.models.sources import backbone_path
 from core.rankers.build import BuildContext, build_ranker, describe_model
 from core.training.bi import mnrl_columns
+from core.training.cross import train_cross
 from core.training.in_domain import fine_tune
 from core.training.lists import TrainingList
-from core.training.loop import POOLED_DEV, RERANKED_DEV, dev_ndcg, pooled_dev_ndcg
+from core.training.loop import POOLED_DEV, RERANKED_DEV, TrainConfig, dev_ndcg, pooled_dev_ndcg, seed_everything
 
 BUDGET = "0.5"  # minute
 
@@ -81,18 +84,25 @@ def test_the_cross_and_poly_encoder_start_from_the_fine_tuned_bi_encoder(fine_tu
     """Both start by ranking as that bi-encoder does: the untrained cross-encoder over its backbone orders a dev list
     as it does."""
     for kind, teacher in (("cross", None), ("poly", "embedded")):
-        record = fine_tune(kind, split_data, tmp_path / kind, 0.25, teacher=teacher, start=str(fine_tuned_bi))
+        fractions: list[float] = []
+        record = fine_tune(kind, split_data, tmp_path / kind, 0.25, teacher=teacher, start=str(fine_tuned_bi),
+                           progress=lambda message, fraction, seen=fractions: seen.append(fraction))
         assert record["start"] == str(fine_tuned_bi)
+        assert fractions == sorted(fractions)  # the cross-encoder's two corpus encodings never go backwards
         card = (tmp_path / kind / "README.md").read_text()
-        assert "the backbone of the fine-tuned bi-encoder" in card
+        assert f"fine-tuned bi-encoder `{fine_tuned_bi}`" in card
         assert f"## Dev curve ({POOLED_DEV if kind == 'poly' else RERANKED_DEV})" in card  # shaped like its test
+    cross_record = json.loads((tmp_path / "cross" / "training.json").read_text())
+    # It re-ranks that bi-encoder's shortlists in a comparison, so its dev lists are those; it learns from MiniLM.
+    assert (cross_record["dev_first_stage"], cross_record["learned_from"]) == (str(fine_tuned_bi), "embedded")
+    assert "over all-MiniLM-L6-v2, which the fine-tuned bi-encoder" in (tmp_path / "cross" / "README.md").read_text()
     bi = load_bi_encoder(str(fine_tuned_bi))
     cross = JointCrossEncoder.from_backbone(fine_tuned_bi).eval()
     query, passages = "how do plants make food", ["photosynthesis turns light into sugar", "a river floods", "cells"]
     vectors = bi.encode([query, *passages], normalize_embeddings=True)
     assert np.array_equal(np.argsort(-(vectors[1:] @ vectors[0])),
                           np.argsort(-cross.predict([(query, passage) for passage in passages])))
-    kept_cross = json.loads((tmp_path / "cross" / "training.json").read_text())["history"]["best_step"] == 0
+    kept_cross = cross_record["history"]["best_step"] == 0
     assert (JointCrossEncoder.load(tmp_path / "cross").cross_bias.item() == CLOSED_GATE) is kept_cross  # the start
     poly = PolyEncoder.load(tmp_path / "poly")
     assert poly.config.max_length == bi.max_seq_length  # trained on shorter texts, it ranks at its start's length
@@ -161,3 +171,28 @@ def test_a_retrievers_dev_check_counts_the_other_queries_passages():
     retrieved = pooled_dev_ndcg(dot, lists)
     assert reranked[0] == 1.0 and retrieved[0] < 1.0
     assert np.all(retrieved <= reranked)
+
+
+def test_a_cross_encoder_starts_as_its_bi_encoder_and_learns_from_its_backbone(fine_tuned_bi, tmp_path):
+    """Its step-0 dev score is the fine-tuned bi-encoder's ranking of the dev lists; the steps begin from the packaged
+    MiniLM (with the backbone's learning rate at 0 it stays exactly that)."""
+    passages = ["photosynthesis turns light into sugar", "a river floods its banks", "cells divide by mitosis",
+                "bread goes stale as starch crystallises"]
+    lists = [TrainingList(query, passages, gold, "toy", teacher=[2.0 * g for g in gold], bi_cosine=[0.3] * 4)
+             for query, gold in (("how do plants make food", [1.0, 0.0, 0.0, 0.0]),
+                                 ("why does bread go hard", [0.0, 0.0, 0.0, 1.0]),
+                                 ("what happens in a flood", [0.0, 1.0, 0.0, 0.0]),
+                                 ("how do cells multiply", [0.0, 0.0, 1.0, 0.0]))]
+    bi = load_bi_encoder(str(fine_tuned_bi))
+
+    def bi_scores(item: TrainingList) -> np.ndarray:
+        vectors = bi.encode([item.query, *item.passages], normalize_embeddings=True)
+        return vectors[1:] @ vectors[0]
+
+    config = TrainConfig(batch_lists=2, epochs=1, eval_every=1, backbone_lr=0.0, device="cpu")
+    model, history = train_cross(lists[:2], lists[2:], config, tmp_path / "cross", seed_everything(13),
+                                 backbone=backbone_path(), start=fine_tuned_bi)
+    assert history["dev_ndcg@10"][0][1] == pytest.approx(dev_ndcg(bi_scores, lists[2:]).mean())
+    packaged = JointCrossEncoder.from_backbone(backbone_path()).backbone.state_dict()
+    assert all(torch.equal(tensor, packaged[name]) for name, tensor in model.backbone.state_dict().items())
+    assert model.cross_bias.item() != CLOSED_GATE

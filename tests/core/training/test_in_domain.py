@@ -27,7 +27,14 @@ from core.models.sources import EMBEDDED
 from core.rankers.build import BuildContext, build_ranker, describe_model
 from core.rankers.cross_encoder import CrossEncoderRanker
 from core.training.early_layers import EarlyLayerStudent
-from core.training.in_domain import MIN_MINUTES, fine_tune, finish_saved_config, mining_seconds
+from core.training.in_domain import (
+    MIN_MINUTES,
+    corpus_seconds,
+    fine_tune,
+    finish_saved_config,
+    job_seconds,
+    mining_seconds,
+)
 from core.training.jobs import cancel, failure_text, outcome_text, read_status, start_job
 from core.training.model_card import write_model_card
 
@@ -96,6 +103,14 @@ def test_the_least_budget_trains_after_mining_on_vectors_a_comparison_cached(spl
                        progress=lambda message, fraction: fractions.append(fraction))
     assert record["history"]["steps"] > 0 and record["budget_minutes"] == MIN_MINUTES
     assert fractions == sorted(fractions) and fractions[-1] < 1.0  # done only once saved; never backwards
+
+
+def test_a_job_s_estimate_counts_encoding_the_corpus_with_the_bi_encoder_it_fine_tunes(split_data):
+    """The cross-encoder's dev lists are that bi-encoder's shortlists, so the job encodes the corpus with it once."""
+    train = load_dataset(split_data, split="train")
+    alone, each = job_seconds(train, ("cross",), 1.0)
+    both, _ = job_seconds(train, ("bi", "cross"), 1.0)
+    assert both - alone == pytest.approx(each + corpus_seconds(train)) and corpus_seconds(train) > 0
 
 
 def test_a_model_whose_training_kept_its_start_says_so_wherever_it_is_named(split_data, tmp_path):
