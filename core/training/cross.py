@@ -65,8 +65,9 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
     # The tie's anchor: with the IDF prior, this model with its gate still closed (the IDF-weighted bi-encoder,
     # a frozen copy); otherwise the bi-encoder's cosines, which the lists carry.
     start_model = copy.deepcopy(model).requires_grad_(False).eval() if config.idf_prior else None
-    learning = None if start is None else copy.deepcopy(model.backbone.state_dict())
+    learning = None  # the backbone's own weights, which the steps begin from, while the start is `start`'s
     if start is not None:
+        learning = copy.deepcopy(model.backbone.state_dict())
         model.backbone.load_state_dict(load_backbone(start)[1].state_dict())
     groups = [{"params": head, "lr": config.head_lr, "weight_decay": 0.0}]
     if config.backbone_bitfit:

@@ -30,6 +30,7 @@ import torch
 from core.caches.embeddings import corpus_embeddings
 from core.config import FAST_PAIR_BACKEND
 from core.contestants.registry import contestant, kinds
+from core.contestants.spec import ContestantSpec
 from core.data import load_dataset
 from core.data.pseudo_queries import inverse_cloze
 from core.devices import device_title, resolve_device
@@ -124,10 +125,15 @@ class ListSplits:
     queries: dict[str, int]  # judged queries: training, dev
 
 
+def mining_spec(model: str | None = None) -> ContestantSpec:
+    """The comparison's default bi-encoder (model and backend), or `model` on that backend."""
+    return contestant({"kind": "bi", **({"model": model} if model else {})})
+
+
 def mining_encoder(device: str = "cpu", model: str | None = None) -> BiEncoderRanker:
-    """The bi-encoder that mines negatives: the comparison's default one (model and backend; or `model` on that
-    backend), so that the corpus vectors a comparison on the same corpus cached are read back, not encoded again."""
-    spec = contestant({"kind": "bi", **({"model": model} if model else {})})
+    """The bi-encoder that mines negatives: `mining_spec`'s, so that the corpus vectors a comparison on the same
+    corpus cached are read back, not encoded again."""
+    spec = mining_spec(model)
     return BiEncoderRanker(load_bi_encoder(spec.model, spec.option("backend"), device), spec.model,
                            backend=spec.option("backend"), device=device)
 
@@ -135,7 +141,7 @@ def mining_encoder(device: str = "cpu", model: str | None = None) -> BiEncoderRa
 def encoding_seconds(dataset: Dataset, device: str = "cpu", model: str | None = None) -> float:
     """About how long the bi-encoder `mining_encoder(device, model)` takes to encode `dataset`'s corpus: nothing when
     a comparison or an earlier job cached those vectors (its cache key is known without loading it)."""
-    spec = contestant({"kind": "bi", **({"model": model} if model else {})})
+    spec = mining_spec(model)
     cached = corpus_embeddings.holds(vectors_key(spec.model, spec.option("backend"), device),
                                      dataset.corpus.content_hash, model_fingerprint(spec.model))
     return 0.0 if cached else corpus_seconds(dataset)
@@ -161,7 +167,7 @@ def job_seconds(dataset: Dataset, kinds: Sequence[str], minutes: float, device: 
     and its saving; a kind checked on the shortlists of a bi-encoder fine-tuned in the job encodes the corpus with it."""
     encoding, listing = mining_seconds(dataset, device)
     each = listing + 60 * minutes + SAVING_S
-    shortlists = sum(checked_on_its_start(kind) and starts_from(kind) in kinds for kind in kinds)
+    shortlists = sum(reranks_its_start(kind) and starts_from(kind) in kinds for kind in kinds)
     return encoding + len(kinds) * each + shortlists * corpus_seconds(dataset), each
 
 
@@ -191,11 +197,11 @@ def mine(dataset: Dataset, rng: random.Random, negatives: int, depth: int = 30,
     queries = [(q, t) for q, t in zip(dataset.queries.ids, dataset.queries.texts) if any(judged.get(q, {}).values())]
     dev_rows = set(rng.sample(range(len(queries)), dev_query_count(len(queries))))
     vectors = bi.encode_queries([text for _, text in queries])
-    dev_stage = bi
+    dev_stage, dev_vectors = bi, vectors
     if first_stage is not None:
         dev_stage = mining_encoder(device, first_stage)
         dev_stage.index(dataset.corpus, lambda message, fraction: report(message, (1 + fraction) / parts))
-    dev_vectors = dict(zip(sorted(dev_rows), dev_stage.encode_queries([queries[i][1] for i in sorted(dev_rows)])))
+        dev_vectors = dict(zip(sorted(dev_rows), dev_stage.encode_queries([queries[i][1] for i in sorted(dev_rows)])))
     train, dev = [], []
     for done, ((query_id, text), vector) in enumerate(zip(queries, vectors), start=1):
         grades = judged[query_id]
@@ -294,7 +300,7 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         if dataset.split != "train" or not dataset.qrels:
             raise ValueError(f"{data}: no training split (expected qrels/train.tsv with judgements)")
     budget_s = minutes * 60
-    first_stage = start if start and checked_on_its_start(kind) else None  # the shortlists it re-ranks in a comparison
+    first_stage = start if start and reranks_its_start(kind) else None  # the shortlists it re-ranks in a comparison
     countdown = Countdown([*mining_seconds(dataset, device, first_stage), budget_s, SAVING_S])
 
     def phase(number: int) -> Progress:
@@ -328,7 +334,7 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
             on_step(history)
 
     learns_from = learning_start(kind, start)
-    if learns_from is not None:  # the tie's anchor: the cosines of the bi-encoder it learns from
+    if learns_from not in (None, mining_spec().model):  # the tie's anchor: the cosines of the model it learns from
         add_bi_cosines(train_lists, trainable_bi_encoder(learns_from, device))
     left_s = max(1.0, budget_s - (time.perf_counter() - train_start))
     if kind == "bi":
@@ -341,7 +347,7 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
                                  start=resolve(start) if start else None)
     elif kind == "poly":
         _, history = train_poly(train_lists, dev, config, out, rng, n_codes, left_s, watch, dataset.name,
-                                backbone=resolve(start) if start else backbone_path())
+                                backbone=resolve(learns_from) if learns_from else backbone_path())
     else:
         _, history = train_early_layers(train_lists, dev, config, out, rng, teacher, layers, left_s, watch)
     phase(3)("saving the model and its card", 0.0)
@@ -350,7 +356,7 @@ def fine_tune(kind: str, data: Path, out: Path, minutes: float, teacher: str | N
         "kind": kind, "data": str(data), "dataset": dataset.name, "split": dataset.split, "seed": seed,
         "recipe": asdict(config), "n_codes": n_codes if kind == "poly" else None, "teacher": teacher,
         "layers": layers if kind == "early-layer" else None, "start": start or STARTS.get(kind, ""),
-        "learned_from": learns_from if kind == "cross" else None, "dev_first_stage": first_stage,
+        "learned_from": learns_from if reranks_its_start(kind) else None, "dev_first_stage": first_stage,
         "cached_loss": cached if kind == "bi" else None, "dev_rule": rule_text(),
         "queries": splits.queries, "training_lists": len(train_lists), "lists_seen": history["steps"] * step_lists,
         "lists_per_step": step_lists, "pairs_per_list": 1 + 7, "budget_minutes": minutes,
@@ -377,7 +383,7 @@ def learning_start(kind: str, start: str | None) -> str | None:
     """
     if start is None or not starts_from(kind):
         return None
-    record = training_record(Path(resolve(start))) if kind == "cross" else None
+    record = training_record(Path(resolve(start))) if reranks_its_start(kind) else None
     return (record.get("start") or EMBEDDED) if record else start
 
 
@@ -387,9 +393,10 @@ def starts_from(kind: str) -> str:
     return training.starts_from if training is not None else ""
 
 
-def checked_on_its_start(kind: str) -> bool:
-    """Whether `kind`'s dev lists are its start bi-encoder's shortlists: it re-ranks a first stage (it scores pairs)
-    and starts from a bi-encoder, which is then the first stage it re-ranks in a comparison."""
+def reranks_its_start(kind: str) -> bool:
+    """Whether `kind` re-ranks a first stage (it scores pairs) and starts from a bi-encoder, the first stage it then
+    re-ranks in a comparison: its dev lists are that bi-encoder's shortlists (`mine`'s `first_stage`), and it learns
+    from what that bi-encoder was fine-tuned from (`learning_start`)."""
     return kinds()[kind].scores_pairs and bool(starts_from(kind))
 
 
