@@ -12,6 +12,10 @@ bi-encoder, distilled from that cross-encoder) for `--minutes` each, then compar
     python -m benchmarks.in_domain --sets lesson --minutes 5
     python -m benchmarks.in_domain --work /tmp/bench --reuse         # compare models already trained there
     python -m benchmarks.in_domain --sets wikiqa nfcorpus --queries nfcorpus=100   # the first 100 of its test queries
+    python -m benchmarks.in_domain --sets wikiqa --keep-others       # re-measure one set, keep the file's others
+
+Each set's result names the run that measured it (`measured`: command, commit, start), so a file whose sets were
+measured by different runs says so.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import argparse
 import json
 from pathlib import Path
 
-from benchmarks._machine import machine_record, markdown_table, report
+from benchmarks._machine import RESULTS_DIR, machine_record, markdown_table, report
 from core.comparison.compare import compare
 from core.contestants.presets import paper_table
 from core.contestants.registry import comparison, kinds
@@ -85,6 +89,19 @@ def query_counts(given: list[str]) -> dict[str, int]:
     return {name: int(count) for name, _, count in (item.rpartition("=") for item in given)}
 
 
+def earlier_sets(measured: list[str]) -> tuple[dict, dict[str, str]]:
+    """The result file's sets other than `measured`: (their results, their tables), each result naming the run that
+    measured it."""
+    path = RESULTS_DIR / "in_domain.json"
+    if not path.is_file():
+        return {}, {}
+    earlier = json.loads(path.read_text())
+    run = {key: earlier["machine"].get(key) for key in ("command", "git_commit", "started")}
+    results = {name: {"measured": run, **result} for name, result in earlier["results"].items() if name not in measured}
+    tables = {title: table for title, table in earlier["tables"].items() if title.split(":")[0] in results}
+    return results, tables
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", nargs="+", default=["wikiqa", "lesson"], choices=[*sorted(SPLIT_SETS), "lesson"])
@@ -94,9 +111,12 @@ def main() -> None:
                         help="test queries compared, for every set or for one (0: all)")
     parser.add_argument("--work", type=Path, default=ROOT / "out" / "in-domain")
     parser.add_argument("--reuse", action="store_true", help="compare models already trained in --work")
+    parser.add_argument("--keep-others", action="store_true",
+                        help="keep the result file's sets not in --sets, as an earlier run measured them")
     args = parser.parse_args()
     machine = machine_record()
-    results, tables = {}, {}
+    results, tables = earlier_sets(args.sets) if args.keep_others else ({}, {})
+    run = {key: machine[key] for key in ("command", "git_commit", "started")}
     counts = query_counts(args.queries)
     for name in args.sets:
         data = data_folder(name, args.work)
@@ -119,7 +139,7 @@ def main() -> None:
         fine = {row["kind"]: row["ndcg@10"] for row in rows if row["fine_tuned"]}
         zero = {row["kind"]: row["ndcg@10"] for row in rows if not row["fine_tuned"]}
         results[name] = {
-            "test_queries": len(test.queries), "documents": len(test.corpus), "rows": rows,
+            "measured": run, "test_queries": len(test.queries), "documents": len(test.corpus), "rows": rows,
             "training": {kind: training_summary(record) for kind, record in records.items()},
             "targets": {"cross_fine_tuned_minus_bi_zero_shot": fine["cross"] - zero["bi"],
                         "poly_fine_tuned_minus_bi_fine_tuned": fine["poly"] - fine["bi"],

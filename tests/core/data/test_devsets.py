@@ -130,11 +130,13 @@ def test_export_without_qrels_removes_stale_qrels(datasets: dict[str, Dataset], 
 
 
 def test_wikiqa_with_a_training_split_renders_every_sentence_alike(datasets: dict[str, Dataset]) -> None:
-    """The training pages come without titles, so the test pages' are dropped too: a model fine-tuned on untitled
-    sentences would otherwise learn that a missing title marks an answer."""
+    """The training pages come without titles and CSV-quoted, the test pages titled and unquoted: both are undone,
+    so that a fine-tuned model cannot learn that a missing title or a pair of quotes marks an answer."""
     dataset, splits = SPLIT_SETS["wikiqa"](shared_data_root())
     test = datasets["wikiqa-test"]
     assert set(dataset.corpus.titles) == {""} and any(test.corpus.titles)
+    wrapped = [text.startswith('"') and text.endswith('"') for text in dataset.corpus.texts]
+    assert sum(wrapped) == 1 and not any(text.startswith('"') for text in dataset.queries.texts)  # a test quotation
     assert dataset.qrels == test.qrels and len(splits["train"]) == 872
     training = {doc_id for judged in splits["train"].values() for doc_id in judged}
     assert all(dataset.corpus.passage(doc_id) == dataset.corpus.texts[dataset.corpus.position(doc_id)]
