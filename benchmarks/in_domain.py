@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "sample_data" / "lesson"
 KINDS = ("bi", "cross", "poly")
 """In training order: the poly-encoder starts from the bi-encoder and distils from the cross-encoder."""
+EARLIER = " — measured by an earlier run: "
+"""Marks a kept set's table title (`--keep-others`)."""
 
 
 def data_folder(name: str, work: Path) -> Path:
@@ -90,15 +92,21 @@ def query_counts(given: list[str]) -> dict[str, int]:
 
 
 def earlier_sets(measured: list[str]) -> tuple[dict, dict[str, str]]:
-    """The result file's sets other than `measured`: (their results, their tables), each result naming the run that
-    measured it."""
+    """The result file's sets other than `measured`: (their results, their tables), each result and table title naming
+    the run that measured it."""
     path = RESULTS_DIR / "in_domain.json"
     if not path.is_file():
         return {}, {}
     earlier = json.loads(path.read_text())
     run = {key: earlier["machine"].get(key) for key in ("command", "git_commit", "started")}
     results = {name: {"measured": run, **result} for name, result in earlier["results"].items() if name not in measured}
-    tables = {title: table for title, table in earlier["tables"].items() if title.split(":")[0] in results}
+    tables = {}
+    for title, table in earlier["tables"].items():
+        name = title.split(":")[0]
+        if name in results:
+            by = results[name]["measured"]
+            tables[title if EARLIER in title else
+                   f"{title}{EARLIER}`{by['command']}` ({by['started']}, commit {by['git_commit']})"] = table
     return results, tables
 
 
