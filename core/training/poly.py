@@ -32,6 +32,7 @@ from core.training.loop import (
     start_idf_prior,
     train,
 )
+from core.training.selection import kept_start
 
 logger = logging.getLogger(__name__)
 DEV_BATCH = 64
@@ -214,7 +215,8 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
         return pooled_dev_ndcg(score_pool, dev_lists)
 
     def checkpoint(training: dict | None = None) -> None:
-        model.save(out, training, include_backbone=not config.freeze_backbone)
+        model.save(out, training, include_backbone=not config.freeze_backbone,
+                   full_precision=training is not None and kept_start(training))
 
     history = train(model, groups, lists, batch_loss, dev_score, config, rng, checkpoint, budget_s, on_step,
                     dev_measure=POOLED_DEV, leave_start=lambda: break_code_symmetry(model))
