@@ -131,8 +131,8 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
                on_step: Callable[[dict], None] | None = None, fine_tuned_on: str = "",
                backbone: str | Path | None = None) -> tuple[PolyEncoder, dict]:
     """Train a `PolyEncoder` with `n_codes` codes over `backbone` (a bi-encoder's transformer folder; the packaged
-    MiniLM by default) on `config.device` and save it (fp16 safetensors; float32 where the rule keeps the start) to `out` (`budget_s`, `on_step`: see
-    `core.training.loop.train`; `fine_tuned_on`: the dataset, for in-domain runs).
+    MiniLM by default) on `config.device` and save it (fp16 safetensors; float32 where the rule keeps the start) to
+    `out` (`budget_s`, `on_step`: see `core.training.loop.train`; `fine_tuned_on`: the dataset, for in-domain runs).
 
     With `config.freeze_backbone` the packaged MiniLM stays as it is and only the codes learn (plus, with
     `config.query_bitfit`, the biases and LayerNorm weights of the query side's own copy); only what
