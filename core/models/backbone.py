@@ -64,15 +64,17 @@ def is_bitfit_parameter(name: str) -> bool:
 
 def save_checkpoint(folder: Path, module: nn.Module, backbone: PreTrainedModel,
                     tokenizer: PreTrainedTokenizerBase, arena_config: dict[str, Any],
-                    include_backbone: bool = True, packaged: Callable[[str], bool] = is_backbone_tensor) -> None:
-    """Write `module`'s weights (fp16 safetensors) and arena config.
+                    include_backbone: bool = True, packaged: Callable[[str], bool] = is_backbone_tensor,
+                    full_precision: bool = False) -> None:
+    """Write `module`'s weights (fp16 safetensors; float32 with `full_precision`) and arena config.
 
     With `include_backbone` the backbone's weights, config and tokenizer are written too. Without it
     (a module trained over a frozen packaged backbone) only the tensors for which `packaged(name)` is
     false are written, a few kilobytes, and loading takes the rest from the packaged MiniLM.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    state = {name: tensor.detach().to(torch.float16).contiguous() for name, tensor in module.state_dict().items()
+    dtype = torch.float32 if full_precision else torch.float16
+    state = {name: tensor.detach().to(dtype).contiguous() for name, tensor in module.state_dict().items()
              if include_backbone or not packaged(name)}
     save_file(state, str(folder / WEIGHTS_FILE))
     if include_backbone:
@@ -103,7 +105,7 @@ def open_checkpoint(folder: Path, architecture: str) -> tuple[PreTrainedTokenize
 
 
 def load_weights(folder: Path, module: nn.Module, packaged: Callable[[str], bool] = is_backbone_tensor) -> None:
-    """Load fp16 safetensors weights saved by `save_checkpoint` into `module` (float32).
+    """Load safetensors weights saved by `save_checkpoint` (fp16 or float32) into `module` (float32).
 
     Every saved tensor must match; only tensors for which `packaged(name)` holds may be absent, and only
     from a packaged-backbone checkpoint.

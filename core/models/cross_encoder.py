@@ -136,8 +136,10 @@ class JointCrossEncoder(nn.Module):
         load_weights(folder, model, model.packaged_tensor)
         return model.eval()
 
-    def save(self, folder: str | Path, training: dict | None = None, include_backbone: bool = True) -> None:
-        """Save weights as fp16 safetensors with the config (and optional training record).
+    def save(self, folder: str | Path, training: dict | None = None, include_backbone: bool = True,
+             full_precision: bool = False) -> None:
+        """Save weights as fp16 safetensors (float32 with `full_precision`: a kept start, stored exactly as it ranks)
+        with the config (and optional training record).
 
         `include_backbone=False` writes only what differs from the packaged backbone: the gate, scale and
         shift, the IDF prior's weight and fallback table, and with `config.bitfit` the backbone's biases and
@@ -145,7 +147,7 @@ class JointCrossEncoder(nn.Module):
         """
         save_checkpoint(Path(folder), self, self.backbone, self.tokenizer,
                         {"architecture": ARCHITECTURE, "config": asdict(self.config), "training": training or {}},
-                        include_backbone, self.packaged_tensor)
+                        include_backbone, self.packaged_tensor, full_precision)
 
     def packaged_tensor(self, name: str) -> bool:
         """Whether tensor `name` is the packaged backbone's own in a checkpoint saved over it."""

@@ -115,15 +115,17 @@ class PolyEncoder(nn.Module):
         load_weights(folder, model, model.packaged_tensor)
         return model.eval()
 
-    def save(self, folder: str | Path, training: dict | None = None, include_backbone: bool = True) -> None:
-        """Save weights as fp16 safetensors with the config (and optional training record).
+    def save(self, folder: str | Path, training: dict | None = None, include_backbone: bool = True,
+             full_precision: bool = False) -> None:
+        """Save weights as fp16 safetensors (float32 with `full_precision`: a kept start, stored exactly as it ranks)
+        with the config (and optional training record).
 
         `include_backbone=False` writes only what differs from the frozen packaged backbone: the codes,
         and the query side's biases and LayerNorm weights with `query_encoder="bitfit"`.
         """
         save_checkpoint(Path(folder), self, self.backbone, self.tokenizer,
                         {"architecture": ARCHITECTURE, "config": asdict(self.config), "training": training or {}},
-                        include_backbone, self.packaged_tensor)
+                        include_backbone, self.packaged_tensor, full_precision)
 
     @staticmethod
     def packaged_tensor(name: str) -> bool:

@@ -25,6 +25,7 @@ from core.models.loading import load_bi_encoder
 from core.models.sources import backbone_path
 from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, dev_ndcg, list_slices, listwise_kl, start_idf_prior, train
+from core.training.selection import kept_start
 
 logger = logging.getLogger(__name__)
 INITIAL_GATE = -6.0
@@ -43,7 +44,7 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
                 fine_tuned_on: str = "", backbone: Path | None = None,
                 start: Path | None = None) -> tuple[JointCrossEncoder, dict]:
     """Train a `JointCrossEncoder` over `backbone` (a bi-encoder's folder; default the packaged MiniLM) on
-    `config.device` and save it (fp16 safetensors) to `out` (`budget_s`, `on_step`: see `core.training.loop.train`;
+    `config.device` and save it (fp16 safetensors; float32 where the rule keeps the start) to `out` (`budget_s`, `on_step`: see `core.training.loop.train`;
     `fine_tuned_on`: the dataset, for in-domain runs).
 
     `start`, a bi-encoder of `backbone`'s architecture (default `backbone` itself), is the run's start: the model
@@ -98,7 +99,8 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
         return dev_ndcg(lambda item: model.predict([(item.query, p) for p in item.passages]), dev_lists)
 
     def checkpoint(training: dict | None = None) -> None:
-        model.save(out, training, include_backbone=not (config.freeze_backbone or config.backbone_bitfit))
+        model.save(out, training, include_backbone=not (config.freeze_backbone or config.backbone_bitfit),
+                   full_precision=training is not None and kept_start(training))
 
     def leave_start() -> None:
         if learning is not None:

@@ -54,7 +54,7 @@ from core.training.lists import TrainingList
 from core.training.loop import TrainConfig, lists_per_step, seed_everything, teacher_lists_per_call
 from core.training.model_card import write_model_card
 from core.training.poly import train_poly
-from core.training.selection import DEV_SHORTLIST, dev_query_count, rule_text
+from core.training.selection import DEV_SHORTLIST, dev_query_count, kept_start, rule_text
 from core.training.teacher import TeacherMix, add_bi_cosines, apply_mix, compute_signal, score_lists
 from core.types import Dataset
 
@@ -403,11 +403,6 @@ def reranks_its_start(kind: str) -> bool:
 def pace_text(steps_per_minute: float, where: str) -> str:
     """How fast a run trains, and where: "42 steps a minute on the CPU"."""
     return f"{steps_per_minute:,.0f} steps a minute on {where}"
-
-
-def kept_start(record: dict) -> bool:
-    """Whether no checkpoint beat the start on the dev split, so that the start is what was saved."""
-    return record["history"]["best_step"] == 0
 
 
 def dev_change(record: dict) -> tuple[float, float]:

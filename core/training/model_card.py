@@ -9,7 +9,7 @@ from pathlib import Path
 from core.data.pseudo_queries import SPLIT as PSEUDO_SPLIT
 from core.models.sources import TRAINING_RECORD, model_title
 from core.training.loop import RERANKED_DEV
-from core.training.selection import DEV_SHORTLIST
+from core.training.selection import DEV_SHORTLIST, kept_start
 
 TEST_MARKER = "## Test split"
 
@@ -31,9 +31,9 @@ def write_model_card(folder: Path, record: dict) -> None:
             "early-layer": f"dual encoder made of the teacher's first {record.get('layers')} layers, mean-pooled "
                            "(a sentence-transformers folder: compare it as `kind=bi,model=THIS_FOLDER`)",
             }[record["kind"]]
-    kept_start = history["best_step"] == 0
+    kept = kept_start(record)
     lines = [
-        (f"# {record['kind']} · tried on {record['dataset']}: no gain, kept the untrained start" if kept_start
+        (f"# {record['kind']} · tried on {record['dataset']}: no gain, kept the untrained start" if kept
          else f"# {record['kind']} · fine-tuned on {record['dataset']}"),
         "",
         f"A {kind}, fine-tuned by Encoder Arena on {_trained_on(record)}.",
@@ -62,7 +62,7 @@ def write_model_card(folder: Path, record: dict) -> None:
         "",
         (f"Kept: step 0, the untrained start (dev nDCG@10 {best:.4f}): no checkpoint beat it {_beyond(history)}on the "
          "dev split, so these are the start's weights, labelled \"no gain: kept the untrained start\" wherever the "
-         "model is named." if kept_start else
+         "model is named." if kept else
          f"Kept: step {history['best_step']} (dev nDCG@10 {best:.4f}; step 0 is the untrained start{_verdict(history)})."),
         "",
         ("Licence: the training data's terms apply (`../shared/data`: research, non-commercial or share-alike; "

@@ -32,6 +32,7 @@ from core.training.loop import (
     start_idf_prior,
     train,
 )
+from core.training.selection import kept_start
 
 logger = logging.getLogger(__name__)
 DEV_BATCH = 64
@@ -130,8 +131,8 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
                on_step: Callable[[dict], None] | None = None, fine_tuned_on: str = "",
                backbone: str | Path | None = None) -> tuple[PolyEncoder, dict]:
     """Train a `PolyEncoder` with `n_codes` codes over `backbone` (a bi-encoder's transformer folder; the packaged
-    MiniLM by default) on `config.device` and save it (fp16 safetensors) to `out` (`budget_s`, `on_step`: see
-    `core.training.loop.train`; `fine_tuned_on`: the dataset, for in-domain runs).
+    MiniLM by default) on `config.device` and save it (fp16 safetensors; float32 where the rule keeps the start) to
+    `out` (`budget_s`, `on_step`: see `core.training.loop.train`; `fine_tuned_on`: the dataset, for in-domain runs).
 
     With `config.freeze_backbone` the packaged MiniLM stays as it is and only the codes learn (plus, with
     `config.query_bitfit`, the biases and LayerNorm weights of the query side's own copy); only what
@@ -214,7 +215,8 @@ def train_poly(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList],
         return pooled_dev_ndcg(score_pool, dev_lists)
 
     def checkpoint(training: dict | None = None) -> None:
-        model.save(out, training, include_backbone=not config.freeze_backbone)
+        model.save(out, training, include_backbone=not config.freeze_backbone,
+                   full_precision=training is not None and kept_start(training))
 
     history = train(model, groups, lists, batch_loss, dev_score, config, rng, checkpoint, budget_s, on_step,
                     dev_measure=POOLED_DEV, leave_start=lambda: break_code_symmetry(model))

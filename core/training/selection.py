@@ -97,6 +97,12 @@ def select(start: np.ndarray, checkpoints: Sequence[np.ndarray]) -> Selection:
                      len(gains))
 
 
+def kept_start(record: dict) -> bool:
+    """Whether no checkpoint beat the start on the dev split (a training record's history), so that the start is what
+    was saved."""
+    return record["history"]["best_step"] == 0
+
+
 def rule_text() -> str:
     """The rule in words, for the model card and the Train page."""
     return (f"the untrained start is kept unless the best checkpoint's dev nDCG@10 gain over it is above the largest "

@@ -170,6 +170,17 @@ def test_a_cross_ranker_with_the_idf_prior_counts_its_corpus_idf_at_indexing(tmp
     assert list(ranker.rank("sky colour", k=1)) == ["sky"]
 
 
+def test_a_kept_start_is_saved_in_full_precision_and_ranks_exactly_as_it_did(tmp_path):
+    """fp16 weights reorder near-ties (a WikiQA cross-encoder that kept its start, the fine-tuned bi-encoder, ranked
+    0.1 nDCG@10 below it), so a training run that keeps its start saves it in float32."""
+    model = JointCrossEncoder.from_backbone(backbone_path())
+    pairs = [("sky colour", text) for text in TINY.texts]
+    model.save(tmp_path / "kept", full_precision=True)
+    model.save(tmp_path / "trained")
+    assert np.array_equal(load_cross_encoder(str(tmp_path / "kept")).predict(pairs), model.predict(pairs))
+    assert not np.array_equal(load_cross_encoder(str(tmp_path / "trained")).predict(pairs), model.predict(pairs))
+
+
 @pytest.mark.parametrize("include_backbone", [True, False], ids=["full", "codes-only"])
 def test_poly_encoder_survives_save_and_load(tmp_path, include_backbone):
     model = PolyEncoder.from_backbone(backbone_path(), n_codes=4)
