@@ -91,6 +91,11 @@ def query_counts(given: list[str]) -> dict[str, int]:
     return {name: int(count) for name, _, count in (item.rpartition("=") for item in given)}
 
 
+def run_of(machine: dict) -> dict:
+    """What names the run that measured a set: its command, commit and start."""
+    return {key: machine.get(key) for key in ("command", "git_commit", "started")}
+
+
 def earlier_sets(measured: list[str]) -> tuple[dict, dict[str, str]]:
     """The result file's sets other than `measured`: (their results, their tables), each result and table title naming
     the run that measured it."""
@@ -98,7 +103,7 @@ def earlier_sets(measured: list[str]) -> tuple[dict, dict[str, str]]:
     if not path.is_file():
         return {}, {}
     earlier = json.loads(path.read_text())
-    run = {key: earlier["machine"].get(key) for key in ("command", "git_commit", "started")}
+    run = run_of(earlier["machine"])
     results = {name: {"measured": run, **result} for name, result in earlier["results"].items() if name not in measured}
     tables = {}
     for title, table in earlier["tables"].items():
@@ -124,7 +129,7 @@ def main() -> None:
     args = parser.parse_args()
     machine = machine_record()
     results, tables = earlier_sets(args.sets) if args.keep_others else ({}, {})
-    run = {key: machine[key] for key in ("command", "git_commit", "started")}
+    run = run_of(machine)
     counts = query_counts(args.queries)
     for name in args.sets:
         data = data_folder(name, args.work)

@@ -44,8 +44,8 @@ def train_cross(lists: Sequence[TrainingList], dev_lists: Sequence[TrainingList]
                 fine_tuned_on: str = "", backbone: Path | None = None,
                 start: Path | None = None) -> tuple[JointCrossEncoder, dict]:
     """Train a `JointCrossEncoder` over `backbone` (a bi-encoder's folder; default the packaged MiniLM) on
-    `config.device` and save it (fp16 safetensors; float32 where the rule keeps the start) to `out` (`budget_s`, `on_step`: see `core.training.loop.train`;
-    `fine_tuned_on`: the dataset, for in-domain runs).
+    `config.device` and save it (fp16 safetensors; float32 where the rule keeps the start) to `out` (`budget_s`,
+    `on_step`: see `core.training.loop.train`; `fine_tuned_on`: the dataset, for in-domain runs).
 
     `start`, a bi-encoder of `backbone`'s architecture (default `backbone` itself), is the run's start: the model
     ranks exactly as it does at the start (the gate closed over its weights), and the checkpoint rule keeps that
