@@ -61,6 +61,7 @@ SHARED_DATA_ENV = "ENCODER_ARENA_SHARED_DATA"
 _NFCORPUS = Path("nfcorpus-original/data/nfcorpus")
 _CRANFIELD = Path("cranfield")
 _WIKIQA_TEST = Path("wikiqa/yizhongw_WikiQA-Selection/data/raw/WikiQA-test-gold.tsv")
+_WIKIQA_DEV = _WIKIQA_TEST.with_name("WikiQA-dev.tsv")
 _ARGUANA = Path("arguana/data")
 _CLIMATE_FEVER = Path("climate-fever/data/climate_fever.zip")
 _CLIMATE_FEVER_MEMBER = "climate-fever.jsonl"
@@ -179,18 +180,25 @@ def load_cranfield(root: Path) -> Dataset:
 def load_wikiqa_test(root: Path) -> Dataset:
     """WikiQA test-gold as retrieval over all of its candidate sentences."""
     path = root / _WIKIQA_TEST
-    sentences: dict[str, tuple[str, str]] = {}  # sentence id -> (page title, sentence), first seen
-    questions: dict[str, str] = {}  # question id -> question, for questions with a correct sentence
+    sentences, questions, qrels = _wikiqa_split(path)
+    corpus = Corpus(tuple(sentences), tuple(text for _, text in sentences.values()),
+                    tuple(title for title, _ in sentences.values()), str(path))
+    queries = Queries(tuple(questions), tuple(questions.values()), str(path))
+    return make_dataset(corpus, queries, qrels, "wikiqa-test")
+
+
+def _wikiqa_split(path: Path) -> tuple[dict[str, tuple[str, str]], dict[str, str], Qrels]:
+    """A filtered WikiQA file (test-gold, dev): sentences by id (page title, sentence; the first seen of an id),
+    the questions that have a correct sentence, and their judgements."""
+    sentences: dict[str, tuple[str, str]] = {}
+    questions: dict[str, str] = {}
     qrels: Qrels = {}
     for line, row in _wikiqa_rows(path):
         sentences.setdefault(row["SentenceID"], (row["DocumentTitle"].strip(), row["Sentence"].strip()))
         if _wikiqa_label(row["Label"], str(path), line):
             questions.setdefault(row["QuestionID"], row["Question"].strip())
             qrels.setdefault(row["QuestionID"], {})[row["SentenceID"]] = 1
-    corpus = Corpus(tuple(sentences), tuple(text for _, text in sentences.values()),
-                    tuple(title for title, _ in sentences.values()), str(path))
-    queries = Queries(tuple(questions), tuple(questions.values()), str(path))
-    return make_dataset(corpus, queries, qrels, "wikiqa-test")
+    return sentences, questions, qrels
 
 
 def load_arguana(root: Path) -> Dataset:
@@ -228,9 +236,10 @@ def load_nfcorpus(root: Path) -> tuple[Dataset, dict[str, Qrels]]:
 
 
 def load_wikiqa(root: Path) -> tuple[Dataset, dict[str, Qrels]]:
-    """WikiQA with a training split: the test-gold set plus the training questions that have a correct
-    sentence, with every sentence of their pages (ids ``train-<n>``, deduplicated by text against the test
-    sentences). 13 malformed training rows are skipped. Returns the test set and the training qrels.
+    """WikiQA with training and dev splits: the test-gold set plus the training questions that have a correct
+    sentence and WikiQA's own (filtered) dev questions, with every sentence of their pages (ids ``train-<n>`` and
+    ``dev-<sentence id>``, deduplicated by text against the test sentences). 13 malformed training rows are skipped.
+    Returns the test set and the training and dev qrels.
 
     Every sentence is rendered as the test file renders it, so that nothing but its words tells a training sentence
     from a test one: a model fine-tuned on the training pages learns whatever marks them, and prefers it in new
@@ -260,10 +269,20 @@ def load_wikiqa(root: Path) -> tuple[Dataset, dict[str, Qrels]]:
             if correct:
                 train.setdefault(f"train-q{number}", {})[by_text[sentence]] = 1
         questions[f"train-q{number}"] = question
+    dev_sentences, dev_questions, dev_judged = _wikiqa_split(root / _WIKIQA_DEV)
+    dev_ids = {}  # the dev file's sentence id -> corpus id
+    for sentence_id, (_, sentence) in dev_sentences.items():
+        if sentence not in by_text:
+            by_text[sentence] = f"dev-{sentence_id}"
+            documents[by_text[sentence]] = ("", sentence)
+        dev_ids[sentence_id] = by_text[sentence]
+    dev = {question: {dev_ids[sentence_id]: grade for sentence_id, grade in judged.items()}
+           for question, judged in dev_judged.items()}
+    questions |= dev_questions
     corpus = Corpus(tuple(documents), tuple(text for _, text in documents.values()),
                     tuple(title for title, _ in documents.values()), str(path.parent))
     queries = Queries(tuple(questions), tuple(questions.values()), str(path.parent))
-    return make_dataset(corpus, queries, test.qrels, "wikiqa"), {"train": train}
+    return make_dataset(corpus, queries, test.qrels, "wikiqa"), {"train": train, "dev": dev}
 
 
 SPLIT_SETS: dict[str, Callable[[Path], tuple[Dataset, dict[str, Qrels]]]] = {

@@ -9,7 +9,7 @@ from pathlib import Path
 from core.data.pseudo_queries import SPLIT as PSEUDO_SPLIT
 from core.models.sources import TRAINING_RECORD, model_title
 from core.training.loop import RERANKED_DEV
-from core.training.selection import DEV_SHORTLIST, kept_start
+from core.training.selection import CARVED_DEV_SPLIT, DEV_SHORTLIST, kept_start
 
 TEST_MARKER = "## Test split"
 
@@ -41,8 +41,9 @@ def write_model_card(folder: Path, record: dict) -> None:
         "",
         "## Data",
         (f"- training split: {record['queries']['training']} {_query_kind(record)} trained on, as lists of "
-        f"{record['pairs_per_list']} passages ({record['lists_seen'] / max(1, record['training_lists']):.1f} passes), "
-        f"{record['queries']['dev']} held apart as the dev split that chose the checkpoint"),
+        f"{record['pairs_per_list']} passages ({record['lists_seen'] / max(1, record['training_lists']):.1f} passes)"),
+        (f"- dev split: {record['queries']['dev']} queries, {record.get('dev_split', CARVED_DEV_SPLIT)}, which chose "
+         "the checkpoint"),
         *([(f"- dev lists: each dev query's top {DEV_SHORTLIST} of the corpus by `{record['dev_first_stage']}`, the "
             "first stage it re-ranks in a comparison")] if record.get("dev_first_stage") else []),
         *([f"- checkpoint rule: {record['dev_rule']}"] if record.get("dev_rule") else []),

@@ -30,6 +30,9 @@ them all (200 × 20 pairs for a cross-encoder: 10-60 s on 2 CPU cores, by docume
 DEV_LEAST = 30
 """Fewer dev queries than this rarely show a gain beyond their noise; a small training split still gives this many
 while two thirds of its queries are left to train on."""
+OWN_DEV_SPLIT = "the data's own (`qrels/dev.tsv`)"
+CARVED_DEV_SPLIT = "held apart from the training split"
+"""Where a job's dev queries come from (`core.training.in_domain.mine`), as its record and model card say."""
 DEV_SHORTLIST = 20
 """Documents of a dev query's list: a bi-encoder's top 20 of the corpus, as a comparison's re-ranker sees them."""
 EVALUATIONS_PER_BUDGET = 6

@@ -136,8 +136,18 @@ def test_wikiqa_with_a_training_split_renders_every_sentence_alike(datasets: dic
     test = datasets["wikiqa-test"]
     assert set(dataset.corpus.titles) == {""} and any(test.corpus.titles)
     wrapped = [text.startswith('"') and text.endswith('"') for text in dataset.corpus.texts]
-    assert sum(wrapped) == 1 and not any(text.startswith('"') for text in dataset.queries.texts)  # a test quotation
+    assert sum(wrapped) == 2 and not any(text.startswith('"') for text in dataset.queries.texts)  # quotations
     assert dataset.qrels == test.qrels and len(splits["train"]) == 872
     training = {doc_id for judged in splits["train"].values() for doc_id in judged}
     assert all(dataset.corpus.passage(doc_id) == dataset.corpus.texts[dataset.corpus.position(doc_id)]
                for doc_id in [*training, *test.corpus.ids])
+
+
+def test_wikiqa_keeps_its_own_dev_questions_apart_with_their_pages() -> None:
+    """WikiQA's 126 dev questions, on pages no training or test question has, are its dev split, their pages'
+    sentences in the corpus (distractors for every split)."""
+    dataset, splits = SPLIT_SETS["wikiqa"](shared_data_root())
+    assert len(splits["dev"]) == 126 and not set(splits["dev"]) & (set(splits["train"]) | set(dataset.qrels))
+    corpus = set(dataset.corpus.ids)
+    assert all(doc_id in corpus for grades in splits["dev"].values() for doc_id in grades)
+    assert len(corpus) == 11_402  # 10,469 before them: 933 dev sentences new by their text

@@ -33,10 +33,13 @@ from core.training.in_domain import (
     fine_tune,
     finish_saved_config,
     job_seconds,
+    mine,
     mining_seconds,
+    own_dev_split,
 )
 from core.training.jobs import cancel, failure_text, outcome_text, read_status, start_job
 from core.training.model_card import write_model_card
+from core.training.selection import CARVED_DEV_SPLIT, DEV_SHORTLIST, OWN_DEV_SPLIT
 
 BUDGET = "1"  # minute: mining the sample, a few steps, dev evaluations
 
@@ -58,6 +61,29 @@ def test_a_split_never_ranks_the_other_splits_queries(split_data):
     assert not set(train.queries.ids) & set(test.queries.ids)
     assert set(test.qrels) == set(test.queries.ids)
     assert any("held apart" in note for note in test.notes)
+
+
+def test_a_data_s_own_dev_split_is_the_dev_split_else_one_is_carved_from_training(sample_dataset, tmp_path):
+    """With ``qrels/dev.tsv`` its queries are the dev lists (each the bi-encoder's top 20 of the whole corpus, graded
+    by the dev judgements) and every training query trains; without it the dev queries are carved from training."""
+    thirds = hold_out(sample_dataset, 66)
+    training = hold_out(thirds.training, 50)
+    split = {"train": training.training.qrels, "dev": training.test.qrels}
+    export_beir(replace(sample_dataset, qrels=thirds.test.qrels), tmp_path / "with-dev", split)
+    export_beir(replace(sample_dataset, qrels=thirds.test.qrels), tmp_path / "train-only", {"train": split["train"]})
+    assert own_dev_split(tmp_path / "train-only") is None
+    dev_set = own_dev_split(tmp_path / "with-dev")
+    assert dev_set is not None and dev_set.qrels == split["dev"]
+    dataset = load_dataset(tmp_path / "with-dev", split="train")
+    own = mine(dataset, random.Random(1), negatives=3, dev_set=dev_set)
+    carved = mine(dataset, random.Random(1), negatives=3)
+    texts = dict(zip(sample_dataset.queries.ids, sample_dataset.queries.texts))
+    assert own.dev_source == OWN_DEV_SPLIT and carved.dev_source == CARVED_DEV_SPLIT
+    assert {item.query for item in own.dev} == {texts[q] for q in split["dev"]}
+    assert {item.query for item in own.train} == {texts[q] for q in split["train"]}
+    assert all(len(item.passages) == DEV_SHORTLIST for item in own.dev) and any(sum(item.gold) for item in own.dev)
+    assert len(carved.dev) + len(carved.train) == len(split["train"])
+    assert {item.query for item in carved.dev} < {texts[q] for q in split["train"]}
 
 
 def test_cli_contract_trains_cross_then_poly_and_compares_on_the_test_split(split_data, tmp_path):
