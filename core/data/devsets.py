@@ -51,6 +51,7 @@ from pathlib import Path
 
 from core.data import DataError, load_dataset, load_qrels, make_dataset
 from core.data.formats import decode, json_objects
+from core.data.splits import hold_out
 from core.types import Corpus, Dataset, Qrels, Queries
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ _WIKIQA_DEV = _WIKIQA_TEST.with_name("WikiQA-dev.tsv")
 _ARGUANA = Path("arguana/data")
 _CLIMATE_FEVER = Path("climate-fever/data/climate_fever.zip")
 _CLIMATE_FEVER_MEMBER = "climate-fever.jsonl"
+CLIMATE_FEVER_TRAINING_PERCENT = 70
 
 _CRANFIELD_MARKER = re.compile(r"\.([TABW])\s*")
 _CRANFIELD_GRADES = (1, 2, 3, 4)
@@ -217,6 +219,15 @@ def load_climate_fever(root: Path) -> Dataset:
     return make_dataset(corpus, queries, qrels, "climate-fever")
 
 
+def load_climate_fever_split(root: Path) -> tuple[Dataset, dict[str, Qrels]]:
+    """Climate-FEVER cut as the arena cuts a user's data that has no training split (`core.data.splits.hold_out`,
+    its default seed): 70 % of the judged claims train, the rest test, over every evidence sentence. The set has
+    no split of its own; claims about one subject share evidence sentences, as a user's queries share a corpus."""
+    dataset = load_climate_fever(root)
+    splits = hold_out(dataset, CLIMATE_FEVER_TRAINING_PERCENT)
+    return replace(dataset, qrels=splits.test.qrels, name="climate-fever-split"), {"train": splits.training.qrels}
+
+
 def load_nfcorpus(root: Path) -> tuple[Dataset, dict[str, Qrels]]:
     """NFCorpus with its splits: every document of ``dev.docs`` and ``test.docs`` (``train.docs`` is not
     published; 99.5% of the training judgements name documents of these two), the title queries of train,
@@ -288,6 +299,7 @@ def load_wikiqa(root: Path) -> tuple[Dataset, dict[str, Qrels]]:
 SPLIT_SETS: dict[str, Callable[[Path], tuple[Dataset, dict[str, Qrels]]]] = {
     "nfcorpus": load_nfcorpus,
     "wikiqa": load_wikiqa,
+    "climate-fever-split": load_climate_fever_split,
 }
 """Development sets with a training split (for `python -m core train ... --data`): name -> loader of the test
 set and the other splits' judgements, which `export_beir` writes beside ``qrels/test.tsv``."""

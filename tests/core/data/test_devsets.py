@@ -12,6 +12,7 @@ import pytest
 
 from core.data import DataError, Dataset, load_dataset
 from core.data.devsets import DEV_SETS, SHARED_DATA_ENV, SPLIT_SETS, export_beir, load_dev_set, shared_data_root
+from core.data.splits import hold_out
 
 pytestmark = pytest.mark.skipif(not shared_data_root().is_dir(),
                                 reason=f"shared data not found at {shared_data_root()}")
@@ -151,3 +152,12 @@ def test_wikiqa_keeps_its_own_dev_questions_apart_with_their_pages() -> None:
     corpus = set(dataset.corpus.ids)
     assert all(doc_id in corpus for grades in splits["dev"].values() for doc_id in grades)
     assert len(corpus) == 11_402  # 10,469 before them: 933 dev sentences new by their text
+
+
+def test_climate_fever_is_cut_as_a_user_s_data_without_a_training_split(datasets: dict[str, Dataset]) -> None:
+    """70 % of the judged claims train and the rest test, as the app's hold-out cuts them; every claim stays a query."""
+    dataset, splits = SPLIT_SETS["climate-fever-split"](shared_data_root())
+    whole = datasets["climate-fever"]
+    assert (len(splits["train"]), len(dataset.qrels)) == (743, 318) and not set(splits["train"]) & set(dataset.qrels)
+    assert splits["train"] | dataset.qrels == whole.qrels and dataset.queries == whole.queries
+    assert dataset.qrels == hold_out(whole, 70).test.qrels
