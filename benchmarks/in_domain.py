@@ -13,6 +13,7 @@ bi-encoder, distilled from that cross-encoder) for `--minutes` each, then compar
     python -m benchmarks.in_domain --work /tmp/bench --reuse         # compare models already trained there
     python -m benchmarks.in_domain --sets wikiqa nfcorpus --queries nfcorpus=100   # the first 100 of its test queries
     python -m benchmarks.in_domain --sets wikiqa --keep-others       # re-measure one set, keep the file's others
+    python -m benchmarks.in_domain --sets climate-fever-split        # a set cut as the app cuts a user's data
 
 Each set's result names the run that measured it (`measured`: command, commit, start), so a file whose sets were
 measured by different runs says so.
@@ -71,6 +72,7 @@ def training_summary(record: dict) -> dict:
     return {"training_minutes": history["seconds"] / 60, "wall_minutes": record["wall_s"] / 60,
             "budget_minutes": record["budget_minutes"], "steps": history["steps"],
             "steps_per_minute": record["steps_per_minute"], "queries": record["queries"],
+            "dev_split": record.get("dev_split"),
             "dev_start": dev[0], "dev_kept": dev[history["best_step"]], "dev_best": max(dev.values()),
             "best_step": history["best_step"], "kept_start": kept_start(record), "selection": history["selection"],
             "start": record.get("start"), "teacher": record.get("teacher"), "rule": record.get("dev_rule")}
@@ -168,7 +170,8 @@ def main() -> None:
               row["training_minutes"]] for row in rows])
     settings = {**{key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()},
                 "protocol": "core.training.in_domain: mined lists (bi-encoder and BM25, 7 negatives), the same budget "
-                            "per model, dev split = core.training.selection.dev_query_count, paired-bootstrap rule",
+                            "per model, dev split = the data's own (qrels/dev.tsv) where it has one, else "
+                            "core.training.selection.dev_query_count of the training queries, paired-bootstrap rule",
                 "teacher": "the cross-encoder fine-tuned in the same run", "zero_shot": EMBEDDED}
     report("in_domain", machine, settings, results, tables)
 
